@@ -1,0 +1,53 @@
+# Two commands do all the set-up on a machine with Python 3.11 and make:
+#   make run    installs, migrates, loads the demo data and serves http://127.0.0.1:8000
+#   make test   installs what the tests need (Chromium included) and runs the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test translations migrate demo browser lint bench-registry clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements/base.txt requirements/test.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/base.txt -r requirements/test.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+translations: install
+	$(BIN)/python -m jiliang.i18n compile
+
+migrate: install translations
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "Serving Jiliang on http://$(HOST):$(PORT)/ (the background worker runs beside it; Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py db_worker --queue-name '*' & \
+	$(BIN)/python manage.py scheduler & \
+	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+browser:
+	@sh scripts/ensure-browser.sh
+
+test: install-test translations browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Jiliang (计量): a unified legal-metrology management system."""

@@ -1,0 +1,134 @@
+"""The API under /api/v1/: each app contributes ``router`` from its ``api`` module.
+
+Machine clients authenticate with ``Authorization: Bearer <token>``; the
+browser with its session (and CSRF token). Errors come back as
+``{"detail": "...", "errors": [{"field": ..., "message": ...}]}`` in the
+language of ``Accept-Language``, with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from jiliang.core.validation import errors_as_list
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        from jiliang.core.models import ApiToken
+
+        found = (
+            ApiToken.objects.select_related("user__organisation")
+            .filter(key_hash=ApiToken.hash_key(token), revoked_at__isnull=True)
+            .first()
+        )
+        if found is None or not found.user.is_active:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+AUTH = [TokenAuth(), SessionAuth()]
+
+api = NinjaAPI(
+    title="Jiliang API",
+    version="1",
+    description=(
+        "Legal-metrology management: regions, organisations and the records of each domain. "
+        "Authenticate with `Authorization: Bearer <token>` (tokens are issued on the "
+        "API tokens page) or with the browser session."
+    ),
+    urls_namespace="api",
+    auth=AUTH,
+)
+
+
+# pydantic's error types, in words the user reads in their own language.
+def _schema_message(error: dict) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("string_too_long",):
+        return _("At most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind in ("string_too_short",):
+        return _("At least %(n)s characters.") % {"n": ctx.get("min_length")}
+    if kind.startswith("int_") or kind.startswith("decimal_") or kind.startswith("float_"):
+        return _("Enter a number.")
+    if kind.startswith("date"):
+        return _("Enter a date as YYYY-MM-DD.")
+    if kind in ("json_invalid", "model_attributes_type", "dict_type"):
+        return _("The request body is not a valid JSON object.")
+    if kind == "enum" or kind == "literal_error":
+        return _("Choose one of: %(options)s.") % {"options": ctx.get("expected", "")}
+    return str(error.get("msg", _("This value is not valid.")))
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_error(request, exc: NinjaValidationError):
+    errors = []
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        errors.append({"field": ".".join(loc), "message": _schema_message(error)})
+    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+                       for e in errors)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def _service_error(request, exc: DjangoValidationError):
+    errors = errors_as_list(exc)
+    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+                       for e in errors)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc: PermissionDenied):
+    return api.create_response(
+        request, {"detail": str(exc) or _("You may not do this."), "errors": []}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found."), "errors": []}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request, exc):
+    return api.create_response(
+        request, {"detail": _("Sign in or send a valid API token."), "errors": []}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, {"detail": exc.message, "errors": []},
+                               status=exc.status_code)
+
+
+def _mount_routers() -> None:
+    for app in settings.JILIANG_APPS:
+        name = f"{app}.api"
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        label = app.rsplit(".", 1)[-1]
+        api.add_router(getattr(module, "PREFIX", f"/{label}/"), module.router, tags=[label])
+
+
+_mount_routers()

@@ -1,0 +1,136 @@
+"""Regions (public reference data) and organisations (scoped)."""
+
+# No `from __future__ import annotations` here: django-ninja reads the annotations at import.
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from jiliang.core import selectors, services
+from jiliang.core.models import OrgKind, Role
+
+PREFIX = "/"
+router = Router()
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: int
+    parent: str | None = Field(None, alias="parent_id")
+
+
+class RegionFilter(Schema):
+    parent: str | None = None
+    level: int | None = Field(None, ge=1, le=3)
+    q: str = ""
+
+
+class Page(PageNumberPagination):
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=500)
+
+    def paginate_queryset(self, queryset, pagination: Input, **params):
+        offset = (pagination.page - 1) * pagination.page_size
+        return {
+            "items": queryset[offset : offset + pagination.page_size],
+            "count": self._items_count(queryset),
+        }
+
+
+@router.get("/regions", response=list[RegionOut], auth=None, tags=["regions"])
+@paginate(Page)
+def region_list(request, filters: Query[RegionFilter]):
+    """GB/T 2260 divisions; public. Filter by parent code, level (1-3) or name."""
+    return selectors.region_list(parent=filters.parent, level=filters.level, q=filters.q)
+
+
+@router.get("/regions/{code}", response=RegionOut, auth=None, tags=["regions"])
+def region_detail(request, code: str):
+    return selectors.region_detail(code)
+
+
+class OrganisationOut(Schema):
+    id: int
+    kind: str
+    name: str
+    region_code: str
+    credit_code: str | None
+    enterprise_roles: list[str]
+    address: str
+    is_active: bool
+
+
+class OrganisationFilter(Schema):
+    kind: OrgKind | None = None
+    region: str = Field("", pattern=r"^\d{0,6}$", description="division-code prefix, e.g. 4401")
+    q: str = ""
+
+
+class OrganisationIn(Schema):
+    kind: OrgKind
+    name: str = Field(..., max_length=200)
+    region_code: str
+    credit_code: str | None = None
+    enterprise_roles: list[str] = []
+    address: str = Field("", max_length=300)
+    contact: str = Field("", max_length=100)
+    phone: str = Field("", max_length=40)
+
+
+class OrganisationPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    region_code: str | None = None
+    credit_code: str | None = None
+    enterprise_roles: list[str] | None = None
+    address: str | None = Field(None, max_length=300)
+    contact: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+    is_active: bool | None = None
+
+
+@router.get("/organisations", response=list[OrganisationOut], tags=["organisations"])
+@paginate(Page)
+def organisation_list(request, filters: Query[OrganisationFilter]):
+    """Organisations in the caller's scope."""
+    return selectors.organisation_list(
+        request.user, kind=filters.kind or "", region=filters.region, q=filters.q
+    )
+
+
+@router.get("/organisations/{int:org_id}", response=OrganisationOut, tags=["organisations"])
+def organisation_detail(request, org_id: int):
+    return selectors.organisation_detail(request.user, org_id)
+
+
+def _require_bureau(user) -> None:
+    if user.role not in (Role.NATIONAL_ADMIN, Role.BUREAU_CLERK, Role.BUREAU_HEAD):
+        raise PermissionDenied(_("Only bureaus register and change organisations."))
+
+
+@router.post("/organisations", response={201: OrganisationOut}, tags=["organisations"])
+def organisation_create(request, payload: OrganisationIn):
+    _require_bureau(request.user)
+    org = services.organisation_register(actor=request.user, **payload.dict())
+    return 201, org
+
+
+@router.patch("/organisations/{int:org_id}", response=OrganisationOut, tags=["organisations"])
+def organisation_change(request, org_id: int, payload: OrganisationPatch):
+    _require_bureau(request.user)
+    org = selectors.organisation_detail(request.user, org_id)
+    changes = payload.dict(exclude_unset=True)
+    return services.organisation_update(actor=request.user, organisation=org, **changes)
+
+
+class MeOut(Schema):
+    username: str
+    role: str
+    organisation: OrganisationOut | None
+
+
+@router.get("/me", response=MeOut, tags=["account"])
+def me(request):
+    """Who the token or session belongs to."""
+    return request.user

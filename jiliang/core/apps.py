@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.core.navigation import NavItem
+
+
+class CoreConfig(AppConfig):
+    name = "jiliang.core"
+    verbose_name = _("Regions, organisations and people")
+    reference_loaders = ["jiliang.core.regions.load_current_regions"]
+    nav = [
+        NavItem(_("Organisations"), "core:organisation-list", signed_in=True),
+        NavItem(_("Regions"), "core:region-list"),
+        NavItem(_("Audit ledger"), "core:ledger", bureau_only=True),
+        NavItem(_("API tokens"), "core:token-list", signed_in=True, menu="account"),
+    ]
+
+    def desk_panels(self, request) -> list[dict]:
+        from jiliang.core import selectors
+
+        user = request.user
+        panels = [{
+            "title": _("Organisations"),
+            "template": "core/panel_organisations.html",
+            "context": {"count": selectors.organisation_list(user).count(),
+                        "can_register": user.is_bureau},
+        }]
+        if user.is_bureau:
+            panels.append({
+                "title": _("Latest changes"),
+                "template": "core/panel_ledger.html",
+                "context": {"entries": list(selectors.ledger_list(user)[:8])},
+            })
+        return panels

@@ -1,0 +1,86 @@
+"""Demo organisations and users. Idempotent: what exists is left as it is.
+
+The same people stand in the tests (tests/personas.py), so a test and a demo
+session see the same world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from jiliang.core import services
+from jiliang.core.models import Organisation, OrgKind, Role, User
+from jiliang.rules.identifiers import uscc_check_character
+
+DEMO_PASSWORD = "jiliang-demo"
+
+
+def credit_code(first17: str) -> str:
+    """A credit code with its right check character (demo codes are synthetic)."""
+    return first17 + uscc_check_character(first17)
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    key: str
+    kind: str
+    name: str
+    region_code: str
+    credit17: str | None = None
+    enterprise_roles: tuple[str, ...] = ()
+    address: str = ""
+
+
+ORGS = [
+    DemoOrg("national", OrgKind.NATIONAL, "国家市场监督管理总局计量司", "110000",
+            address="北京市西城区三里河东路8号"),
+    DemoOrg("gd_bureau", OrgKind.PROVINCIAL_BUREAU, "广东省市场监督管理局", "440000",
+            address="广州市天河区天河北路"),
+    DemoOrg("gz_bureau", OrgKind.CITY_BUREAU, "广州市市场监督管理局", "440100",
+            address="广州市越秀区"),
+    DemoOrg("bj_bureau", OrgKind.PROVINCIAL_BUREAU, "北京市市场监督管理局", "110000",
+            address="北京市通州区"),
+    DemoOrg("gd_institute", OrgKind.VERIFICATION_INSTITUTION, "广东省计量科学研究院", "440106",
+            "12440000455858801", address="广州市天河区"),
+    DemoOrg("bj_institute", OrgKind.VERIFICATION_INSTITUTION, "北京市计量检测科学研究院", "110105",
+            "12110000400688001", address="北京市朝阳区"),
+    DemoOrg("acme", OrgKind.ENTERPRISE, "广州艾克米衡器有限公司", "440106", "91440106MA59ACME1",
+            ("owner", "manufacturer", "packer", "energy_user"), address="广州市天河区科韵路"),
+    DemoOrg("bj_enterprise", OrgKind.ENTERPRISE, "北京京西农贸市场有限公司", "110108",
+            "91110108MA01JXNM2", ("owner",), address="北京市海淀区"),
+]
+
+PEOPLE = [
+    ("admin", "national", Role.NATIONAL_ADMIN, "国家管理员"),
+    ("gd_clerk", "gd_bureau", Role.BUREAU_CLERK, "广东省局办事员"),
+    ("gd_head", "gd_bureau", Role.BUREAU_HEAD, "广东省局负责人"),
+    ("gz_clerk", "gz_bureau", Role.BUREAU_CLERK, "广州市局办事员"),
+    ("bj_clerk", "bj_bureau", Role.BUREAU_CLERK, "北京市局办事员"),
+    ("gd_verifier", "gd_institute", Role.VERIFIER, "广东计量院检定员"),
+    ("acme", "acme", Role.ENTERPRISE_USER, "艾克米公司计量员"),
+]
+
+
+@transaction.atomic
+def load_people(password: str = DEMO_PASSWORD) -> dict[str, Organisation]:
+    """The demo organisations and users; returns the organisations by key."""
+    orgs: dict[str, Organisation] = {}
+    for spec in ORGS:
+        code = credit_code(spec.credit17) if spec.credit17 else None
+        found = Organisation.objects.filter(name=spec.name, region_code=spec.region_code).first()
+        orgs[spec.key] = found or services.organisation_register(
+            actor=None, kind=spec.kind, name=spec.name, region_code=spec.region_code,
+            credit_code=code, enterprise_roles=list(spec.enterprise_roles), address=spec.address,
+        )
+    for username, org_key, role, full_name in PEOPLE:
+        if not User.objects.filter(username=username).exists():
+            services.user_create(actor=None, username=username, password=password,
+                                 organisation=orgs[org_key], role=role, full_name=full_name)
+    return orgs
+
+
+def load(stdout) -> None:
+    load_people()
+    stdout.write(f"core: {len(ORGS)} organisations, {len(PEOPLE)} users")

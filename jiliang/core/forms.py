@@ -1,0 +1,69 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.core.models import ROLES_FOR_KIND, Organisation, OrgKind, Role
+
+
+class StyledForm(forms.Form):
+    """A form whose widgets carry the CSS framework's classes; every app's forms extend it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                continue
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class OrganisationForm(StyledForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    region_code = forms.CharField(
+        label=_("Division code"), max_length=6,
+        help_text=_("6-digit GB/T 2260 code, e.g. 440106 for Tianhe District, Guangzhou."),
+    )
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"), max_length=18, required=False,
+        help_text=_("18 characters (GB 32100-2015); required for enterprises and institutions."),
+    )
+    enterprise_roles = forms.MultipleChoiceField(
+        label=_("Enterprise roles"), choices=Organisation.EnterpriseRole.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    contact = forms.CharField(label=_("Contact"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+
+
+class OrganisationEditForm(OrganisationForm):
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].disabled = True
+
+
+class UserForm(StyledForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput,
+                               min_length=8)
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = ROLES_FOR_KIND[OrgKind(organisation.kind)]
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
+
+
+class TokenForm(StyledForm):
+    name = forms.CharField(label=_("Client name"), max_length=100,
+                           help_text=_("e.g. “verification bench 3” or “energy gateway”"))

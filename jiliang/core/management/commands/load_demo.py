@@ -1,0 +1,24 @@
+"""Load the demo data of every app, in the order of JILIANG_APPS. Running it twice is fine."""
+
+import importlib
+import importlib.util
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from jiliang.core.demo import DEMO_PASSWORD, PEOPLE
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations, users and each app's demo records (idempotent)."
+
+    def handle(self, *args, **options):
+        for app in settings.JILIANG_APPS:
+            name = f"{app}.demo"
+            if importlib.util.find_spec(name) is None:
+                continue
+            importlib.import_module(name).load(self.stdout)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
+        for username, _org_key, role, full_name in PEOPLE:
+            self.stdout.write(f"  {username:<12} {role.label} — {full_name}")

@@ -1,0 +1,80 @@
+"""Every read of regions, organisations and the ledger, narrowed to the caller's scope."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from jiliang.audit.models import LedgerEntry
+from jiliang.core.models import ApiToken, Organisation, Region, User
+
+
+def region_list(*, parent: str | None = None, level: int | None = None, q: str = "") -> QuerySet:
+    """Regions are public reference data: no scope."""
+    qs = Region.objects.all()
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    if level:
+        qs = qs.filter(level=level)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q))
+    return qs
+
+
+def region_detail(code: str) -> Region:
+    region = Region.objects.select_related("parent__parent").filter(code=code).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def organisation_list(
+    user: User,
+    *,
+    kind: str = "",
+    region: str = "",
+    q: str = "",
+) -> QuerySet:
+    qs = user.scope.filter(Organisation.objects.select_related("region"), orgs=("pk",))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region:
+        qs = qs.filter(region_code__startswith=region)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(credit_code__startswith=q.upper()))
+    return qs.order_by("region_code", "name", "pk")
+
+
+def organisation_detail(user: User, pk: int) -> Organisation:
+    org = organisation_list(user).filter(pk=pk).first()
+    if org is None:
+        raise Http404
+    return org
+
+
+def organisation_members(user: User, organisation: Organisation) -> QuerySet:
+    return User.objects.filter(organisation=organisation).order_by("username")
+
+
+def ledger_list(user: User, *, action: str = "", object_type: str = "") -> QuerySet:
+    """The ledger entries of the caller's region (bureaus) or of the caller's organisation."""
+    scope = user.scope
+    qs = LedgerEntry.objects.all()
+    if scope.everything:
+        pass
+    elif scope.region_prefix is not None:
+        qs = qs.filter(chain_key=scope.region_prefix[:2],
+                       region_code__startswith=scope.region_prefix)
+    elif scope.organisation_id is not None:
+        qs = qs.filter(organisation_id=scope.organisation_id)
+    else:
+        qs = qs.none()
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    return qs.order_by("-at", "-id")
+
+
+def api_token_list(user: User) -> QuerySet:
+    return ApiToken.objects.filter(user=user).order_by("-created_at")

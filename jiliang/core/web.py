@@ -1,0 +1,75 @@
+"""Helpers every app's views share: access decorators, paging, xlsx responses, service errors."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+PAGE_SIZE = 50
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as open to the public; the access-matrix test expects a 200 for anonymous."""
+    view.jiliang_public = True
+    return view
+
+
+def roles_required(*roles: str, bureau: bool = False) -> Callable:
+    """Signed in, and holding one of ``roles`` (or any bureau role when ``bureau``)."""
+
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            allowed = (bureau and user.is_bureau) or (user.role in roles)
+            if not allowed:
+                raise PermissionDenied(_("Your role does not give access to this page."))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def page_of(request, queryset, *, size: int = PAGE_SIZE):
+    """One page of an index-backed list. The count is capped so a huge list never scans."""
+    paginator = Paginator(queryset, size)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError onto the form, field by field."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def xlsx_response(
+    filename: str, headers: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = ""
+) -> HttpResponse:
+    """Stream rows into an xlsx workbook (write-only mode: memory stays flat)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=(title or "Sheet1")[:31])
+    ws.append([str(h) for h in headers])
+    for row in rows:
+        ws.append(list(row))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

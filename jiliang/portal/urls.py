@@ -1,0 +1,10 @@
+from django.urls import path
+
+from jiliang.portal import views
+
+app_name = "portal"
+URL_PREFIX = ""
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,37 @@
+"""Chinese is the default language and its catalogues are complete; English renders too."""
+
+
+from jiliang import i18n
+from tests.base import PersonaTestCase
+
+
+def test_every_translatable_string_has_a_chinese_translation():
+    problems = i18n.problems()
+    assert not problems, "run `python -m jiliang.i18n update` and translate:\n" + "\n".join(
+        problems[:50])
+
+
+def test_the_compiled_catalogues_are_fresh():
+    for locale_dir in i18n.catalogue_dirs():
+        for po in locale_dir.glob("*/LC_MESSAGES/django.po"):
+            mo = po.with_suffix(".mo")
+            assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, (
+                f"{mo} is missing or older than its .po: run `make translations`")
+
+
+class LanguageTests(PersonaTestCase):
+    def test_the_default_language_is_chinese(self):
+        response = self.client.get("/")
+        assert response.status_code == 200
+        assert 'lang="zh-hans"' in response.content.decode()
+        assert "登录" in response.content.decode()
+
+    def test_english_is_chosen_by_the_switch(self):
+        self.client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+        response = self.client.get("/")
+        assert 'lang="en"' in response.content.decode() and "Log in" in response.content.decode()
+
+    def test_a_signed_in_desk_renders_in_both_languages(self):
+        for language, word in (("zh-hans", "我的工作台"), ("en", "My desk")):
+            response = self.client_as("gd_clerk", language=language).get("/desk/")
+            assert response.status_code == 200 and word in response.content.decode()
