@@ -24,3 +24,12 @@ def test_the_language_switch_turns_the_page_english(page, e2e_personas):
     page.select_option("select[name=language]", "en")
     page.wait_for_load_state()
     page.wait_for_selector("h1:has-text('My desk')")
+
+
+def test_the_vendored_css_and_scripts_load(page, e2e_personas):
+    page.goto("/")
+    assert page.evaluate("typeof htmx") == "object"
+    color = page.evaluate("getComputedStyle(document.querySelector('nav.navbar')).backgroundColor")
+    assert color != "rgba(0, 0, 0, 0)"  # Bootstrap's bg-primary applied
+    response = page.request.get("/static/vendor/echarts/echarts.min.js")
+    assert response.status == 200
