@@ -1,0 +1,467 @@
+"""The ingest path of meter readings: parse, check, chain, load, aggregate.
+
+``services.batch_ingest`` is the entry point (signature, idempotency, audit);
+this module does the work behind it in bulk:
+
+- parsing a JSON or CSV body into rows, with an error per bad row that never
+  loses the good rows beside it;
+- under the unit's chain lock: dropping readings already on file (the
+  (meter, time) key), linking the new ones into the unit's hash chain, and
+  loading them with COPY on PostgreSQL or one ``executemany`` on SQLite, the
+  COPY data streamed while it is produced so the database works while Python
+  hashes the next rows;
+- maintaining ``DailyEnergy`` in one set-based upsert (readings in time order
+  add to their days; a reading older than the meter's last one rebuilds the
+  days it touches from the raw readings).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.audit.chain import ChainWriter
+from jiliang.energy.models import DailyEnergy, Meter, MeterCalibration, Reading
+from jiliang.rules.energy import interval_delta
+
+UTC = datetime.UTC
+ONE_US = datetime.timedelta(microseconds=1)
+VALUE_Q = Decimal("0.001")
+VALUE_MAX = Decimal("999999999999.999")  # numeric(15, 3)
+COPY_CHUNK = 2000
+COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "read_at", "value",
+           "meter_id", "unit_id", "batch_id")
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+@dataclass
+class Parsed:
+    """Good rows as (row number, meter code, time (UTC), value, unit) and the bad rows' errors."""
+
+    rows: list[tuple[int, str, datetime.datetime, Decimal, str]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+def parse(body: bytes, content_type: str, *, now: datetime.datetime,
+          future_tolerance_s: int) -> Parsed:
+    """Rows from a JSON body ({"readings": [{meter, time, value, unit}]}) or a CSV one
+    (header meter,time,value,unit). Raises ValueError when the body as a whole is unreadable."""
+    latest = now + datetime.timedelta(seconds=future_tolerance_s)
+    if content_type == "json":
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValueError(_("The body is not valid JSON: %(error)s") % {"error": error}) from None
+        readings = data.get("readings") if isinstance(data, dict) else None
+        if not isinstance(readings, list):
+            raise ValueError(_("The body needs a list “readings” of {meter, time, value, unit}."))
+        items = ((i, r) for i, r in enumerate(readings, start=1))
+    elif content_type == "csv":
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError(_("The CSV body is not UTF-8 text.")) from None
+        reader = csv.reader(io.StringIO(text))
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in ("meter", "time", "value", "unit") if c not in header]
+        if missing:
+            raise ValueError(_("The CSV header lacks the column(s) %(columns)s.") % {
+                "columns": ", ".join(missing)})
+        index = {name: header.index(name) for name in ("meter", "time", "value", "unit")}
+        items = (
+            (number, {name: (values[i] if i < len(values) else "") for name, i in index.items()})
+            for number, values in enumerate(reader, start=2) if any(v.strip() for v in values)
+        )
+    else:
+        raise ValueError(_("The format is JSON or CSV."))
+    out = Parsed()
+    append, error = out.rows.append, out.errors.append
+    for number, item in items:
+        if not isinstance(item, dict):
+            error(RowError(number, "", _("A reading is an object {meter, time, value, unit}.")))
+            continue
+        meter = str(item.get("meter") or "").strip()
+        if not meter:
+            error(RowError(number, "meter", _("Give the meter's management number.")))
+            continue
+        raw_time = item.get("time")
+        try:
+            at = datetime.datetime.fromisoformat(str(raw_time).strip())
+        except (TypeError, ValueError):
+            error(RowError(number, "time", _("Give the time as ISO 8601, e.g. "
+                                             "2026-01-01T08:15:00+08:00.")))
+            continue
+        if at.tzinfo is None:
+            error(RowError(number, "time", _("The time needs its UTC offset, e.g. +08:00.")))
+            continue
+        at = at.astimezone(UTC)
+        if at > latest:
+            error(RowError(number, "time", _("The time is later than the server's clock.")))
+            continue
+        raw_value = item.get("value")
+        try:
+            if isinstance(raw_value, float | bool):
+                raise InvalidOperation  # a binary float cannot carry a register exactly
+            value = Decimal(str(raw_value).strip())
+        except (InvalidOperation, ValueError):
+            error(RowError(number, "value", _("Give the register value as a decimal number "
+                                              "(in a string in JSON).")))
+            continue
+        if not value.is_finite() or value < 0 or value > VALUE_MAX:
+            error(RowError(number, "value", _("A register value lies between 0 and "
+                                              "999 999 999 999.999.")))
+            continue
+        if value != value.quantize(VALUE_Q):
+            error(RowError(number, "value", _("A register value has at most 3 decimals.")))
+            continue
+        append((number, meter, at, value.quantize(VALUE_Q), str(item.get("unit") or "").strip()))
+    return out
+
+
+# --- the chain payload, formatted once --------------------------------------------------------
+
+def payload_text(batch_id: int, meter_id: int, read_at_iso: str, value_text: str) -> str:
+    """``canonical_json(Reading.chain_payload())`` for one reading, without building a dict.
+
+    The keys are the Reading's CHAIN_FIELDS in sorted order; a test checks the text
+    equals the one ``jiliang.rules.chain.canonical_json`` makes of the stored row.
+    """
+    return f'{{"batch":{batch_id},"meter":{meter_id},"read_at":"{read_at_iso}","value":"{value_text}"}}'
+
+
+def link_text(writer: ChainWriter, text: str) -> tuple[int, str, str]:
+    """``writer.link`` for a payload already in canonical JSON: the same hash, the same head."""
+    head = writer.head
+    prev = head.last_hash
+    digest = hashlib.sha256(prev.encode() + b"\n" + text.encode()).hexdigest()
+    head.last_seq += 1
+    head.last_hash = digest
+    return head.last_seq, prev, digest
+
+
+# --- aggregation -----------------------------------------------------------------------------
+
+@dataclass
+class DayAgg:
+    consumption: Decimal = Decimal(0)
+    readings: int = 0
+    lapsed: int = 0
+    misaligned: int = 0
+    decreases: int = 0
+    first_at: datetime.datetime | None = None
+    last_at: datetime.datetime | None = None
+    last_value: Decimal | None = None
+
+
+class Aggregator:
+    """Daily figures of meters from readings taken in time order, one meter at a time."""
+
+    def __init__(self, meters: dict[int, Meter], periods: dict[int, list], interval_min: int,
+                 tz) -> None:
+        self.meters = meters
+        self.periods = periods
+        self.period_s = interval_min * 60
+        self.tz = tz
+        self.days: dict[tuple[int, datetime.date], DayAgg] = {}
+        self.state: dict[int, tuple[datetime.datetime | None, Decimal | None]] = {}
+        self._lapsed_cache: dict[tuple[int, datetime.date], bool] = {}
+
+    def _local(self, at: datetime.datetime) -> tuple[datetime.date, int]:
+        local = at.astimezone(self.tz)
+        seconds = local.hour * 3600 + local.minute * 60 + local.second
+        return local.date(), seconds
+
+    def _lapsed(self, meter_id: int, day: datetime.date) -> bool:
+        key = (meter_id, day)
+        cached = self._lapsed_cache.get(key)
+        if cached is None:
+            meter = self.meters[meter_id]
+            cached = meter.status == Meter.Status.STOPPED or not any(
+                start <= day <= until for start, until in self.periods.get(meter_id, ()))
+            self._lapsed_cache[key] = cached
+        return cached
+
+    def add(self, meter_id: int, at: datetime.datetime, value: Decimal) -> None:
+        meter = self.meters[meter_id]
+        prev_at, prev_value = self.state.get(meter_id, (meter.last_read_at, meter.last_value))
+        delta, decreased = interval_delta(prev_value, value, meter.register_max)
+        day, seconds = self._local(at)
+        agg = self.days.get((meter_id, day))
+        if agg is None:
+            agg = self.days[(meter_id, day)] = DayAgg()
+        agg.readings += 1
+        if agg.first_at is None or at < agg.first_at:
+            agg.first_at = at
+        if agg.last_at is None or at >= agg.last_at:
+            agg.last_at, agg.last_value = at, value
+        if decreased:
+            agg.decreases += 1
+        offset = seconds % self.period_s
+        if min(offset, self.period_s - offset) > 60:  # ±1 min of the collection grid
+            agg.misaligned += 1
+        if self._lapsed(meter_id, day):
+            agg.lapsed += 1
+        if delta:
+            # The interval ending at ``at`` belongs to the day it lies in: 00:00 closes the day before.
+            use_day = self._local(at - ONE_US)[0] if seconds == 0 else day
+            target = agg if use_day == day else self.days.setdefault((meter_id, use_day), DayAgg())
+            target.consumption += delta * meter.multiplier
+        self.state[meter_id] = (at, value)
+
+
+def calibration_periods(meter_ids) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
+    periods: dict[int, list] = defaultdict(list)
+    for meter_id, start, until in MeterCalibration.objects.filter(
+            meter_id__in=list(meter_ids), passed=True).values_list(
+            "meter_id", "verified_on", "valid_until"):
+        periods[meter_id].append((start, until))
+    return periods
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+@dataclass
+class Written:
+    accepted: int = 0
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    first_at: datetime.datetime | None = None
+    last_at: datetime.datetime | None = None
+
+
+def write(*, unit, batch, meters_by_code: dict[str, Meter], parsed: Parsed,
+          writer: ChainWriter) -> Written:
+    """Load a batch's new readings and their daily figures. Call it inside the unit's chain lock."""
+    out = Written(errors=list(parsed.errors))
+    seen: dict[tuple[int, datetime.datetime], Decimal] = {}
+    rows: list[tuple[datetime.datetime, int, Decimal]] = []
+    for number, code, at, value, unit_text in parsed.rows:
+        meter = meters_by_code.get(code)
+        if meter is None:
+            out.errors.append(RowError(number, "meter", _(
+                "No meter with management number “%(code)s” is in the unit's ledger.") % {
+                "code": code}))
+            continue
+        if unit_text and meter.register_unit and unit_text.casefold() != \
+                meter.register_unit.casefold():
+            out.errors.append(RowError(number, "unit", _(
+                "Meter %(code)s registers in %(expected)s, not %(unit)s.") % {
+                "code": code, "expected": meter.register_unit, "unit": unit_text}))
+            continue
+        key = (meter.pk, at)
+        if key in seen:
+            if seen[key] != value:
+                out.errors.append(RowError(number, "value", _(
+                    "Meter %(code)s has two different values at this time in the batch.") % {
+                    "code": code}))
+            else:
+                out.duplicates += 1
+            continue
+        seen[key] = value
+        rows.append((at, meter.pk, value))
+    if not rows:
+        return out
+
+    meter_ids = {m for _at, m, _v in rows}
+    lo = min(r[0] for r in rows)
+    hi = max(r[0] for r in rows)
+    on_file = set(Reading.objects.filter(meter_id__in=meter_ids, read_at__gte=lo,
+                                         read_at__lte=hi).values_list("meter_id", "read_at"))
+    if on_file:
+        fresh = [r for r in rows if (r[1], r[0]) not in on_file]
+        out.duplicates += len(rows) - len(fresh)
+        rows = fresh
+    if not rows:
+        return out
+    rows.sort()
+    meters = {m.pk: m for m in meters_by_code.values() if m.pk in meter_ids}
+    tz = timezone.get_current_timezone()
+    agg = Aggregator(meters, calibration_periods(meter_ids), unit.reading_interval_min, tz)
+    backfill = {m for at, m, _v in rows
+                if meters[m].last_read_at is not None and at <= meters[m].last_read_at}
+
+    _load(unit, batch, rows, writer, agg, backfill)
+    out.accepted = len(rows)
+    out.first_at, out.last_at = rows[0][0], rows[-1][0]
+
+    if backfill:
+        _rebuild(unit, {m: meters[m] for m in backfill}, rows, agg, tz)
+    _upsert_days(unit, meters, agg.days)
+    _update_meters(meters, rows)
+    return out
+
+
+def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> None:
+    chain_key = str(unit.pk)
+    region = unit.region_code
+    unit_id, batch_id = unit.pk, batch.pk
+    postgres = connection.vendor == "postgresql"
+    add = agg.add
+
+    def lines():
+        for at, meter_id, value in rows:
+            iso = at.isoformat(timespec="microseconds")
+            value_text = f"{value:.3f}"
+            seq, prev, digest = link_text(writer, payload_text(batch_id, meter_id, iso,
+                                                               value_text))
+            if meter_id not in backfill:
+                add(meter_id, at, value)
+            yield (chain_key, seq, prev, digest, region, at, iso, value_text, meter_id)
+
+    with connection.cursor() as cursor:
+        if postgres:
+            sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                chunk: list[str] = []
+                for key, seq, prev, digest, region, _at, iso, value_text, meter_id in lines():
+                    chunk.append(f"{key}\t{seq}\t{prev}\t{digest}\t{region}\t{iso}\t"
+                                 f"{value_text}\t{meter_id}\t{unit_id}\t{batch_id}\n")
+                    if len(chunk) >= COPY_CHUNK:
+                        copy.write("".join(chunk))
+                        chunk.clear()
+                if chunk:
+                    copy.write("".join(chunk))
+        else:
+            sql = (f"INSERT INTO energy_reading ({', '.join(COLUMNS)}) "
+                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
+            cursor.executemany(sql, [
+                (key, seq, prev, digest, region, at.replace(tzinfo=None).isoformat(" "),
+                 value_text, meter_id, unit_id, batch_id)
+                for key, seq, prev, digest, region, at, _iso, value_text, meter_id in lines()
+            ])
+
+
+def _rebuild(unit, meters: dict[int, Meter], rows, agg: Aggregator, tz) -> None:
+    """Recompute, from the raw readings, the days of meters that received older readings."""
+    for meter_id, meter in meters.items():
+        times = [at for at, m, _v in rows if m == meter_id]
+        first = min(times)
+        last = max(max(times), meter.last_read_at)
+        first_day = agg._local(first - ONE_US)[0]
+        last_day = agg._local(last)[0]
+        start = datetime.datetime.combine(first_day, datetime.time(), tz)
+        end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time(), tz)
+        before = (Reading.objects.filter(meter_id=meter_id, read_at__lt=start)
+                  .order_by("-read_at").values_list("read_at", "value").first())
+        sub = Aggregator({meter_id: meter}, agg.periods, agg.period_s // 60, tz)
+        sub.state[meter_id] = before or (None, None)
+        for at, value in (Reading.objects.filter(meter_id=meter_id, read_at__gte=start,
+                                                 read_at__lte=end)
+                          .order_by("read_at").values_list("read_at", "value")):
+            sub.add(meter_id, at, value)
+        DailyEnergy.objects.filter(meter_id=meter_id, day__gte=first_day,
+                                   day__lte=last_day).delete()
+        for (m, day), figures in sub.days.items():
+            if first_day <= day <= last_day:
+                agg.days[(m, day)] = figures
+
+
+def _upsert_days(unit, meters: dict[int, Meter], days: dict) -> None:
+    if not days:
+        return
+    columns = ["meter_id", "unit_id", "region_code", "province_code", "day", "level", "energy",
+               "carrier", "direction", "consumption", "readings", "lapsed", "misaligned",
+               "decreases", "first_at", "last_at", "last_value"]
+    records = []
+    for (meter_id, day), a in days.items():
+        m = meters[meter_id]
+        records.append([meter_id, unit.pk, unit.region_code, unit.region_code[:2], day, m.level,
+                        m.energy, m.carrier, m.direction, a.consumption, a.readings, a.lapsed,
+                        a.misaligned, a.decreases, a.first_at, a.last_at, a.last_value])
+    t = "energy_dailyenergy"
+    if connection.vendor == "postgresql":
+        types = ["bigint", "bigint", "text", "text", "date", "text", "text", "text", "text",
+                 "numeric", "int", "int", "int", "int", "timestamptz", "timestamptz", "numeric"]
+        arrays = [list(col) for col in zip(*records, strict=True)]
+        select = ", ".join(f"%s::{ty}[]" for ty in types)
+        sql = f"""
+            INSERT INTO {t} ({', '.join(columns)})
+            SELECT * FROM unnest({select})
+            ON CONFLICT (meter_id, day) DO UPDATE SET
+                consumption = {t}.consumption + EXCLUDED.consumption,
+                readings = {t}.readings + EXCLUDED.readings,
+                lapsed = {t}.lapsed + EXCLUDED.lapsed,
+                misaligned = {t}.misaligned + EXCLUDED.misaligned,
+                decreases = {t}.decreases + EXCLUDED.decreases,
+                first_at = LEAST({t}.first_at, EXCLUDED.first_at),
+                last_value = CASE WHEN {t}.last_at IS NULL OR EXCLUDED.last_at >= {t}.last_at
+                                  THEN COALESCE(EXCLUDED.last_value, {t}.last_value)
+                                  ELSE {t}.last_value END,
+                last_at = GREATEST({t}.last_at, EXCLUDED.last_at)
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, arrays)
+        return
+    ops = connection.ops
+    for r in records:
+        r[4] = ops.adapt_datefield_value(r[4])
+        r[9] = str(r[9])
+        r[14] = ops.adapt_datetimefield_value(r[14])
+        r[15] = ops.adapt_datetimefield_value(r[15])
+        r[16] = None if r[16] is None else str(r[16])
+    sql = f"""
+        INSERT INTO {t} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})
+        ON CONFLICT (meter_id, day) DO UPDATE SET
+            consumption = {t}.consumption + excluded.consumption,
+            readings = {t}.readings + excluded.readings,
+            lapsed = {t}.lapsed + excluded.lapsed,
+            misaligned = {t}.misaligned + excluded.misaligned,
+            decreases = {t}.decreases + excluded.decreases,
+            first_at = CASE WHEN {t}.first_at IS NULL THEN excluded.first_at
+                            WHEN excluded.first_at IS NULL THEN {t}.first_at
+                            ELSE MIN({t}.first_at, excluded.first_at) END,
+            last_value = CASE WHEN {t}.last_at IS NULL OR excluded.last_at >= {t}.last_at
+                              THEN COALESCE(excluded.last_value, {t}.last_value)
+                              ELSE {t}.last_value END,
+            last_at = CASE WHEN {t}.last_at IS NULL THEN excluded.last_at
+                           WHEN excluded.last_at IS NULL THEN {t}.last_at
+                           ELSE MAX({t}.last_at, excluded.last_at) END
+    """
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, records)
+
+
+def _update_meters(meters: dict[int, Meter], rows) -> None:
+    """Move each meter's ingest state to its latest reading."""
+    latest: dict[int, tuple[datetime.datetime, Decimal]] = {}
+    for at, meter_id, value in rows:  # rows are in time order
+        latest[meter_id] = (at, value)
+    changed = []
+    for meter_id, (at, value) in latest.items():
+        meter = meters[meter_id]
+        if meter.last_read_at is None or at > meter.last_read_at:
+            meter.last_read_at, meter.last_value = at, value
+            changed.append(meter)
+    if not changed:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE energy_meter m SET last_read_at = v.at, last_value = v.value "
+                "FROM unnest(%s::bigint[], %s::timestamptz[], %s::numeric[]) AS v(id, at, value) "
+                "WHERE m.id = v.id",
+                [[m.pk for m in changed], [m.last_read_at for m in changed],
+                 [m.last_value for m in changed]])
+        return
+    Meter.objects.bulk_update(changed, ["last_read_at", "last_value"])
