@@ -38,6 +38,14 @@ def equal_value(year: int) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+def configured_coefficient(edition: str, carrier: str) -> Decimal | None:
+    """A coefficient (kgce per table unit) the operator configured where the edition's table
+    has none (e.g. the 2020 Annex B values, not confirmed): {"gbt2589-2020": {"fresh_water": ...}}."""
+    values = _get("JILIANG_ENERGY_COEFFICIENTS", {}).get(edition, {})
+    value = values.get(carrier)
+    return None if value in (None, "") else Decimal(str(value))
+
+
 def balance_tolerance(carrier: str) -> Decimal | None:
     """The default main- against sub-meter tolerance per carrier (%); no normative value exists."""
     values = _get("JILIANG_ENERGY_BALANCE_TOLERANCE", {})

@@ -464,4 +464,9 @@ def _update_meters(meters: dict[int, Meter], rows) -> None:
                 [[m.pk for m in changed], [m.last_read_at for m in changed],
                  [m.last_value for m in changed]])
         return
-    Meter.objects.bulk_update(changed, ["last_read_at", "last_value"])
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE energy_meter SET last_read_at = %s, last_value = %s WHERE id = %s",
+            [(ops.adapt_datetimefield_value(m.last_read_at), str(m.last_value), m.pk)
+             for m in changed])

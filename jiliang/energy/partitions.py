@@ -26,6 +26,14 @@ def next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
+def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
 def partition_name(month: datetime.date) -> str:
     return f"{PARENT}_p{month:%Y%m}"
 

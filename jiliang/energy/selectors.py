@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiliang.core.models import User
 from jiliang.energy import conf
@@ -210,10 +211,16 @@ class Basis:
     electricity: str
     equal_value: Decimal | None
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def edition_code(self) -> str:
         return rules.CONVERSION_EDITIONS[self.edition].code
+
+    @property
+    def electricity_label(self) -> str:
+        return str(_("equivalent value") if self.electricity == "equivalent"
+                   else _("equal value"))
 
 
 class Converter:
@@ -227,11 +234,25 @@ class Converter:
     def factor(self, carrier: str, register_unit: str, ncv: Decimal | None) -> Decimal | None:
         key = (carrier, register_unit, ncv)
         if key not in self._cache:
+            edition = self.basis.edition
             try:
-                coef, table_unit, _source = rules.coefficient(
-                    self.basis.edition, carrier, ncv_kj=ncv,
-                    electricity_basis=self.basis.electricity,
-                    equal_value=self.basis.equal_value)
+                try:
+                    coef, table_unit, _source = rules.coefficient(
+                        edition, carrier, ncv_kj=ncv, electricity_basis=self.basis.electricity,
+                        equal_value=self.basis.equal_value)
+                except RuleError as error:
+                    configured = conf.configured_coefficient(edition, carrier)
+                    if error.code not in ("coefficient.unknown", "coefficient.range") \
+                            or configured is None:
+                        raise
+                    coef, table_unit, _source = rules.coefficient(edition, carrier,
+                                                                  given=configured)
+                    note = _("%(carrier)s: configured coefficient %(value)s kgce/%(unit)s "
+                             "(not in the table of %(edition)s)") % {
+                        "carrier": carrier, "value": configured, "unit": table_unit,
+                        "edition": self.basis.edition_code}
+                    if note not in self.basis.notes:
+                        self.basis.notes.append(note)
                 self._cache[key] = coef * rules.to_table_unit(Decimal(1), register_unit,
                                                               table_unit, carrier)
             except RuleError as error:

@@ -260,16 +260,22 @@ def _meter_clean(meter: Meter) -> None:
     if not meter.register_unit:
         meter.register_unit = UNIT_FOR_CARRIER.get(meter.carrier, "")
     if meter.carrier:
-        # The carrier and the register unit must convert to standard coal (GB/T 2589).
-        edition = rules.conversion_edition_on(timezone.localdate())
+        # A carrier of GB/T 2589 in a unit that converts to the table's. A coefficient the
+        # edition in force lacks (a range, an unconfirmed value) is no fault of the ledger:
+        # the figures say so where they are converted.
+        known = rules.carriers("gbt2589-2008")
+        carrier_id = "electricity_equivalent" if meter.carrier == "electricity" else meter.carrier
+        if carrier_id not in known or carrier_id == "electricity_equal_value":
+            raise ValidationError({"carrier": [_("Choose an energy carrier of GB/T 2589.")]})
+        table_unit = known[carrier_id].unit
         try:
-            _coef, table_unit, _source = rules.coefficient(
-                edition, meter.carrier, ncv_kj=meter.ncv_kj_per_unit,
-                electricity_basis="equivalent")
             rules.to_table_unit(Decimal(1), meter.register_unit or table_unit, table_unit,
                                 meter.carrier)
+            if meter.ncv_kj_per_unit is not None:
+                rules.coefficient("gbt2589-2008", meter.carrier, ncv_kj=meter.ncv_kj_per_unit)
         except RuleError as error:
-            field_name = "register_unit" if error.code.startswith("unit.") else "carrier"
+            field_name = "register_unit" if error.code.startswith("unit.") else \
+                "ncv_kj_per_unit"
             raise rule_error(field_name, error) from None
         if not meter.register_unit:
             meter.register_unit = table_unit
@@ -604,7 +610,10 @@ def batch_ingest(
                       message=_("A batch holds at most %(n)s readings.") % {
                           "n": conf.max_batch_rows()})
     # Partitions first, in their own short transaction where possible.
-    partitions.ensure({timezone.localtime(at).date() for _n, _c, at, _v, _u in parsed.rows})
+    if parsed.rows:
+        partitions.ensure(partitions.months_between(
+            timezone.localtime(min(r[2] for r in parsed.rows)).date(),
+            timezone.localtime(max(r[2] for r in parsed.rows)).date()))
     with transaction.atomic(), chain_lock(READING_CHAIN, str(unit.pk)) as writer:
         found = ReadingBatch.objects.filter(unit=unit, batch_id=batch_id).first()
         if found is not None:  # the same batch arrived twice at once
