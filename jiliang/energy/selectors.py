@@ -183,8 +183,15 @@ def finding_detail(user: User, pk: int) -> Finding:
 
 
 def letter_list(user: User, *, unit: EnergyUnit | None = None, due: bool = False) -> QuerySet:
-    qs = _scoped(user, ResponsibilityLetter.objects.select_related("unit", "bureau"),
-                 unit_path="unit")
+    # Letters bind the bureau and the unit: an auditing institution does not see them.
+    scope = user.scope
+    qs = ResponsibilityLetter.objects.select_related("unit", "bureau")
+    if scope.region_prefix is not None and not scope.everything:
+        qs = scope.filter(qs)
+    elif scope.organisation_id is not None and not scope.everything:
+        qs = qs.filter(unit__organisation_id=scope.organisation_id)
+    elif not scope.everything:
+        qs = qs.none()
     if unit is not None:
         qs = qs.filter(unit=unit)
     if due:
