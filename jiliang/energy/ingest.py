@@ -39,6 +39,7 @@ ONE_US = datetime.timedelta(microseconds=1)
 VALUE_Q = Decimal("0.001")
 VALUE_MAX = Decimal("999999999999.999")  # numeric(15, 3)
 COPY_CHUNK = 2000
+NULL = "\\N"  # COPY's null
 COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "read_at", "value",
            "meter_id", "unit_id", "batch_id")
 
@@ -97,21 +98,26 @@ def parse(body: bytes, content_type: str, *, now: datetime.datetime,
         raise ValueError(_("The format is JSON or CSV."))
     out = Parsed()
     append, error = out.rows.append, out.errors.append
+    fromiso, dec = datetime.datetime.fromisoformat, Decimal
     for number, item in items:
         if not isinstance(item, dict):
             error(RowError(number, "", _("A reading is an object {meter, time, value, unit}.")))
             continue
-        meter = str(item.get("meter") or "").strip()
+        meter = item.get("meter")
+        meter = meter.strip() if isinstance(meter, str) else str(meter or "").strip()
         if not meter:
             error(RowError(number, "meter", _("Give the meter's management number.")))
             continue
         raw_time = item.get("time")
         try:
-            at = datetime.datetime.fromisoformat(str(raw_time).strip())
+            at = fromiso(raw_time) if type(raw_time) is str else fromiso(str(raw_time).strip())
         except (TypeError, ValueError):
-            error(RowError(number, "time", _("Give the time as ISO 8601, e.g. "
-                                             "2026-01-01T08:15:00+08:00.")))
-            continue
+            try:
+                at = fromiso(str(raw_time).strip())
+            except (TypeError, ValueError):
+                error(RowError(number, "time", _("Give the time as ISO 8601, e.g. "
+                                                 "2026-01-01T08:15:00+08:00.")))
+                continue
         if at.tzinfo is None:
             error(RowError(number, "time", _("The time needs its UTC offset, e.g. +08:00.")))
             continue
@@ -121,9 +127,12 @@ def parse(body: bytes, content_type: str, *, now: datetime.datetime,
             continue
         raw_value = item.get("value")
         try:
-            if isinstance(raw_value, float | bool):
+            if type(raw_value) is str:
+                value = dec(raw_value)
+            elif isinstance(raw_value, float | bool):
                 raise InvalidOperation  # a binary float cannot carry a register exactly
-            value = Decimal(str(raw_value).strip())
+            else:
+                value = dec(str(raw_value).strip())
         except (InvalidOperation, ValueError):
             error(RowError(number, "value", _("Give the register value as a decimal number "
                                               "(in a string in JSON).")))
@@ -132,10 +141,13 @@ def parse(body: bytes, content_type: str, *, now: datetime.datetime,
             error(RowError(number, "value", _("A register value lies between 0 and "
                                               "999 999 999 999.999.")))
             continue
-        if value != value.quantize(VALUE_Q):
+        quantized = value.quantize(VALUE_Q)
+        if value != quantized:
             error(RowError(number, "value", _("A register value has at most 3 decimals.")))
             continue
-        append((number, meter, at, value.quantize(VALUE_Q), str(item.get("unit") or "").strip()))
+        unit_text = item.get("unit")
+        append((number, meter, at, quantized,
+                unit_text.strip() if isinstance(unit_text, str) else str(unit_text or "")))
     return out
 
 
@@ -162,7 +174,65 @@ def link_text(writer: ChainWriter, text: str) -> tuple[int, str, str]:
 
 # --- aggregation -----------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
+class MeterState:
+    """What the ingest path needs of a ledger meter, and its last reading on file."""
+
+    pk: int
+    management_no: str
+    register_unit: str
+    multiplier: Decimal
+    register_max: Decimal | None
+    status: str
+    level: str
+    energy: str
+    carrier: str
+    direction: str
+    last_at: datetime.datetime | None = None
+    last_value: Decimal | None = None
+
+
+def meter_states(unit) -> dict[str, MeterState]:
+    """The unit's meters by management number (plain records: a batch loads hundreds)."""
+    return {row[1]: MeterState(*row) for row in Meter.objects.filter(unit=unit).values_list(
+        "pk", "management_no", "register_unit", "multiplier", "register_max", "status", "level",
+        "energy", "carrier", "direction")}
+
+
+def load_last_readings(meters: dict[int, MeterState]) -> None:
+    """Each meter's last reading, from its latest day in the daily figures (no raw scan)."""
+    ids = list(meters)
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT m.id, d.last_at, d.last_value FROM unnest(%s::bigint[]) AS m(id) "
+                "CROSS JOIN LATERAL (SELECT last_at, last_value FROM energy_dailyenergy "
+                "WHERE meter_id = m.id AND last_at IS NOT NULL ORDER BY day DESC LIMIT 1) d",
+                [ids])
+            rows = cursor.fetchall()
+        else:
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                "SELECT d.meter_id, d.last_at, d.last_value FROM energy_dailyenergy d "
+                f"WHERE d.meter_id IN ({marks}) AND d.day = (SELECT MAX(e.day) FROM "
+                "energy_dailyenergy e WHERE e.meter_id = d.meter_id AND e.last_at IS NOT NULL)",
+                ids)
+            rows = []
+            for meter_id, at, value in cursor.fetchall():
+                # Raw SQLite values: UTC text and a REAL of at most 15 digits.
+                if isinstance(at, str):
+                    at = datetime.datetime.fromisoformat(at)
+                if at is not None and at.tzinfo is None:
+                    at = at.replace(tzinfo=UTC)
+                rows.append((meter_id, at, None if value is None
+                             else Decimal(repr(value)).quantize(VALUE_Q)))
+    for meter_id, at, value in rows:
+        meters[meter_id].last_at, meters[meter_id].last_value = at, value
+
+
+@dataclass(slots=True)
 class DayAgg:
     consumption: Decimal = Decimal(0)
     readings: int = 0
@@ -177,8 +247,8 @@ class DayAgg:
 class Aggregator:
     """Daily figures of meters from readings taken in time order, one meter at a time."""
 
-    def __init__(self, meters: dict[int, Meter], periods: dict[int, list], interval_min: int,
-                 tz) -> None:
+    def __init__(self, meters: dict[int, MeterState], periods: dict[int, list],
+                 interval_min: int, tz) -> None:
         self.meters = meters
         self.periods = periods
         self.period_s = interval_min * 60
@@ -186,30 +256,43 @@ class Aggregator:
         self.days: dict[tuple[int, datetime.date], DayAgg] = {}
         self.state: dict[int, tuple[datetime.datetime | None, Decimal | None]] = {}
         self._lapsed_cache: dict[tuple[int, datetime.date], bool] = {}
+        self._day_start = self._day_end = None
+        self._day: datetime.date | None = None
 
     def _local(self, at: datetime.datetime) -> tuple[datetime.date, int]:
-        local = at.astimezone(self.tz)
-        seconds = local.hour * 3600 + local.minute * 60 + local.second
-        return local.date(), seconds
+        """(local date, seconds since local midnight), the day's bounds cached."""
+        if self._day_start is None or not (self._day_start <= at < self._day_end):
+            day = at.astimezone(self.tz).date()
+            self._day = day
+            self._day_start = datetime.datetime.combine(day, datetime.time(), self.tz)
+            self._day_end = datetime.datetime.combine(day + datetime.timedelta(days=1),
+                                                      datetime.time(), self.tz)
+        return self._day, int((at - self._day_start).total_seconds())
 
-    def _lapsed(self, meter_id: int, day: datetime.date) -> bool:
-        key = (meter_id, day)
+    def _lapsed(self, meter: MeterState, day: datetime.date) -> bool:
+        key = (meter.pk, day)
         cached = self._lapsed_cache.get(key)
         if cached is None:
-            meter = self.meters[meter_id]
             cached = meter.status == Meter.Status.STOPPED or not any(
-                start <= day <= until for start, until in self.periods.get(meter_id, ()))
+                start <= day <= until for start, until in self.periods.get(meter.pk, ()))
             self._lapsed_cache[key] = cached
         return cached
 
     def add(self, meter_id: int, at: datetime.datetime, value: Decimal) -> None:
         meter = self.meters[meter_id]
-        prev_at, prev_value = self.state.get(meter_id, (meter.last_read_at, meter.last_value))
-        delta, decreased = interval_delta(prev_value, value, meter.register_max)
+        state = self.state.get(meter_id)
+        prev_value = meter.last_value if state is None else state[1]
+        if prev_value is None:
+            delta, decreased = None, False
+        elif value >= prev_value:
+            delta, decreased = value - prev_value, False
+        else:
+            delta, decreased = interval_delta(prev_value, value, meter.register_max)
         day, seconds = self._local(at)
-        agg = self.days.get((meter_id, day))
+        days = self.days
+        agg = days.get((meter_id, day))
         if agg is None:
-            agg = self.days[(meter_id, day)] = DayAgg()
+            agg = days[(meter_id, day)] = DayAgg()
         agg.readings += 1
         if agg.first_at is None or at < agg.first_at:
             agg.first_at = at
@@ -218,14 +301,20 @@ class Aggregator:
         if decreased:
             agg.decreases += 1
         offset = seconds % self.period_s
-        if min(offset, self.period_s - offset) > 60:  # ±1 min of the collection grid
+        if offset > 60 and self.period_s - offset > 60:  # ±1 min of the collection grid
             agg.misaligned += 1
-        if self._lapsed(meter_id, day):
+        if self._lapsed(meter, day):
             agg.lapsed += 1
         if delta:
-            # The interval ending at ``at`` belongs to the day it lies in: 00:00 closes the day before.
-            use_day = self._local(at - ONE_US)[0] if seconds == 0 else day
-            target = agg if use_day == day else self.days.setdefault((meter_id, use_day), DayAgg())
+            # The interval ending at ``at`` belongs to the day it lies in: 00:00 closes the
+            # day before.
+            if seconds == 0 and not at.microsecond:
+                before = day - datetime.timedelta(days=1)
+                target = days.get((meter_id, before))
+                if target is None:
+                    target = days[(meter_id, before)] = DayAgg()
+            else:
+                target = agg
             target.consumption += delta * meter.multiplier
         self.state[meter_id] = (at, value)
 
@@ -250,12 +339,13 @@ class Written:
     last_at: datetime.datetime | None = None
 
 
-def write(*, unit, batch, meters_by_code: dict[str, Meter], parsed: Parsed,
+def write(*, unit, batch, meters_by_code: dict[str, MeterState], parsed: Parsed,
           writer: ChainWriter) -> Written:
     """Load a batch's new readings and their daily figures. Call it inside the unit's chain lock."""
     out = Written(errors=list(parsed.errors))
     seen: dict[tuple[int, datetime.datetime], Decimal] = {}
     rows: list[tuple[datetime.datetime, int, Decimal]] = []
+    units_ok: dict[tuple[str, str], bool] = {}
     for number, code, at, value, unit_text in parsed.rows:
         meter = meters_by_code.get(code)
         if meter is None:
@@ -263,12 +353,16 @@ def write(*, unit, batch, meters_by_code: dict[str, Meter], parsed: Parsed,
                 "No meter with management number “%(code)s” is in the unit's ledger.") % {
                 "code": code}))
             continue
-        if unit_text and meter.register_unit and unit_text.casefold() != \
-                meter.register_unit.casefold():
-            out.errors.append(RowError(number, "unit", _(
-                "Meter %(code)s registers in %(expected)s, not %(unit)s.") % {
-                "code": code, "expected": meter.register_unit, "unit": unit_text}))
-            continue
+        if unit_text:
+            ok = units_ok.get((code, unit_text))
+            if ok is None:
+                ok = units_ok[(code, unit_text)] = not meter.register_unit or \
+                    unit_text.casefold() == meter.register_unit.casefold()
+            if not ok:
+                out.errors.append(RowError(number, "unit", _(
+                    "Meter %(code)s registers in %(expected)s, not %(unit)s.") % {
+                    "code": code, "expected": meter.register_unit, "unit": unit_text}))
+                continue
         key = (meter.pk, at)
         if key in seen:
             if seen[key] != value:
@@ -284,8 +378,8 @@ def write(*, unit, batch, meters_by_code: dict[str, Meter], parsed: Parsed,
         return out
 
     meter_ids = {m for _at, m, _v in rows}
-    lo = min(r[0] for r in rows)
-    hi = max(r[0] for r in rows)
+    rows.sort()
+    lo, hi = rows[0][0], rows[-1][0]
     on_file = set(Reading.objects.filter(meter_id__in=meter_ids, read_at__gte=lo,
                                          read_at__lte=hi).values_list("meter_id", "read_at"))
     if on_file:
@@ -294,12 +388,12 @@ def write(*, unit, batch, meters_by_code: dict[str, Meter], parsed: Parsed,
         rows = fresh
     if not rows:
         return out
-    rows.sort()
     meters = {m.pk: m for m in meters_by_code.values() if m.pk in meter_ids}
+    load_last_readings(meters)
     tz = timezone.get_current_timezone()
     agg = Aggregator(meters, calibration_periods(meter_ids), unit.reading_interval_min, tz)
     backfill = {m for at, m, _v in rows
-                if meters[m].last_read_at is not None and at <= meters[m].last_read_at}
+                if meters[m].last_at is not None and at <= meters[m].last_at}
 
     _load(unit, batch, rows, writer, agg, backfill)
     out.accepted = len(rows)
@@ -308,7 +402,6 @@ def write(*, unit, batch, meters_by_code: dict[str, Meter], parsed: Parsed,
     if backfill:
         _rebuild(unit, {m: meters[m] for m in backfill}, rows, agg, tz)
     _upsert_days(unit, meters, agg.days)
-    _update_meters(meters, rows)
     return out
 
 
@@ -316,27 +409,36 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
     chain_key = str(unit.pk)
     region = unit.region_code
     unit_id, batch_id = unit.pk, batch.pk
-    postgres = connection.vendor == "postgresql"
     add = agg.add
 
     def lines():
-        for at, meter_id, value in rows:
-            iso = at.isoformat(timespec="microseconds")
-            value_text = f"{value:.3f}"
-            seq, prev, digest = link_text(writer, payload_text(batch_id, meter_id, iso,
-                                                               value_text))
-            if meter_id not in backfill:
-                add(meter_id, at, value)
-            yield (chain_key, seq, prev, digest, region, at, iso, value_text, meter_id)
+        # ``link_text`` inlined: the same SHA-256 link, without a call per reading.
+        head = writer.head
+        seq, prev = head.last_seq, head.last_hash
+        sha256 = hashlib.sha256
+        try:
+            for at, meter_id, value in rows:
+                iso = at.isoformat(timespec="microseconds")
+                value_text = f"{value:.3f}"
+                digest = sha256(f'{prev}\n{{"batch":{batch_id},"meter":{meter_id},'
+                                f'"read_at":"{iso}","value":"{value_text}"}}'.encode()).hexdigest()
+                seq += 1
+                if meter_id not in backfill:
+                    add(meter_id, at, value)
+                yield chain_key, seq, prev, digest, at, iso, value_text, meter_id
+                prev = digest
+        finally:
+            head.last_seq, head.last_hash = seq, prev
 
     with connection.cursor() as cursor:
-        if postgres:
+        if connection.vendor == "postgresql":
             sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
+            tail = f"\t{unit_id}\t{batch_id}\n"
             with cursor.cursor.copy(sql) as copy:
                 chunk: list[str] = []
-                for key, seq, prev, digest, region, _at, iso, value_text, meter_id in lines():
+                for key, seq, prev, digest, _at, iso, value_text, meter_id in lines():
                     chunk.append(f"{key}\t{seq}\t{prev}\t{digest}\t{region}\t{iso}\t"
-                                 f"{value_text}\t{meter_id}\t{unit_id}\t{batch_id}\n")
+                                 f"{value_text}\t{meter_id}{tail}")
                     if len(chunk) >= COPY_CHUNK:
                         copy.write("".join(chunk))
                         chunk.clear()
@@ -348,16 +450,16 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
             cursor.executemany(sql, [
                 (key, seq, prev, digest, region, at.replace(tzinfo=None).isoformat(" "),
                  value_text, meter_id, unit_id, batch_id)
-                for key, seq, prev, digest, region, at, _iso, value_text, meter_id in lines()
+                for key, seq, prev, digest, at, _iso, value_text, meter_id in lines()
             ])
 
 
-def _rebuild(unit, meters: dict[int, Meter], rows, agg: Aggregator, tz) -> None:
+def _rebuild(unit, meters: dict[int, MeterState], rows, agg: Aggregator, tz) -> None:
     """Recompute, from the raw readings, the days of meters that received older readings."""
     for meter_id, meter in meters.items():
         times = [at for at, m, _v in rows if m == meter_id]
         first = min(times)
-        last = max(max(times), meter.last_read_at)
+        last = max(max(times), meter.last_at)
         first_day = agg._local(first - ONE_US)[0]
         last_day = agg._local(last)[0]
         start = datetime.datetime.combine(first_day, datetime.time(), tz)
@@ -377,51 +479,70 @@ def _rebuild(unit, meters: dict[int, Meter], rows, agg: Aggregator, tz) -> None:
                 agg.days[(m, day)] = figures
 
 
-def _upsert_days(unit, meters: dict[int, Meter], days: dict) -> None:
-    if not days:
-        return
-    columns = ["meter_id", "unit_id", "region_code", "province_code", "day", "level", "energy",
+DAY_COLUMNS = ["meter_id", "unit_id", "region_code", "province_code", "day", "level", "energy",
                "carrier", "direction", "consumption", "readings", "lapsed", "misaligned",
                "decreases", "first_at", "last_at", "last_value"]
+
+
+def _upsert_days(unit, meters: dict[int, MeterState], days: dict) -> None:
+    """One set-based upsert of the batch's meter-days, added to what is on file (the days of
+    rebuilt meters were deleted first, so theirs go in afresh)."""
+    if not days:
+        return
+    t = "energy_dailyenergy"
+    region, province, unit_id = unit.region_code, unit.region_code[:2], unit.pk
+    if connection.vendor == "postgresql":
+        def text(value) -> str:
+            if value is None:
+                return NULL
+            return value.isoformat() if isinstance(value, datetime.datetime) else str(value)
+
+        lines = []
+        for (meter_id, day), a in days.items():
+            m = meters[meter_id]
+            lines.append(
+                f"{meter_id}\t{unit_id}\t{region}\t{province}\t{day.isoformat()}\t{m.level}\t"
+                f"{m.energy}\t{m.carrier}\t{m.direction}\t{a.consumption}\t{a.readings}\t"
+                f"{a.lapsed}\t{a.misaligned}\t{a.decreases}\t{text(a.first_at)}\t"
+                f"{text(a.last_at)}\t{text(a.last_value)}\n")
+        columns = ", ".join(DAY_COLUMNS)
+        with connection.cursor() as cursor:
+            # A session's scratch table, emptied after use (and at each commit).
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS energy_daily_in (meter_id bigint, "
+                "unit_id bigint, region_code text, province_code text, day date, level text, "
+                "energy text, carrier text, direction text, consumption numeric, readings int, "
+                "lapsed int, misaligned int, decreases int, first_at timestamptz, "
+                "last_at timestamptz, last_value numeric) ON COMMIT DELETE ROWS")
+            with cursor.cursor.copy(f"COPY energy_daily_in ({columns}) FROM STDIN") as copy:
+                copy.write("".join(lines))
+            cursor.execute(f"""
+                INSERT INTO {t} ({columns}) SELECT {columns} FROM energy_daily_in
+                ON CONFLICT (meter_id, day) DO UPDATE SET
+                    consumption = {t}.consumption + EXCLUDED.consumption,
+                    readings = {t}.readings + EXCLUDED.readings,
+                    lapsed = {t}.lapsed + EXCLUDED.lapsed,
+                    misaligned = {t}.misaligned + EXCLUDED.misaligned,
+                    decreases = {t}.decreases + EXCLUDED.decreases,
+                    first_at = LEAST({t}.first_at, EXCLUDED.first_at),
+                    last_value = CASE WHEN {t}.last_at IS NULL OR EXCLUDED.last_at >= {t}.last_at
+                                      THEN COALESCE(EXCLUDED.last_value, {t}.last_value)
+                                      ELSE {t}.last_value END,
+                    last_at = GREATEST({t}.last_at, EXCLUDED.last_at)""")
+            cursor.execute("DELETE FROM energy_daily_in")
+        return
+    ops = connection.ops
     records = []
     for (meter_id, day), a in days.items():
         m = meters[meter_id]
-        records.append([meter_id, unit.pk, unit.region_code, unit.region_code[:2], day, m.level,
-                        m.energy, m.carrier, m.direction, a.consumption, a.readings, a.lapsed,
-                        a.misaligned, a.decreases, a.first_at, a.last_at, a.last_value])
-    t = "energy_dailyenergy"
-    if connection.vendor == "postgresql":
-        types = ["bigint", "bigint", "text", "text", "date", "text", "text", "text", "text",
-                 "numeric", "int", "int", "int", "int", "timestamptz", "timestamptz", "numeric"]
-        arrays = [list(col) for col in zip(*records, strict=True)]
-        select = ", ".join(f"%s::{ty}[]" for ty in types)
-        sql = f"""
-            INSERT INTO {t} ({', '.join(columns)})
-            SELECT * FROM unnest({select})
-            ON CONFLICT (meter_id, day) DO UPDATE SET
-                consumption = {t}.consumption + EXCLUDED.consumption,
-                readings = {t}.readings + EXCLUDED.readings,
-                lapsed = {t}.lapsed + EXCLUDED.lapsed,
-                misaligned = {t}.misaligned + EXCLUDED.misaligned,
-                decreases = {t}.decreases + EXCLUDED.decreases,
-                first_at = LEAST({t}.first_at, EXCLUDED.first_at),
-                last_value = CASE WHEN {t}.last_at IS NULL OR EXCLUDED.last_at >= {t}.last_at
-                                  THEN COALESCE(EXCLUDED.last_value, {t}.last_value)
-                                  ELSE {t}.last_value END,
-                last_at = GREATEST({t}.last_at, EXCLUDED.last_at)
-        """
-        with connection.cursor() as cursor:
-            cursor.execute(sql, arrays)
-        return
-    ops = connection.ops
-    for r in records:
-        r[4] = ops.adapt_datefield_value(r[4])
-        r[9] = str(r[9])
-        r[14] = ops.adapt_datetimefield_value(r[14])
-        r[15] = ops.adapt_datetimefield_value(r[15])
-        r[16] = None if r[16] is None else str(r[16])
+        records.append((meter_id, unit_id, region, province, ops.adapt_datefield_value(day),
+                        m.level, m.energy, m.carrier, m.direction, str(a.consumption), a.readings,
+                        a.lapsed, a.misaligned, a.decreases,
+                        ops.adapt_datetimefield_value(a.first_at),
+                        ops.adapt_datetimefield_value(a.last_at),
+                        None if a.last_value is None else str(a.last_value)))
     sql = f"""
-        INSERT INTO {t} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})
+        INSERT INTO {t} ({', '.join(DAY_COLUMNS)}) VALUES ({', '.join(['%s'] * len(DAY_COLUMNS))})
         ON CONFLICT (meter_id, day) DO UPDATE SET
             consumption = {t}.consumption + excluded.consumption,
             readings = {t}.readings + excluded.readings,
@@ -440,33 +561,3 @@ def _upsert_days(unit, meters: dict[int, Meter], days: dict) -> None:
     """
     with connection.cursor() as cursor:
         cursor.executemany(sql, records)
-
-
-def _update_meters(meters: dict[int, Meter], rows) -> None:
-    """Move each meter's ingest state to its latest reading."""
-    latest: dict[int, tuple[datetime.datetime, Decimal]] = {}
-    for at, meter_id, value in rows:  # rows are in time order
-        latest[meter_id] = (at, value)
-    changed = []
-    for meter_id, (at, value) in latest.items():
-        meter = meters[meter_id]
-        if meter.last_read_at is None or at > meter.last_read_at:
-            meter.last_read_at, meter.last_value = at, value
-            changed.append(meter)
-    if not changed:
-        return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE energy_meter m SET last_read_at = v.at, last_value = v.value "
-                "FROM unnest(%s::bigint[], %s::timestamptz[], %s::numeric[]) AS v(id, at, value) "
-                "WHERE m.id = v.id",
-                [[m.pk for m in changed], [m.last_read_at for m in changed],
-                 [m.last_value for m in changed]])
-        return
-    ops = connection.ops
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "UPDATE energy_meter SET last_read_at = %s, last_value = %s WHERE id = %s",
-            [(ops.adapt_datetimefield_value(m.last_read_at), str(m.last_value), m.pk)
-             for m in changed])

@@ -156,10 +156,6 @@ class Meter(models.Model):
     last_verified_on = models.DateField(_("last verified or calibrated"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     certificate_no = models.CharField(_("certificate number"), max_length=64, blank=True)
-    # Ingest state: the last reading taken into the daily aggregates.
-    last_read_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_value = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True,
-                                     editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

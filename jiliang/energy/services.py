@@ -622,7 +622,7 @@ def batch_ingest(
             unit=unit, region_code=unit.region_code, batch_id=batch_id, channel=channel,
             content_type=content_type, body_sha256=digest, signature=signature[:100],
             key_fingerprint=signing.fingerprint(unit.public_key), received_at=now, rows=total)
-        meters = {m.management_no: m for m in Meter.objects.filter(unit=unit)}
+        meters = ingest.meter_states(unit)
         written = ingest.write(unit=unit, batch=batch, meters_by_code=meters, parsed=parsed,
                                writer=writer)
         batch.accepted, batch.duplicates = written.accepted, written.duplicates

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from jiliang.energy import signing
 from jiliang.energy.models import BatchRefusal, Reading
 from tests.base import PersonaTestCase
@@ -63,4 +65,4 @@ class BatchApiTests(PersonaTestCase):
         out = response.json()
         assert out["edition"] == "gbt2589-2020" and out["electricity_basis"] == "equivalent"
         # 96 intervals of 100 kWh on the 1st, at 0.1229 kgce/kWh
-        assert out["total_tce"] == "1.17984"
+        assert Decimal(out["total_tce"]) == Decimal("1.17984")

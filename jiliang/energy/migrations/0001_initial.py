@@ -156,8 +156,6 @@ class Migration(migrations.Migration):
                 ('last_verified_on', models.DateField(blank=True, null=True, verbose_name='last verified or calibrated')),
                 ('valid_until', models.DateField(blank=True, null=True, verbose_name='valid until')),
                 ('certificate_no', models.CharField(blank=True, max_length=64, verbose_name='certificate number')),
-                ('last_read_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_value', models.DecimalField(blank=True, decimal_places=3, editable=False, max_digits=15, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='energy_meters', to='core.organisation', verbose_name='owner')),
                 ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sub_meters', to='energy.meter', verbose_name='main meter')),
