@@ -319,13 +319,27 @@ class Aggregator:
         self.state[meter_id] = (at, value)
 
 
-def calibration_periods(meter_ids) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
+def calibration_periods(unit) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
+    """The passed verifications and calibrations of the unit's meters, as validity periods."""
     periods: dict[int, list] = defaultdict(list)
     for meter_id, start, until in MeterCalibration.objects.filter(
-            meter_id__in=list(meter_ids), passed=True).values_list(
-            "meter_id", "verified_on", "valid_until"):
+            meter__unit=unit, passed=True).values_list("meter_id", "verified_on", "valid_until"):
         periods[meter_id].append((start, until))
     return periods
+
+
+def readings_on_file(meter_ids, lo: datetime.datetime,
+                     hi: datetime.datetime) -> set[tuple[int, datetime.datetime]]:
+    """The (meter, time) keys already on file among these meters in [lo, hi]."""
+    if connection.vendor == "postgresql":
+        # One array parameter rather than hundreds of placeholders; the (meter, time) index.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT meter_id, read_at FROM energy_reading WHERE "
+                           "meter_id = ANY(%s) AND read_at BETWEEN %s AND %s",
+                           [list(meter_ids), lo, hi])
+            return set(cursor.fetchall())
+    return set(Reading.objects.filter(meter_id__in=meter_ids, read_at__gte=lo, read_at__lte=hi)
+               .values_list("meter_id", "read_at"))
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -380,8 +394,7 @@ def write(*, unit, batch, meters_by_code: dict[str, MeterState], parsed: Parsed,
     meter_ids = {m for _at, m, _v in rows}
     rows.sort()
     lo, hi = rows[0][0], rows[-1][0]
-    on_file = set(Reading.objects.filter(meter_id__in=meter_ids, read_at__gte=lo,
-                                         read_at__lte=hi).values_list("meter_id", "read_at"))
+    on_file = readings_on_file(meter_ids, lo, hi)
     if on_file:
         fresh = [r for r in rows if (r[1], r[0]) not in on_file]
         out.duplicates += len(rows) - len(fresh)
@@ -391,7 +404,7 @@ def write(*, unit, batch, meters_by_code: dict[str, MeterState], parsed: Parsed,
     meters = {m.pk: m for m in meters_by_code.values() if m.pk in meter_ids}
     load_last_readings(meters)
     tz = timezone.get_current_timezone()
-    agg = Aggregator(meters, calibration_periods(meter_ids), unit.reading_interval_min, tz)
+    agg = Aggregator(meters, calibration_periods(unit), unit.reading_interval_min, tz)
     backfill = {m for at, m, _v in rows
                 if meters[m].last_at is not None and at <= meters[m].last_at}
 

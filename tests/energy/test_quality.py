@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiliang.energy import selectors, services
 from jiliang.energy.models import DailyEnergy
@@ -73,7 +73,8 @@ class QualityTests(PersonaTestCase):
         services.unit_update(actor=self.p.gd_clerk, unit=self.unit,
                              balance_tolerance_percent=None)
         self.unit.refresh_from_db()
-        balance = selectors.unit_quality(self.unit, DAY, DAY)["balances"][0]
+        with translation.override("en"):
+            balance = selectors.unit_quality(self.unit, DAY, DAY)["balances"][0]
         assert balance["ok"] is None and "tolerance" in balance["problem"]
 
     def test_the_monthly_report_is_checked_against_the_daily_sums(self):
