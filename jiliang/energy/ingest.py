@@ -256,6 +256,7 @@ class Aggregator:
         self.days: dict[tuple[int, datetime.date], DayAgg] = {}
         self.state: dict[int, tuple[datetime.datetime | None, Decimal | None]] = {}
         self._lapsed_cache: dict[tuple[int, datetime.date], bool] = {}
+        self._open: dict[int, list] = {}
         self._day_start = self._day_end = None
         self._day: datetime.date | None = None
 
@@ -279,20 +280,30 @@ class Aggregator:
         return cached
 
     def add(self, meter_id: int, at: datetime.datetime, value: Decimal) -> None:
-        meter = self.meters[meter_id]
-        state = self.state.get(meter_id)
-        prev_value = meter.last_value if state is None else state[1]
+        # Per meter: [meter, previous value, current day, its figures, lapsed that day?]
+        st = self._open.get(meter_id)
+        if st is None:
+            meter = self.meters[meter_id]
+            start = self.state.get(meter_id)
+            st = self._open[meter_id] = [meter, meter.last_value if start is None else start[1],
+                                         None, None, False]
+        meter, prev_value = st[0], st[1]
         if prev_value is None:
             delta, decreased = None, False
         elif value >= prev_value:
             delta, decreased = value - prev_value, False
         else:
             delta, decreased = interval_delta(prev_value, value, meter.register_max)
-        day, seconds = self._local(at)
-        days = self.days
-        agg = days.get((meter_id, day))
-        if agg is None:
-            agg = days[(meter_id, day)] = DayAgg()
+        if self._day_start is None or not (self._day_start <= at < self._day_end):
+            self._local(at)
+        day = self._day
+        seconds = int((at - self._day_start).total_seconds())
+        if st[2] != day:
+            agg = self.days.get((meter_id, day))
+            if agg is None:
+                agg = self.days[(meter_id, day)] = DayAgg()
+            st[2], st[3], st[4] = day, agg, self._lapsed(meter, day)
+        agg = st[3]
         agg.readings += 1
         if agg.first_at is None or at < agg.first_at:
             agg.first_at = at
@@ -303,20 +314,20 @@ class Aggregator:
         offset = seconds % self.period_s
         if offset > 60 and self.period_s - offset > 60:  # ±1 min of the collection grid
             agg.misaligned += 1
-        if self._lapsed(meter, day):
+        if st[4]:
             agg.lapsed += 1
         if delta:
             # The interval ending at ``at`` belongs to the day it lies in: 00:00 closes the
             # day before.
             if seconds == 0 and not at.microsecond:
                 before = day - datetime.timedelta(days=1)
-                target = days.get((meter_id, before))
+                target = self.days.get((meter_id, before))
                 if target is None:
-                    target = days[(meter_id, before)] = DayAgg()
+                    target = self.days[(meter_id, before)] = DayAgg()
             else:
                 target = agg
             target.consumption += delta * meter.multiplier
-        self.state[meter_id] = (at, value)
+        st[1] = value
 
 
 def calibration_periods(unit) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
