@@ -26,7 +26,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,11 +65,9 @@ class Parsed:
 
 # --- parsing ---------------------------------------------------------------------------------
 
-def parse(body: bytes, content_type: str, *, now: datetime.datetime,
-          future_tolerance_s: int) -> Parsed:
-    """Rows from a JSON body ({"readings": [{meter, time, value, unit}]}) or a CSV one
-    (header meter,time,value,unit). Raises ValueError when the body as a whole is unreadable."""
-    latest = now + datetime.timedelta(seconds=future_tolerance_s)
+def read_body(body: bytes, content_type: str) -> list[tuple[int, object]]:
+    """(row number, item) of a JSON body ({"readings": [{meter, time, value, unit}]}) or a CSV
+    one (header meter,time,value,unit). Raises ValueError when the body as a whole is unreadable."""
     if content_type == "json":
         try:
             data = json.loads(body)
@@ -77,8 +76,8 @@ def parse(body: bytes, content_type: str, *, now: datetime.datetime,
         readings = data.get("readings") if isinstance(data, dict) else None
         if not isinstance(readings, list):
             raise ValueError(_("The body needs a list “readings” of {meter, time, value, unit}."))
-        items = ((i, r) for i, r in enumerate(readings, start=1))
-    elif content_type == "csv":
+        return list(enumerate(readings, start=1))
+    if content_type == "csv":
         try:
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -90,23 +89,44 @@ def parse(body: bytes, content_type: str, *, now: datetime.datetime,
             raise ValueError(_("The CSV header lacks the column(s) %(columns)s.") % {
                 "columns": ", ".join(missing)})
         index = {name: header.index(name) for name in ("meter", "time", "value", "unit")}
-        items = (
+        return [
             (number, {name: (values[i] if i < len(values) else "") for name, i in index.items()})
             for number, values in enumerate(reader, start=2) if any(v.strip() for v in values)
-        )
-    else:
-        raise ValueError(_("The format is JSON or CSV."))
-    out = Parsed()
-    append, error = out.rows.append, out.errors.append
+        ]
+    raise ValueError(_("The format is JSON or CSV."))
+
+
+def months_hint(items) -> set[datetime.date]:
+    """The months a batch may touch, from the text of its times (and the months either side,
+    for times whose UTC offset moves them across a month's end): partitions to have first."""
+    months: set[datetime.date] = set()
+    for _number, item in items:
+        text = item.get("time") if isinstance(item, dict) else None
+        if isinstance(text, str) and len(text) >= 7:
+            try:
+                month = datetime.date(int(text[:4]), int(text[5:7]), 1)
+            except ValueError:
+                continue
+            months.add(month)
+    out = set()
+    for month in months:
+        out |= {(month - datetime.timedelta(days=1)).replace(day=1), month,
+                (month + datetime.timedelta(days=32)).replace(day=1)}
+    return out
+
+
+def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
+    """Each item as (row number, meter code, time (UTC), value, unit), or a RowError."""
+    latest = now + datetime.timedelta(seconds=future_tolerance_s)
     fromiso, dec = datetime.datetime.fromisoformat, Decimal
     for number, item in items:
         if not isinstance(item, dict):
-            error(RowError(number, "", _("A reading is an object {meter, time, value, unit}.")))
+            yield RowError(number, "", _("A reading is an object {meter, time, value, unit}."))
             continue
         meter = item.get("meter")
         meter = meter.strip() if isinstance(meter, str) else str(meter or "").strip()
         if not meter:
-            error(RowError(number, "meter", _("Give the meter's management number.")))
+            yield RowError(number, "meter", _("Give the meter's management number."))
             continue
         raw_time = item.get("time")
         try:
@@ -115,15 +135,15 @@ def parse(body: bytes, content_type: str, *, now: datetime.datetime,
             try:
                 at = fromiso(str(raw_time).strip())
             except (TypeError, ValueError):
-                error(RowError(number, "time", _("Give the time as ISO 8601, e.g. "
-                                                 "2026-01-01T08:15:00+08:00.")))
+                yield RowError(number, "time", _("Give the time as ISO 8601, e.g. "
+                                                 "2026-01-01T08:15:00+08:00."))
                 continue
         if at.tzinfo is None:
-            error(RowError(number, "time", _("The time needs its UTC offset, e.g. +08:00.")))
+            yield RowError(number, "time", _("The time needs its UTC offset, e.g. +08:00."))
             continue
         at = at.astimezone(UTC)
         if at > latest:
-            error(RowError(number, "time", _("The time is later than the server's clock.")))
+            yield RowError(number, "time", _("The time is later than the server's clock."))
             continue
         raw_value = item.get("value")
         try:
@@ -134,20 +154,29 @@ def parse(body: bytes, content_type: str, *, now: datetime.datetime,
             else:
                 value = dec(str(raw_value).strip())
         except (InvalidOperation, ValueError):
-            error(RowError(number, "value", _("Give the register value as a decimal number "
-                                              "(in a string in JSON).")))
+            yield RowError(number, "value", _("Give the register value as a decimal number "
+                                              "(in a string in JSON)."))
             continue
         if not value.is_finite() or value < 0 or value > VALUE_MAX:
-            error(RowError(number, "value", _("A register value lies between 0 and "
-                                              "999 999 999 999.999.")))
+            yield RowError(number, "value", _("A register value lies between 0 and "
+                                              "999 999 999 999.999."))
             continue
         quantized = value.quantize(VALUE_Q)
         if value != quantized:
-            error(RowError(number, "value", _("A register value has at most 3 decimals.")))
+            yield RowError(number, "value", _("A register value has at most 3 decimals."))
             continue
         unit_text = item.get("unit")
-        append((number, meter, at, quantized,
-                unit_text.strip() if isinstance(unit_text, str) else str(unit_text or "")))
+        yield (number, meter, at, quantized,
+               unit_text.strip() if isinstance(unit_text, str) else str(unit_text or ""))
+
+
+def parse(body: bytes, content_type: str, *, now: datetime.datetime,
+          future_tolerance_s: int) -> Parsed:
+    """All rows of a body at once: the good ones and the errors of the bad ones."""
+    out = Parsed()
+    for row in validate(read_body(body, content_type), now=now,
+                        future_tolerance_s=future_tolerance_s):
+        (out.errors if isinstance(row, RowError) else out.rows).append(row)
     return out
 
 
@@ -364,72 +393,152 @@ class Written:
     last_at: datetime.datetime | None = None
 
 
-def write(*, unit, batch, meters_by_code: dict[str, MeterState], parsed: Parsed,
-          writer: ChainWriter) -> Written:
-    """Load a batch's new readings and their daily figures. Call it inside the unit's chain lock."""
+def write(*, unit, batch, meters_by_code: dict[str, MeterState], items, now: datetime.datetime,
+          future_tolerance_s: int, writer: ChainWriter) -> Written:
+    """Load a batch's new readings and their daily figures. Call it inside the unit's chain lock.
+
+    First in one stream: each row checked, linked, aggregated and sent to COPY while the
+    database loads the rows before it. A reading already on file stops that stream at the
+    (meter, time) index; the batch is then taken again the careful way (looking up what is on
+    file first), from the same chain head.
+    """
+    meters = {m.pk: m for m in meters_by_code.values()}
+    load_last_readings(meters)
+    head = (writer.head.last_seq, writer.head.last_hash)
+    try:
+        with transaction.atomic():
+            return _write_streamed(unit, batch, meters_by_code, meters, items, now,
+                                   future_tolerance_s, writer)
+    except IntegrityError:
+        writer.head.last_seq, writer.head.last_hash = head
+    parsed = Parsed()
+    for row in validate(items, now=now, future_tolerance_s=future_tolerance_s):
+        (parsed.errors if isinstance(row, RowError) else parsed.rows).append(row)
+    return _write_checked(unit, batch, meters_by_code, meters, parsed, writer)
+
+
+def _accept(meters_by_code, out: Written, units_ok: dict, number, code, unit_text):
+    """The ledger meter of a row, or None with the row's error noted."""
+    meter = meters_by_code.get(code)
+    if meter is None:
+        out.errors.append(RowError(number, "meter", _(
+            "No meter with management number “%(code)s” is in the unit's ledger.") % {
+            "code": code}))
+        return None
+    if unit_text:
+        ok = units_ok.get((code, unit_text))
+        if ok is None:
+            ok = units_ok[(code, unit_text)] = not meter.register_unit or \
+                unit_text.casefold() == meter.register_unit.casefold()
+        if not ok:
+            out.errors.append(RowError(number, "unit", _(
+                "Meter %(code)s registers in %(expected)s, not %(unit)s.") % {
+                "code": code, "expected": meter.register_unit, "unit": unit_text}))
+            return None
+    return meter
+
+
+def _twice(out: Written, number, code, same: bool) -> None:
+    if same:
+        out.duplicates += 1
+    else:
+        out.errors.append(RowError(number, "value", _(
+            "Meter %(code)s has two different values at this time in the batch.") % {
+            "code": code}))
+
+
+def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tolerance_s,
+                    writer) -> Written:
+    out = Written()
+    tz = timezone.get_current_timezone()
+    agg = Aggregator(meters, calibration_periods(unit), unit.reading_interval_min, tz)
+    last = {pk: (m.last_at, m.last_value, False) for pk, m in meters.items()}
+    units_ok: dict = {}
+    backfill: set[int] = set()
+    span = {"lo": None, "hi": None, "n": 0}
+
+    def rows():
+        lo = hi = None
+        n = 0
+        for row in validate(items, now=now, future_tolerance_s=future_tolerance_s):
+            if type(row) is RowError:
+                out.errors.append(row)
+                continue
+            number, code, at, value, unit_text = row
+            meter = _accept(meters_by_code, out, units_ok, number, code, unit_text)
+            if meter is None:
+                continue
+            pk = meter.pk
+            prev_at, prev_value, in_batch = last[pk]
+            if at == prev_at:
+                # The meter's last reading again: on file, or earlier in this batch.
+                if in_batch:
+                    _twice(out, number, code, value == prev_value)
+                else:
+                    out.duplicates += 1
+                continue
+            if prev_at is None or at > prev_at:
+                last[pk] = (at, value, True)
+            else:
+                backfill.add(pk)  # older than its last: its days are rebuilt afterwards
+            if lo is None or at < lo:
+                lo = at
+            if hi is None or at > hi:
+                hi = at
+            n += 1
+            yield at, pk, value
+        span.update(lo=lo, hi=hi, n=n)
+
+    _load(unit, batch, rows(), writer, agg, backfill)
+    out.accepted, out.first_at, out.last_at = span["n"], span["lo"], span["hi"]
+    if backfill:
+        _rebuild(unit, {pk: meters[pk] for pk in backfill}, batch, agg, tz)
+    _upsert_days(unit, meters, agg.days)
+    return out
+
+
+def _write_checked(unit, batch, meters_by_code, meters, parsed: Parsed, writer) -> Written:
+    """The careful way: drop what is on file first, then load in time order."""
     out = Written(errors=list(parsed.errors))
     seen: dict[tuple[int, datetime.datetime], Decimal] = {}
     rows: list[tuple[datetime.datetime, int, Decimal]] = []
-    units_ok: dict[tuple[str, str], bool] = {}
+    units_ok: dict = {}
     for number, code, at, value, unit_text in parsed.rows:
-        meter = meters_by_code.get(code)
+        meter = _accept(meters_by_code, out, units_ok, number, code, unit_text)
         if meter is None:
-            out.errors.append(RowError(number, "meter", _(
-                "No meter with management number “%(code)s” is in the unit's ledger.") % {
-                "code": code}))
             continue
-        if unit_text:
-            ok = units_ok.get((code, unit_text))
-            if ok is None:
-                ok = units_ok[(code, unit_text)] = not meter.register_unit or \
-                    unit_text.casefold() == meter.register_unit.casefold()
-            if not ok:
-                out.errors.append(RowError(number, "unit", _(
-                    "Meter %(code)s registers in %(expected)s, not %(unit)s.") % {
-                    "code": code, "expected": meter.register_unit, "unit": unit_text}))
-                continue
         key = (meter.pk, at)
         if key in seen:
-            if seen[key] != value:
-                out.errors.append(RowError(number, "value", _(
-                    "Meter %(code)s has two different values at this time in the batch.") % {
-                    "code": code}))
-            else:
-                out.duplicates += 1
+            _twice(out, number, code, seen[key] == value)
             continue
         seen[key] = value
         rows.append((at, meter.pk, value))
     if not rows:
         return out
-
     meter_ids = {m for _at, m, _v in rows}
     rows.sort()
-    lo, hi = rows[0][0], rows[-1][0]
-    on_file = readings_on_file(meter_ids, lo, hi)
+    on_file = readings_on_file(meter_ids, rows[0][0], rows[-1][0])
     if on_file:
         fresh = [r for r in rows if (r[1], r[0]) not in on_file]
         out.duplicates += len(rows) - len(fresh)
         rows = fresh
     if not rows:
         return out
-    meters = {m.pk: m for m in meters_by_code.values() if m.pk in meter_ids}
-    load_last_readings(meters)
     tz = timezone.get_current_timezone()
     agg = Aggregator(meters, calibration_periods(unit), unit.reading_interval_min, tz)
     backfill = {m for at, m, _v in rows
                 if meters[m].last_at is not None and at <= meters[m].last_at}
-
     _load(unit, batch, rows, writer, agg, backfill)
     out.accepted = len(rows)
     out.first_at, out.last_at = rows[0][0], rows[-1][0]
-
     if backfill:
-        _rebuild(unit, {m: meters[m] for m in backfill}, rows, agg, tz)
+        _rebuild(unit, {m: meters[m] for m in backfill}, batch, agg, tz)
     _upsert_days(unit, meters, agg.days)
     return out
 
 
 def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> None:
+    """Link and load (time, meter, value) rows; each not of a backfilled meter is aggregated."""
     chain_key = str(unit.pk)
     region = unit.region_code
     unit_id, batch_id = unit.pk, batch.pk
@@ -458,7 +567,7 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
         if connection.vendor == "postgresql":
             sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
             tail = f"\t{unit_id}\t{batch_id}\n"
-            with cursor.cursor.copy(sql) as copy:
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 chunk: list[str] = []
                 for key, seq, prev, digest, _at, iso, value_text, meter_id in lines():
                     chunk.append(f"{key}\t{seq}\t{prev}\t{digest}\t{region}\t{iso}\t"
@@ -471,19 +580,22 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
         else:
             sql = (f"INSERT INTO energy_reading ({', '.join(COLUMNS)}) "
                    f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
-            cursor.executemany(sql, [
+            cursor.executemany(sql, (
                 (key, seq, prev, digest, region, at.replace(tzinfo=None).isoformat(" "),
                  value_text, meter_id, unit_id, batch_id)
                 for key, seq, prev, digest, at, _iso, value_text, meter_id in lines()
-            ])
+            ))
 
 
-def _rebuild(unit, meters: dict[int, MeterState], rows, agg: Aggregator, tz) -> None:
+def _rebuild(unit, meters: dict[int, MeterState], batch, agg: Aggregator, tz) -> None:
     """Recompute, from the raw readings, the days of meters that received older readings."""
     for meter_id, meter in meters.items():
-        times = [at for at, m, _v in rows if m == meter_id]
-        first = min(times)
-        last = max(max(times), meter.last_at)
+        for key in [k for k in agg.days if k[0] == meter_id]:
+            del agg.days[key]  # figures added before the older reading showed up
+        times = Reading.objects.filter(meter_id=meter_id, batch_id=batch.pk).aggregate(
+            first=Min("read_at"), last=Max("read_at"))
+        first = times["first"]
+        last = max(times["last"], meter.last_at) if meter.last_at else times["last"]
         first_day = agg._local(first - ONE_US)[0]
         last_day = agg._local(last)[0]
         start = datetime.datetime.combine(first_day, datetime.time(), tz)
@@ -538,7 +650,8 @@ def _upsert_days(unit, meters: dict[int, MeterState], days: dict) -> None:
                 "energy text, carrier text, direction text, consumption numeric, readings int, "
                 "lapsed int, misaligned int, decreases int, first_at timestamptz, "
                 "last_at timestamptz, last_value numeric) ON COMMIT DELETE ROWS")
-            with cursor.cursor.copy(f"COPY energy_daily_in ({columns}) FROM STDIN") as copy:
+            with connection.wrap_database_errors, \
+                    cursor.cursor.copy(f"COPY energy_daily_in ({columns}) FROM STDIN") as copy:
                 copy.write("".join(lines))
             cursor.execute(f"""
                 INSERT INTO {t} ({columns}) SELECT {columns} FROM energy_daily_in

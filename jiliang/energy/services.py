@@ -598,22 +598,19 @@ def batch_ingest(
         return repeat(found)
     now = timezone.now()
     try:
-        parsed = ingest.parse(body, content_type, now=now,
-                              future_tolerance_s=conf.FUTURE_TOLERANCE_S)
+        items = ingest.read_body(body, content_type)
     except ValueError as error:
-        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
-                      field_name="body", reason="unreadable", message=str(error)) from None
-    total = len(parsed.rows) + len(parsed.errors)
+        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id,
+                                   channel=channel, field_name="body", reason="unreadable",
+                                   message=str(error)) from None
+    total = len(items)
     if total > conf.max_batch_rows():
-        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
-                      field_name="body", reason="too_large", status=413,
-                      message=_("A batch holds at most %(n)s readings.") % {
-                          "n": conf.max_batch_rows()})
+        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id,
+                                   channel=channel, field_name="body", reason="too_large",
+                                   status=413, message=_("A batch holds at most %(n)s readings.")
+                                   % {"n": conf.max_batch_rows()})
     # Partitions first, in their own short transaction where possible.
-    if parsed.rows:
-        partitions.ensure(partitions.months_between(
-            timezone.localtime(min(r[2] for r in parsed.rows)).date(),
-            timezone.localtime(max(r[2] for r in parsed.rows)).date()))
+    partitions.ensure(ingest.months_hint(items))
     with transaction.atomic(), chain_lock(READING_CHAIN, str(unit.pk)) as writer:
         found = ReadingBatch.objects.filter(unit=unit, batch_id=batch_id).first()
         if found is not None:  # the same batch arrived twice at once
@@ -623,7 +620,8 @@ def batch_ingest(
             content_type=content_type, body_sha256=digest, signature=signature[:100],
             key_fingerprint=signing.fingerprint(unit.public_key), received_at=now, rows=total)
         meters = ingest.meter_states(unit)
-        written = ingest.write(unit=unit, batch=batch, meters_by_code=meters, parsed=parsed,
+        written = ingest.write(unit=unit, batch=batch, meters_by_code=meters, items=items,
+                               now=now, future_tolerance_s=conf.FUTURE_TOLERANCE_S,
                                writer=writer)
         batch.accepted, batch.duplicates = written.accepted, written.duplicates
         batch.rejected = len(written.errors)
