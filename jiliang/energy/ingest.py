@@ -32,14 +32,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import ChainWriter
-from jiliang.energy.models import DailyEnergy, Meter, MeterCalibration, Reading
+from jiliang.energy.models import DailyEnergy, Meter, Reading
 from jiliang.rules.energy import interval_delta
 
 UTC = datetime.UTC
 ONE_US = datetime.timedelta(microseconds=1)
 VALUE_Q = Decimal("0.001")
 VALUE_MAX = Decimal("999999999999.999")  # numeric(15, 3)
-COPY_CHUNK = 2000
+COPY_CHUNK = 200
 NULL = "\\N"  # COPY's null
 COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "read_at", "value",
            "meter_id", "unit_id", "batch_id")
@@ -57,9 +57,11 @@ class RowError:
 
 @dataclass
 class Parsed:
-    """Good rows as (row number, meter code, time (UTC), value, unit) and the bad rows' errors."""
+    """Good rows as (row number, meter code, time (UTC), value, unit, time as canonical text)
+    and the bad rows' errors."""
 
-    rows: list[tuple[int, str, datetime.datetime, Decimal, str]] = field(default_factory=list)
+    rows: list[tuple[int, str, datetime.datetime, Decimal, str, str]] = field(
+        default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -99,15 +101,14 @@ def read_body(body: bytes, content_type: str) -> list[tuple[int, object]]:
 def months_hint(items) -> set[datetime.date]:
     """The months a batch may touch, from the text of its times (and the months either side,
     for times whose UTC offset moves them across a month's end): partitions to have first."""
+    prefixes = {item.get("time", "")[:7] for _number, item in items
+                if isinstance(item, dict) and isinstance(item.get("time"), str)}
     months: set[datetime.date] = set()
-    for _number, item in items:
-        text = item.get("time") if isinstance(item, dict) else None
-        if isinstance(text, str) and len(text) >= 7:
-            try:
-                month = datetime.date(int(text[:4]), int(text[5:7]), 1)
-            except ValueError:
-                continue
-            months.add(month)
+    for text in prefixes:
+        try:
+            months.add(datetime.date(int(text[:4]), int(text[5:7]), 1))
+        except ValueError:
+            continue
     out = set()
     for month in months:
         out |= {(month - datetime.timedelta(days=1)).replace(day=1), month,
@@ -116,9 +117,11 @@ def months_hint(items) -> set[datetime.date]:
 
 
 def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
-    """Each item as (row number, meter code, time (UTC), value, unit), or a RowError."""
+    """Each item as (row number, meter code, time (UTC), value, unit, the time as the chain's
+    canonical text), or a RowError."""
     latest = now + datetime.timedelta(seconds=future_tolerance_s)
     fromiso, dec = datetime.datetime.fromisoformat, Decimal
+    times: dict[str, tuple[datetime.datetime, str]] = {}
     for number, item in items:
         if not isinstance(item, dict):
             yield RowError(number, "", _("A reading is an object {meter, time, value, unit}."))
@@ -129,22 +132,26 @@ def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
             yield RowError(number, "meter", _("Give the meter's management number."))
             continue
         raw_time = item.get("time")
-        try:
-            at = fromiso(raw_time) if type(raw_time) is str else fromiso(str(raw_time).strip())
-        except (TypeError, ValueError):
+        # A batch holds many meters at each time: each distinct time is read once.
+        known = times.get(raw_time) if type(raw_time) is str else None
+        if known is None:
             try:
                 at = fromiso(str(raw_time).strip())
             except (TypeError, ValueError):
                 yield RowError(number, "time", _("Give the time as ISO 8601, e.g. "
                                                  "2026-01-01T08:15:00+08:00."))
                 continue
-        if at.tzinfo is None:
-            yield RowError(number, "time", _("The time needs its UTC offset, e.g. +08:00."))
-            continue
-        at = at.astimezone(UTC)
-        if at > latest:
-            yield RowError(number, "time", _("The time is later than the server's clock."))
-            continue
+            if at.tzinfo is None:
+                yield RowError(number, "time", _("The time needs its UTC offset, e.g. +08:00."))
+                continue
+            at = at.astimezone(UTC)
+            if at > latest:
+                yield RowError(number, "time", _("The time is later than the server's clock."))
+                continue
+            known = (at, at.isoformat(timespec="microseconds"))
+            if type(raw_time) is str:
+                times[raw_time] = known
+        at, iso = known
         raw_value = item.get("value")
         try:
             if type(raw_value) is str:
@@ -167,7 +174,7 @@ def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
             continue
         unit_text = item.get("unit")
         yield (number, meter, at, quantized,
-               unit_text.strip() if isinstance(unit_text, str) else str(unit_text or ""))
+               unit_text.strip() if isinstance(unit_text, str) else str(unit_text or ""), iso)
 
 
 def parse(body: bytes, content_type: str, *, now: datetime.datetime,
@@ -362,9 +369,15 @@ class Aggregator:
 def calibration_periods(unit) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
     """The passed verifications and calibrations of the unit's meters, as validity periods."""
     periods: dict[int, list] = defaultdict(list)
-    for meter_id, start, until in MeterCalibration.objects.filter(
-            meter__unit=unit, passed=True).values_list("meter_id", "verified_on", "valid_until"):
-        periods[meter_id].append((start, until))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.meter_id, c.verified_on, c.valid_until FROM "
+                       "energy_metercalibration c JOIN energy_meter m ON m.id = c.meter_id "
+                       "WHERE m.unit_id = %s AND c.passed", [unit.pk])
+        for meter_id, start, until in cursor.fetchall():
+            if isinstance(start, str):  # SQLite hands back text
+                start, until = datetime.date.fromisoformat(start), \
+                    datetime.date.fromisoformat(until)
+            periods[meter_id].append((start, until))
     return periods
 
 
@@ -454,6 +467,7 @@ def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tole
     agg = Aggregator(meters, calibration_periods(unit), unit.reading_interval_min, tz)
     last = {pk: (m.last_at, m.last_value, False) for pk, m in meters.items()}
     units_ok: dict = {}
+    accepted: dict[tuple[str, str], MeterState] = {}
     backfill: set[int] = set()
     span = {"lo": None, "hi": None, "n": 0}
 
@@ -464,8 +478,12 @@ def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tole
             if type(row) is RowError:
                 out.errors.append(row)
                 continue
-            number, code, at, value, unit_text = row
-            meter = _accept(meters_by_code, out, units_ok, number, code, unit_text)
+            number, code, at, value, unit_text, iso = row
+            meter = accepted.get((code, unit_text), False)
+            if meter is False:
+                meter = _accept(meters_by_code, out, units_ok, number, code, unit_text)
+                if meter is not None:
+                    accepted[(code, unit_text)] = meter
             if meter is None:
                 continue
             pk = meter.pk
@@ -486,7 +504,7 @@ def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tole
             if hi is None or at > hi:
                 hi = at
             n += 1
-            yield at, pk, value
+            yield at, pk, value, iso
         span.update(lo=lo, hi=hi, n=n)
 
     _load(unit, batch, rows(), writer, agg, backfill)
@@ -501,9 +519,9 @@ def _write_checked(unit, batch, meters_by_code, meters, parsed: Parsed, writer) 
     """The careful way: drop what is on file first, then load in time order."""
     out = Written(errors=list(parsed.errors))
     seen: dict[tuple[int, datetime.datetime], Decimal] = {}
-    rows: list[tuple[datetime.datetime, int, Decimal]] = []
+    rows: list[tuple[datetime.datetime, int, Decimal, str]] = []
     units_ok: dict = {}
-    for number, code, at, value, unit_text in parsed.rows:
+    for number, code, at, value, unit_text, iso in parsed.rows:
         meter = _accept(meters_by_code, out, units_ok, number, code, unit_text)
         if meter is None:
             continue
@@ -512,10 +530,10 @@ def _write_checked(unit, batch, meters_by_code, meters, parsed: Parsed, writer) 
             _twice(out, number, code, seen[key] == value)
             continue
         seen[key] = value
-        rows.append((at, meter.pk, value))
+        rows.append((at, meter.pk, value, iso))
     if not rows:
         return out
-    meter_ids = {m for _at, m, _v in rows}
+    meter_ids = {r[1] for r in rows}
     rows.sort()
     on_file = readings_on_file(meter_ids, rows[0][0], rows[-1][0])
     if on_file:
@@ -526,7 +544,7 @@ def _write_checked(unit, batch, meters_by_code, meters, parsed: Parsed, writer) 
         return out
     tz = timezone.get_current_timezone()
     agg = Aggregator(meters, calibration_periods(unit), unit.reading_interval_min, tz)
-    backfill = {m for at, m, _v in rows
+    backfill = {m for at, m, _v, _iso in rows
                 if meters[m].last_at is not None and at <= meters[m].last_at}
     _load(unit, batch, rows, writer, agg, backfill)
     out.accepted = len(rows)
@@ -538,7 +556,8 @@ def _write_checked(unit, batch, meters_by_code, meters, parsed: Parsed, writer) 
 
 
 def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> None:
-    """Link and load (time, meter, value) rows; each not of a backfilled meter is aggregated."""
+    """Link and load (time, meter, value, time text) rows; each not of a backfilled meter is
+    aggregated."""
     chain_key = str(unit.pk)
     region = unit.region_code
     unit_id, batch_id = unit.pk, batch.pk
@@ -550,8 +569,7 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
         seq, prev = head.last_seq, head.last_hash
         sha256 = hashlib.sha256
         try:
-            for at, meter_id, value in rows:
-                iso = at.isoformat(timespec="microseconds")
+            for at, meter_id, value, iso in rows:
                 value_text = f"{value:.3f}"
                 digest = sha256(f'{prev}\n{{"batch":{batch_id},"meter":{meter_id},'
                                 f'"read_at":"{iso}","value":"{value_text}"}}'.encode()).hexdigest()
@@ -567,6 +585,8 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
         if connection.vendor == "postgresql":
             sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
             tail = f"\t{unit_id}\t{batch_id}\n"
+            # Small chunks: the socket takes each at once, so the server loads one while this
+            # thread hashes and formats the next (large ones make the two take turns).
             with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 chunk: list[str] = []
                 for key, seq, prev, digest, _at, iso, value_text, meter_id in lines():
