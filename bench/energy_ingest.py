@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import time
 
 import _energy
@@ -36,6 +37,7 @@ def parse_args():
 
 
 SCRATCH = "bench_energy_copy"
+COPY_BYTES = int(os.environ.get("BENCH_COPY_BYTES", 400_000))
 
 
 def scratch_table(months) -> None:
@@ -89,11 +91,10 @@ def bare_copy(chunks: list[str]) -> float:
                "meter_id, unit_id, batch_id")
     started = time.perf_counter()
     for text in chunks:
-        with transaction.atomic(), connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {SCRATCH} ({columns}) FROM STDIN") as copy:
-                step = 2000 * 200  # about the size of the ingest path's chunks
-                for i in range(0, len(text), step):
-                    copy.write(text[i:i + step])
+        with transaction.atomic(), connection.cursor() as cursor, \
+                cursor.cursor.copy(f"COPY {SCRATCH} ({columns}) FROM STDIN") as copy:
+            for i in range(0, len(text), COPY_BYTES):
+                copy.write(text[i:i + COPY_BYTES])
     return time.perf_counter() - started
 
 
