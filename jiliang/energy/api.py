@@ -4,7 +4,7 @@
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -155,8 +155,11 @@ def meter_list(request, unit_id: int):
 def unit_energy(request, unit_id: int, filters: Query[MonthFilter]):
     """The month's energy at the unit boundary by carrier, in tce, with the basis used."""
     unit = selectors.unit_detail(request.user, unit_id)
-    month = (datetime.date.fromisoformat(filters.month + "-01") if filters.month
-             else timezone.localdate().replace(day=1))
+    try:
+        month = (datetime.date.fromisoformat(filters.month + "-01") if filters.month
+                 else timezone.localdate().replace(day=1))
+    except ValueError:
+        raise ValidationError({"month": [_("Give the month as YYYY-MM.")]}) from None
     start, end = selectors.month_bounds(month)
     figures = selectors.unit_energy(unit, start, end)
     basis = figures["basis"]

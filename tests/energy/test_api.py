@@ -66,3 +66,9 @@ class BatchApiTests(PersonaTestCase):
         assert out["edition"] == "gbt2589-2020" and out["electricity_basis"] == "equivalent"
         # 96 intervals of 100 kWh on the 1st, at 0.1229 kgce/kWh
         assert Decimal(out["total_tce"]) == Decimal("1.17984")
+
+    def test_a_month_that_does_not_exist_is_a_400(self):
+        response = self.api_as("acme").get(f"/api/v1/energy/units/{self.unit.pk}/energy",
+                                            {"month": "2026-13"})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["field"] == "month"
