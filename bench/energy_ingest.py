@@ -71,17 +71,16 @@ def copy_lines(unit_id: int, batch_ids: list[int]) -> list[str]:
     """The rows the ingest wrote, batch by batch, as COPY text (prepared before the clock)."""
     from django.db import connection
 
-    out = []
+    by_batch: dict[int, list[str]] = {b: [] for b in batch_ids}
     with connection.cursor() as cursor:
-        for batch_id in batch_ids:
-            cursor.execute(
-                "SELECT chain_key, chain_seq, prev_hash, row_hash, region_code, read_at, value, "
-                "meter_id, unit_id, batch_id FROM energy_reading WHERE unit_id = %s AND "
-                "batch_id = %s ORDER BY chain_seq", [unit_id, batch_id])
-            out.append("".join(
-                f"{k}\t{s}\t{p}\t{h}\t{r}\t{t.isoformat()}\t{v:.3f}\t{m}\t{u}\t{b}\n"
-                for k, s, p, h, r, t, v, m, u, b in cursor.fetchall()))
-    return out
+        # The unit's chain, in order, through the (chain_key, chain_seq) index.
+        cursor.execute(
+            "SELECT chain_key, chain_seq, prev_hash, row_hash, region_code, read_at, value, "
+            "meter_id, unit_id, batch_id FROM energy_reading WHERE chain_key = %s "
+            "ORDER BY chain_seq", [str(unit_id)])
+        for k, s, p, h, r, t, v, m, u, b in cursor.fetchall():
+            by_batch[b].append(f"{k}\t{s}\t{p}\t{h}\t{r}\t{t.isoformat()}\t{v:.3f}\t{m}\t{u}\t{b}\n")
+    return ["".join(by_batch[b]) for b in batch_ids]
 
 
 def bare_copy(chunks: list[str]) -> float:
