@@ -369,7 +369,9 @@ class Audit(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     verdict = models.CharField(_("equipping verdict"), max_length=14, blank=True)
     summary = models.TextField(_("summary"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    # None: opened by the system (a command, the demo).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                   blank=True, related_name="+")
 
     class Meta:
         ordering = ["-opened_on", "-id"]
@@ -504,7 +506,8 @@ class LookBack(models.Model):
 
     letter = models.ForeignKey(ResponsibilityLetter, models.CASCADE, related_name="look_backs")
     reviewed_on = models.DateField(_("reviewed on"))
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                 blank=True, related_name="+")
     summary = models.TextField(_("summary"), blank=True)
 
     class Meta:

@@ -12,7 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -522,7 +533,7 @@ def region_month_tce(user: User, month: datetime.date, *, region: str = "") -> d
 
 
 def region_trend(user: User, *, months: int = 12, end: datetime.date | None = None) -> dict:
-    """The region's tce by month for the last ``months`` months."""
+    """The region's tce by month for the last ``months`` months, in one grouped query."""
     end = (end or timezone.localdate()).replace(day=1)
     labels = []
     month = end
@@ -530,8 +541,24 @@ def region_trend(user: User, *, months: int = 12, end: datetime.date | None = No
         labels.append(month)
         month = (month - datetime.timedelta(days=1)).replace(day=1)
     labels.reverse()
-    values = [float(round(region_month_tce(user, m)["total"], 3)) for m in labels]
-    return {"months": [m.strftime("%Y-%m") for m in labels], "values": values}
+    qs = _scoped(user, DailyEnergy.objects.filter(
+        level="L1", day__gte=labels[0], day__lte=month_bounds(end)[1]), unit_path="unit")
+    rows = (qs.annotate(month=TruncMonth("day"))
+            .values("month", "carrier", "direction", "meter__register_unit",
+                    "meter__ncv_kj_per_unit").annotate(quantity=Sum("consumption")))
+    converters: dict[datetime.date, Converter] = {}
+    totals: dict[datetime.date, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        converter = converters.setdefault(month, Converter(month))
+        tce = converter.tce(row["carrier"], row["meter__register_unit"],
+                            row["meter__ncv_kj_per_unit"], row["quantity"] or Decimal(0))
+        if tce is not None:
+            totals[month] += _sign(row["direction"]) * tce
+    return {"months": [m.strftime("%Y-%m") for m in labels],
+            "values": [float(round(totals.get(m, Decimal(0)), 3)) for m in labels]}
 
 
 def supervision(user: User, *, days: int = 7) -> dict:
@@ -542,31 +569,39 @@ def supervision(user: User, *, days: int = 7) -> dict:
     units = unit_list(user)
     stopped = units.filter(meters__isnull=False).filter(
         Q(last_reading_at__lt=stale) | Q(last_reading_at__isnull=True)).distinct()
-    since = timezone.localdate() - datetime.timedelta(days=days)
     today = timezone.localdate()
+    since = today - datetime.timedelta(days=days)
     daily = _scoped(user, DailyEnergy.objects.filter(day__gte=since, day__lt=today),
                     unit_path="unit")
-    failing = (daily.values("unit_id").annotate(
-        decreases=Sum("decreases"), misaligned=Sum("misaligned"), days=Count("id"),
-        readings=Sum("readings"))
-        .filter(Q(decreases__gt=0) | Q(misaligned__gt=0)))
-    failed = {row["unit_id"]: row for row in failing}
-    # Completeness: a meter-day under 90 % of the expected readings.
-    incomplete: dict[int, int] = defaultdict(int)
-    for row in daily.values("unit_id", "readings", "unit__reading_interval_min"):
-        per_day = 24 * 60 // row["unit__reading_interval_min"]
-        if not rules.completeness_ok(row["readings"], per_day):
-            incomplete[row["unit_id"]] += 1
-    lapsed = {row["unit_id"]: row["lapsed"] for row in
-              daily.filter(lapsed__gt=0).values("unit_id").annotate(lapsed=Sum("lapsed"))}
-    ids = set(failed) | set(incomplete) | set(lapsed)
-    by_id = {u.pk: u for u in EnergyUnit.objects.filter(pk__in=ids)}
-    failed_rows = [{"unit": by_id[i], "decreases": failed.get(i, {}).get("decreases", 0),
-                    "misaligned": failed.get(i, {}).get("misaligned", 0),
-                    "incomplete_days": incomplete.get(i, 0)}
-                   for i in sorted(set(failed) | set(incomplete)) if i in by_id]
-    lapsed_rows = [{"unit": by_id[i], "lapsed": n} for i, n in sorted(lapsed.items())
-                   if i in by_id]
+    # A meter-day under 90 % of its readings, exactly: readings x interval x 100 < 90 x 1440.
+    short = Q(score__lt=90 * 1440)
+    per_unit = (daily.alias(score=ExpressionWrapper(
+        F("readings") * F("unit__reading_interval_min") * Value(100),
+        output_field=IntegerField()))
+        .values("unit_id").annotate(
+            decreases=Sum("decreases"), misaligned=Sum("misaligned"), lapsed=Sum("lapsed"),
+            incomplete=Count("id", filter=short))
+        .filter(Q(decreases__gt=0) | Q(misaligned__gt=0) | Q(lapsed__gt=0) | Q(incomplete__gt=0)))
+    found = {row["unit_id"]: row for row in per_unit}
+    # Meters that sent nothing on a day: meter-days missing from the figures altogether.
+    have = dict(daily.filter(readings__gt=0).values("unit_id").annotate(n=Count("id"))
+                .values_list("unit_id", "n"))
+    meters = dict(Meter.objects.filter(unit_id__in=list(have)).exclude(
+        status=Meter.Status.STOPPED).exclude(created_at__date__gt=since)
+        .values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+    for unit_id, n in have.items():
+        silent = meters.get(unit_id, 0) * days - n
+        if silent > 0:
+            row = found.setdefault(unit_id, {"decreases": 0, "misaligned": 0, "lapsed": 0,
+                                             "incomplete": 0})
+            row["incomplete"] += silent
+    by_id = {u.pk: u for u in EnergyUnit.objects.filter(pk__in=list(found))}
+    failed_rows = [{"unit": by_id[i], "decreases": r["decreases"], "misaligned": r["misaligned"],
+                    "incomplete_days": r["incomplete"]}
+                   for i, r in sorted(found.items()) if i in by_id
+                   and (r["decreases"] or r["misaligned"] or r["incomplete"])]
+    lapsed_rows = [{"unit": by_id[i], "lapsed": r["lapsed"]} for i, r in sorted(found.items())
+                   if i in by_id and r["lapsed"]]
     return {"stopped": list(stopped.order_by("last_reading_at")[:200]), "failed": failed_rows,
             "lapsed": lapsed_rows, "stale_hours": conf.stale_hours(), "days": days}
 

@@ -705,8 +705,7 @@ def audit_open(*, actor: User | None, unit: EnergyUnit, auditor: Organisation | 
     prefix = f"NJ{unit.region_code[:2]}{year}"
     sequence = Audit.objects.filter(number__startswith=prefix).count() + 1
     audit = Audit(unit=unit, region_code=unit.region_code, auditor=auditor, edition=edition,
-                  opened_on=opened_on, created_by=actor or User.objects.filter(
-                      role=Role.NATIONAL_ADMIN).first(), number=f"{prefix}{sequence:04d}")
+                  opened_on=opened_on, created_by=actor, number=f"{prefix}{sequence:04d}")
     try:
         with transaction.atomic():
             audit.save()
@@ -1044,9 +1043,7 @@ def letter_look_back(*, actor: User | None, letter: ResponsibilityLetter,
             raise ValidationError({f"note_{c.pk}": [_("Say what is missing.")]})
         c.outcome, c.review_note = outcome, (note or "").strip()[:300]
     Commitment.objects.bulk_update(commitments, ["outcome", "review_note"])
-    review = LookBack.objects.create(letter=letter, reviewed_on=reviewed_on,
-                                     reviewer=actor or User.objects.filter(
-                                         role=Role.NATIONAL_ADMIN).first(),
+    review = LookBack.objects.create(letter=letter, reviewed_on=reviewed_on, reviewer=actor,
                                      summary=(summary or "").strip())
     audit_record(actor=actor, action="energy.letter.look_back", obj=letter,
                  before={str(k): v for k, v in before.items()},

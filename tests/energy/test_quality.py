@@ -94,3 +94,30 @@ class QualityTests(PersonaTestCase):
         send(self.unit, "q-1", series("E-01", at(1), 2))
         stopped = selectors.supervision(self.p.gd_clerk)["stopped"]
         assert self.unit in stopped
+
+    def test_the_bureau_list_draws_the_completeness_line_exactly(self):
+        tz = timezone.get_current_timezone()
+        today = timezone.localdate()
+        short = {("E-01", 2): 87, ("E-12", 3): 86}  # 90.6 % passes, 89.6 % does not
+        for back in range(7, 0, -1):
+            start = datetime.datetime.combine(today - datetime.timedelta(days=back),
+                                              datetime.time(), tz)
+            send(self.unit, f"w-{back}", [r for no in ("E-01", "E-11", "E-12")
+                                          for r in series(no, start, short.get((no, back), 96),
+                                                          first=str(10000 - back * 1000))])
+        failed = selectors.supervision(self.p.gd_clerk)["failed"]
+        assert [(r["unit"], r["incomplete_days"], r["decreases"]) for r in failed] == [
+            (self.unit, 1, 0)]
+
+    def test_a_meter_that_sent_nothing_counts_as_incomplete(self):
+        tz = timezone.get_current_timezone()
+        today = timezone.localdate()
+        for back in range(7, 0, -1):
+            start = datetime.datetime.combine(today - datetime.timedelta(days=back),
+                                              datetime.time(), tz)
+            send(self.unit, f"w-{back}", [r for no in ("E-01", "E-11")
+                                          for r in series(no, start, 96,
+                                                          first=str(10000 - back * 1000))])
+        self.unit.meters.update(created_at=timezone.now() - datetime.timedelta(days=30))
+        failed = selectors.supervision(self.p.gd_clerk)["failed"]
+        assert [(r["unit"], r["incomplete_days"]) for r in failed] == [(self.unit, 7)]

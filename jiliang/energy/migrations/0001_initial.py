@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('verdict', models.CharField(blank=True, max_length=14, verbose_name='equipping verdict')),
                 ('summary', models.TextField(blank=True, verbose_name='summary')),
                 ('auditor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='energy_audits', to='core.organisation', verbose_name='auditor')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': 'GB 17167 audit',
@@ -300,7 +300,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('reviewed_on', models.DateField(verbose_name='reviewed on')),
                 ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='look_backs', to='energy.responsibilityletter')),
             ],
             options={
