@@ -228,16 +228,48 @@ class MeterState:
     last_value: Decimal | None = None
 
 
+# Per process: a unit's ledger (by its ledger version) and its meters' last readings (by its
+# chain head). A batch of hundreds of meters otherwise reads both back every time.
+_LEDGERS: dict[tuple, tuple[list[tuple], dict]] = {}
+_LAST: dict[tuple, tuple[tuple[int, str], dict[int, tuple]]] = {}
+CACHE_UNITS = 5000
+
+
+def _key(unit) -> tuple:
+    return (connection.settings_dict["NAME"], unit.pk, unit.created_at)
+
+
 def meter_states(unit) -> dict[str, MeterState]:
     """The unit's meters by management number (plain records: a batch loads hundreds)."""
-    return {row[1]: MeterState(*row) for row in Meter.objects.filter(unit=unit).values_list(
-        "pk", "management_no", "register_unit", "multiplier", "register_max", "status", "level",
-        "energy", "carrier", "direction")}
+    return {row[1]: MeterState(*row) for row in _ledger(unit)[0]}
 
 
-def load_last_readings(meters: dict[int, MeterState]) -> None:
-    """Each meter's last reading, from its latest day in the daily figures (no raw scan)."""
-    ids = list(meters)
+def _ledger(unit) -> tuple[list[tuple], dict]:
+    key = (*_key(unit), unit.ledger_version)
+    cached = _LEDGERS.get(key)
+    if cached is None:
+        rows = list(Meter.objects.filter(unit=unit).values_list(
+            "pk", "management_no", "register_unit", "multiplier", "register_max", "status",
+            "level", "energy", "carrier", "direction"))
+        cached = (rows, _calibration_periods(unit))
+        if len(_LEDGERS) > CACHE_UNITS:
+            _LEDGERS.clear()
+        _LEDGERS[key] = cached
+    return cached
+
+
+def load_last_readings(meters: dict[int, MeterState], unit=None, head=None) -> None:
+    """Each meter's last reading, from its latest day in the daily figures (no raw scan), or
+    from this process's memory when the unit's chain has not moved since."""
+    known: dict[int, tuple] = {}
+    if unit is not None and head is not None:
+        cached = _LAST.get(_key(unit))
+        if cached is not None and cached[0] == head:
+            known = cached[1]
+    for pk, state in known.items():
+        if pk in meters:
+            meters[pk].last_at, meters[pk].last_value = state
+    ids = [pk for pk in meters if pk not in known]
     if not ids:
         return
     with connection.cursor() as cursor:
@@ -266,6 +298,21 @@ def load_last_readings(meters: dict[int, MeterState]) -> None:
                              else Decimal(repr(value)).quantize(VALUE_Q)))
     for meter_id, at, value in rows:
         meters[meter_id].last_at, meters[meter_id].last_value = at, value
+
+
+def remember_last_readings(unit, head: tuple[int, str], meters: dict[int, MeterState],
+                           states: dict[int, tuple]) -> None:
+    """Once the batch is committed, keep the meters' last readings for the unit's next batch."""
+    merged = {pk: (m.last_at, m.last_value) for pk, m in meters.items()}
+    merged.update(states)
+    key = _key(unit)
+
+    def keep():
+        if len(_LAST) > CACHE_UNITS:
+            _LAST.clear()
+        _LAST[key] = (head, merged)
+
+    transaction.on_commit(keep)
 
 
 @dataclass(slots=True)
@@ -367,6 +414,10 @@ class Aggregator:
 
 
 def calibration_periods(unit) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
+    return _ledger(unit)[1]
+
+
+def _calibration_periods(unit) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
     """The passed verifications and calibrations of the unit's meters, as validity periods."""
     periods: dict[int, list] = defaultdict(list)
     with connection.cursor() as cursor:
@@ -404,6 +455,7 @@ class Written:
     errors: list[RowError] = field(default_factory=list)
     first_at: datetime.datetime | None = None
     last_at: datetime.datetime | None = None
+    states: dict[int, tuple] = field(default_factory=dict)  # each meter's last reading now
 
 
 def write(*, unit, batch, meters_by_code: dict[str, MeterState], items, now: datetime.datetime,
@@ -416,18 +468,21 @@ def write(*, unit, batch, meters_by_code: dict[str, MeterState], items, now: dat
     file first), from the same chain head.
     """
     meters = {m.pk: m for m in meters_by_code.values()}
-    load_last_readings(meters)
     head = (writer.head.last_seq, writer.head.last_hash)
+    load_last_readings(meters, unit, head)
     try:
         with transaction.atomic():
-            return _write_streamed(unit, batch, meters_by_code, meters, items, now,
-                                   future_tolerance_s, writer)
+            out = _write_streamed(unit, batch, meters_by_code, meters, items, now,
+                                  future_tolerance_s, writer)
     except IntegrityError:
         writer.head.last_seq, writer.head.last_hash = head
-    parsed = Parsed()
-    for row in validate(items, now=now, future_tolerance_s=future_tolerance_s):
-        (parsed.errors if isinstance(row, RowError) else parsed.rows).append(row)
-    return _write_checked(unit, batch, meters_by_code, meters, parsed, writer)
+        parsed = Parsed()
+        for row in validate(items, now=now, future_tolerance_s=future_tolerance_s):
+            (parsed.errors if isinstance(row, RowError) else parsed.rows).append(row)
+        out = _write_checked(unit, batch, meters_by_code, meters, parsed, writer)
+    remember_last_readings(unit, (writer.head.last_seq, writer.head.last_hash), meters,
+                           out.states)
+    return out
 
 
 def _accept(meters_by_code, out: Written, units_ok: dict, number, code, unit_text):
@@ -509,6 +564,7 @@ def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tole
 
     _load(unit, batch, rows(), writer, agg, backfill)
     out.accepted, out.first_at, out.last_at = span["n"], span["lo"], span["hi"]
+    out.states = {pk: (at, value) for pk, (at, value, in_batch) in last.items() if in_batch}
     if backfill:
         _rebuild(unit, {pk: meters[pk] for pk in backfill}, batch, agg, tz)
     _upsert_days(unit, meters, agg.days)
@@ -549,6 +605,9 @@ def _write_checked(unit, batch, meters_by_code, meters, parsed: Parsed, writer) 
     _load(unit, batch, rows, writer, agg, backfill)
     out.accepted = len(rows)
     out.first_at, out.last_at = rows[0][0], rows[-1][0]
+    for at, pk, value, _iso in rows:  # in time order: the last one of each meter wins
+        if meters[pk].last_at is None or at > meters[pk].last_at:
+            out.states[pk] = (at, value)
     if backfill:
         _rebuild(unit, {m: meters[m] for m in backfill}, batch, agg, tz)
     _upsert_days(unit, meters, agg.days)

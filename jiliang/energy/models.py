@@ -86,6 +86,8 @@ class EnergyUnit(models.Model):
     public_key = models.CharField(_("gateway public key (Ed25519)"), max_length=64, blank=True)
     key_registered_at = models.DateTimeField(_("key registered"), null=True, blank=True)
     last_reading_at = models.DateTimeField(_("last reading"), null=True, blank=True)
+    # Bumped by every change of the ledger: the ingest path caches a unit's ledger by it.
+    ledger_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -310,6 +311,10 @@ def _calibration_from_meter(meter: Meter) -> None:
             certificate_no=meter.certificate_no)
 
 
+def _ledger_changed(unit: EnergyUnit) -> None:
+    EnergyUnit.objects.filter(pk=unit.pk).update(ledger_version=F("ledger_version") + 1)
+
+
 def _meter_values(data: dict) -> dict:
     out = dict(data)
     for name in ("mpe_percent", "register_max", "ncv_kj_per_unit"):
@@ -341,6 +346,7 @@ def meter_register(*, actor: User | None, unit: EnergyUnit, **data) -> Meter:
     _meter_clean(meter)
     meter.save()
     _calibration_from_meter(meter)
+    _ledger_changed(unit)
     audit_record(actor=actor, action="energy.meter.register", obj=meter,
                  after=snapshot(meter, METER_FIELDS))
     return meter
@@ -360,6 +366,7 @@ def meter_update(*, actor: User | None, meter: Meter, **changes) -> Meter:
     _meter_clean(meter)
     meter.save()
     _calibration_from_meter(meter)
+    _ledger_changed(meter.unit)
     # The daily figures carry the meter's classification for the region's sums.
     meter.days.update(level=meter.level, energy=meter.energy, carrier=meter.carrier,
                       direction=meter.direction)
@@ -403,6 +410,7 @@ def meter_calibration_record(
         meter.status = Meter.Status.QUALIFIED if passed else Meter.Status.STOPPED
         meter.save(update_fields=["last_verified_on", "valid_until", "verification_kind",
                                   "certificate_no", "status"])
+    _ledger_changed(meter.unit)
     audit_record(actor=actor, action="energy.meter.calibration", obj=meter,
                  after={"kind": kind, "verified_on": verified_on.isoformat(),
                         "valid_until": valid_until.isoformat(), "passed": passed,
@@ -619,6 +627,7 @@ def batch_ingest(
             unit=unit, region_code=unit.region_code, batch_id=batch_id, channel=channel,
             content_type=content_type, body_sha256=digest, signature=signature[:100],
             key_fingerprint=signing.fingerprint(unit.public_key), received_at=now, rows=total)
+        unit.refresh_from_db(fields=["ledger_version"])
         meters = ingest.meter_states(unit)
         written = ingest.write(unit=unit, batch=batch, meters_by_code=meters, items=items,
                                now=now, future_tolerance_s=conf.FUTURE_TOLERANCE_S,
