@@ -85,6 +85,8 @@ def application_list(
     q: str = "",
 ) -> QuerySet:
     qs = user.scope.filter(Application.objects.select_related("applicant"), orgs=("applicant",))
+    if user.is_bureau:
+        qs = qs.exclude(state="draft")  # a draft is the applicant's own until submitted
     if queue:
         code = authority_code_of(user)
         qs = qs.filter(authority_code=code) if code else qs.none()

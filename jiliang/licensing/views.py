@@ -7,7 +7,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -296,10 +296,16 @@ def attachment_download(request, pk: int, file_pk: int):
     app = selectors.application_detail(request.user, pk)
     attachment = selectors.attachment_detail(request.user, app, file_pk)
     try:
-        handle = attachment.file.open("rb")
+        with attachment.file.open("rb") as handle:
+            content = handle.read()  # uploads are capped (JILIANG_LICENSING_MAX_UPLOAD_MB)
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(handle, as_attachment=False, filename=attachment.original_name)
+    types = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
+    response = HttpResponse(content, content_type=types.get(attachment.content_kind,
+                                                            "application/octet-stream"))
+    response["Content-Disposition"] = f'inline; filename="{attachment.pk}.{attachment.content_kind}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
