@@ -278,8 +278,11 @@ def licence_status_words(licence: Licence, on: datetime.date) -> str:
 def clock_info(app: Application, on: datetime.date) -> dict:
     """Which limit runs, its due date, the working days left, and the stopped time."""
     from jiliang.licensing.services import decision_clock
-    from jiliang.rules.deadlines import CalendarNotCovered, stopped_working_days, \
-        working_days_between
+    from jiliang.rules.deadlines import (
+        CalendarNotCoveredError,
+        stopped_working_days,
+        working_days_between,
+    )
 
     info: dict = {"kind": None, "due": None, "left": None, "status": "", "gap": "",
                   "promised_due": app.promised_due, "limit": app.decision_limit,
@@ -301,7 +304,7 @@ def clock_info(app: Application, on: datetime.date) -> dict:
                 info["left"] = clock.left(on)
                 info["status"] = clock.status(on)
                 info["stopped_days"] = stopped_working_days(clock.stops, until=on)
-    except CalendarNotCovered as error:
+    except CalendarNotCoveredError as error:
         info["gap"] = str(error.params["year"])
     if app.calendar_gap and not info["gap"]:
         info["gap"] = app.calendar_gap

@@ -45,7 +45,7 @@ from jiliang.licensing.models import (
 )
 from jiliang.rules import RuleError
 from jiliang.rules import licensing as rules
-from jiliang.rules.deadlines import CalendarNotCovered, Clock, add_working_days, validity_end
+from jiliang.rules.deadlines import CalendarNotCoveredError, Clock, add_working_days, validity_end
 from jiliang.rules.identifiers import region_prefix
 
 CLERK_ROLES = frozenset({Role.BUREAU_CLERK, Role.BUREAU_HEAD, Role.NATIONAL_ADMIN})
@@ -97,7 +97,7 @@ def _due(start: datetime.date, days: int, stops=()) -> tuple[datetime.date | Non
     """A due date in working days, or (None, the year the calendar lacks)."""
     try:
         return add_working_days(start, days, stops=stops), ""
-    except CalendarNotCovered as error:
+    except CalendarNotCoveredError as error:
         return None, str(error.params["year"])
 
 
@@ -191,10 +191,9 @@ def _clean_particulars(lt: rules.LicenceType, data: Mapping[str, Any], *,
     scope = lt.scope_fields()
     for p in lt.particulars:
         value = cleaned.get(p["name"])
-        if p["type"] == "region" and value:
-            if not Region.objects.filter(code=value).exists():
-                raise ValidationError({p["name"]: [_(
-                    "%(code)s is not in the table of divisions.") % {"code": value}]})
+        if p["type"] == "region" and value and not Region.objects.filter(code=value).exists():
+            raise ValidationError({p["name"]: [_(
+                "%(code)s is not in the table of divisions.") % {"code": value}]})
         if p["type"] == "kinds" and value and apps.is_installed("jiliang.catalog"):
             from jiliang.catalog.models import InstrumentKind
 
@@ -1061,7 +1060,7 @@ def _flag(on: datetime.date) -> dict[str, int]:
     """Set-based: "late" past the decision due date, "at_risk" within the warning days."""
     try:
         bound = add_working_days(on, conf.at_risk_days())
-    except CalendarNotCovered:
+    except CalendarNotCoveredError:
         bound = on + datetime.timedelta(days=conf.at_risk_days())
     running = Application.objects.filter(state__in=DECISION_CLOCK, decision_due__isnull=False)
     late = running.filter(decision_due__lt=on).exclude(flag="late").update(flag="late")

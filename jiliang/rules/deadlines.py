@@ -40,7 +40,7 @@ Stop = tuple[datetime.date, datetime.date | None]
 EXTRA_CALENDAR = Path(__file__).resolve().parent / "data" / "holiday_calendar_extra.json"
 
 
-class CalendarNotCovered(RuleError):
+class CalendarNotCoveredError(RuleError):
     """The official holiday calendar for a year is not available."""
 
 
@@ -91,7 +91,7 @@ def is_working_day(day: datetime.date) -> bool:
         return day.weekday() < 5
     first, last = _package_years()
     if not first <= day.year <= last:
-        raise CalendarNotCovered(
+        raise CalendarNotCoveredError(
             "deadlines.calendar",
             "the official holiday calendar for {year} is not available "
             "(the calendar covers {first}–{last})",

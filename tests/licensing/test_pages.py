@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiliang.licensing.models import Application
 from tests.base import PersonaTestCase
-from tests.licensing.helpers import D, PDF, TYPE_APPROVAL, accepted, act, submitted
+from tests.licensing.helpers import PDF, TYPE_APPROVAL, D, accepted, act, submitted
 
 
 class ApplicantPagesTests(PersonaTestCase):

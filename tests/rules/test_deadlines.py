@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from jiliang.rules import RuleError
 from jiliang.rules.deadlines import (
-    CalendarNotCovered,
+    CalendarNotCoveredError,
     Clock,
     add_months,
     add_working_days,
@@ -52,10 +52,10 @@ def test_the_day_of_the_event_is_not_counted():
 
 def test_a_year_the_calendar_does_not_cover_is_an_error_not_a_guess():
     last = max(covered_years())
-    with pytest.raises(CalendarNotCovered) as caught:
+    with pytest.raises(CalendarNotCoveredError) as caught:
         add_working_days(D(last, 12, 20), 20)
     assert str(last + 1) in str(caught.value)
-    with pytest.raises(CalendarNotCovered):
+    with pytest.raises(CalendarNotCoveredError):
         is_working_day(D(2003, 6, 2))
 
 
