@@ -533,8 +533,11 @@ def _level_words(lt) -> str:
     if isinstance(rule, str):
         return words[rule]
     field = next(p for p in lt.particulars if p["name"] == rule["by"])
-    mapping = rule.get("map") or {c[0]: c[0] for c in field["choices"]}
-    return "; ".join(f"{label(c[1])}: {words[mapping[c[0]]]}" for c in field["choices"])
+    if not rule.get("map"):
+        return _("%(levels)s, by “%(field)s”") % {
+            "levels": ", ".join(label(c[1]) for c in field["choices"]),
+            "field": label(field["label"])}
+    return "; ".join(f"{label(c[1])}: {words[rule['map'][c[0]]]}" for c in field["choices"])
 
 
 @public
