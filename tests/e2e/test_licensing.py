@@ -17,7 +17,8 @@ def logout(page):
 
 def act(page, action):
     page.click(f"details[data-action='{action}'] summary")
-    page.click(f"details[data-action='{action}'] button[name=go]")
+    with page.expect_navigation():
+        page.click(f"details[data-action='{action}'] button[name=go]")
     page.wait_for_selector(".alert-success")
 
 
@@ -33,7 +34,8 @@ def test_type_approval_from_application_to_public_certificate(page, e2e_personas
     page.fill("#id_instrument_name", "电子计价秤")
     page.fill("#id_model", "E2E-15")
     page.fill("#id_category_letter", "F")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     page.wait_for_selector("#state[data-state='draft']")
     for material in licence_type("type_approval").materials:
         if not material["required"]:
@@ -41,7 +43,8 @@ def test_type_approval_from_application_to_public_certificate(page, e2e_personas
         page.select_option("#id_material", material["code"])
         page.set_input_files("#id_file", {"name": f"{material['code']}.pdf",
                                           "mimeType": "application/pdf", "buffer": PDF})
-        page.click("#upload-form button[type=submit]")
+        with page.expect_navigation():
+            page.click("#upload-form button[type=submit]")
         page.wait_for_selector(".alert-success")
     act(page, "submit")
     assert page.get_attribute("#state", "data-state") == "submitted"
