@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jiliang.core.models import Organisation
@@ -527,8 +528,10 @@ def guide_detail(request, type_code: str):
 
 
 def _level_words(lt) -> str:
-    words = {"national": _("national"), "provincial": _("provincial"), "city": _("city"),
-             "county": _("county")}
+    words = {"national": pgettext("deciding level", "national"),
+             "provincial": pgettext("deciding level", "provincial"),
+             "city": pgettext("deciding level", "city"),
+             "county": pgettext("deciding level", "county")}
     rule = lt["decide_level"]
     if isinstance(rule, str):
         return words[rule]
