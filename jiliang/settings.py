@@ -45,7 +45,9 @@ JILIANG_APPS = [
     "jiliang.portal",
 ]
 
+# Our apps come first: their translations and templates take precedence over Django's own.
 INSTALLED_APPS = [
+    *JILIANG_APPS,
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,7 +59,6 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
-    *JILIANG_APPS,
 ]
 
 MIDDLEWARE = [
