@@ -351,8 +351,8 @@ def test_the_command_line_writes_the_contract_fields():
     code, out = cli({"rule_set": JJF, "nominal": "500", "unit": "g", "lot_size": 1000,
                      "values": ["498.2"] * 80})
     assert code == 0
-    assert set(out) >= {"verdict", "n", "T", "lambda", "mean", "s", "mean_limit", "count_over_t",
-                        "count_over_2t", "allowed_over_t", "failed"}
+    assert set(out) >= {"verdict", "n", "T", "lambda", "mean", "s", "mean_limit", "count_over_T",
+                        "count_over_2T", "allowed_over_T", "failed"}
     assert out["verdict"] == "fail" and out["n"] == 80 and out["T"] == "15"
     assert out["lambda"] == "0.295" and out["mean"] == "498.2000" and out["s"] == "0.0000"
     assert out["mean_limit"] == "500.0000" and out["allowed_over_T"] == 5
