@@ -79,6 +79,12 @@ def _require_record(actor: User | None, task: CampaignTask, *, statuses=workflow
             "status": CampaignStatus(task.campaign.status).label}]})
 
 
+def _fresh(task: CampaignTask) -> CampaignTask:
+    """The task with its campaign as stored now: the status decides what may be recorded."""
+    return CampaignTask.objects.select_related("campaign", "region", "institution").get(
+        pk=task.pk)
+
+
 def _require_kind(task: CampaignTask, kind: str) -> None:
     if task.campaign.kind != kind:
         raise ValidationError({"__all__": [_("This task belongs to a campaign of another kind.")]})
@@ -275,7 +281,8 @@ def campaign_transition(*, actor: User | None, campaign: Campaign, action: str,
     if not may_plan(actor, campaign):
         raise PermissionDenied(_("You may move only the campaigns of your own region."))
     if actor is not None and actor.role not in move.roles:
-        raise PermissionDenied(_("Your role cannot %(step)s.") % {"step": str(move.label).lower()})
+        raise PermissionDenied(_("Your role cannot take this step: %(step)s.") % {
+            "step": move.label})
     if campaign.status != move.source:
         raise ValidationError({"action": [_(
             "A campaign that is %(status)s cannot go to %(target)s.") % {
@@ -493,7 +500,7 @@ def netcontent_save(*, actor: User | None, records: list[NetContentRecord]) -> l
 def netcontent_record(*, actor: User | None, task: CampaignTask, **data) -> NetContentRecord:
     """Record and judge one net-content sample (the web form, the API and the demo)."""
     with transaction.atomic():
-        record = netcontent_build(actor=actor, task=task, **data)
+        record = netcontent_build(actor=actor, task=_fresh(task), **data)
         netcontent_save(actor=actor, records=[record])
     return record
 
@@ -521,6 +528,7 @@ def visit_record(
     region_code: str = "",
 ) -> InspectionVisit:
     """Record a visit to an institution (a hospital, a market...) in a special inspection."""
+    task = _fresh(task)
     _require_kind(task, CampaignKind.SPECIAL_INSPECTION)
     _require_record(actor, task)
     code = credit_code_clean(institution_credit_code, required=False,
@@ -663,6 +671,7 @@ def product_sample_record(
     region_code: str = "",
 ) -> ProductSample:
     """A sampled instrument with its test items; the conclusion fails when any item fails."""
+    task = _fresh(task)
     _require_kind(task, CampaignKind.PRODUCT_SAMPLING)
     _require_record(actor, task)
     code = credit_code_clean(manufacturer_credit_code, required=False,
@@ -729,6 +738,7 @@ def label_check_record(
     region_code: str = "",
 ) -> EnergyLabelCheck:
     """One product checked for its energy label, in one of the four findings of 二.8."""
+    task = _fresh(task)
     _require_kind(task, CampaignKind.ENERGY_LABEL)
     _require_record(actor, task)
     code = credit_code_clean(enterprise_credit_code, required=False,
@@ -795,6 +805,7 @@ def netcontent_import(*, actor: User | None, task: CampaignTask, upload) -> Uplo
     from jiliang.core.uploads import check_upload
     from jiliang.supervision.sheets import column_title, netcontent_columns
 
+    task = _fresh(task)
     _require_kind(task, CampaignKind.NET_CONTENT)
     _require_record(actor, task)
     kind = check_upload(upload, allowed=("xlsx", "csv"), max_bytes=5 * 1024 * 1024)
