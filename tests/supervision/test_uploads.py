@@ -12,8 +12,8 @@ from jiliang.supervision.models import NetContentRecord, UploadBatch
 from tests.base import PersonaTestCase
 from tests.supervision.helpers import PACKER_GZ, PACKER_SZ, campaign, task
 
-HEADER = ["包装者统一社会信用代码", "包装者", "产品", "品牌", "标注净含量", "单位", "批量",
-          "抽样地点", "行政区划代码", "抽样日期", "除皮方法", "实测值", "实测值单位"]
+HEADER = ["包装者统一社会信用代码", "生产者（包装者）", "产品", "商标（品牌）", "标注净含量", "单位",
+          "检验批量", "抽样地点", "行政区划代码", "抽样日期", "除去皮重方法", "实测值", "实测值单位"]
 GOOD = "501 502 499 500 501 502 503 500 499 501"
 
 
