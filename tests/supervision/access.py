@@ -125,18 +125,19 @@ def samples(world):
                    allowed=named(GD_READERS)),
         ]
 
-    out += gd_campaign_samples(gd) + gd_campaign_samples(special)
+    out += gd_campaign_samples(gd)
+    # the other kinds render their own detail, report and export
+    for c in (special, sampling, labels):
+        out += [Sample(f"supervision:{name}", {"pk": c.pk}, allowed=named(GD_READERS))
+                for name in ("campaign-detail", "campaign-report", "record-export")]
     out.append(Sample("supervision:campaign-tracking", {"pk": gd.pk}, allowed=named(GD_READERS)))
     out += [
         Sample("supervision:campaign-detail", {"pk": bj.pk}, allowed=named(BJ_READERS)),
         Sample("supervision:campaign-report", {"pk": bj.pk}, allowed=named(BJ_READERS)),
-        Sample("supervision:campaign-tracking", {"pk": bj.pk}, allowed=named(BJ_READERS)),
         Sample("jiliang_supervision_api_campaign_detail", {"campaign_id": bj.pk},
                allowed=named(BJ_READERS)),
         # a national campaign: every bureau reads it (its own records only)
         Sample("supervision:campaign-report", {"pk": national.pk}, allowed=lambda u: u.is_bureau),
-        Sample("supervision:campaign-tracking", {"pk": national.pk},
-               allowed=lambda u: u.is_bureau),
         Sample("supervision:record-export", {"pk": national.pk}, allowed=lambda u: u.is_bureau),
         Sample("jiliang_supervision_api_campaign_report", {"campaign_id": national.pk},
                allowed=lambda u: u.is_bureau),
@@ -162,10 +163,11 @@ def samples(world):
         owned = {"region_code": record.region_code, "orgs": orgs}
         out += [
             Sample("supervision:netcontent-detail", {"pk": record.pk}, **owned),
-            Sample("supervision:netcontent-notice", {"pk": record.pk}, **owned),
             Sample("jiliang_supervision_api_netcontent_detail", {"record_id": record.pk},
                    **owned),
         ]
+        if record is gd_record:  # a PDF takes a while to build: one record's notice is enough
+            out.append(Sample("supervision:netcontent-notice", {"pk": record.pk}, **owned))
     out += [
         Sample("supervision:packer-history", {"credit_code": gd_packer.credit_code},
                allowed=lambda u: True),

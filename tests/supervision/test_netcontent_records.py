@@ -49,9 +49,9 @@ class NetContentRecordTests(PersonaTestCase):
         page = self.client_as("gd_clerk").get(reverse("supervision:netcontent-detail",
                                                       args=[r.pk])).content.decode()
         assert "JJF 1070-2023" in page and "SUPERVISION_NETCONTENT_FALLBACK_RULE_SET" in page
-        with override_settings(SUPERVISION_NETCONTENT_FALLBACK_RULE_SET=None):
-            with pytest.raises(ValidationError) as caught:
-                sample(self.p, t, sampled_on=datetime.date(2025, 5, 2))
+        with (override_settings(SUPERVISION_NETCONTENT_FALLBACK_RULE_SET=None),
+              pytest.raises(ValidationError) as caught):
+            sample(self.p, t, sampled_on=datetime.date(2025, 5, 2))
         assert "sampled_on" in caught.value.message_dict
 
     def test_the_rounding_of_t_is_a_setting_and_decides_the_tie(self):
