@@ -577,7 +577,7 @@ def registry_status(*, owner: Organisation | None, serial_number: str,
     """What the registry (contract item 3) has on file for an owner's instrument, if installed."""
     if owner is None or not apps.is_installed("jiliang.registry"):
         return None
-    from jiliang.registry import selectors as registry  # noqa: PLC0415 - optional app
+    from jiliang.registry import selectors as registry  # an optional app: imported on use
 
     return registry.instrument_status(owner_id=owner.pk, serial_numbers=[serial_number],
                                       on=on).get(serial_number)
