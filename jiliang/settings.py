@@ -131,6 +131,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The vendored front end (Bootstrap, HTMX, ECharts) and the site's own CSS live outside any app.
+STATICFILES_DIRS = [BASE_DIR / "jiliang" / "static"]
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -63,9 +63,20 @@ def notice_pdf(record: NetContentRecord) -> bytes:
     return doc.render()
 
 
+def rounding_label(mode: str) -> str:
+    return str({
+        "half_even": _("GB/T 8170 rounding, a tie to the even digit"),
+        "half_up": _("rounding, a tie upwards"),
+        "up": _("rounding up"),
+        "none": _("no rounding"),
+        "exact": _("a fixed value of the table, no rounding needed"),
+        "ceiling_whole": _("up to the next whole number"),
+    }.get(mode, mode))
+
+
 def rule_note(f: dict) -> str:
-    parts = [_("Judged under %(rule_set)s; T rounded by “%(mode)s”.") % {
-        "rule_set": f.get("rule_set_name", ""), "mode": f.get("t_rounding", "")}]
+    parts = [_("Judged under %(rule_set)s; T by %(mode)s.") % {
+        "rule_set": f.get("rule_set_name", ""), "mode": rounding_label(f.get("t_rounding", ""))}]
     if f.get("stand_in"):
         parts.append(_("%(in_force)s was in force on the sampling date but its tables are not "
                        "on file; %(rule_set)s stood in (setting "
@@ -81,7 +92,7 @@ def _bar_chart(title: str, categories: list[str], series: list[list[float]],
     drawing.add(String(0, 70 * mm, title, fontName=FONT, fontSize=10))
     chart = VerticalBarChart()
     chart.x, chart.y = 12 * mm, 14 * mm
-    chart.width, chart.height = 150 * mm, 50 * mm
+    chart.width, chart.height = 150 * mm, 46 * mm
     chart.data = series or [[0]]
     chart.categoryAxis.categoryNames = [c[:8] for c in categories] or [""]
     chart.categoryAxis.labels.fontName = FONT
@@ -96,17 +107,19 @@ def _bar_chart(title: str, categories: list[str], series: list[list[float]],
         chart.bars[i].fillColor = PALETTE[i % len(PALETTE)]
     drawing.add(chart)
     if len(names) > 1:
-        drawing.add(_legend(names, 120 * mm, 70 * mm))
+        drawing.add(_legend(names, 100 * mm, 72 * mm, columns=1))
     return drawing
 
 
-def _legend(names: list[str], x: float, y: float) -> Legend:
+def _legend(names: list[str], x: float, y: float, *, columns: int = 8) -> Legend:
+    """``columns`` is the number of entries per column: 1 lays them out in a row."""
     legend = Legend()
     legend.x, legend.y = x, y
     legend.fontName = FONT
     legend.fontSize = 7
     legend.alignment = "right"
-    legend.columnMaximum = 4
+    legend.columnMaximum = columns
+    legend.deltax = 25 * mm
     legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], n[:12]) for i, n in enumerate(names)]
     return legend
 
@@ -147,7 +160,7 @@ def report_pdf(report: dict, tracking: dict | None) -> bytes:
         (_("Report due"), campaign.report_deadline.isoformat()),
         (_("Products"), "、".join(campaign.products)),
         (_("Instrument kinds"), ", ".join(campaign.kind_codes)),
-        (_("Continues"), str(campaign.continues) if campaign.continues else ""),
+        (_("Continues"), campaign.continues.title if campaign.continues else ""),
     ])
     completion = report["completion"]
     if completion:

@@ -251,9 +251,11 @@ def city_of(code: str) -> str:
 def completion(user: User, campaign: Campaign) -> list[dict]:
     """Per region: the target of its tasks against the records taken, in scope."""
     tasks = task_list(user, campaign=campaign)
-    done_by_task = dict(
-        records_of(user, campaign).order_by().values("task_id").annotate(n=Count("pk"))
-        .values_list("task_id", "n"))
+    records = records_of(user, campaign)
+    if campaign.kind == CampaignKind.NET_CONTENT:  # re-inspections do not count to the target
+        records = records.filter(reinspection_of__isnull=True)
+    done_by_task = dict(records.order_by().values("task_id").annotate(n=Count("pk"))
+                        .values_list("task_id", "n"))
     by_region: dict[str, dict] = {}
     for task in tasks:
         row = by_region.setdefault(task.region_code, {"region_code": task.region_code,

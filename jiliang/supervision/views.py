@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -511,7 +509,7 @@ def campaign_report(request, pk: int):
                             documents.report_pdf(report, tracking))
     return render(request, "supervision/campaign_report.html", {
         "campaign": campaign, "report": report, "tables": exports.report_tables(report),
-        "chart_data": json.dumps(_chart_data(report), ensure_ascii=False),
+        "chart_data": _chart_data(report),
         "has_tracking": bool(tracking and len(tracking["years"]) > 1),
     })
 
@@ -531,8 +529,7 @@ def campaign_tracking(request, pk: int):
     cities = sorted({(r["city_code"], r["city"]) for r in data["rows"]})
     return render(request, "supervision/tracking.html", {
         "campaign": campaign, "data": data, "tables": tables, "cities": cities,
-        "chart_data": json.dumps({"years": [str(y) for y in data["years"]],
-                                  "series": data["series"]}, ensure_ascii=False),
+        "chart_data": {"years": [str(y) for y in data["years"]], "series": data["series"]},
     })
 
 

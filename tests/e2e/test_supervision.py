@@ -40,3 +40,23 @@ def test_an_inspector_records_a_net_content_sample_on_a_phone_and_sees_the_verdi
     assert page.locator("#failed-on").is_visible()
     # the page fits the phone's width
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_the_report_and_the_tracking_draw_their_charts(page, e2e_personas):
+    from tests.supervision.helpers import campaign, sample, task
+
+    p = e2e_personas
+    first = campaign(p, year=2023, title="2023")
+    second = campaign(p, year=2024, continues=first, title="2024")
+    for c in (first, second):
+        sample(p, task(p, c, "440100"))
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, "gd_clerk")
+    page.wait_for_url("**/desk/")
+    page.goto(f"/supervision/campaigns/{second.pk}/report/")
+    page.wait_for_selector("#chart-completion canvas")
+    page.wait_for_selector("#chart-rates canvas")
+    page.goto(f"/supervision/campaigns/{second.pk}/tracking/")
+    page.wait_for_selector("#chart-tracking canvas")
+    assert errors == []
