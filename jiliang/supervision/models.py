@@ -371,8 +371,17 @@ class EnergyLabelCheck(models.Model):
 class UploadBatch(models.Model):
     """One field sheet uploaded to a task: what was saved and every row that was not."""
 
+    class Kind(models.TextChoices):
+        NET_CONTENT = "net_content", _("net-content samples")
+        ENERGY_LABEL = "energy_label", _("energy-label checks")
+        INSTRUMENTS = "instruments", _("instruments found on a visit")
+
     campaign = models.ForeignKey(Campaign, models.PROTECT, related_name="uploads")
     task = models.ForeignKey(CampaignTask, models.PROTECT, related_name="uploads")
+    visit = models.ForeignKey(InspectionVisit, models.PROTECT, null=True, blank=True,
+                              related_name="uploads")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices,
+                            default=Kind.NET_CONTENT)
     region_code = models.CharField(_("division code"), max_length=6, db_index=True)
     filename = models.CharField(_("file"), max_length=200)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,

@@ -798,55 +798,136 @@ def label_check_record(
 MAX_SHEET_ROWS = 5000
 
 
-def netcontent_import(*, actor: User | None, task: CampaignTask, upload) -> UploadBatch:
-    """Read an uploaded field sheet: save every good row, report every bad one with its row,
-    column and reason (and keep them for the errors workbook)."""
+def _read_sheet(upload, kind: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of an uploaded sheet (xlsx or csv, judged by content), or a ValidationError."""
     from jiliang.core.tabular import HeaderError, read_rows
     from jiliang.core.uploads import check_upload
-    from jiliang.supervision.sheets import column_title, netcontent_columns
+    from jiliang.supervision.sheets import columns_for
 
-    task = _fresh(task)
-    _require_kind(task, CampaignKind.NET_CONTENT)
-    _require_record(actor, task)
-    kind = check_upload(upload, allowed=("xlsx", "csv"), max_bytes=5 * 1024 * 1024)
-    columns = netcontent_columns()
-    good: list[NetContentRecord] = []
-    errors: list[dict] = []
-    refused: dict[str, dict] = {}
+    file_kind = check_upload(upload, allowed=("xlsx", "csv"), max_bytes=5 * 1024 * 1024)
     try:
-        rows = list(read_rows(upload.read(), kind, columns))  # at most 5 MB of sheet
+        return list(read_rows(upload.read(), file_kind, columns_for(kind)))  # at most 5 MB
     except HeaderError as error:
         raise ValidationError({"file": [_(
             "The sheet lacks the columns: %(columns)s. Download the template and fill it in.") %
             {"columns": ", ".join(error.missing)}]}) from None
     except Exception:  # a corrupt workbook: openpyxl and zipfile raise many kinds
         raise ValidationError({"file": [_("The file cannot be read as a spreadsheet.")]}) from None
-    keys = {c.key for c in columns}
-    for number, row in rows:
-        if number > MAX_SHEET_ROWS + 1:
-            errors.append({"row": number, "column": "", "reason": _(
-                "A sheet holds at most %(n)s rows; the rest were not read.") % {
-                "n": MAX_SHEET_ROWS}})
+
+
+class _Sheet:
+    """Collects the refused rows of one upload, each with its column and reason."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.errors: list[dict] = []
+        self.refused: dict[str, dict] = {}
+        self.saved = 0
+
+    def too_long(self, number: int) -> bool:
+        if number <= MAX_SHEET_ROWS + 1:
+            return False
+        self.errors.append({"row": number, "column": "", "reason": _(
+            "A sheet holds at most %(n)s rows; the rest were not read.") % {"n": MAX_SHEET_ROWS}})
+        return True
+
+    def refuse(self, number: int, row: dict, error: ValidationError) -> None:
+        from jiliang.supervision.sheets import column_title
+
+        self.refused[str(number)] = row
+        for field, messages in _messages(error):
+            for message in messages:
+                self.errors.append({"row": number, "column": column_title(self.kind, field),
+                                    "reason": message})
+
+    def batch(self, *, actor, task: CampaignTask, upload, visit=None) -> UploadBatch:
+        batch = UploadBatch.objects.create(
+            campaign=task.campaign, task=task, visit=visit, kind=self.kind,
+            region_code=visit.region_code if visit else task.region_code,
+            filename=(getattr(upload, "name", "") or "")[:200], uploaded_by=_user(actor),
+            rows_saved=self.saved, rows_refused=len(self.refused), errors=self.errors,
+            refused_rows=self.refused)
+        audit_record(actor=actor, action=f"{self.kind}.import", obj=batch,
+                     after={"file": batch.filename, "saved": self.saved,
+                            "refused": len(self.refused)})
+        return batch
+
+
+def netcontent_import(*, actor: User | None, task: CampaignTask, upload) -> UploadBatch:
+    """Read an uploaded field sheet: save every good row, report every bad one with its row,
+    column and reason (and keep them for the errors workbook)."""
+    from jiliang.supervision.sheets import NET_CONTENT, SPECS
+
+    task = _fresh(task)
+    _require_kind(task, CampaignKind.NET_CONTENT)
+    _require_record(actor, task)
+    sheet = _Sheet(NET_CONTENT)
+    keys = {spec[0] for spec in SPECS[NET_CONTENT]}
+    good: list[NetContentRecord] = []
+    for number, row in _read_sheet(upload, NET_CONTENT):
+        if sheet.too_long(number):
             break
         data = {k: v for k, v in row.items() if k in keys}
         data["tare_method"] = data.get("tare_method") or TareMethod.EACH
         try:
             good.append(netcontent_build(actor=actor, task=task, **data))
         except ValidationError as error:
-            refused[str(number)] = row
-            for field, messages in _messages(error):
-                for message in messages:
-                    errors.append({"row": number, "column": column_title(field),
-                                   "reason": message})
+            sheet.refuse(number, row, error)
     with transaction.atomic():
-        netcontent_save(actor=actor, records=good)
-        batch = UploadBatch.objects.create(
-            campaign=task.campaign, task=task, region_code=task.region_code,
-            filename=(getattr(upload, "name", "") or "")[:200], uploaded_by=_user(actor),
-            rows_saved=len(good), rows_refused=len(refused), errors=errors, refused_rows=refused)
-        audit_record(actor=actor, action="net_content.import", obj=batch,
-                     after={"file": batch.filename, "saved": len(good), "refused": len(refused)})
-    return batch
+        netcontent_save(actor=actor, records=good)  # one chain lock for the whole sheet
+        sheet.saved = len(good)
+        return sheet.batch(actor=actor, task=task, upload=upload)
+
+
+def label_check_import(*, actor: User | None, task: CampaignTask, upload) -> UploadBatch:
+    """An energy-label field sheet: one check per row, each good row saved on its own."""
+    from jiliang.supervision.sheets import ENERGY_LABEL
+
+    task = _fresh(task)
+    _require_kind(task, CampaignKind.ENERGY_LABEL)
+    _require_record(actor, task)
+    sheet = _Sheet(ENERGY_LABEL)
+    with transaction.atomic():
+        for number, row in _read_sheet(upload, ENERGY_LABEL):
+            if sheet.too_long(number):
+                break
+            data = dict(row)
+            data["handling"] = data.get("handling") or EnforcementAction.NONE
+            try:
+                with transaction.atomic():  # a savepoint: a bad row leaves the others
+                    label_check_record(actor=actor, task=task, **data)
+            except ValidationError as error:
+                sheet.refuse(number, row, error)
+            else:
+                sheet.saved += 1
+        return sheet.batch(actor=actor, task=task, upload=upload)
+
+
+def instrument_import(*, actor: User | None, visit: InspectionVisit, upload) -> UploadBatch:
+    """The instruments found on a visit, one per row."""
+    from jiliang.supervision.sheets import INSTRUMENTS, yes_no
+
+    visit = InspectionVisit.objects.select_related("task__campaign").get(pk=visit.pk)
+    _require_record(actor, visit.task)
+    sheet = _Sheet(INSTRUMENTS)
+    with transaction.atomic():
+        for number, row in _read_sheet(upload, INSTRUMENTS):
+            if sheet.too_long(number):
+                break
+            data = dict(row)
+            try:
+                for field in ("verified_in_time", "conforms"):
+                    try:
+                        data[field] = yes_no(data.get(field, ""))
+                    except ValueError:
+                        raise ValidationError({field: [_("Write yes or no.")]}) from None
+                with transaction.atomic():
+                    instrument_record(actor=actor, visit=visit, **data)
+            except ValidationError as error:
+                sheet.refuse(number, row, error)
+            else:
+                sheet.saved += 1
+        return sheet.batch(actor=actor, task=visit.task, upload=upload, visit=visit)
 
 
 def _messages(error: ValidationError):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
     path("uploads/<int:pk>/errors.xlsx", views.upload_errors, name="upload-errors"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
+    path("visits/<int:pk>/upload/", views.visit_upload, name="visit-upload"),
     path("samples/<int:pk>/", views.sample_detail, name="sample-detail"),
     path("labels/<int:pk>/", views.label_detail, name="label-detail"),
     path("published/", views.published_list, name="published-list"),

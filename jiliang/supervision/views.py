@@ -14,14 +14,22 @@ from jiliang.core.models import INSTITUTION_KINDS, Role
 from jiliang.core.pdf import pdf_response
 from jiliang.core.tabular import RowError, errors_workbook, template_workbook
 from jiliang.core.web import apply_errors, page_of, public, roles_required, xlsx_response
-from jiliang.supervision import documents, exports, forms, judging, selectors, services, workflow
+from jiliang.supervision import (
+    documents,
+    exports,
+    forms,
+    judging,
+    selectors,
+    services,
+    sheets,
+    workflow,
+)
 from jiliang.supervision.models import (
     FAILURE_LABELS,
     CampaignKind,
     CampaignStatus,
     LabelFinding,
 )
-from jiliang.supervision.sheets import netcontent_columns
 
 # ---------------------------------------------------------------------------------------------
 # Campaigns
@@ -195,7 +203,7 @@ def task_detail(request, pk: int):
         "task": task, "campaign": campaign, "page": page_of(request, records),
         "can_record": services.may_record(request.user, task)
         and campaign.status in workflow.RECORDING,
-        "uploads": task.uploads.all()[:10] if campaign.kind == CampaignKind.NET_CONTENT else [],
+        "uploads": task.uploads.all()[:10],
     })
 
 
@@ -313,23 +321,54 @@ def my_results(request):
 # Field sheets
 
 
+SHEET_IMPORTS = {
+    CampaignKind.NET_CONTENT: services.netcontent_import,
+    CampaignKind.ENERGY_LABEL: services.label_check_import,
+}
+
+
 @login_required
 def upload_template(request):
-    columns = netcontent_columns()
+    kind = request.GET.get("kind", sheets.NET_CONTENT)
+    if kind not in sheets.SPECS:
+        raise Http404
     response = HttpResponse(
-        template_workbook(columns, title=_("net content")),
+        template_workbook(sheets.columns_for(kind), title=_(sheets.TITLES[kind])),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="net-content-field-sheet.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="field-sheet-{kind}.xlsx"'
     return response
 
 
 @login_required
 def upload(request, pk: int):
-    task = _recordable_task(request, pk, CampaignKind.NET_CONTENT)
+    task = selectors.task_detail(request.user, pk)
+    importer = SHEET_IMPORTS.get(task.campaign.kind)
+    if importer is None:
+        raise Http404
+    task = _recordable_task(request, pk, task.campaign.kind)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = services.netcontent_import(actor=request.user, task=task,
+            batch = importer(actor=request.user, task=task, upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("%(saved)s rows saved, %(refused)s refused.") % {
+                "saved": batch.rows_saved, "refused": batch.rows_refused})
+            return redirect("supervision:upload-detail", pk=batch.pk)
+    return render(request, "supervision/upload_form.html", {
+        "form": form, "task": task, "kind": task.campaign.kind})
+
+
+@login_required
+def visit_upload(request, pk: int):
+    visit = selectors.visit_detail(request.user, pk)
+    if not services.may_record(request.user, visit.task):
+        raise PermissionDenied(_("You may record only for tasks of your region or institution."))
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.instrument_import(actor=request.user, visit=visit,
                                                upload=form.cleaned_data["file"])
         except ValidationError as error:
             apply_errors(form, error)
@@ -337,7 +376,8 @@ def upload(request, pk: int):
             messages.success(request, _("%(saved)s rows saved, %(refused)s refused.") % {
                 "saved": batch.rows_saved, "refused": batch.rows_refused})
             return redirect("supervision:upload-detail", pk=batch.pk)
-    return render(request, "supervision/upload_form.html", {"form": form, "task": task})
+    return render(request, "supervision/upload_form.html", {
+        "form": form, "task": visit.task, "visit": visit, "kind": sheets.INSTRUMENTS})
 
 
 @login_required
@@ -349,11 +389,11 @@ def upload_detail(request, pk: int):
 @login_required
 def upload_errors(request, pk: int):
     batch = selectors.upload_detail(request.user, pk)
-    columns = netcontent_columns()
     data = errors_workbook(
         [RowError(e["row"], e["column"], e["reason"]) for e in batch.errors],
         headers=(_("Row"), _("Column"), _("Reason")),
-        rows={int(k): v for k, v in batch.refused_rows.items()}, columns=columns)
+        rows={int(k): v for k, v in batch.refused_rows.items()},
+        columns=sheets.columns_for(batch.kind))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="errors-{batch.pk}.xlsx"'

@@ -145,7 +145,8 @@ def samples(world):
     # Tasks: the region's bureaus and the task's institution.
     for t, url in ((gd_task, "netcontent-create"), (gd_task, "upload"),
                    (special_task, "visit-create"), (sampling_task, "sample-create"),
-                   (label_task, "label-create"), (gd_task, "task-detail")):
+                   (label_task, "label-create"), (label_task, "upload"),
+                   (gd_task, "task-detail")):
         out.append(Sample(f"supervision:{url}", {"pk": t.pk}, region_code="440100",
                           orgs=(institute.pk,)))
     out += [
@@ -178,6 +179,8 @@ def samples(world):
         Sample("supervision:upload-errors", {"pk": upload.pk}, region_code="440100",
                orgs=(institute.pk,)),
         Sample("supervision:visit-detail", {"pk": visit.pk}, region_code="440100",
+               orgs=(institute.pk,)),
+        Sample("supervision:visit-upload", {"pk": visit.pk}, region_code="440100",
                orgs=(institute.pk,)),
         Sample("supervision:sample-detail", {"pk": product.pk}, region_code="440100",
                orgs=(institute.pk,)),

@@ -109,3 +109,60 @@ class UploadTests(PersonaTestCase):
         header = [c.value for c in sheet[1]]
         assert "Measured values" in header and "Lot size" in header
         assert sheet.max_row == 2
+
+
+class OtherSheetTests(PersonaTestCase):
+    def test_an_energy_label_sheet_keeps_the_good_rows(self):
+        c = campaign(self.p, kind="energy_label", products=())
+        t = task(self.p, c)
+        header = ["Producer or seller", "Product", "Brand", "Model", "Checked on", "Finding",
+                  "Labelled grade", "Measured grade", "Handling"]
+        rows = [
+            ["某商场", "空调", "A", "K1", "2024-05-01", "correct", "1", "", ""],       # 2 good
+            ["某商场", "冰箱", "B", "R1", "2024-05-01", "false_claim", "2", "1", "fine"],  # 3
+            ["某商场", "电视", "C", "T1", "2024-05-01", "sideways", "", "", ""],       # 4
+            ["某商场", "洗衣机", "D", "W1", "2024-05-01", "not_labelled", "", "", "rectify"],
+        ]
+        response = self.client_as("gd_clerk").post(
+            reverse("supervision:upload", args=[t.pk]),
+            {"file": SimpleUploadedFile("labels.xlsx", xlsx(rows, header))})
+        assert response.status_code == 302
+        batch = UploadBatch.objects.get()
+        assert (batch.kind, batch.rows_saved, batch.rows_refused) == ("energy_label", 2, 2)
+        assert [(e["row"], e["column"]) for e in batch.errors] == [
+            (3, "Measured grade"), (4, "Finding")]
+        assert sorted(c.label_checks.values_list("product", flat=True)) == ["洗衣机", "空调"]
+
+    def test_the_instruments_of_a_visit_come_from_a_sheet(self):
+        import datetime
+
+        from jiliang.supervision import services
+
+        p = self.p
+        c = campaign(p, kind="special_inspection", products=(), kind_codes=("ecg",))
+        t = task(p, c)
+        visit = services.visit_record(actor=p.gd_clerk, task=t, institution_name="某医院",
+                                      visited_on=datetime.date(2024, 5, 1))
+        header = ["Instrument kind", "Serial number", "Verified in time", "Valid until",
+                  "Conforms"]
+        rows = [["ecg", "E1", "yes", "", "yes"], ["ecg", "E2", "", "2024-04-01", ""],
+                ["ecg", "E3", "perhaps", "", ""], ["taximeter", "T1", "yes", "", ""],
+                ["ecg", "E1", "yes", "", ""]]
+        response = self.client_as("gd_clerk").post(
+            reverse("supervision:visit-upload", args=[visit.pk]),
+            {"file": SimpleUploadedFile("instruments.xlsx", xlsx(rows, header))})
+        assert response.status_code == 302
+        batch = UploadBatch.objects.get()
+        assert (batch.kind, batch.rows_saved, batch.visit) == ("instruments", 2, visit)
+        assert [(e["row"], e["column"]) for e in batch.errors] == [
+            (4, "Verified in time"), (5, "Instrument kind"), (6, "Serial number")]
+        found = {i.serial_number: i.verified_in_time for i in visit.instruments.all()}
+        assert found == {"E1": True, "E2": False}  # E2 expired before the visit
+        errors = self.client_as("gd_clerk").get(reverse("supervision:upload-errors",
+                                                        args=[batch.pk]))
+        sheet = load_workbook(io.BytesIO(errors.content)).active
+        assert [c.value for c in sheet[1]][3:5] == ["Instrument kind", "Serial number"]
+        template = self.client_as("gd_clerk").get(
+            reverse("supervision:upload-template") + "?kind=instruments")
+        assert load_workbook(io.BytesIO(template.content)).active["A1"].value == \
+            "Instrument kind"
