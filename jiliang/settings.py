@@ -42,6 +42,7 @@ JILIANG_APPS = [
     "jiliang.core",
     "jiliang.audit",
     "jiliang.licensing",
+    "jiliang.supervision",
     "jiliang.portal",
 ]
 
