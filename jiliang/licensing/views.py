@@ -375,7 +375,21 @@ def _licence_context(request, licence, *, failed=None) -> dict:
         "may_change": bool(lt.get("changes")), "window": window,
         "authority": selectors.authority_name(licence.authority_code),
         "applications": list(licence.applications.order_by("-created_at")[:10]),
+        "net_content_url": _net_content_url(licence),
     }
+
+
+def _net_content_url(licence) -> str | None:
+    """A C-mark enterprise's net-content history (work plan 五.7), when supervision is installed."""
+    from django.apps import apps
+    from django.urls import reverse
+
+    code = licence.holder.credit_code
+    if not licence.type_code.startswith("c_mark") or not code:
+        return None
+    if not apps.is_installed("jiliang.supervision"):
+        return None
+    return reverse("supervision:packer-history", kwargs={"credit_code": code})
 
 
 @login_required
