@@ -169,24 +169,39 @@ def _catalogues() -> Iterator[tuple[Path, Catalog]]:
                 yield po, read_po(f)
 
 
+def _key(message) -> str:
+    """The JSON key of a message: its id, or "context\x04id" (gettext's own convention)."""
+    return f"{message.context}\x04{message.id}" if message.context else message.id
+
+
+def _untranslated(message) -> bool:
+    string = message.string
+    empty = not all(string) if isinstance(string, tuple) else not string
+    return empty or message.fuzzy
+
+
 def todo() -> dict[str, str]:
     out: dict[str, str] = {}
     for _po, catalogue in _catalogues():
         for message in catalogue:
-            if message.id and isinstance(message.id, str) and (
-                    not message.string or message.fuzzy):
-                out[message.id] = ""
+            if message.id and isinstance(message.id, str) and _untranslated(message):
+                out[_key(message)] = ""
     return out
 
 
 def fill(translations: dict[str, str]) -> int:
-    """Put translations into every catalogue that holds the message id; returns how many."""
+    """Put translations into the catalogues where those messages are still untranslated.
+
+    A message that already has a translation keeps it: each app words its own.
+    """
     count = 0
     for po, catalogue in _catalogues():
         changed = False
         for message in catalogue:
-            text = translations.get(message.id) if isinstance(message.id, str) else None
-            if message.id and text:
+            if not message.id or not isinstance(message.id, str) or not _untranslated(message):
+                continue
+            text = translations.get(_key(message))
+            if text:
                 message.string, message.flags = text, message.flags - {"fuzzy"}
                 changed = True
                 count += 1

@@ -41,11 +41,15 @@ JILIANG_DAILY_HOUR = int(os.environ.get("JILIANG_DAILY_HOUR", "2"))
 JILIANG_APPS = [
     "jiliang.core",
     "jiliang.audit",
+    "jiliang.licensing",
+    "jiliang.supervision",
     "jiliang.energy",
     "jiliang.portal",
 ]
 
+# Our apps come first: their translations and templates take precedence over Django's own.
 INSTALLED_APPS = [
+    *JILIANG_APPS,
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,7 +61,6 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
-    *JILIANG_APPS,
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,48 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.core.navigation import NavItem
+
+
+class LicensingConfig(AppConfig):
+    name = "jiliang.licensing"
+    verbose_name = _("Licensing")
+    nav = [
+        NavItem(_("Licensing"), "licensing:application-list", signed_in=True),
+        NavItem(_("Licences"), "licensing:licence-list", signed_in=True),
+        NavItem(_("Licences and disclosures"), "licensing:public-list", menu="public"),
+        NavItem(_("Service guides"), "licensing:guide-list", menu="public"),
+    ]
+    portal_links = [
+        {"url_name": "licensing:guide-list", "title": _("Licensing service guides"),
+         "text": _("Legal basis, conditions, materials, time limits and sample forms of each "
+                   "metrology licence (Administrative Licensing Law, Art. 30).")},
+        {"url_name": "licensing:public-list", "title": _("Licences granted, changed and revoked"),
+         "text": _("The public list of metrology licences by type, region and date, "
+                   "with a feed of new disclosures.")},
+        {"url_name": "licensing:public-query", "title": _("Certificate query"),
+         "text": _("Type a certificate number to see whether the licence is in force.")},
+    ]
+    daily_tasks = ["jiliang.licensing.tasks.licensing_daily"]
+
+    def desk_panels(self, request) -> list[dict]:
+        from jiliang.licensing import selectors
+        from jiliang.licensing.notices import notice_text
+        from jiliang.licensing.services import label
+        from jiliang.rules.licensing import workflows
+
+        user = request.user
+        if user.is_bureau:
+            return [{"title": _("Licensing queues"), "template": "licensing/panel_queue.html",
+                     "context": {"counts": selectors.queue_counts(user)}}]
+        if user.organisation_id:
+            states = {}
+            for flow in workflows().values():
+                for name, spec in flow.states.items():
+                    states.setdefault(name, label(spec["label"]))
+            counts = [(states.get(k, k), n) for k, n in selectors.applicant_counts(user).items()]
+            notices = [(n, notice_text(n)) for n in selectors.notice_list(user)[:5]]
+            return [{"title": _("My licence applications"),
+                     "template": "licensing/panel_applicant.html",
+                     "context": {"counts": counts, "notices": notices}}]
+        return []

@@ -1,0 +1,311 @@
+"""Every read of the licensing app. Scoped reads take the user; public reads publish chosen
+fields only (Art. 40), and ``authorisation_covers`` answers the registry (contracts item 2)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, User
+from jiliang.licensing.models import (
+    Application,
+    Attachment,
+    Licence,
+    LicenceEvent,
+    LicenceStatus,
+    Notice,
+)
+from jiliang.rules import licensing as rules
+from jiliang.rules.identifiers import region_prefix
+
+QUEUES = ("to_accept", "to_review", "to_decide", "due_soon", "late", "stopped")
+
+
+# --- the registry's question (contracts item 2) -------------------------------------------
+
+
+def authorisation_covers(
+    *, institution_id: int, kind_code: str, region_code: str, on: datetime.date
+) -> bool | None:
+    """Does a metrology authorisation (计量授权) of the institution cover this work?
+
+    True when one in force on ``on`` covers the kind code and the region (a prefix of its
+    authorised region); False when the institution has authorisations on file but none
+    covers it; None when it has none on file at all (records from before the system).
+    """
+    authorisations = list(Licence.objects.filter(
+        type_code="metrology_authorization", holder_id=institution_id))
+    if not authorisations:
+        return None
+    for licence in authorisations:
+        if not licence.in_force_on(on):
+            continue
+        if kind_code not in (licence.scope_kinds or []):
+            continue
+        if licence.scope_region and region_code.startswith(region_prefix(licence.scope_region)):
+            return True
+    return False
+
+
+# --- who the user is to the workflow ------------------------------------------------------
+
+
+def authority_code_of(user) -> str | None:
+    """The authority code of a bureau user's organisation (None for others)."""
+    if not user.is_authenticated or not user.is_bureau or user.organisation is None:
+        return None
+    if user.organisation.kind == OrgKind.NATIONAL:
+        return rules.NATIONAL_AUTHORITY
+    return user.organisation.region_code
+
+
+def authority_name(code: str) -> str:
+    if code == rules.NATIONAL_AUTHORITY:
+        org = Organisation.objects.filter(kind=OrgKind.NATIONAL).first()
+    else:
+        org = (Organisation.objects.filter(region_code=code, kind__in=BUREAU_KINDS)
+               .exclude(kind=OrgKind.NATIONAL).first())
+    if org is not None:
+        return org.name
+    region = Region.objects.filter(code=code).first()
+    return f"{region.full_name}市场监督管理局" if region else code
+
+
+# --- applications ---------------------------------------------------------------------------
+
+
+def application_list(
+    user: User,
+    *,
+    queue: str = "",
+    state: str = "",
+    type_code: str = "",
+    q: str = "",
+) -> QuerySet:
+    qs = user.scope.filter(Application.objects.select_related("applicant"), orgs=("applicant",))
+    if user.is_bureau:
+        qs = qs.exclude(state="draft")  # a draft is the applicant's own until submitted
+    if queue:
+        code = authority_code_of(user)
+        qs = qs.filter(authority_code=code) if code else qs.none()
+        qs = qs.filter(_queue_q(queue))
+    if state:
+        qs = qs.filter(state=state)
+    if type_code:
+        qs = qs.filter(type_code=type_code)
+    if q:
+        qs = qs.filter(Q(number__startswith=q.upper()) | Q(applicant__name__contains=q)
+                       | Q(voucher_number__startswith=q.upper()))
+    if queue in ("due_soon", "late", "to_review", "to_decide"):
+        return qs.order_by("decision_due", "id")
+    return qs.order_by("-updated_at", "-id")
+
+
+def _queue_q(queue: str) -> Q:
+    return {
+        "to_accept": Q(state="submitted"),
+        "to_review": Q(state__in=("under_review", "suspended")),
+        "to_decide": Q(state="awaiting_decision"),
+        "due_soon": Q(flag="at_risk"),
+        "late": Q(flag="late"),
+        "stopped": Q(state="suspended"),
+    }.get(queue, Q(pk__in=[]))
+
+
+def application_detail(user: User, pk: int) -> Application:
+    app = application_list(user).filter(pk=pk).first()
+    if app is None:
+        raise Http404
+    return app
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    code = authority_code_of(user)
+    if code is None:
+        return {}
+    qs = user.scope.filter(Application.objects.filter(authority_code=code))
+    counts = qs.aggregate(**{name: Count("pk", filter=_queue_q(name)) for name in QUEUES})
+    return counts
+
+
+def applicant_counts(user: User) -> dict[str, int]:
+    qs = Application.objects.filter(applicant_id=user.organisation_id)
+    rows = qs.values("state").annotate(n=Count("pk"))
+    return {row["state"]: row["n"] for row in rows}
+
+
+def attachment_detail(user: User, application: Application, pk: int) -> Attachment:
+    found = Attachment.objects.filter(application=application, pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def reviewers_for(app: Application) -> QuerySet:
+    """The members of the deciding bureau, who may be assigned to review."""
+    if app.authority_code == rules.NATIONAL_AUTHORITY:
+        orgs = Organisation.objects.filter(kind=OrgKind.NATIONAL)
+    else:
+        orgs = Organisation.objects.filter(region_code=app.authority_code,
+                                           kind__in=BUREAU_KINDS).exclude(kind=OrgKind.NATIONAL)
+    return User.objects.filter(organisation__in=orgs, is_active=True).order_by("username")
+
+
+def notice_list(user: User) -> QuerySet:
+    if not user.is_authenticated or user.is_bureau or user.organisation_id is None:
+        return Notice.objects.none()
+    return Notice.objects.filter(organisation_id=user.organisation_id).select_related(
+        "application", "licence")
+
+
+def holder_licences(user: User) -> QuerySet:
+    if not user.is_authenticated or user.is_bureau or user.organisation_id is None:
+        return Licence.objects.none()
+    return Licence.objects.filter(holder_id=user.organisation_id)
+
+
+# --- licences ---------------------------------------------------------------------------------
+
+
+def licence_list(user: User, *, type_code: str = "", status: str = "", q: str = "") -> QuerySet:
+    qs = user.scope.filter(Licence.objects.select_related("holder"), orgs=("holder",))
+    if type_code:
+        qs = qs.filter(type_code=type_code)
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(holder__name__contains=q))
+    return qs.order_by("-issued_on", "-id")
+
+
+def licence_detail(user: User, pk: int) -> Licence:
+    licence = licence_list(user).filter(pk=pk).first()
+    if licence is None:
+        raise Http404
+    return licence
+
+
+# --- public: disclosures and queries (no user scope; published fields only) -----------------
+
+
+PUBLIC_KINDS = ("granted", "filed", "changed", "renewed", "withdrawn", "revoked", "cancelled",
+                "expired", "recorded")
+
+
+def public_events(
+    *,
+    kind: str = "",
+    type_code: str = "",
+    region: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    q: str = "",
+) -> QuerySet:
+    qs = LicenceEvent.objects.all()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if type_code:
+        qs = qs.filter(type_code=type_code)
+    if region:
+        qs = qs.filter(province_code=region[:2], region_code__startswith=region)
+    if date_from:
+        qs = qs.filter(on__gte=date_from)
+    if date_to:
+        qs = qs.filter(on__lte=date_to)
+    if q:
+        qs = qs.filter(Q(licence__number__icontains=q) | Q(licence__holder__name__contains=q))
+    return qs.order_by("-on", "-id")
+
+
+def normalise_number(number: str) -> str:
+    return " ".join((number or "").split())
+
+
+def licence_by_number(number: str) -> Licence | None:
+    number = normalise_number(number)
+    if not number:
+        return None
+    found = Licence.objects.select_related("holder").filter(number=number).first()
+    return found or Licence.objects.select_related("holder").filter(
+        number__iexact=number).first()
+
+
+def licence_public(code: str) -> Licence:
+    found = Licence.objects.select_related("holder").filter(public_code=code).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def licence_public_events(licence: Licence) -> QuerySet:
+    return licence.events.order_by("on", "id")
+
+
+def application_track(code: str) -> Application:
+    found = Application.objects.filter(public_code=code).exclude(state="draft").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def licence_status_words(licence: Licence, on: datetime.date) -> str:
+    """The state of a licence in plain words, for the public query."""
+    from django.utils.translation import gettext as _
+
+    if licence.status == LicenceStatus.VALID:
+        if licence.valid_until is None:
+            return _("In force; it has no expiry date.")
+        if licence.valid_until < on:
+            return _("Expired on %(date)s.") % {"date": licence.valid_until}
+        return _("In force until %(date)s.") % {"date": licence.valid_until}
+    words = {
+        LicenceStatus.EXPIRED: _("Expired: it was valid until %(date)s and was not renewed."),
+        LicenceStatus.WITHDRAWN: _("Withdrawn by the issuing bureau on %(date)s (撤回); no "
+                                   "longer in force."),
+        LicenceStatus.REVOKED: _("Revoked by the issuing bureau on %(date)s (撤销); no longer "
+                                 "in force."),
+        LicenceStatus.CANCELLED: _("Cancelled on %(date)s (注销); no longer in force."),
+    }
+    date = licence.valid_until if licence.status == LicenceStatus.EXPIRED else licence.ended_on
+    return words[licence.status] % {"date": date}
+
+
+# --- the clock, as shown on every application -------------------------------------------------
+
+
+def clock_info(app: Application, on: datetime.date) -> dict:
+    """Which limit runs, its due date, the working days left, and the stopped time."""
+    from jiliang.licensing.services import decision_clock
+    from jiliang.rules.deadlines import (
+        CalendarNotCoveredError,
+        stopped_working_days,
+        working_days_between,
+    )
+
+    info: dict = {"kind": None, "due": None, "left": None, "status": "", "gap": "",
+                  "promised_due": app.promised_due, "limit": app.decision_limit,
+                  "stopped_days": 0, "extended": app.extended_on is not None}
+    state_clock = app.workflow.clock(app.state) if app.state in app.workflow.states else None
+    try:
+        if state_clock == "acceptance":
+            info["kind"], info["due"] = "acceptance", app.acceptance_due
+            if app.acceptance_due:
+                left = working_days_between(on, app.acceptance_due) if on <= app.acceptance_due \
+                    else -working_days_between(app.acceptance_due, on)
+                info["left"] = left
+                info["status"] = "late" if left < 0 else "running"
+        elif state_clock in ("decision", "stopped"):
+            clock = decision_clock(app)
+            info["kind"] = "decision"
+            if clock is not None:
+                info["due"] = app.decision_due
+                info["left"] = clock.left(on)
+                info["status"] = clock.status(on)
+                info["stopped_days"] = stopped_working_days(clock.stops, until=on)
+    except CalendarNotCoveredError as error:
+        info["gap"] = str(error.params["year"])
+    if app.calendar_gap and not info["gap"]:
+        info["gap"] = app.calendar_gap
+    return info

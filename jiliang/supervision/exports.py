@@ -1,0 +1,159 @@
+"""The report's tables, once: the page, the xlsx workbook and the PDF all read them from here."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from jiliang.supervision.models import CampaignKind
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[object]]
+
+
+def plain(value) -> str:
+    """A decimal without trailing zeros or exponent: 500, 1.5."""
+    return format(value.normalize(), "f")
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def rate_table(key: str, title: str, first: str, rows: Sequence[dict], *,
+               passed: str | None = None) -> Table:
+    return Table(key, title, [first, _("Total"), passed or _("Passed"), _("Failed"),
+                              _("Pass rate")],
+                 [[r["key"], r["total"], r["passed"], r["failed"], _pct(r["rate"])]
+                  for r in rows])
+
+
+def inspection_table(key: str, title: str, first: str, rows: Sequence[dict]) -> Table:
+    return Table(key, title, [first, _("Instruments"), _("Verified in time"),
+                              _("Inspection rate (受检率)"), _("Checked"), _("Conforming"),
+                              _("Verification pass rate (检定合格率)")],
+                 [[r["key"], r["total"], r["verified"], _pct(r["verified_rate"]), r["checked"],
+                   r["conforming"], _pct(r["conforming_rate"])] for r in rows])
+
+
+def report_tables(report: dict) -> list[Table]:
+    campaign = report["campaign"]
+    tables = [Table("completion", _("Completion against targets by region"),
+                    [_("Region"), _("Division code"), _("Tasks"), _("Target"), _("Done"),
+                     _("Completion")],
+                    [[r["region"], r["region_code"], r["tasks"], r["target"], r["done"],
+                      _pct(r["rate"])] for r in report["completion"]])]
+    if campaign.kind == CampaignKind.NET_CONTENT:
+        tables += [
+            rate_table("by_product", _("Pass rate by product"), _("Product"),
+                       report["by_product"]),
+            rate_table("by_region", _("Pass rate by region"), _("Region"), report["by_region"]),
+            Table("by_packer", _("Pass rate by packer"),
+                  [_("Packer"), _("Unified social credit code"), _("Total"), _("Passed"),
+                   _("Failed"), _("Pass rate")],
+                  [[r["key"], r["credit_code"], r["total"], r["passed"], r["failed"],
+                    _pct(r["rate"])] for r in report["by_packer"]]),
+            Table("failing", _("Failing lots"),
+                  [_("Notice number"), _("Packer"), _("Unified social credit code"),
+                   _("Product"), _("Brand"), _("Nominal quantity"), _("Division code"),
+                   _("Sampled on"), _("Failed on")],
+                  [[r.notice_number, r.packer_name, r.packer_credit_code, r.product, r.brand,
+                    f"{plain(r.nominal)} {r.unit}", r.region_code,
+                    r.sampled_on.isoformat(), "; ".join(r.failed_labels)]
+                   for r in report["failing"]]),
+        ]
+    elif campaign.kind == CampaignKind.SPECIAL_INSPECTION:
+        tables += [
+            inspection_table("by_institution", _("Rates by institution"), _("Institution"),
+                             report["by_institution"]),
+            inspection_table("by_region", _("Rates by region"), _("Region"),
+                             report["by_region"]),
+            inspection_table("by_kind", _("Rates by instrument kind"), _("Instrument kind"),
+                             report["by_kind"]),
+            Table("actions", _("Findings and enforcement actions"),
+                  [_("Institution visited"), _("Visited on"), _("Findings"),
+                   _("Enforcement action"), _("Details of the action")],
+                  [[v.institution_name, v.visited_on.isoformat(), v.findings,
+                    str(v.get_action_display()), v.action_note] for v in report["actions"]]),
+        ]
+    elif campaign.kind == CampaignKind.PRODUCT_SAMPLING:
+        tables += [
+            rate_table("by_product", _("Pass rate by product"), _("Product"),
+                       report["by_product"]),
+            rate_table("by_manufacturer", _("Pass rate by manufacturer"), _("Manufacturer"),
+                       report["by_manufacturer"]),
+            Table("failing", _("Failing samples"),
+                  [_("Sample number"), _("Manufacturer"), _("Product"), _("Model"),
+                   _("Sampled on"), _("Failed items")],
+                  [[s.sample_number, s.manufacturer_name, s.product, s.model,
+                    s.sampled_on.isoformat(),
+                    "; ".join(i["item"] for i in s.items if not i["passed"])]
+                   for s in report["failing"]]),
+        ]
+    else:
+        tables += [
+            Table("by_finding", _("Findings"), [_("Finding"), _("Products")],
+                  [[str(r["key"]), r["total"]] for r in report["by_finding"]]),
+            rate_table("by_product", _("Correctly labelled by product"), _("Product"),
+                       report["by_product"], passed=_("Labelled correctly")),
+            Table("failing", _("Products with findings"),
+                  [_("Producer or seller"), _("Product"), _("Brand"), _("Model"),
+                   _("Checked on"), _("Finding"), _("Handling")],
+                  [[c.enterprise_name, c.product, c.brand, c.model, c.checked_on.isoformat(),
+                    str(c.get_finding_display()), str(c.get_handling_display())]
+                   for c in report["failing"]]),
+        ]
+    return tables
+
+
+def tracking_tables(data: dict) -> list[Table]:
+    years = data["years"]
+    rows = []
+    for row in data["rows"]:
+        cells = []
+        for cell in row["years"]:
+            cells.append("—" if cell is None else
+                         f"{_pct(cell['rate'])} ({cell['passed']}/{cell['total']})")
+        rows.append([row["city"], row["product"], *cells])
+    return [
+        Table("tracking", _("Pass rate per year by city and product"),
+              [_("City"), _("Product"), *[str(y) for y in years]], rows),
+        Table("repeat", _("Packers that failed more than once"),
+              [_("Packer"), _("Unified social credit code"), _("Failed lots"), _("Years")],
+              [[r["packer_name"], r["packer_credit_code"], r["fails"], r["years"]]
+               for r in data["repeat_failures"]]),
+    ]
+
+
+def workbook_response(filename: str, tables: Sequence[Table]) -> HttpResponse:
+    """Every table as a sheet of one workbook (write-only: memory stays flat)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for table in tables:
+        ws = wb.create_sheet(title=_sheet_title(table.title))
+        ws.append([str(h) for h in table.headers])
+        for row in table.rows:
+            ws.append([v if isinstance(v, int | float) else str(v) for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _sheet_title(title: str) -> str:
+    for char in "[]:*?/\\":
+        title = title.replace(char, " ")
+    return title[:31]

@@ -1,0 +1,630 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiliang.core import selectors as core_selectors
+from jiliang.core.models import INSTITUTION_KINDS, Role
+from jiliang.core.pdf import pdf_response
+from jiliang.core.tabular import RowError, errors_workbook, template_workbook
+from jiliang.core.web import apply_errors, page_of, public, roles_required, xlsx_response
+from jiliang.supervision import (
+    documents,
+    exports,
+    forms,
+    judging,
+    selectors,
+    services,
+    sheets,
+    workflow,
+)
+from jiliang.supervision.models import (
+    FAILURE_LABELS,
+    CampaignKind,
+    CampaignStatus,
+    LabelFinding,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Campaigns
+
+
+@login_required
+def campaign_list(request):
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    year = request.GET.get("year", "")
+    qs = selectors.campaign_list(request.user, kind=kind, status=status,
+                                 year=int(year) if year.isdigit() else None)
+    return render(request, "supervision/campaign_list.html", {
+        "page": page_of(request, qs), "kinds": CampaignKind.choices,
+        "statuses": CampaignStatus.choices, "kind": kind, "status": status, "year": year,
+    })
+
+
+def _campaign_initial(campaign) -> dict:
+    return {
+        "title": campaign.title, "kind": campaign.kind, "level": campaign.level,
+        "year": campaign.year, "starts_on": campaign.starts_on,
+        "field_deadline": campaign.field_deadline, "report_deadline": campaign.report_deadline,
+        "products": "\n".join(campaign.products), "kind_codes": "\n".join(campaign.kind_codes),
+        "regions": "\n".join(campaign.regions), "description": campaign.description,
+        "continues": str(campaign.continues_id or ""),
+    }
+
+
+def _continues(request, value: str):
+    if not value:
+        return None
+    return selectors.campaign_detail(request.user, int(value))
+
+
+@roles_required(bureau=True)
+def campaign_create(request):
+    form = forms.CampaignForm(request.POST or None,
+                              campaigns=selectors.campaign_list(request.user)[:200])
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            data["continues"] = _continues(request, data.pop("continues"))
+            campaign = services.campaign_plan(actor=request.user, **data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The campaign is planned."))
+            return redirect("supervision:campaign-detail", pk=campaign.pk)
+    return render(request, "supervision/campaign_form.html", {"form": form})
+
+
+@login_required
+def campaign_detail(request, pk: int):
+    campaign = selectors.campaign_detail(request.user, pk)
+    user = request.user
+    can_plan = services.may_plan(user, campaign)
+    moves = [t for t in workflow.transitions_from(campaign.status) if user.role in t.roles] \
+        if can_plan else []
+    tasks = list(selectors.task_list(user, campaign=campaign))
+    done = {r["region_code"]: r for r in selectors.completion(user, campaign)}
+    recordable = [t for t in tasks if services.may_record(user, t)]
+    return render(request, "supervision/campaign_detail.html", {
+        "campaign": campaign, "tasks": tasks, "completion": done, "moves": moves,
+        "can_plan": can_plan and campaign.status in workflow.EDITABLE,
+        "can_assign": user.is_bureau and campaign.status in workflow.TASKS_OPEN,
+        "can_release": (can_plan and user.role in workflow.RELEASERS
+                        and campaign.status in workflow.RELEASABLE and not campaign.is_published),
+        "recordable": recordable and campaign.status in workflow.RECORDING,
+        "events": campaign.events.select_related("actor"),
+        "records": selectors.records_of(user, campaign)[:20],
+        "note_form": forms.NoteForm(),
+    })
+
+
+@roles_required(bureau=True)
+def campaign_edit(request, pk: int):
+    campaign = selectors.campaign_detail(request.user, pk)
+    if not services.may_plan(request.user, campaign):
+        raise PermissionDenied(_("You may change campaigns only of your own region."))
+    others = selectors.campaign_list(request.user, kind=campaign.kind).exclude(pk=campaign.pk)
+    form = forms.CampaignEditForm(request.POST or None, initial=_campaign_initial(campaign),
+                                  campaigns=others[:200])
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("kind", "level")}
+        try:
+            data["continues"] = _continues(request, data.pop("continues"))
+            services.campaign_update(actor=request.user, campaign=campaign, **data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("supervision:campaign-detail", pk=campaign.pk)
+    return render(request, "supervision/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+def _flash_errors(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@roles_required(bureau=True)
+@require_POST
+def campaign_transition(request, pk: int):
+    campaign = selectors.campaign_detail(request.user, pk)
+    try:
+        services.campaign_transition(actor=request.user, campaign=campaign,
+                                     action=request.POST.get("action", ""),
+                                     note=request.POST.get("note", ""))
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("The campaign's status is changed."))
+    return redirect("supervision:campaign-detail", pk=campaign.pk)
+
+
+@roles_required(Role.BUREAU_HEAD, Role.NATIONAL_ADMIN)
+@require_POST
+def campaign_release(request, pk: int):
+    campaign = selectors.campaign_detail(request.user, pk)
+    try:
+        services.campaign_release(actor=request.user, campaign=campaign,
+                                  note=request.POST.get("note", ""))
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("The results are released to the public portal."))
+    return redirect("supervision:campaign-detail", pk=campaign.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks
+
+
+def _institutions(user):
+    return core_selectors.organisation_list(user).filter(kind__in=INSTITUTION_KINDS)[:500]
+
+
+@roles_required(bureau=True)
+def task_create(request, pk: int):
+    campaign = selectors.campaign_detail(request.user, pk)
+    institutions = list(_institutions(request.user))
+    form = forms.TaskForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        chosen = data.pop("institution")
+        institution = next((o for o in institutions if str(o.pk) == chosen), None)
+        try:
+            services.task_assign(actor=request.user, campaign=campaign, institution=institution,
+                                 **data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("region_code", str(error))
+        else:
+            messages.success(request, _("The task is assigned."))
+            return redirect("supervision:campaign-detail", pk=campaign.pk)
+    return render(request, "supervision/task_form.html", {"form": form, "campaign": campaign})
+
+
+@login_required
+def task_detail(request, pk: int):
+    task = selectors.task_detail(request.user, pk)
+    campaign = task.campaign
+    records = selectors.records_of(request.user, campaign).filter(task=task)
+    return render(request, "supervision/task_detail.html", {
+        "task": task, "campaign": campaign, "page": page_of(request, records),
+        "can_record": services.may_record(request.user, task)
+        and campaign.status in workflow.RECORDING,
+        "uploads": task.uploads.all()[:10],
+    })
+
+
+def _recordable_task(request, pk: int, kind: str):
+    task = selectors.task_detail(request.user, pk)
+    if task.campaign.kind != kind:
+        raise Http404
+    if not services.may_record(request.user, task):
+        raise PermissionDenied(_("You may record only for tasks of your region or institution."))
+    return task
+
+
+# ---------------------------------------------------------------------------------------------
+# Net content
+
+
+@login_required
+def netcontent_create(request, pk: int):
+    task = _recordable_task(request, pk, CampaignKind.NET_CONTENT)
+    campaign = task.campaign
+    initial = {"tare_method": "each", "unit": "g"}
+    first = None
+    if request.GET.get("reinspect"):
+        first = selectors.netcontent_by_notice(request.user, request.GET["reinspect"])
+        if first is not None:
+            initial.update({f: getattr(first, f) for f in (
+                "packer_credit_code", "packer_name", "product", "brand", "unit", "place",
+                "tare_method")})
+            initial.update({"nominal": exports.plain(first.nominal), "region_code":
+                            first.region_code, "reinspection_of": first.notice_number})
+    form = forms.NetContentForm(request.POST or None, initial=initial, products=campaign.products)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.netcontent_record(actor=request.user, task=task,
+                                                **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Recorded: %(number)s, %(verdict)s.") % {
+                "number": record.notice_number, "verdict": record.get_verdict_display()})
+            return redirect("supervision:netcontent-detail", pk=record.pk)
+    return render(request, "supervision/netcontent_form.html", {
+        "form": form, "task": task, "campaign": campaign, "first": first,
+        "rule_note": _rule_note(),
+    })
+
+
+def _rule_note() -> str:
+    fallback = judging.fallback_rule_set()
+    note = _("Judged by the rule set in force on the sampling date (JJF 1070-2005 from "
+             "2006-01-01). T is rounded as each rule set's data file says (JJF 1070-2005: "
+             "GB/T 8170 half-even, since its tie rule is not confirmed; setting "
+             "SUPERVISION_NETCONTENT_T_ROUNDING).")
+    if fallback:
+        note += " " + _("JJF 1070-2023 is in force from 2024-10-12 but its tables are not on "
+                        "file: samples from that date are judged by %(rule_set)s and say so "
+                        "(setting SUPERVISION_NETCONTENT_FALLBACK_RULE_SET).") % {
+            "rule_set": fallback}
+    return note
+
+
+@login_required
+def netcontent_detail(request, pk: int):
+    record = selectors.netcontent_detail(request.user, pk)
+    f = record.figures
+    units = [{"n": i, "value": v, "shortfall": s, "class": c}
+             for i, (v, s, c) in enumerate(zip(record.values, f.get("shortfalls", []),
+                                               f.get("classes", []), strict=False), start=1)]
+    can_reinspect = (record.verdict == "fail" and services.may_record(request.user, record.task)
+                     and record.campaign.status in workflow.REINSPECTING)
+    return render(request, "supervision/netcontent_detail.html", {
+        "record": record, "f": f, "units": units, "rule_note": documents.rule_note(f),
+        "reinspections": selectors.reinspections(request.user, record),
+        "failure_labels": FAILURE_LABELS, "can_reinspect": can_reinspect,
+    })
+
+
+@login_required
+def netcontent_notice(request, pk: int):
+    record = selectors.netcontent_detail(request.user, pk)
+    return pdf_response(f"{record.notice_number}.pdf", documents.notice_pdf(record))
+
+
+@login_required
+def packer_history(request, credit_code: str):
+    history = selectors.packer_history(request.user, credit_code)
+    if not history["records"].exists() and not (
+            request.user.is_bureau or request.user.organisation_id):
+        raise Http404
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            f"net-content-{history['credit_code']}.xlsx",
+            [_("Notice number"), _("Campaign"), _("Product"), _("Brand"), _("Nominal quantity"),
+             _("Sampled on"), _("Division code"), _("Verdict")],
+            ((r.notice_number, r.campaign.title, r.product, r.brand,
+              f"{exports.plain(r.nominal)} {r.unit}", r.sampled_on.isoformat(), r.region_code,
+              str(r.get_verdict_display())) for r in history["records"].iterator()),
+            title=_("Net-content history"))
+    return render(request, "supervision/packer_history.html", {
+        **history, "page": page_of(request, history["records"]),
+    })
+
+
+@roles_required(Role.ENTERPRISE_USER)
+def my_results(request):
+    org = request.user.organisation
+    if org is None or not org.credit_code:
+        raise Http404
+    return redirect("supervision:packer-history", credit_code=org.credit_code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Field sheets
+
+
+SHEET_IMPORTS = {
+    CampaignKind.NET_CONTENT: services.netcontent_import,
+    CampaignKind.ENERGY_LABEL: services.label_check_import,
+}
+
+
+@login_required
+def upload_template(request):
+    kind = request.GET.get("kind", sheets.NET_CONTENT)
+    if kind not in sheets.SPECS:
+        raise Http404
+    response = HttpResponse(
+        template_workbook(sheets.columns_for(kind), title=_(sheets.TITLES[kind])),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="field-sheet-{kind}.xlsx"'
+    return response
+
+
+@login_required
+def upload(request, pk: int):
+    task = selectors.task_detail(request.user, pk)
+    importer = SHEET_IMPORTS.get(task.campaign.kind)
+    if importer is None:
+        raise Http404
+    task = _recordable_task(request, pk, task.campaign.kind)
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = importer(actor=request.user, task=task, upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("%(saved)s rows saved, %(refused)s refused.") % {
+                "saved": batch.rows_saved, "refused": batch.rows_refused})
+            return redirect("supervision:upload-detail", pk=batch.pk)
+    return render(request, "supervision/upload_form.html", {
+        "form": form, "task": task, "kind": task.campaign.kind})
+
+
+@login_required
+def visit_upload(request, pk: int):
+    visit = selectors.visit_detail(request.user, pk)
+    if not services.may_record(request.user, visit.task):
+        raise PermissionDenied(_("You may record only for tasks of your region or institution."))
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.instrument_import(actor=request.user, visit=visit,
+                                               upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("%(saved)s rows saved, %(refused)s refused.") % {
+                "saved": batch.rows_saved, "refused": batch.rows_refused})
+            return redirect("supervision:upload-detail", pk=batch.pk)
+    return render(request, "supervision/upload_form.html", {
+        "form": form, "task": visit.task, "visit": visit, "kind": sheets.INSTRUMENTS})
+
+
+@login_required
+def upload_detail(request, pk: int):
+    batch = selectors.upload_detail(request.user, pk)
+    return render(request, "supervision/upload_detail.html", {"batch": batch})
+
+
+@login_required
+def upload_errors(request, pk: int):
+    batch = selectors.upload_detail(request.user, pk)
+    data = errors_workbook(
+        [RowError(e["row"], e["column"], e["reason"]) for e in batch.errors],
+        headers=(_("Row"), _("Column"), _("Reason")),
+        rows={int(k): v for k, v in batch.refused_rows.items()},
+        columns=sheets.columns_for(batch.kind))
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="errors-{batch.pk}.xlsx"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Special inspections, product sampling, energy labels
+
+
+@login_required
+def visit_create(request, pk: int):
+    task = _recordable_task(request, pk, CampaignKind.SPECIAL_INSPECTION)
+    form = forms.VisitForm(request.POST or None, initial={"action": "none"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = services.visit_record(actor=request.user, task=task, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The visit is recorded; now add the instruments found."))
+            return redirect("supervision:visit-detail", pk=visit.pk)
+    return render(request, "supervision/record_form.html", {
+        "form": form, "task": task, "title": _("Record a visit")})
+
+
+@login_required
+def visit_detail(request, pk: int):
+    visit = selectors.visit_detail(request.user, pk)
+    can_record = services.may_record(request.user, visit.task)
+    instrument_form = forms.InstrumentForm(request.POST or None, prefix="i")
+    update_form = forms.VisitUpdateForm(
+        request.POST or None, prefix="v",
+        initial={"findings": visit.findings, "action": visit.action,
+                 "action_note": visit.action_note})
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied(_("You may record only for tasks of your region or "
+                                     "institution."))
+        which = request.POST.get("form")
+        form = instrument_form if which == "instrument" else update_form
+        if which in ("instrument", "update") and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if which == "instrument":
+                    data["verified_in_time"] = forms.tri(data["verified_in_time"])
+                    data["conforms"] = forms.tri(data["conforms"])
+                    services.instrument_record(actor=request.user, visit=visit, **data)
+                else:
+                    services.visit_update(actor=request.user, visit=visit, **data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("supervision:visit-detail", pk=visit.pk)
+    instruments = visit.instruments.all()
+    return render(request, "supervision/visit_detail.html", {
+        "visit": visit, "instruments": instruments,
+        "rates": selectors.rates_total(instruments),
+        "instrument_form": instrument_form, "update_form": update_form,
+        "can_record": can_record and visit.campaign.status in workflow.RECORDING,
+    })
+
+
+@login_required
+def sample_create(request, pk: int):
+    task = _recordable_task(request, pk, CampaignKind.PRODUCT_SAMPLING)
+    form = forms.ProductSampleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["items"] = forms.parse_items(data["items"])
+        try:
+            sample = services.product_sample_record(actor=request.user, task=task, **data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The sample is recorded."))
+            return redirect("supervision:sample-detail", pk=sample.pk)
+    return render(request, "supervision/record_form.html", {
+        "form": form, "task": task, "title": _("Record a product sample")})
+
+
+@login_required
+def sample_detail(request, pk: int):
+    sample = selectors.product_sample_detail(request.user, pk)
+    return render(request, "supervision/sample_detail.html", {"sample": sample})
+
+
+@login_required
+def label_create(request, pk: int):
+    task = _recordable_task(request, pk, CampaignKind.ENERGY_LABEL)
+    form = forms.LabelCheckForm(request.POST or None,
+                                initial={"finding": LabelFinding.CORRECT, "handling": "none"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            check = services.label_check_record(actor=request.user, task=task,
+                                                **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The check is recorded."))
+            return redirect("supervision:label-detail", pk=check.pk)
+    return render(request, "supervision/record_form.html", {
+        "form": form, "task": task, "title": _("Record an energy-label check")})
+
+
+@login_required
+def label_detail(request, pk: int):
+    check = selectors.label_check_detail(request.user, pk)
+    return render(request, "supervision/label_detail.html", {"check": check})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports, tracking, exports
+
+
+def _chart_data(report: dict) -> dict:
+    completion = report["completion"]
+    data = {"completion": {"regions": [r["region"] for r in completion],
+                           "target": [r["target"] for r in completion],
+                           "done": [r["done"] for r in completion]}}
+    if report.get("by_product"):
+        data["by_product"] = {"names": [str(r["key"]) for r in report["by_product"]],
+                              "rates": [float(r["rate"] or 0) for r in report["by_product"]]}
+    if report.get("by_kind"):
+        data["by_kind"] = {"names": [r["key"] for r in report["by_kind"]],
+                           "verified": [float(r["verified_rate"] or 0) for r in report["by_kind"]],
+                           "conforming": [float(r["conforming_rate"] or 0)
+                                          for r in report["by_kind"]]}
+    return data
+
+
+@login_required
+def campaign_report(request, pk: int):
+    campaign = selectors.campaign_detail(request.user, pk)
+    report = selectors.campaign_report(request.user, campaign)
+    fmt = request.GET.get("format")
+    tracking = selectors.tracking(request.user, campaign) \
+        if campaign.kind == CampaignKind.NET_CONTENT else None
+    if fmt == "xlsx":
+        tables = exports.report_tables(report)
+        if tracking and len(tracking["years"]) > 1:
+            tables += exports.tracking_tables(tracking)
+        return exports.workbook_response(f"campaign-{campaign.pk}.xlsx", tables)
+    if fmt == "pdf":
+        return pdf_response(f"campaign-{campaign.pk}.pdf",
+                            documents.report_pdf(report, tracking))
+    return render(request, "supervision/campaign_report.html", {
+        "campaign": campaign, "report": report, "tables": exports.report_tables(report),
+        "chart_data": _chart_data(report),
+        "has_tracking": bool(tracking and len(tracking["years"]) > 1),
+    })
+
+
+@login_required
+def campaign_tracking(request, pk: int):
+    campaign = selectors.campaign_detail(request.user, pk)
+    if campaign.kind != CampaignKind.NET_CONTENT:
+        raise Http404
+    city = request.GET.get("city", "").strip()[:6]
+    every_year = request.GET.get("all") != "1"
+    data = selectors.tracking(request.user, campaign, city=city if city.isdigit() else "",
+                              every_year=every_year)
+    tables = exports.tracking_tables(data)
+    if request.GET.get("format") == "xlsx":
+        return exports.workbook_response(f"tracking-{campaign.pk}.xlsx", tables)
+    cities = sorted({(r["city_code"], r["city"]) for r in data["rows"]})
+    return render(request, "supervision/tracking.html", {
+        "campaign": campaign, "data": data, "tables": tables, "cities": cities,
+        "chart_data": {"years": [str(y) for y in data["years"]], "series": data["series"]},
+    })
+
+
+@login_required
+def record_export(request, pk: int):
+    """Every record of a campaign in scope, as one sheet."""
+    campaign = selectors.campaign_detail(request.user, pk)
+    records = selectors.records_of(request.user, campaign)
+    if campaign.kind == CampaignKind.NET_CONTENT:
+        headers = [_("Notice number"), _("Packer"), _("Unified social credit code"),
+                   _("Product"), _("Brand"), _("Nominal quantity"), _("Lot size"),
+                   _("Place of sampling"), _("Division code"), _("Sampled on"), _("n"), "T",
+                   _("Mean"), "s", _("Limit Qn − λ·s"), _("Verdict"), _("Re-inspection of")]
+        rows = ((r.notice_number, r.packer_name, r.packer_credit_code, r.product, r.brand,
+                 f"{exports.plain(r.nominal)} {r.unit}", r.lot_size, r.place, r.region_code,
+                 r.sampled_on.isoformat(), r.figures.get("n"), r.figures.get("T"),
+                 r.figures.get("mean"), r.figures.get("s") or "", r.figures.get("mean_limit")
+                 or "", str(r.get_verdict_display()),
+                 r.reinspection_of.notice_number if r.reinspection_of else "")
+                for r in records.iterator(chunk_size=2000))
+    elif campaign.kind == CampaignKind.SPECIAL_INSPECTION:
+        headers = [_("Institution visited"), _("Visited on"), _("Division code"),
+                   _("Findings"), _("Enforcement action")]
+        rows = ((v.institution_name, v.visited_on.isoformat(), v.region_code, v.findings,
+                 str(v.get_action_display())) for v in records.iterator(chunk_size=2000))
+    elif campaign.kind == CampaignKind.PRODUCT_SAMPLING:
+        headers = [_("Sample number"), _("Manufacturer"), _("Product"), _("Model"),
+                   _("Sampled on"), _("Division code"), _("Conclusion")]
+        rows = ((s.sample_number, s.manufacturer_name, s.product, s.model,
+                 s.sampled_on.isoformat(), s.region_code, str(s.get_conclusion_display()))
+                for s in records.iterator(chunk_size=2000))
+    else:
+        headers = [_("Producer or seller"), _("Product"), _("Brand"), _("Model"),
+                   _("Checked on"), _("Division code"), _("Finding"), _("Handling")]
+        rows = ((c.enterprise_name, c.product, c.brand, c.model, c.checked_on.isoformat(),
+                 c.region_code, str(c.get_finding_display()), str(c.get_handling_display()))
+                for c in records.iterator(chunk_size=2000))
+    return xlsx_response(f"records-{campaign.pk}.xlsx", headers, rows, title=campaign.title)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public: what a bureau head released
+
+
+@public
+def published_list(request):
+    return render(request, "supervision/published_list.html", {
+        "page": page_of(request, selectors.published_campaigns().select_related("organiser")),
+    })
+
+
+@public
+def published_detail(request, pk: int):
+    campaign = selectors.published_campaign(pk)
+    return render(request, "supervision/published_detail.html", {
+        "campaign": campaign, "rows": selectors.published_failures(campaign),
+        "back": reverse("supervision:published-list"),
+    })
