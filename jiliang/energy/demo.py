@@ -187,9 +187,9 @@ def load(stdout) -> None:
         _ledger(ceramics, CERAMICS, lapsed={"E-102"})
         _ledger(acme, ACME)
     count = _send(steel, _readings(steel, STEEL, start=start, days=DAYS, seed=1))
-    # A gap: the ceramics gas meter lost most of one day a week ago.
+    # A gap: the ceramics gas meter lost most of one day, four days before its data stopped.
     count += _send(ceramics, _readings(ceramics, CERAMICS, start=start, days=DAYS - 2, seed=2,
-                                       gaps={("G-001", DAYS - 9): (20, 80)}))
+                                       gaps={("G-001", DAYS - 6): (20, 80)}))
     count += _send(acme, _readings(acme, ACME, start=start, days=DAYS, seed=3))
     _paperwork(steel, ceramics, orgs, today)
     stdout.write(f"energy: 3 units, {count} readings over {DAYS} days")

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.core.models import User
 from jiliang.energy import conf
+from jiliang.energy.labels import carrier_label
 from jiliang.energy.models import (
     Audit,
     BatchRefusal,
@@ -366,11 +367,7 @@ def unit_sankey(unit: EnergyUnit, start: datetime.date, end: datetime.date) -> d
             boundary[row["carrier"]] += tce
         else:
             sub[(row["carrier"], row["meter__sub_unit"] or "—")] += tce
-    carriers = rules.carriers(converter.basis.edition)
-
-    def label(carrier: str) -> str:
-        return carriers[carrier].name_zh if carrier in carriers else carrier
-
+    label = carrier_label
     site = unit.name
     nodes = {site}
     links = []
@@ -388,8 +385,9 @@ def unit_sankey(unit: EnergyUnit, start: datetime.date, end: datetime.date) -> d
         metered += tce
     rest = sum(boundary.values(), Decimal(0)) - metered
     if rest > 0 and by_sub:
-        nodes.add("—")
-        links.append({"source": site, "target": "—", "value": float(round(rest, 3))})
+        unmetered = str(_("not metered by sub-unit"))
+        nodes.add(unmetered)
+        links.append({"source": site, "target": unmetered, "value": float(round(rest, 3))})
     return {"nodes": [{"name": n} for n in sorted(nodes)], "links": links,
             "basis": converter.basis}
 

@@ -3,9 +3,8 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.translation import get_language
 
-from jiliang.rules import energy as rules
+from jiliang.energy.labels import carrier_label
 
 register = template.Library()
 
@@ -13,14 +12,7 @@ register = template.Library()
 @register.filter
 def carrier(value: str) -> str:
     """The carrier's name in GB/T 2589 (Chinese), or its English name where the data has one."""
-    if value == "electricity":
-        value = "electricity_equivalent"
-    table = rules.carriers("gbt2589-2008")
-    row = next((r for r in rules.conversion_table()["fuels"] if r["id"] == value), None)
-    if (get_language() or "").startswith("en") and row and row.get("name_en"):
-        return row["name_en"]
-    found = table.get(value)
-    return found.name_zh if found else value
+    return carrier_label(value)
 
 
 @register.filter
