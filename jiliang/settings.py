@@ -43,6 +43,7 @@ JILIANG_APPS = [
     "jiliang.audit",
     "jiliang.licensing",
     "jiliang.supervision",
+    "jiliang.energy",
     "jiliang.portal",
 ]
 

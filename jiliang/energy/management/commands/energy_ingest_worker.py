@@ -1,0 +1,30 @@
+"""Subscribe to the units' MQTT topics and ingest the signed batches that arrive."""
+
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+
+from jiliang.energy import conf
+from jiliang.energy.mqtt import Worker
+
+
+class Command(BaseCommand):
+    help = ("Ingest meter readings published over MQTT (topic <prefix>/<unit code>/readings; "
+            "answers on <prefix>/<unit code>/ack).")
+
+    def add_arguments(self, parser):
+        settings = conf.mqtt()
+        parser.add_argument("--host", default=settings["host"])
+        parser.add_argument("--port", type=int, default=settings["port"])
+        parser.add_argument("--prefix", default=settings["prefix"])
+        parser.add_argument("--client-id", default="jiliang-energy-ingest")
+
+    def handle(self, *args, host, port, prefix, client_id, **options):
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_a: stop.set())
+        self.stdout.write(f"energy ingest worker: mqtt://{host}:{port} {prefix}/+/readings")
+        worker = Worker(host=host, port=port, prefix=prefix, client_id=client_id)
+        worker.run(stop)
+        self.stdout.write(f"stopped after {worker.handled} message(s)")
