@@ -12,3 +12,17 @@ def personas(db):
     from tests.personas import build_personas
 
     return build_personas()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-hans), whatever the last request chose.
+
+    LocaleMiddleware activates a request's language in the thread and leaves it
+    there; without this a test's messages would depend on the test before it.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -59,7 +59,7 @@ class RenewalTests(PersonaTestCase):
         assert app.state == "approved" and self.licence.status == "valid"
         assert self.licence.valid_until == D(2031, 3, 31)
         event = LicenceEvent.objects.get(licence=self.licence, kind="renewed")
-        assert "Art. 50" in event.reasons
+        assert "第五十条" in event.reasons  # Art. 50, in the default language
 
     def test_holders_are_reminded_when_the_window_opens_and_before_it_closes(self):
         assert services.licensing_daily(on=D(2025, 7, 1))["reminded"] == 0

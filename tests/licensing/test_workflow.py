@@ -36,7 +36,7 @@ class WorkflowTests(PersonaTestCase):
         assert app.state == "submitted" and app.acceptance_due == D(2025, 10, 9)
         with pytest.raises(ValidationError) as caught:
             act(app, self.p.gd_clerk, "request_correction", D(2025, 9, 26), missing=["manual"])
-        assert "only once" in str(caught.value)
+        assert "只能办理一次" in str(caught.value)  # "only once"
         app = act(app, self.p.gd_clerk, "accept", D(2025, 9, 26))
         assert app.state == "under_review"
         assert "correction" in documents.available(app)
@@ -46,7 +46,7 @@ class WorkflowTests(PersonaTestCase):
         app = submitted(self.p.acme, on=D(2025, 9, 22))
         with pytest.raises(ValidationError) as caught:
             act(app, self.p.gd_clerk, "request_correction", D(2025, 9, 30), missing=["manual"])
-        assert "Art. 32" in caught.value.message_dict["missing"][0]
+        assert "第三十二条" in caught.value.message_dict["missing"][0]  # Art. 32
 
     def test_silence_for_five_working_days_counts_as_acceptance_from_receipt(self):
         app = submitted(self.p.acme, on=D(2025, 9, 22))
