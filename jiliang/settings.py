@@ -136,6 +136,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "jiliang" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Serve from the app and project directories too, so a server started without collectstatic works.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
