@@ -41,6 +41,8 @@ JILIANG_DAILY_HOUR = int(os.environ.get("JILIANG_DAILY_HOUR", "2"))
 JILIANG_APPS = [
     "jiliang.core",
     "jiliang.audit",
+    "jiliang.catalog",
+    "jiliang.registry",
     "jiliang.portal",
 ]
 
