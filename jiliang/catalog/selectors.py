@@ -108,7 +108,8 @@ class TermResolver:
 
     def resolve(self, kind_code: str, regulation: str, facts: rules.Facts, province: str) -> Resolved:
         regulation = regulation or self.current.get(kind_code, "")
-        key = (kind_code, regulation, facts, province)
+        key = (kind_code, regulation, facts.size, facts.household, facts.accuracy_class,
+               facts.medium, facts.adjusted, province)
         found = self._cache.get(key)
         if found is None:
             rule = rules.select_rule(self.by_kind.get(kind_code, ()), regulation, facts)

@@ -1,16 +1,21 @@
 """Bulk import of instruments and their verifications: one interface, two loaders.
 
 Every row is checked in Python as it is read (division code, credit codes,
-catalogue kind, use, dates, the standard's validity, the period, duplicates
-in the file); good rows are merged chunk by chunk, each chunk in its own
-transaction:
+organisations on file, catalogue kind, use, dates, the standard's validity,
+the period, duplicates in the file). Good rows are merged chunk by chunk,
+each chunk in its own transaction:
 
 - PostgreSQL: the chunk is loaded with COPY into a temporary staging table;
   instruments are merged with one set-based INSERT ... SELECT ... ON CONFLICT
-  DO NOTHING, and one join tells, for every staged row, its instrument and
-  whether its certificate is already on file; the new verification records
-  are chained in Python as they stream into the records table with COPY.
+  DO NOTHING and one join gives every staged instrument its id; a second
+  join finds the certificates already on file; the new verification records
+  are chained as they stream into the records table with COPY; the rate
+  cells are updated with one COPY and one set-based upsert.
 - SQLite: the same merge with batched look-ups and batched inserts.
+
+Outside a transaction a reading thread (with its own connection) parses,
+checks and prepares the next chunk while this thread merges the previous
+one; inside a transaction (a test, a caller's atomic block) both run here.
 
 Idempotent: an instrument is identified by owner + kind + serial number and a
 record by institution + certificate number, so importing a file again lands
@@ -21,15 +26,18 @@ committed are found on file, the rest land).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
+import queue
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,17 +49,16 @@ from jiliang.catalog.selectors import TermResolver
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Role
 from jiliang.core.tabular import Column, HeaderError, RowError, read_rows
 from jiliang.core.validation import rule_message
-from jiliang.registry import services
+from jiliang.registry import copytext, services
 from jiliang.registry.models import (
     Conclusion,
     Instrument,
     Status,
     VerificationRecord,
-    new_public_code,
+    new_public_codes,
 )
 from jiliang.rules import RuleError
 from jiliang.rules import verification as rules
-from jiliang.rules.chain import link_hash
 from jiliang.rules.identifiers import uscc_validate
 
 CHUNK = 20_000
@@ -137,6 +144,20 @@ REC_COLS = (
 )
 
 
+INST_SPEC = "siistttttnbstsstsDDNsDDsntDDsDsb"
+REC_SPEC = "siiissNdsttdtbsjtDsDsbttNtsnsiss"
+assert len(INST_SPEC) == len(INST_COLS) and len(REC_SPEC) == len(REC_COLS)
+INST_LINE = copytext.row_formatter(INST_SPEC + "i")  # + the staging group's index
+REC_MIDDLE = copytext.row_formatter(REC_SPEC[2:28])  # owner .. recorded_by
+
+# The chain payload (jiliang.rules.chain.canonical_json) is encoded once per row in the reading
+# thread with this marker for the instrument's id, which only the merge knows; the marker holds
+# NUL characters, which no accepted value may contain.
+_MARK = "\x00instrument\x00"
+_MARK_JSON = json.dumps(_MARK)
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 @dataclass
 class ImportResult:
     rows: int = 0
@@ -145,6 +166,7 @@ class ImportResult:
     already_on_file: int = 0
     errors: list[RowError] = field(default_factory=list)
     bad_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def error_rows(self) -> int:
@@ -154,14 +176,16 @@ class ImportResult:
 class Good:
     """A row that passed every check made in Python."""
 
-    __slots__ = ("row", "key", "owner_id", "kind", "use", "serial", "values", "size", "household",
-                 "medium", "region", "status", "first_use_on", "rec", "term", "rule",
-                 "outcome", "regulation")
+    __slots__ = ("row", "owner_code", "inst_code", "owner_id", "key", "kind", "use", "serial",
+                 "values", "size", "household", "medium", "region", "status", "first_use_on",
+                 "rec", "term", "rule", "outcome", "rec_values", "json_head", "json_tail",
+                 "line_head", "line_tail")
 
     def __init__(self, row: int) -> None:
         self.row = row
         self.rec: dict | None = None
         self.outcome: rules.Outcome | None = None
+        self.inst_code: str | None = None
 
 
 class BadRowError(Exception):
@@ -173,7 +197,7 @@ def _date(text: str, key: str, errors: list) -> datetime.date | None:
     if not text:
         return None
     try:
-        return datetime.date.fromisoformat(text.replace("/", "-")[:10])
+        return datetime.date.fromisoformat(text)
     except ValueError:
         try:
             parts = [int(p) for p in text.replace("/", "-").split("-")]
@@ -184,7 +208,11 @@ def _date(text: str, key: str, errors: list) -> datetime.date | None:
 
 
 class Checker:
-    """Checks rows against everything known without touching the tables being loaded."""
+    """Checks rows against everything known without touching the tables being loaded.
+
+    ``check_local`` needs no database (it runs in the reading thread);
+    ``check_orgs`` looks up the organisations named by credit code.
+    """
 
     def __init__(self, actor) -> None:
         self.actor = actor
@@ -197,6 +225,8 @@ class Checker:
         self.seen_records: dict[tuple, int] = {}
         self.seen_instruments: dict[tuple, int] = {}
         self.mode, self.own_org = self._mode(actor)
+        self.own_code = self.own_org.credit_code if self.own_org else None
+        self.scope = actor.scope if actor is not None else None
 
     @staticmethod
     def _mode(actor) -> tuple[str, Organisation | None]:
@@ -211,60 +241,40 @@ class Checker:
             return "institution", org
         raise PermissionDenied(_("Your role does not import into the registry."))
 
-    def prefetch(self, raws: list[tuple[int, dict]]) -> None:
-        wanted = set()
-        for _row, raw in raws:
-            for key in ("owner_credit_code", "institution_credit_code"):
-                code = raw.get(key, "").strip().upper()
-                if code and code not in self.orgs:
-                    wanted.add(code)
-        wanted = sorted(wanted)
-        for start in range(0, len(wanted), 900):
-            part = wanted[start:start + 900]
-            for org in Organisation.objects.filter(credit_code__in=part).values(
-                    "credit_code", "pk", "kind", "region_code"):
-                self.orgs[org["credit_code"]] = (org["pk"], org["kind"], org["region_code"])
-            for code in part:
-                self.orgs.setdefault(code, None)
-
-    def _credit(self, text: str, key: str, errors: list) -> tuple[int, str, str] | None:
+    # In the reading thread ----------------------------------------------------------------
+    def _credit(self, text: str, key: str, errors: list) -> str:
         code = text.strip().upper()
-        if code not in self.valid_codes:
+        problem = self.valid_codes.get(code, False)
+        if problem is False:
             try:
                 uscc_validate(code)
-                self.valid_codes[code] = None
+                problem = None
             except RuleError as error:
                 from jiliang.core.validation import IDENTIFIER_MESSAGES
 
-                self.valid_codes[code] = rule_message(error, IDENTIFIER_MESSAGES)
-        problem = self.valid_codes[code]
+                problem = rule_message(error, IDENTIFIER_MESSAGES)
+            self.valid_codes[code] = problem
         if problem:
             errors.append((key, problem))
-            return None
-        org = self.orgs.get(code)
-        if org is None:
-            errors.append((key, _("No organisation with this credit code is on file; register it "
-                                  "first.")))
-        return org
+        return code
 
-    def check(self, row: int, raw: dict[str, str]) -> Good:
+    def check_local(self, row: int, raw: dict[str, str]) -> Good:
         errors: list[tuple[str, str]] = []
+        for key, value in raw.items():
+            if "\x00" in value:
+                raise BadRowError([(key, _("This cell holds a NUL character."))])
         good = Good(row)
-        owner = self._credit(raw["owner_credit_code"], "owner_credit_code", errors)
-        if owner is not None:
-            if owner[1] in BUREAU_KINDS:
-                errors.append(("owner_credit_code", _("A bureau does not own instruments in this "
-                                                      "registry.")))
-            elif self.mode == "enterprise" and owner[0] != self.own_org.pk:
-                errors.append(("owner_credit_code", _("An enterprise imports only its own "
-                                                      "instruments.")))
-            good.owner_id = owner[0]
+        good.owner_code = self._credit(raw["owner_credit_code"], "owner_credit_code", errors)
+        if self.mode == "enterprise" and good.owner_code != self.own_code:
+            errors.append(("owner_credit_code", _("An enterprise imports only its own "
+                                                  "instruments.")))
         kind = self.kinds.get(raw["kind"].strip())
         if kind is None:
             errors.append(("kind", _("Not a kind of the catalogue (use the codes on the catalogue "
                                      "page, e.g. water_meter).")))
         good.kind = kind
-        use = USES.get(raw["use"].strip().lower()) or USES.get(raw["use"].strip())
+        text = raw["use"].strip()
+        use = USES.get(text) or USES.get(text.lower())
         if use is None:
             errors.append(("use", _("Choose the use: trade settlement, safety protection, medical "
                                     "care or environmental monitoring.")))
@@ -284,14 +294,19 @@ class Checker:
         elif level == 1:
             errors.append(("region_code", _("Give the city or county division, not the "
                                             "province.")))
-        elif self.mode == "bureau" and not self.actor.scope.covers_region(region):
+        elif self.mode == "bureau" and not self.scope.covers_region(region):
             errors.append(("region_code", _("Outside your region.")))
         good.region = region
-        try:
-            good.size = services.parse_size(raw["nominal_size"])
-        except ValidationError as error:
-            errors.append(("nominal_size", error.message_dict["nominal_size"][0]))
-            good.size = None
+        size = raw["nominal_size"].strip()
+        good.size = None
+        if size:
+            try:
+                good.size = services.parse_size(size)
+            except ValidationError as error:
+                errors.append(("nominal_size", error.message_dict["nominal_size"][0]))
+        elif kind is not None and kind.size_param:
+            errors.append(("nominal_size", _("Give the nominal size (%(param)s): the mode and "
+                                             "period depend on it.") % {"param": kind.size_param}))
         household = raw["household"].strip().lower()
         if household not in YES and household not in NO:
             errors.append(("household", _("Enter yes or no.")))
@@ -299,45 +314,41 @@ class Checker:
         medium = MEDIUMS.get(raw["medium"].strip())
         if medium is None:
             errors.append(("medium", _("Choose natural_gas or other_gas.")))
-        good.medium = medium or ""
-        if kind is not None and kind.size_param and good.size is None and "nominal_size" not in \
-                {e[0] for e in errors}:
-            errors.append(("nominal_size", _("Give the nominal size (%(param)s): the mode and "
-                                             "period depend on it.") % {"param": kind.size_param}))
-        if kind is not None and kind.code == "gas_meter" and not good.medium:
+        elif kind is not None and kind.code == "gas_meter" and not medium:
             errors.append(("medium", _("Say whether the gas meter measures natural gas or another "
                                        "gas.")))
+        good.medium = medium or ""
         status = STATUSES.get(raw["status"].strip().lower())
         if status is None:
             errors.append(("status", _("Choose in_use, stopped, scrapped or replaced.")))
-        good.status = status or Status.IN_USE
+        good.status = status or "in_use"
         good.first_use_on = _date(raw["first_use_on"].strip(), "first_use_on", errors)
         if good.first_use_on and good.first_use_on > self.today:
             errors.append(("first_use_on", _("The date of first use cannot be in the future.")))
         good.values = (raw["manufacturer"][:200], raw["model"][:100], raw["measuring_range"][:100],
                        raw["accuracy_class"][:20], raw["type_approval_no"][:40],
                        raw["address"][:300])
-        if any(raw.get(k, "").strip() for k in RECORD_KEYS if k != "adjusted"):
+        if any(raw[k] for k in RECORD_KEYS):
             good.rec = self._check_record(raw, good, errors)
         elif self.mode == "institution":
             errors.append(("verified_on", _("An institution imports its verifications: fill in "
                                             "the verification columns.")))
         if errors:
             raise BadRowError(errors)
-        good.key = (good.owner_id, kind.pk, serial)
+        good.key = (good.owner_code, kind.pk, serial)
         if good.rec is None:
             earlier = self.seen_instruments.get(good.key)
             if earlier is not None:
                 raise BadRowError([("serial_number", _("The same instrument is on row %(row)s "
-                                                  "already.") % {"row": earlier})])
+                                                       "already.") % {"row": earlier})])
             self.seen_instruments[good.key] = row
         else:
-            cert_key = (good.rec["institution_id"], good.rec["certificate_no"])
+            cert_key = (good.inst_code, good.rec["certificate_no"])
             earlier = self.seen_records.get(cert_key)
             if earlier is not None:
-                raise BadRowError([("certificate_no", _("Certificate number %(no)s of this institution "
-                                                   "is on row %(row)s already.") % {
-                    "no": good.rec["certificate_no"], "row": earlier})])
+                raise BadRowError([("certificate_no", _(
+                    "Certificate number %(no)s of this institution is on row %(row)s "
+                    "already.") % {"no": good.rec["certificate_no"], "row": earlier})])
             self.seen_records[cert_key] = row
         return good
 
@@ -350,23 +361,19 @@ class Checker:
         rec: dict = {}
         code = raw["institution_credit_code"].strip()
         if not code and self.mode == "institution":
-            rec["institution_id"] = self.own_org.pk
+            good.inst_code = self.own_code
         elif not code:
             errors.append(("institution_credit_code", _("Name the verification institution.")))
         else:
-            org = self._credit(code, "institution_credit_code", errors)
-            if org is not None:
-                if org[1] != OrgKind.VERIFICATION_INSTITUTION:
-                    errors.append(("institution_credit_code", _(
-                        "Not a legal verification institution.")))
-                elif self.mode == "institution" and org[0] != self.own_org.pk:
-                    errors.append(("institution_credit_code", _(
-                        "An institution imports only its own verifications.")))
-                rec["institution_id"] = org[0]
+            good.inst_code = self._credit(code, "institution_credit_code", errors)
+            if self.mode == "institution" and good.inst_code != self.own_code:
+                errors.append(("institution_credit_code", _(
+                    "An institution imports only its own verifications.")))
         verified_on = _date(raw["verified_on"].strip(), "verified_on", errors)
-        if verified_on is None and not any(e[0] == "verified_on" for e in errors):
-            errors.append(("verified_on", _("Give the verification date.")))
-        elif verified_on is not None and verified_on > self.today:
+        if verified_on is None:
+            if not raw["verified_on"].strip():
+                errors.append(("verified_on", _("Give the verification date.")))
+        elif verified_on > self.today:
             errors.append(("verified_on", _("The verification date cannot be in the future.")))
         rec["verified_on"] = verified_on
         vtype = TYPES.get(raw["verification_type"].strip() or "subsequent")
@@ -374,7 +381,8 @@ class Checker:
             errors.append(("verification_type", _("Choose first, subsequent or in_use.")))
         rec["verification_type"] = vtype
         regulation = raw["regulation_code"].strip()
-        if good.kind is not None and regulation not in self.resolver.regulations.get(good.kind.code, ()):
+        if good.kind is not None and regulation not in self.resolver.regulations.get(
+                good.kind.code, ()):
             errors.append(("regulation_code", _("Not a regulation of this kind in the catalogue.")))
         rec["regulation_code"] = regulation
         standard = raw["standard_identifier"].strip()
@@ -382,23 +390,26 @@ class Checker:
             errors.append(("standard_identifier", _("Identify the standard used.")))
         rec["standard_identifier"] = standard[:100]
         standard_until = _date(raw["standard_valid_until"].strip(), "standard_valid_until", errors)
-        if standard_until is None and not any(e[0] == "standard_valid_until" for e in errors):
-            errors.append(("standard_valid_until", _("Give the validity date of the standard used.")))
-        elif standard_until is not None and verified_on is not None and standard_until < verified_on:
+        if standard_until is None:
+            if not raw["standard_valid_until"].strip():
+                errors.append(("standard_valid_until", _(
+                    "Give the validity date of the standard used.")))
+        elif verified_on is not None and standard_until < verified_on:
             errors.append(("standard_valid_until", _(
                 "The standard used was valid only until %(until)s, before the verification date: "
                 "a verification made with an expired standard is refused.") % {
                 "until": standard_until.isoformat()}))
         rec["standard_valid_until"] = standard_until
-        conclusion = CONCLUSIONS.get(raw["conclusion"].strip().lower()) or \
-            CONCLUSIONS.get(raw["conclusion"].strip())
+        text = raw["conclusion"].strip()
+        conclusion = CONCLUSIONS.get(text) or CONCLUSIONS.get(text.lower())
         if conclusion is None:
             errors.append(("conclusion", _("Choose pass or fail.")))
         rec["conclusion"] = conclusion
-        items = [i.strip() for i in raw["failed_items"].replace("；", ";").split(";") if i.strip()]
-        if conclusion == Conclusion.FAIL and not items:
+        items = raw["failed_items"]
+        items = [i.strip() for i in items.replace("；", ";").split(";") if i.strip()] if items else []
+        if conclusion == "fail" and not items:
             errors.append(("failed_items", _("A result notice lists the items that failed.")))
-        if conclusion == Conclusion.PASS and items:
+        if conclusion == "pass" and items:
             errors.append(("failed_items", _("A pass lists no failed items.")))
         rec["failed_items"] = items
         number = raw["certificate_no"].strip()
@@ -407,7 +418,7 @@ class Checker:
                                                "characters).")))
         rec["certificate_no"] = number
         rec["valid_until"] = _date(raw["valid_until"].strip(), "valid_until", errors)
-        if conclusion == Conclusion.FAIL and rec["valid_until"] is not None:
+        if conclusion == "fail" and rec["valid_until"] is not None:
             errors.append(("valid_until", _("A result notice has no valid-until date.")))
         verifier, checker = raw["verifier_name"].strip(), raw["checker_name"].strip()
         if not verifier:
@@ -425,7 +436,7 @@ class Checker:
         return rec
 
     def decide(self, good: Good, first_verified_on: datetime.date) -> None:
-        """The period rule and the dates of a row's verification (RuleError names the problem)."""
+        """The period rule and the dates of a row's verification."""
         rec = good.rec
         facts = rules.Facts(size=good.size, household=good.household,
                             accuracy_class=good.values[3], medium=good.medium,
@@ -433,9 +444,9 @@ class Checker:
         found = self.resolver.resolve(good.kind.code, rec["regulation_code"], facts,
                                       good.region[:2])
         if found.rule is None:
-            raise BadRowError([("regulation_code", _("No period rule of the catalogue covers this "
-                                                "instrument under this regulation."))])
-        passed = rec["conclusion"] == Conclusion.PASS
+            raise BadRowError([("regulation_code", _("No period rule of the catalogue covers "
+                                                     "this instrument under this regulation."))])
+        passed = rec["conclusion"] == "pass"
         try:
             good.outcome = rules.outcome(term=found.term, verified_on=rec["verified_on"],
                                          passed=passed, first_verified_on=first_verified_on,
@@ -444,13 +455,56 @@ class Checker:
             raise BadRowError([("valid_until", rule_message(error, services.RULE_MESSAGES))]) from None
         good.rule, good.term = found.rule, found.term
 
+    # In the merging thread ----------------------------------------------------------------
+    def prefetch(self, goods: Iterable[Good]) -> None:
+        wanted = set()
+        for good in goods:
+            for code in (good.owner_code, good.inst_code):
+                if code and code not in self.orgs:
+                    wanted.add(code)
+        wanted = sorted(wanted)
+        for start in range(0, len(wanted), 900):
+            part = wanted[start:start + 900]
+            for org in Organisation.objects.filter(credit_code__in=part).values(
+                    "credit_code", "pk", "kind", "region_code"):
+                self.orgs[org["credit_code"]] = (org["pk"], org["kind"], org["region_code"])
+            for code in part:
+                self.orgs.setdefault(code, None)
+
+    def check_orgs(self, good: Good) -> None:
+        errors = []
+        owner = self.orgs.get(good.owner_code)
+        if owner is None:
+            errors.append(("owner_credit_code", _("No organisation with this credit code is on "
+                                                  "file; register it first.")))
+        elif owner[1] in BUREAU_KINDS:
+            errors.append(("owner_credit_code", _("A bureau does not own instruments in this "
+                                                  "registry.")))
+        else:
+            good.owner_id = owner[0]
+        if good.rec is not None:
+            institution = self.orgs.get(good.inst_code)
+            if institution is None:
+                errors.append(("institution_credit_code", _(
+                    "No organisation with this credit code is on file; register it first.")))
+            elif institution[1] != OrgKind.VERIFICATION_INSTITUTION:
+                errors.append(("institution_credit_code", _(
+                    "Not a legal verification institution.")))
+            else:
+                good.rec["institution_id"] = institution[0]
+        if errors:
+            raise BadRowError(errors)
+
 
 @dataclass
 class Group:
     """The rows of one instrument in a chunk."""
 
     rows: list[Good]
-    public_code: str = ""
+    recs: list[Good] = field(default_factory=list)  # rows with a verification, oldest first
+    inst_values: tuple = ()
+    inst_line: str = ""
+    cells: dict[tuple, list[int]] = field(default_factory=dict)
     instrument_id: int | None = None
     inserted: bool = False
 
@@ -458,315 +512,377 @@ class Group:
     def first(self) -> Good:
         return self.rows[0]
 
-    def records(self) -> list[Good]:
-        return sorted((g for g in self.rows if g.rec is not None),
+    @property
+    def public_code(self) -> str:
+        return self.inst_values[0]
+
+
+@dataclass
+class Prepared:
+    """A chunk ready to merge: its raw rows, its bad rows, its instruments."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    bad: list[tuple[int, BadRowError]]
+    groups: dict[tuple, Group]
+    cells: dict[tuple, list[int]]
+    recorded_at: datetime.datetime
+
+
+def _add_cells(into: dict[tuple, list[int]], cells: dict[tuple, list[int]], sign: int = 1) -> None:
+    for key, values in cells.items():
+        cell = into.setdefault(key, [0, 0, 0, 0])
+        for i in range(4):
+            cell[i] += sign * values[i]
+
+
+_MEASURE = {"verified": 0, "passed": 1, "due": 2, "due_verified": 3}
+
+
+def _cells(base: tuple, recs: list[Good], status: str, filed_on: datetime.date) -> dict:
+    """What a new instrument's imported verifications add to the rate cells."""
+    if not recs:
+        return {}
+    if len(recs) == 1:  # the common case, without building a tally
+        rec, out = recs[0].rec, recs[0].outcome
+        cells = {(*base, rec["verified_on"].replace(day=1)): [1, rec["conclusion"] == "pass", 0, 0]}
+        due = out.periodic_due_on
+        if due is not None and (status == Status.IN_USE or filed_on >= due):
+            cells.setdefault((*base, due.replace(day=1)), [0, 0, 0, 0])[2] += 1
+        return cells
+    left = None if status == Status.IN_USE else filed_on
+    tally = rules.contributions(
+        [rules.Rec(g.rec["verified_on"], g.rec["conclusion"] == "pass", g.outcome.periodic_due_on)
+         for g in recs], left_use_on=left)
+    cells = {}
+    for (month, measure), n in tally.counts.items():
+        cells.setdefault((*base, month), [0, 0, 0, 0])[_MEASURE[measure]] += n
+    return cells
+
+
+def prepare(rows: list[tuple[int, dict[str, str]]], checker: Checker, actor_id: int | None,
+            now: datetime.datetime) -> Prepared:
+    """Check a chunk and compute everything that does not need the tables being loaded."""
+    bad: list[tuple[int, BadRowError]] = []
+    goods: list[Good] = []
+    for row, raw in rows:
+        try:
+            goods.append(checker.check_local(row, raw))
+        except BadRowError as error:
+            bad.append((row, error))
+    checker.prefetch(goods)
+    groups: dict[tuple, Group] = {}
+    for good in goods:
+        try:
+            checker.check_orgs(good)
+        except BadRowError as error:
+            bad.append((good.row, error))
+            continue
+        key = (good.owner_id, good.kind.pk, good.serial)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = Group([good])
+        else:
+            group.rows.append(good)
+    filed_on = timezone.localtime(now).date()
+    recorded_at = canonical(now)
+    codes = iter(new_public_codes(len(groups) + sum(1 for g in goods if g.rec is not None)))
+    chunk_cells: dict[tuple, list[int]] = {}
+    for index, (key, group) in enumerate(list(groups.items())):
+        recs = sorted((g for g in group.rows if g.rec is not None),
                       key=lambda g: (g.rec["verified_on"], g.row))
+        kept = []
+        for good in recs:
+            try:
+                checker.decide(good, recs[0].rec["verified_on"])
+            except BadRowError as error:
+                bad.append((good.row, error))
+                group.rows.remove(good)
+                continue
+            kept.append(good)
+        group.recs = kept
+        if not group.rows:
+            del groups[key]
+            continue
+        first = group.first
+        group.inst_values = (
+            next(codes), key[0], key[1], first.use, first.serial, *first.values[:4], first.size,
+            first.household, first.medium, first.values[4], first.region, first.region[:2],
+            first.values[5], first.status, None if first.status == Status.IN_USE else filed_on,
+            first.first_use_on, None, now, *_state(group, filed_on),
+        )
+        group.inst_line = INST_LINE((*group.inst_values, index))
+        for good in kept:
+            _record_parts(good, next(codes), actor_id, now, recorded_at)
+        group.cells = _cells((first.region, key[1], first.use), kept, first.status, filed_on)
+        _add_cells(chunk_cells, group.cells)
+    return Prepared(rows, bad, groups, chunk_cells, now)
 
 
-def _state(group: Group, today: datetime.date, filed_on: datetime.date) -> dict:
+def _state(group: Group, filed_on: datetime.date) -> tuple:
+    """The instrument's state after its imported verifications (INST_COLS from first_verified_on)."""
     first = group.first
-    recs = group.records()
-    state = {"first_verified_on": None, "last_verified_on": None, "last_conclusion": "",
-             "last_institution_id": None, "last_certificate_no": "", "valid_until": None,
-             "next_due_on": first.first_use_on or filed_on, "due_action": rules.DUE_FIRST,
-             "replacement_due_on": None, "term_rule": "", "term_province_set": False}
-    if recs:
-        latest = recs[-1]
-        rec = latest.rec
-        due, action, replace_by = rules.due_after(
-            mode=latest.term.mode, passed=rec["conclusion"] == Conclusion.PASS,
-            verified_on=rec["verified_on"], valid_until=latest.outcome.valid_until)
-        state.update(first_verified_on=recs[0].rec["verified_on"],
-                     last_verified_on=rec["verified_on"], last_conclusion=rec["conclusion"],
-                     last_institution_id=rec["institution_id"],
-                     last_certificate_no=rec["certificate_no"],
-                     valid_until=latest.outcome.valid_until, next_due_on=due, due_action=action,
-                     replacement_due_on=replace_by, term_rule=latest.rule.id,
-                     term_province_set=latest.term.province_set)
-    return state
+    if not group.recs:
+        return (None, None, "", None, "", None, first.first_use_on or filed_on, rules.DUE_FIRST,
+                None, "", False)
+    latest = group.recs[-1]
+    rec = latest.rec
+    due, action, replace_by = rules.due_after(
+        mode=latest.term.mode, passed=rec["conclusion"] == "pass",
+        verified_on=rec["verified_on"], valid_until=latest.outcome.valid_until)
+    return (group.recs[0].rec["verified_on"], rec["verified_on"], rec["conclusion"],
+            rec["institution_id"], rec["certificate_no"], latest.outcome.valid_until, due, action,
+            replace_by, latest.rule.id, latest.term.province_set)
+
+
+def _record_parts(good: Good, code: str, actor_id: int | None, now: datetime.datetime,
+                  recorded_at: str) -> None:
+    """The record's values, its COPY line and its chain payload, but for the instrument's id."""
+    rec, out = good.rec, good.outcome
+    province = good.region[:2]
+    good.rec_values = (
+        code, None, good.owner_id, rec["institution_id"], good.region, province, None,
+        rec["verified_on"], rec["verification_type"], rec["regulation_code"],
+        rec["standard_identifier"], rec["standard_valid_until"], "", rec["adjusted"],
+        rec["conclusion"], rec["failed_items"], rec["certificate_no"], out.valid_until,
+        good.term.mode, out.periodic_due_on, good.rule.id, good.term.province_set,
+        rec["verifier_name"], rec["checker_name"], None, "", now, actor_id, province,
+    )
+    good.line_head = code + "\t"
+    good.line_tail = "\t" + REC_MIDDLE(good.rec_values[2:28]) + "\t" + province + "\t"
+    valid_until, periodic = out.valid_until, out.periodic_due_on
+    payload = {
+        "public_code": code, "instrument": _MARK, "owner": good.owner_id,
+        "institution": rec["institution_id"], "region_code": good.region, "batch": None,
+        "verified_on": rec["verified_on"].isoformat(),
+        "verification_type": rec["verification_type"], "regulation_code": rec["regulation_code"],
+        "standard_identifier": rec["standard_identifier"],
+        "standard_valid_until": rec["standard_valid_until"].isoformat(), "as_found": "",
+        "adjusted": rec["adjusted"], "conclusion": rec["conclusion"],
+        "failed_items": rec["failed_items"], "certificate_no": rec["certificate_no"],
+        "valid_until": valid_until.isoformat() if valid_until else None,
+        "management_mode": good.term.mode,
+        "periodic_due_on": periodic.isoformat() if periodic else None, "term_rule": good.rule.id,
+        "verifier_name": rec["verifier_name"], "checker_name": rec["checker_name"],
+        "supersedes": None, "correction_reason": "", "recorded_at": recorded_at,
+        "recorded_by": actor_id,
+    }
+    good.json_head, good.json_tail = _CANONICAL.encode(payload).split(_MARK_JSON)
+
+
+def _link(writer, good: Good, instrument_id: int) -> tuple[int, str, str]:
+    """Chain one record: SHA-256 over the previous hash and the canonical payload."""
+    head = writer.head
+    payload = good.json_head + str(instrument_id) + good.json_tail
+    digest = hashlib.sha256(
+        head.last_hash.encode() + b"\n" + payload.encode()).hexdigest()
+    seq, prev = head.last_seq + 1, head.last_hash
+    head.last_seq, head.last_hash = seq, digest
+    return seq, prev, digest
 
 
 class Loader:
-    """Merges the good rows of a chunk; the subclasses load and look up."""
+    """Merges prepared chunks; the subclasses load and look up."""
 
-    def __init__(self, actor, now: datetime.datetime) -> None:
+    def __init__(self, actor) -> None:
         self.actor = actor
-        self.now = now
-        self.actor_id = actor.pk if actor is not None else None
+        self.timings: dict[str, float] = {}  # seconds per phase, for the benchmark's report
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
     # Hooks --------------------------------------------------------------------------------
-    def merge_instruments(self, groups: dict[tuple, Group], inst_rows: list[tuple]) -> None:
+    def merge_instruments(self, groups: list[Group]) -> None:
         raise NotImplementedError
 
     def existing_records(self, wanted: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
         raise NotImplementedError
 
-    def insert_records(self, rows: Iterator[tuple]) -> None:
+    def insert_records(self, new: list[tuple[Group, Good]], writers: dict) -> None:
         raise NotImplementedError
 
+    def apply_cells(self, cells: dict[tuple, list[int]]) -> None:
+        services.rates_apply({key: dict(zip(_MEASURE, values, strict=True))
+                              for key, values in cells.items()})
+
     # Shared -------------------------------------------------------------------------------
-    def merge(self, groups: dict[tuple, Group], checker: Checker, result: ImportResult) -> None:
-        filed_on = timezone.localtime(self.now).date()
-        inst_rows = []
-        for key, group in groups.items():
-            group.public_code = new_public_code()
-            first = group.first
-            state = _state(group, checker.today, filed_on)
-            inst_rows.append((
-                group.public_code, key[0], key[1], first.use, first.serial, *first.values[:4],
-                first.size, first.household, first.medium, first.values[4], first.region,
-                first.region[:2], first.values[5], first.status,
-                None if first.status == Status.IN_USE else filed_on, first.first_use_on, None,
-                self.now, *state.values(),
-            ))
-        self.merge_instruments(groups, inst_rows)
-        added = sum(1 for g in groups.values() if g.inserted)
-        result.instruments_added += added
-        # Instrument-only rows of instruments already on file are on file.
-        result.already_on_file += sum(
-            1 for g in groups.values() if not g.inserted for r in g.rows if r.rec is None)
-        wanted = [(r.rec["institution_id"], r.rec["certificate_no"])
-                  for g in groups.values() for r in g.rows if r.rec is not None]
+    def merge(self, prep: Prepared, result: ImportResult) -> None:
+        groups = list(prep.groups.values())
+        self.merge_instruments(groups)
+        result.instruments_added += sum(1 for g in groups if g.inserted)
+        # Rows of instruments already on file without a verification are on file.
+        result.already_on_file += sum(1 for g in groups if not g.inserted
+                                      for r in g.rows if r.rec is None)
+        wanted = [(r.rec["institution_id"], r.rec["certificate_no"]) for g in groups for r in g.recs]
         existing = self.existing_records(wanted) if wanted else {}
         new: list[tuple[Group, Good]] = []
-        for group in groups.values():
-            for good in group.records():
+        cells = prep.cells
+        touched: dict[int, tuple[Group, list[Good]]] = {}
+        for group in groups:
+            fresh = []
+            for good in group.recs:
                 on_file = existing.get((good.rec["institution_id"], good.rec["certificate_no"]))
                 if on_file is None:
-                    new.append((group, good))
+                    fresh.append(good)
                 elif on_file == group.instrument_id:
                     result.already_on_file += 1
                 else:
                     result.errors.append(RowError(good.row, TITLES["certificate_no"], _(
                         "This institution has issued number %(no)s for another instrument.") % {
                         "no": good.rec["certificate_no"]}))
+            new.extend((group, good) for good in fresh)
+            if group.inserted and len(fresh) == len(group.recs):
+                continue  # the prepared cells hold
+            _add_cells(cells, group.cells, -1)
+            if group.inserted:
+                first = group.first
+                _add_cells(cells, _cells((first.region, first.kind.pk, first.use), fresh,
+                                         first.status, timezone.localtime(prep.recorded_at).date()))
+            elif fresh:
+                touched[group.instrument_id] = (group, fresh)
         if new:
-            self._records(new, result)
-        self._rates_and_state(groups, new)
+            new.sort(key=lambda gg: (gg[1].region[:2], gg[0].instrument_id,
+                                     gg[1].rec["verified_on"], gg[1].row))
+            with ExitStack() as stack:
+                writers = {p: stack.enter_context(chain_lock(VerificationRecord.chain_name(), p))
+                           for p in sorted({g.region[:2] for _grp, g in new})}
+                self.insert_records(new, writers)
+            result.records_added += len(new)
+        if touched:
+            self._instruments_on_file(touched, cells)
+        with self.phase("rates (COPY + upsert)"):
+            self.apply_cells({k: v for k, v in cells.items() if any(v)})
 
-    def _records(self, new: list[tuple[Group, Good]], result: ImportResult) -> None:
-        new.sort(key=lambda gg: (gg[1].region[:2], gg[0].instrument_id, gg[1].rec["verified_on"],
-                                 gg[1].row))
-        provinces = sorted({g.region[:2] for _grp, g in new})
-        recorded_at = canonical(self.now)
-        with ExitStack() as stack:
-            writers = {p: stack.enter_context(chain_lock(VerificationRecord.chain_name(), p))
-                       for p in provinces}
-
-            def rows() -> Iterator[tuple]:
-                for group, good in new:
-                    yield self._record_row(group, good, writers[good.region[:2]], recorded_at)
-
-            self.insert_records(rows())
-        result.records_added += len(new)
-
-    def _record_row(self, group: Group, good: Good, writer, recorded_at: str) -> tuple:
-        rec, out = good.rec, good.outcome
-        province = good.region[:2]
-        code = new_public_code()
-        verified = rec["verified_on"].isoformat()
-        standard_until = rec["standard_valid_until"].isoformat()
-        valid_until = out.valid_until.isoformat() if out.valid_until else None
-        periodic = out.periodic_due_on.isoformat() if out.periodic_due_on else None
-        payload = {
-            "public_code": code, "instrument": group.instrument_id, "owner": good.owner_id,
-            "institution": rec["institution_id"], "region_code": good.region, "batch": None,
-            "verified_on": verified, "verification_type": rec["verification_type"],
-            "regulation_code": rec["regulation_code"],
-            "standard_identifier": rec["standard_identifier"],
-            "standard_valid_until": standard_until, "as_found": "", "adjusted": rec["adjusted"],
-            "conclusion": rec["conclusion"], "failed_items": rec["failed_items"],
-            "certificate_no": rec["certificate_no"], "valid_until": valid_until,
-            "management_mode": good.term.mode, "periodic_due_on": periodic,
-            "term_rule": good.rule.id, "verifier_name": rec["verifier_name"],
-            "checker_name": rec["checker_name"], "supersedes": None, "correction_reason": "",
-            "recorded_at": recorded_at, "recorded_by": self.actor_id,
-        }
-        head = writer.head
-        digest = link_hash(head.last_hash, payload)
-        seq, prev = head.last_seq + 1, head.last_hash
-        head.last_seq, head.last_hash = seq, digest
-        return (code, group.instrument_id, good.owner_id, rec["institution_id"], good.region,
-                province, None, rec["verified_on"], rec["verification_type"],
-                rec["regulation_code"], rec["standard_identifier"], rec["standard_valid_until"],
-                "", rec["adjusted"], rec["conclusion"], rec["failed_items"],
-                rec["certificate_no"], out.valid_until, good.term.mode, out.periodic_due_on,
-                good.rule.id, good.term.province_set, rec["verifier_name"], rec["checker_name"],
-                None, "", self.now, self.actor_id, province, seq, prev, digest)
-
-    def _rates_and_state(self, groups: dict[tuple, Group], new: list[tuple[Group, Good]]) -> None:
-        deltas: dict = {}
-        by_group: dict[int, list[Good]] = {}
-        for group, good in new:
-            by_group.setdefault(id(group), []).append(good)
-        filed_on = timezone.localtime(self.now).date()
-        touched: dict[int, Group] = {}
-        for group in groups.values():
-            if not group.inserted:
-                if id(group) in by_group:
-                    touched[group.instrument_id] = group
-                continue
-            first = group.first
-            recs = [rules.Rec(g.rec["verified_on"], g.rec["conclusion"] == Conclusion.PASS,
-                              g.outcome.periodic_due_on) for g in by_group.get(id(group), ())]
-            left = None if first.status == Status.IN_USE else filed_on
-            services.add_tally(deltas, (first.region, first.kind.pk, first.use),
-                               rules.contributions(recs, left_use_on=left))
-        # Instruments already on file that received records: their contribution before and
-        # after, and the state the lists read.
+    def _instruments_on_file(self, touched: dict, cells: dict) -> None:
+        """Instruments already on file that received records: rates before and after, state."""
         ids = sorted(touched)
         for start in range(0, len(ids), 500):
             for inst in Instrument.objects.filter(pk__in=ids[start:start + 500]):
                 mine = {(g.rec["institution_id"], g.rec["certificate_no"])
-                        for g in by_group[id(touched[inst.pk])]}
-                records = VerificationRecord.objects.filter(instrument=inst,
-                                                            corrections__isnull=True)
+                        for g in touched[inst.pk][1]}
                 after, before = [], []
-                for r in records.only("verified_on", "conclusion", "periodic_due_on",
-                                      "institution_id", "certificate_no", "batch_id"):
+                for r in VerificationRecord.objects.filter(
+                        instrument=inst, corrections__isnull=True).only(
+                        "verified_on", "conclusion", "periodic_due_on", "institution_id",
+                        "certificate_no", "batch_id"):
                     rec = rules.Rec(r.verified_on, r.conclusion == Conclusion.PASS,
                                     r.periodic_due_on)
                     after.append(rec)
                     if r.batch_id is not None or (r.institution_id, r.certificate_no) not in mine:
                         before.append(rec)
                 left = inst.status_changed_on if inst.status != Status.IN_USE else None
-                key = services._cell_key(inst)
-                services.add_tally(deltas, key, rules.contributions(before, left_use_on=left), -1)
-                services.add_tally(deltas, key, rules.contributions(after, left_use_on=left))
+                base = services._cell_key(inst)
+                for sign, recs in ((-1, before), (1, after)):
+                    for (month, measure), n in rules.contributions(
+                            recs, left_use_on=left).counts.items():
+                        cells.setdefault((*base, month), [0, 0, 0, 0])[_MEASURE[measure]] += sign * n
                 services.refresh_state(inst)
                 inst.save(update_fields=services.STATE_FIELDS)
-        services.rates_apply(deltas)
-
-
-# --- PostgreSQL -------------------------------------------------------------------------------
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, datetime.date | int | Decimal):
-        return str(value)
-    return str(value).translate(_ESCAPES)
-
-
-def copy_lines(rows: Iterable[tuple], size: int = 1 << 20) -> Iterator[bytes]:
-    """Rows as COPY text, in blocks of about ``size`` bytes."""
-    buffer: list[str] = []
-    length = 0
-    for row in rows:
-        line = "\t".join(map(_copy_text, row)) + "\n"
-        buffer.append(line)
-        length += len(line)
-        if length >= size:
-            yield "".join(buffer).encode()
-            buffer, length = [], 0
-    if buffer:
-        yield "".join(buffer).encode()
 
 
 STAGE = "registry_import_stage"
 
 
 class PostgresLoader(Loader):
-    def __init__(self, actor, now) -> None:
-        super().__init__(actor, now)
+    def __init__(self, actor) -> None:
+        super().__init__(actor)
         with connection.cursor() as cursor:
+            # Room for a chunk in memory; allowed only before the session's first temporary table.
+            cursor.execute("SELECT count(*) FROM pg_class WHERE relpersistence = 't' "
+                           "AND pg_table_is_visible(oid)")
+            if not cursor.fetchone()[0]:
+                cursor.execute("SET temp_buffers = '256MB'")
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cursor.execute(
                 f"CREATE TEMP TABLE {STAGE} (LIKE registry_instrument INCLUDING DEFAULTS) "
                 f"ON COMMIT DELETE ROWS")
             cursor.execute(f"ALTER TABLE {STAGE} DROP COLUMN id")
             cursor.execute(f"ALTER TABLE {STAGE} ADD COLUMN stage_group integer")
-
-    def merge_instruments(self, groups: dict[tuple, Group], inst_rows: list[tuple]) -> None:
-        cols = ", ".join(INST_COLS)
-        ordered = list(groups.values())
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            with raw.copy(f"COPY {STAGE} ({cols}, stage_group) FROM STDIN") as copy:
-                for block in copy_lines(row + (i,) for i, row in enumerate(inst_rows)):
-                    copy.write(block)
-            cursor.execute(
-                f"INSERT INTO registry_instrument ({cols}) SELECT {cols} FROM {STAGE} "
-                f"ON CONFLICT (owner_id, kind_id, serial_number) DO NOTHING")
-            cursor.execute(
-                f"SELECT s.stage_group, i.id, i.public_code = s.public_code FROM {STAGE} s "
-                f"JOIN registry_instrument i ON i.owner_id = s.owner_id AND i.kind_id = s.kind_id "
-                f"AND i.serial_number = s.serial_number")
-            for index, instrument_id, inserted in cursor.fetchall():
-                ordered[index].instrument_id = instrument_id
-                ordered[index].inserted = inserted
-
-    def existing_records(self, wanted):
-        found = {}
-        with connection.cursor() as cursor:
             cursor.execute("CREATE TEMP TABLE IF NOT EXISTS registry_import_keys "
                            "(institution_id bigint, certificate_no varchar(60)) "
                            "ON COMMIT DELETE ROWS")
-            with cursor.cursor.copy("COPY registry_import_keys FROM STDIN") as copy:
-                for block in copy_lines(wanted):
-                    copy.write(block)
+
+    def merge_instruments(self, groups):
+        cols = ", ".join(INST_COLS)
+        with connection.cursor() as cursor:
+            with self.phase("copy into staging"):
+                copytext.copy_lines(cursor.cursor,
+                                    f"COPY {STAGE} ({cols}, stage_group) FROM STDIN",
+                                    (g.inst_line for g in groups))
+            with self.phase("merge instruments (INSERT ... SELECT ... ON CONFLICT)"):
+                cursor.execute(
+                    f"INSERT INTO registry_instrument ({cols}) SELECT {cols} FROM {STAGE} "
+                    f"ON CONFLICT (owner_id, kind_id, serial_number) DO NOTHING")
+            with self.phase("resolve instruments (join)"):
+                cursor.execute(
+                    f"SELECT s.stage_group, i.id, i.public_code = s.public_code FROM {STAGE} s "
+                    f"JOIN registry_instrument i ON i.owner_id = s.owner_id "
+                    f"AND i.kind_id = s.kind_id AND i.serial_number = s.serial_number")
+                found = cursor.fetchall()
+        for index, instrument_id, inserted in found:
+            groups[index].instrument_id = instrument_id
+            groups[index].inserted = inserted
+
+    def existing_records(self, wanted):
+        with self.phase("find certificates on file (join)"), connection.cursor() as cursor:
+            copytext.copy_rows(cursor.cursor, "COPY registry_import_keys FROM STDIN", wanted,
+                               line=copytext.row_formatter("it"))
             cursor.execute(
                 "SELECT r.institution_id, r.certificate_no, r.instrument_id "
                 "FROM registry_import_keys k JOIN registry_verificationrecord r "
                 "ON r.institution_id = k.institution_id AND r.certificate_no = k.certificate_no "
                 "AND r.batch_id IS NULL")
-            for institution_id, number, instrument_id in cursor.fetchall():
-                found[(institution_id, number)] = instrument_id
-        return found
+            return {(i, n): instrument for i, n, instrument in cursor.fetchall()}
 
-    def insert_records(self, rows):
-        with connection.cursor() as cursor, cursor.cursor.copy(
-                f"COPY registry_verificationrecord ({', '.join(REC_COLS)}) FROM STDIN") as copy:
-            for block in copy_lines(rows):
-                copy.write(block)
+    def insert_records(self, new, writers):
+        def lines() -> Iterator[str]:
+            for group, good in new:
+                seq, prev, digest = _link(writers[good.region[:2]], good, group.instrument_id)
+                yield f"{good.line_head}{group.instrument_id}{good.line_tail}{seq}\t{prev}\t{digest}"
 
-
-# --- SQLite -----------------------------------------------------------------------------------
+        with self.phase("chain + COPY records"), connection.cursor() as cursor:
+            copytext.copy_lines(
+                cursor.cursor, f"COPY registry_verificationrecord ({', '.join(REC_COLS)}) FROM STDIN",
+                lines())
 
 
 class SqliteLoader(Loader):
-    def _adapt(self, value):
+    @staticmethod
+    def _adapt(value):
         if isinstance(value, datetime.datetime):
             return connection.ops.adapt_datetimefield_value(value)
         if isinstance(value, datetime.date):
             return value.isoformat()
-        if isinstance(value, Decimal):
-            return str(value)
         if isinstance(value, list | dict):
             return json.dumps(value, ensure_ascii=False)
+        if value is not None and not isinstance(value, str | int | bool):
+            return str(value)
         return value
 
-    def merge_instruments(self, groups, inst_rows):
-        keys = list(groups)
+    def merge_instruments(self, groups):
+        by_key = {(g.first.owner_id, g.first.kind.pk, g.first.serial): g for g in groups}
+        keys = list(by_key)
         found: dict[tuple, tuple[int, str]] = {}
         with connection.cursor() as cursor:
             for start in range(0, len(keys), 300):
                 part = keys[start:start + 300]
-                where = " OR ".join(["(owner_id = %s AND kind_id = %s AND serial_number = %s)"] * len(part))
+                where = " OR ".join(
+                    ["(owner_id = %s AND kind_id = %s AND serial_number = %s)"] * len(part))
                 cursor.execute(f"SELECT owner_id, kind_id, serial_number, id, public_code "
                                f"FROM registry_instrument WHERE {where}",
                                [v for key in part for v in key])
                 for owner_id, kind_id, serial, pk, code in cursor.fetchall():
                     found[(owner_id, kind_id, serial)] = (pk, code)
-            fresh = [row for key, row in zip(keys, inst_rows, strict=True) if key not in found]
+            fresh = [g for key, g in by_key.items() if key not in found]
             marks = ", ".join(["%s"] * len(INST_COLS))
             cursor.executemany(
                 f"INSERT INTO registry_instrument ({', '.join(INST_COLS)}) VALUES ({marks})",
-                [tuple(self._adapt(v) for v in row) for row in fresh])
-            codes = [row[0] for row in fresh]
+                [tuple(self._adapt(v) for v in g.inst_values) for g in fresh])
+            codes = [g.public_code for g in fresh]
             for start in range(0, len(codes), 500):
                 part = codes[start:start + 500]
                 cursor.execute(
@@ -775,7 +891,7 @@ class SqliteLoader(Loader):
                     part)
                 for owner_id, kind_id, serial, pk, code in cursor.fetchall():
                     found[(owner_id, kind_id, serial)] = (pk, code)
-        for key, group in groups.items():
+        for key, group in by_key.items():
             pk, code = found[key]
             group.instrument_id, group.inserted = pk, code == group.public_code
 
@@ -793,13 +909,16 @@ class SqliteLoader(Loader):
                     found[(institution_id, number)] = instrument_id
         return found
 
-    def insert_records(self, rows):
+    def insert_records(self, new, writers):
         marks = ", ".join(["%s"] * len(REC_COLS))
         sql = f"INSERT INTO registry_verificationrecord ({', '.join(REC_COLS)}) VALUES ({marks})"
+        batch = []
         with connection.cursor() as cursor:
-            batch = []
-            for row in rows:
-                batch.append(tuple(self._adapt(v) for v in row))
+            for group, good in new:
+                seq, prev, digest = _link(writers[good.region[:2]], good, group.instrument_id)
+                values = list(good.rec_values)
+                values[1] = group.instrument_id
+                batch.append(tuple(self._adapt(v) for v in values) + (seq, prev, digest))
                 if len(batch) >= 2000:
                     cursor.executemany(sql, batch)
                     batch = []
@@ -807,13 +926,67 @@ class SqliteLoader(Loader):
                 cursor.executemany(sql, batch)
 
 
+def loader_for(actor) -> Loader:
+    if connection.vendor == "postgresql":
+        return PostgresLoader(actor)
+    return SqliteLoader(actor)
+
+
 # --- the interface ----------------------------------------------------------------------------
 
+_END = object()
 
-def loader_for(actor, now: datetime.datetime) -> Loader:
-    if connection.vendor == "postgresql":
-        return PostgresLoader(actor, now)
-    return SqliteLoader(actor, now)
+
+def _chunks(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prepared(rows, checker: Checker, actor_id, size: int) -> Iterator[Prepared]:
+    for chunk in _chunks(rows, size):
+        yield prepare(chunk, checker, actor_id, timezone.now())
+
+
+def _read(rows, checker: Checker, actor_id, size: int, out: queue.Queue) -> None:
+    """The reading thread: prepared chunks onto ``out``, then _END (or the error it met)."""
+    started = time.thread_time()
+    try:
+        for prep in _prepared(rows, checker, actor_id, size):
+            out.put(prep)
+        checker.reading_cpu = time.thread_time() - started
+        out.put(_END)
+    except BaseException as error:  # handed to the merging thread, which raises it
+        out.put(error)
+    finally:
+        connections.close_all()
+
+
+def _threaded(rows, checker: Checker, actor_id, size: int, loader: Loader) -> Iterator[Prepared]:
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    reader = threading.Thread(target=_read, args=(rows, checker, actor_id, size, chunks),
+                              daemon=True)
+    reader.start()
+    try:
+        while True:
+            with loader.phase("waiting for the reading thread"):
+                item = chunks.get()
+            if item is _END:
+                loader.timings["reading thread: cpu (parse, check, prepare)"] = checker.reading_cpu
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        while reader.is_alive():
+            with suppress(queue.Empty):
+                chunks.get(timeout=0.1)
+        reader.join()
 
 
 def import_rows(
@@ -825,69 +998,42 @@ def import_rows(
 ) -> ImportResult:
     """Check and merge rows ``(row number, {column key: text})``; each chunk commits on its own."""
     checker = Checker(actor)
+    actor_id = actor.pk if actor is not None else None
     result = ImportResult()
-    now = timezone.now()
-    with transaction.atomic():
-        loader = loader_for(actor, now)
-    chunk: list[tuple[int, dict]] = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= chunk_size:
-            _chunk(chunk, checker, loader, result)
-            chunk = []
-            if progress:
-                progress(result.rows, result)
-    if chunk:
-        _chunk(chunk, checker, loader, result)
-    if progress:
-        progress(result.rows, result)
+    loader = loader_for(actor)
+    result.timings = loader.timings
+    cpu = time.thread_time()
+    if connection.in_atomic_block:
+        chunks = _prepared(rows, checker, actor_id, chunk_size)
+    else:
+        chunks = _threaded(rows, checker, actor_id, chunk_size, loader)
+    for prep in chunks:
+        _merge_chunk(prep, checker, loader, result)
+        if progress:
+            progress(result.rows, result)
+    loader.timings["merging thread: cpu"] = time.thread_time() - cpu
     return result
 
 
-def _chunk(chunk: list[tuple[int, dict]], checker: Checker, loader: Loader,
-           result: ImportResult) -> None:
-    checker.prefetch(chunk)
-    groups: dict[tuple, Group] = {}
-    raws = dict(chunk)
-    for row, raw in chunk:
-        result.rows += 1
-        try:
-            good = checker.check(row, raw)
-        except BadRowError as bad:
-            _bad(result, row, raw, bad)
-            continue
-        group = groups.get(good.key)
-        if group is None:
-            groups[good.key] = Group([good])
-        else:
-            group.rows.append(good)
-    for key in list(groups):
-        group = groups[key]
-        recs = group.records()
-        first_on = recs[0].rec["verified_on"] if recs else None
-        kept = []
-        for good in group.rows:
-            if good.rec is not None:
-                try:
-                    checker.decide(good, first_on)
-                except BadRowError as bad:
-                    _bad(result, good.row, raws[good.row], bad)
-                    continue
-            kept.append(good)
-        if kept:
-            group.rows = kept
-        else:
-            del groups[key]
-    if not groups:
+def _merge_chunk(prep: Prepared, checker: Checker, loader: Loader, result: ImportResult) -> None:
+    result.rows += len(prep.rows)
+    raws = dict(prep.rows)
+    for row, bad in prep.bad:
+        _bad(result, row, raws[row], bad)
+    if not prep.groups:
         return
     before = len(result.errors)
-    with transaction.atomic():
-        loader.now = timezone.now()
-        loader.merge(groups, checker, result)
-        audit_record(actor=loader.actor, action="registry.import", object_type="registry.import",
-                     object_id=f"{chunk[0][0]}-{chunk[-1][0]}",
-                     region_code=checker.own_org.region_code if checker.own_org else "",
-                     after={"rows": len(chunk), "errors": len(result.errors) - before})
+    with loader.phase("merge (total, with commit)"):
+        with transaction.atomic():
+            loader.merge(prep, result)
+            audit_record(actor=loader.actor, action="registry.import",
+                         object_type="registry.import",
+                         object_id=f"{prep.rows[0][0]}-{prep.rows[-1][0]}",
+                         region_code=checker.own_org.region_code if checker.own_org else "",
+                         after={"rows": len(prep.rows), "errors": len(result.errors) - before})
+            committing = time.perf_counter()
+        loader.timings["commit (deferred foreign-key checks)"] = loader.timings.get(
+            "commit (deferred foreign-key checks)", 0.0) + time.perf_counter() - committing
     for error in result.errors[before:]:
         result.bad_rows.setdefault(error.row, raws.get(error.row, {}))
 
@@ -925,4 +1071,3 @@ def count_rows(data: bytes, file_kind: str) -> int:
         sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
         return max(0, (sheet.max_row or 1) - 1)
     return max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))
-

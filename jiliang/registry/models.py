@@ -32,6 +32,12 @@ def new_public_code() -> str:
     return base64.b32encode(os.urandom(10)).decode().translate(_READABLE)
 
 
+def new_public_codes(n: int) -> list[str]:
+    """``n`` codes at once (10 random bytes encode to exactly 16 characters)."""
+    text = base64.b32encode(os.urandom(10 * n)).decode().translate(_READABLE)
+    return [text[i:i + 16] for i in range(0, 16 * n, 16)]
+
+
 class Status(models.TextChoices):
     IN_USE = "in_use", _("in use")
     STOPPED = "stopped", _("stopped")

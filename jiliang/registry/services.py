@@ -211,6 +211,12 @@ ON CONFLICT (region_code, kind_id, use, month) DO UPDATE SET
 """
 
 
+def _rate_line():
+    from jiliang.registry.copytext import row_formatter
+
+    return row_formatter("ssisdiiii")
+
+
 def rates_apply(deltas: dict[tuple[str, int, str, datetime.date], dict[str, int]]) -> None:
     """Add counts to the rate cells (the same statement on SQLite and PostgreSQL)."""
     rows = []
@@ -218,9 +224,29 @@ def rates_apply(deltas: dict[tuple[str, int, str, datetime.date], dict[str, int]
         values = [measures.get(m, 0) for m in ("verified", "passed", "due", "due_verified")]
         if any(values):
             rows.append((region, region[:2], kind_id, use, month, *values))
-    if rows:
-        with connection.cursor() as cursor:
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or len(rows) < 100:
             cursor.executemany(RATE_UPSERT, rows)
+            return
+        # Many cells (a bulk import): one COPY and one set-based upsert.
+        from jiliang.registry import copytext
+
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS registry_rate_delta (region_code text, "
+                       "province_code text, kind_id bigint, use text, month date, verified int, "
+                       "passed int, due int, due_verified int) ON COMMIT DELETE ROWS")
+        cols = "region_code, province_code, kind_id, use, month, verified, passed, due, due_verified"
+        copytext.copy_rows(cursor.cursor, f"COPY registry_rate_delta ({cols}) FROM STDIN", rows,
+                           line=_rate_line())
+        cursor.execute(
+            f"INSERT INTO registry_ratecell ({cols}) SELECT {cols} FROM registry_rate_delta "
+            "ON CONFLICT (region_code, kind_id, use, month) DO UPDATE SET "
+            "verified = registry_ratecell.verified + excluded.verified, "
+            "passed = registry_ratecell.passed + excluded.passed, "
+            "due = registry_ratecell.due + excluded.due, "
+            "due_verified = registry_ratecell.due_verified + excluded.due_verified")
+        cursor.execute("TRUNCATE registry_rate_delta")
 
 
 def add_tally(deltas: dict, key: tuple[str, int, str], tally: rules.Tally, sign: int = 1) -> None:

@@ -163,12 +163,22 @@ def term_of(rule: PeriodRule, province_value: int | None = None) -> Term:
     return Term(rule.id, rule.mode, years=province_value, confirmed=False, province_set=True)
 
 
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _DAYS[month - 1]
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day ``months`` later, or the month's last day when it has no such day."""
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    last = days_in_month(year, month)
+    return datetime.date(year, month, day.day if day.day <= last else last)
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
