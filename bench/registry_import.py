@@ -75,15 +75,20 @@ def setup_organisations(owners: int = 200) -> tuple[list[str], dict[str, str]]:
     return owner_codes, institutions
 
 
-def generate(path: Path, rows: int, owners: list[str], institutions: dict[str, str]) -> None:
+def generate(path: Path, rows: int, owners: list[str], institutions: dict[str, str],
+             *, shuffle: bool = False) -> None:
+    """N rows; by default in the order of a registry's export (by province, county and owner);
+    with ``shuffle``, every row in a random county of a random province (the worst case for
+    the rate cells a chunk touches)."""
     from jiliang.core.models import Region
     from jiliang.registry.importing import COLUMNS
 
     rng = random.Random(20260101)
     counties: dict[str, list[str]] = {}
-    for code in Region.objects.filter(level=3).values_list("code", flat=True):
+    for code in Region.objects.filter(level=3).order_by("code").values_list("code", flat=True):
         counties.setdefault(code[:2], []).append(code)
     provinces = sorted(p for p in institutions if p in counties)
+    ordered = [c for p in provinces for c in counties[p]]
     today = date.today()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -91,13 +96,17 @@ def generate(path: Path, rows: int, owners: list[str], institutions: dict[str, s
         writer.writerow([c.title for c in COLUMNS])
         keys = [c.key for c in COLUMNS]
         for n in range(rows):
-            province = provinces[n % len(provinces)]
+            if shuffle:
+                county = rng.choice(counties[provinces[n % len(provinces)]])
+            else:
+                county = ordered[n * len(ordered) // rows]
+            province = county[:2]
             kind, use, regulation, size = KINDS[n % len(KINDS)]
             verified = today - timedelta(days=rng.randrange(0, 1000))
             row = {k: "" for k in keys}
             row.update(
                 owner_credit_code=owners[rng.randrange(len(owners))], kind=kind, use=use,
-                serial_number=f"B{n:09d}", region_code=rng.choice(counties[province]),
+                serial_number=f"B{n:09d}", region_code=county,
                 manufacturer="基准制造厂", model="M-1", accuracy_class="III", nominal_size=size,
                 household="no", institution_credit_code=institutions[province],
                 verified_on=verified.isoformat(), verification_type="subsequent",
@@ -204,6 +213,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=None, help="rows per import transaction")
+    parser.add_argument("--shuffle", action="store_true",
+                        help="scatter rows over random counties (the worst case for the rates)")
     parser.add_argument("--bulk-sample", type=int, default=50_000,
                         help="rows for the bulk_create baseline")
     args = parser.parse_args()
@@ -213,10 +224,10 @@ def main() -> None:
     from jiliang.registry.importing import CHUNK, import_file
 
     owners, institutions = setup_organisations()
-    path = OUT / f"registry_import_{args.rows}.csv"
+    path = OUT / f"registry_import_{args.rows}{'_shuffled' if args.shuffle else ''}.csv"
     if not path.exists():
         t = time.perf_counter()
-        generate(path, args.rows, owners, institutions)
+        generate(path, args.rows, owners, institutions, shuffle=args.shuffle)
         print(f"generated {path} in {time.perf_counter() - t:.1f} s")
     empty_registry()
 

@@ -706,8 +706,7 @@ class Loader:
         raise NotImplementedError
 
     def apply_cells(self, cells: dict[tuple, list[int]]) -> None:
-        services.rates_apply({key: dict(zip(_MEASURE, values, strict=True))
-                              for key, values in cells.items()})
+        services.rates_add_deltas(cells)
 
     # Shared -------------------------------------------------------------------------------
     def merge(self, prep: Prepared, result: ImportResult) -> None:
@@ -754,7 +753,7 @@ class Loader:
             result.records_added += len(new)
         if touched:
             self._instruments_on_file(touched, cells)
-        with self.phase("rates (COPY + upsert)"):
+        with self.phase("rate deltas (COPY)"):
             self.apply_cells({k: v for k, v in cells.items() if any(v)})
 
     def _instruments_on_file(self, touched: dict, cells: dict) -> None:
@@ -938,12 +937,14 @@ _END = object()
 
 
 def _chunks(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Iterator[list]:
+    """Chunks of ``size`` rows; the first is small, so the merge starts while the rest is read."""
     chunk: list = []
+    limit = min(size, 2000)
     for item in rows:
         chunk.append(item)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk
-            chunk = []
+            chunk, limit = [], size
     if chunk:
         yield chunk
 
@@ -1011,6 +1012,8 @@ def import_rows(
         _merge_chunk(prep, checker, loader, result)
         if progress:
             progress(result.rows, result)
+    with loader.phase("fold the rate deltas (set-based upsert)"):
+        services.rates_fold()
     loader.timings["merging thread: cpu"] = time.thread_time() - cpu
     return result
 

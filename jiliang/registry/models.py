@@ -293,6 +293,26 @@ class RateCell(models.Model):
                    models.Index(fields=["month"], name="registry_rate_month")]
 
 
+class RateDelta(models.Model):
+    """Counts a bulk import adds, not yet folded into ``RateCell`` (append-only, unindexed but
+    for reading). The import folds them once at its end and the daily task folds what a killed
+    import left; the rates read cells and deltas together, so they are exact at any time."""
+
+    region_code = models.CharField(max_length=6)
+    province_code = models.CharField(max_length=2)
+    kind = models.ForeignKey(InstrumentKind, models.PROTECT, related_name="+", db_index=False,
+                             db_constraint=False)
+    use = models.CharField(max_length=12)
+    month = models.DateField()
+    verified = models.IntegerField(default=0)
+    passed = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    due_verified = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["province_code", "month"], name="registry_delta_prov")]
+
+
 class Reminder(models.Model):
     """A reminder the daily task leaves: to the owner before the due date, to the bureau after."""
 

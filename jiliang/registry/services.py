@@ -25,6 +25,7 @@ from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import TermResolver
 from jiliang.core.models import BUREAU_ROLES, Organisation, OrgKind, Region, Role, User
 from jiliang.core.validation import rule_message
+from jiliang.registry import copytext
 from jiliang.registry.models import (
     Conclusion,
     Instrument,
@@ -211,10 +212,60 @@ ON CONFLICT (region_code, kind_id, use, month) DO UPDATE SET
 """
 
 
-def _rate_line():
-    from jiliang.registry.copytext import row_formatter
+RATE_FOLD = """
+INSERT INTO registry_ratecell (region_code, province_code, kind_id, use, month,
+                               verified, passed, due, due_verified)
+SELECT region_code, province_code, kind_id, use, month,
+       SUM(verified), SUM(passed), SUM(due), SUM(due_verified)
+FROM registry_ratedelta WHERE id <= %s
+GROUP BY region_code, province_code, kind_id, use, month
+ON CONFLICT (region_code, kind_id, use, month) DO UPDATE SET
+    verified = registry_ratecell.verified + excluded.verified,
+    passed = registry_ratecell.passed + excluded.passed,
+    due = registry_ratecell.due + excluded.due,
+    due_verified = registry_ratecell.due_verified + excluded.due_verified
+"""
 
-    return row_formatter("ssisdiiii")
+
+def rates_fold() -> int:
+    """Fold the deltas bulk imports left into the rate cells, set-based; returns how many."""
+    from jiliang.registry.models import RateDelta
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # One fold at a time, and no delta added while this one runs.
+                cursor.execute("LOCK TABLE registry_ratedelta IN SHARE ROW EXCLUSIVE MODE")
+        last = RateDelta.objects.order_by("-id").values_list("id", flat=True).first()
+        if last is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(RATE_FOLD, [last])
+            cursor.execute("DELETE FROM registry_ratedelta WHERE id <= %s", [last])
+            return cursor.rowcount
+
+
+def rates_add_deltas(cells: dict[tuple[str, int, str, datetime.date], list[int]]) -> None:
+    """Record a bulk import's counts as deltas: a plain COPY (PostgreSQL) or an upsert (SQLite)."""
+    rows = [(region, region[:2], kind_id, use, month, *values)
+            for (region, kind_id, use, month), values in cells.items() if any(values)]
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.executemany(RATE_UPSERT, rows)
+        return
+    with connection.cursor() as cursor:
+        copytext.copy_rows(
+            cursor.cursor, "COPY registry_ratedelta (region_code, province_code, kind_id, use, "
+            "month, verified, passed, due, due_verified) FROM STDIN", rows, line=_rate_line())
+
+
+_RATE_LINE = copytext.row_formatter("ssisdiiii")
+
+
+def _rate_line():
+    return _RATE_LINE
 
 
 def rates_apply(deltas: dict[tuple[str, int, str, datetime.date], dict[str, int]]) -> None:
@@ -224,29 +275,9 @@ def rates_apply(deltas: dict[tuple[str, int, str, datetime.date], dict[str, int]
         values = [measures.get(m, 0) for m in ("verified", "passed", "due", "due_verified")]
         if any(values):
             rows.append((region, region[:2], kind_id, use, month, *values))
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql" or len(rows) < 100:
+    if rows:
+        with connection.cursor() as cursor:
             cursor.executemany(RATE_UPSERT, rows)
-            return
-        # Many cells (a bulk import): one COPY and one set-based upsert.
-        from jiliang.registry import copytext
-
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS registry_rate_delta (region_code text, "
-                       "province_code text, kind_id bigint, use text, month date, verified int, "
-                       "passed int, due int, due_verified int) ON COMMIT DELETE ROWS")
-        cols = "region_code, province_code, kind_id, use, month, verified, passed, due, due_verified"
-        copytext.copy_rows(cursor.cursor, f"COPY registry_rate_delta ({cols}) FROM STDIN", rows,
-                           line=_rate_line())
-        cursor.execute(
-            f"INSERT INTO registry_ratecell ({cols}) SELECT {cols} FROM registry_rate_delta "
-            "ON CONFLICT (region_code, kind_id, use, month) DO UPDATE SET "
-            "verified = registry_ratecell.verified + excluded.verified, "
-            "passed = registry_ratecell.passed + excluded.passed, "
-            "due = registry_ratecell.due + excluded.due, "
-            "due_verified = registry_ratecell.due_verified + excluded.due_verified")
-        cursor.execute("TRUNCATE registry_rate_delta")
 
 
 def add_tally(deltas: dict, key: tuple[str, int, str], tally: rules.Tally, sign: int = 1) -> None:
