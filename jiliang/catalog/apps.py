@@ -11,6 +11,8 @@ class CatalogConfig(AppConfig):
     nav = [
         NavItem(_("Catalogue"), "catalog:kind-list"),
         NavItem(_("Catalogue"), "catalog:kind-list", menu="public"),
+        NavItem(_("Province periods"), "catalog:province-periods", bureau_only=True,
+                menu="account"),
     ]
     portal_links = [
         {"title": _("Catalogue of compulsorily verified instruments"), "url_name": "catalog:kind-list",

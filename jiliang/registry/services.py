@@ -859,3 +859,56 @@ def reminder_mark_read(*, actor: User, reminder) -> None:
     if reminder.read_at is None:
         reminder.read_at = timezone.now()
         reminder.save(update_fields=["read_at"])
+
+
+def _bureaus_by_region() -> dict[str, int]:
+    from jiliang.core.models import BUREAU_KINDS
+
+    return {code: pk for pk, code in Organisation.objects.filter(
+        kind__in=[k for k in BUREAU_KINDS if k != OrgKind.NATIONAL], is_active=True)
+        .order_by("-pk").values_list("pk", "region_code")}
+
+
+def bureau_for(region_code: str, bureaus: dict[str, int]) -> int | None:
+    """The most local bureau on file for a division: county, then city, then province."""
+    for code in (region_code, region_code[:4] + "00", region_code[:2] + "0000"):
+        if code in bureaus:
+            return bureaus[code]
+    return None
+
+
+def reminders_create(*, on: datetime.date, soon_days: int = 30, slack_days: int = 7) -> int:
+    """Reminders to owners of instruments falling due within ``soon_days`` and to the bureau of
+    instruments that fell overdue in the last ``slack_days`` (so a missed day is caught up).
+
+    Idempotent: one reminder per organisation, instrument, kind and due date.
+    """
+    from jiliang.registry.models import Reminder
+
+    bureaus = _bureaus_by_region()
+    windows = (
+        (Reminder.Kind.DUE_SOON, on + datetime.timedelta(days=soon_days - slack_days),
+         on + datetime.timedelta(days=soon_days)),
+        (Reminder.Kind.OVERDUE, on - datetime.timedelta(days=slack_days),
+         on - datetime.timedelta(days=1)),
+    )
+    created = 0
+    for kind, start, end in windows:
+        qs = (Instrument.objects.filter(status=Status.IN_USE, next_due_on__gte=start,
+                                        next_due_on__lte=end)
+              .values_list("pk", "owner_id", "region_code", "next_due_on", "due_action")
+              .order_by("next_due_on", "id"))
+        batch = []
+        for pk, owner_id, region, due, action in qs.iterator(chunk_size=5000):
+            to = owner_id if kind == Reminder.Kind.DUE_SOON else bureau_for(region, bureaus)
+            if to is None:
+                continue
+            batch.append(Reminder(organisation_id=to, instrument_id=pk, kind=kind,
+                                  due_action=action or "", due_on=due, region_code=region,
+                                  created_on=on))
+            if len(batch) >= 2000:
+                created += len(Reminder.objects.bulk_create(batch, ignore_conflicts=True))
+                batch = []
+        if batch:
+            created += len(Reminder.objects.bulk_create(batch, ignore_conflicts=True))
+    return created
