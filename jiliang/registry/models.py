@@ -338,7 +338,8 @@ class Reminder(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["organisation", "instrument", "kind", "due_on"], name="registry_reminder_uniq")]
         indexes = [models.Index(fields=["organisation", "read_at", "id"], name="registry_rem_org"),
-                   models.Index(fields=["instrument"], name="registry_rem_inst")]
+                   models.Index(fields=["instrument"], name="registry_rem_inst"),
+                   models.Index(fields=["created_on"], name="registry_rem_created")]
 
 
 class ImportJob(models.Model):

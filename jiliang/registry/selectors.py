@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -26,6 +26,7 @@ from jiliang.registry.models import (
     MeterBatch,
     PublicLookup,
     RateCell,
+    RateDelta,
     Reminder,
     Status,
     VerificationRecord,
@@ -284,24 +285,21 @@ def short_province_name(name: str) -> str:
     return _SUFFIX.sub("", name)
 
 
-def rate_cells(user: User, *, start: datetime.date, end: datetime.date, kind: str = "",
-               use: str = "", region: str = "") -> QuerySet:
+def _rate_filter(user: User, *, start: datetime.date, end: datetime.date, kind: str = "",
+                 use: str = "", region: str = "") -> Q | None:
     scope = user.scope
-    qs = RateCell.objects.filter(month__gte=start.replace(day=1), month__lte=end)
-    if scope.everything:
-        pass
-    elif scope.region_prefix is not None:
-        qs = qs.filter(province_code=scope.region_prefix[:2],
-                       region_code__startswith=scope.region_prefix)
-    else:
-        return qs.none()
+    q = Q(month__gte=start.replace(day=1), month__lte=end)
+    if scope.region_prefix is not None and not scope.everything:
+        q &= Q(province_code=scope.region_prefix[:2], region_code__startswith=scope.region_prefix)
+    elif not scope.everything:
+        return None
     if region and region.isdigit():
-        qs = qs.filter(province_code=region[:2], region_code__startswith=region)
+        q &= Q(province_code=region[:2], region_code__startswith=region)
     if kind:
-        qs = qs.filter(kind_id=kind_id(kind))
+        q &= Q(kind_id=kind_id(kind))
     if use:
-        qs = qs.filter(use=use)
-    return qs
+        q &= Q(use=use)
+    return q
 
 
 MEASURES = ("verified", "passed", "due", "due_verified")
@@ -313,45 +311,62 @@ def _with_rates(row: dict) -> dict:
     return row
 
 
+def _grouped(user: User, group: str, width: int, **filters) -> dict[str, dict]:
+    """Sums per group over the rate cells and the deltas not folded yet, in one statement."""
+    q = _rate_filter(user, **filters)
+    if q is None:
+        return {}
+    sums = {m: Sum(m) for m in MEASURES}
+    parts = []
+    for model in (RateCell, RateDelta):
+        qs = model.objects.filter(q)
+        if group == "region":
+            qs = qs.annotate(g=Substr("region_code", 1, width))
+        else:
+            qs = qs.annotate(g=F({"kind": "kind_id", "use": "use",
+                                  "province": "province_code"}[group]))
+        parts.append(qs.values("g").annotate(**sums).order_by())
+    out: dict[str, dict] = {}
+    for row in parts[0].union(parts[1], all=True):
+        key = str(row["g"])
+        total = out.setdefault(key, dict.fromkeys(MEASURES, 0))
+        for m in MEASURES:
+            total[m] += row[m] or 0
+    return out
+
+
 def rates_by(user: User, *, group: str, start: datetime.date, end: datetime.date, kind: str = "",
              use: str = "", region: str = "") -> list[dict]:
-    """Totals and rates grouped by kind, province, sub-region or use."""
-    qs = rate_cells(user, start=start, end=end, kind=kind, use=use, region=region)
-    sums = {m: Sum(m) for m in MEASURES}
+    """Totals and rates grouped by kind, use, province, or the next region level down."""
+    prefix = region or (user.scope.region_prefix or "")
+    width = 2 if not prefix else (4 if len(prefix) <= 2 else 6)
+    sums = _grouped(user, group, width, start=start, end=end, kind=kind, use=use, region=region)
+    rows = []
     if group == "kind":
-        rows = list(qs.values("kind_id").annotate(**sums).order_by("kind_id"))
-        names = {k.pk: k for k in InstrumentKind.objects.all()}
-        for row in rows:
-            k = names.get(row["kind_id"])
-            row["key"], row["label"] = (k.code, k.name) if k else ("", "")
+        names = {str(k.pk): k for k in InstrumentKind.objects.all()}
+        for key, total in sums.items():
+            k = names.get(key)
+            rows.append({"key": k.code if k else key, "label": k.name if k else key, **total})
     elif group == "use":
-        rows = list(qs.values("use").annotate(**sums).order_by("use"))
         from jiliang.catalog.models import Use
 
-        for row in rows:
-            row["key"], row["label"] = row["use"], str(Use(row["use"]).label)
+        for key, total in sums.items():
+            rows.append({"key": key, "label": str(Use(key).label) if key in Use.values else key,
+                         **total})
     elif group == "province":
-        rows = list(qs.values("province_code").annotate(**sums).order_by("province_code"))
         names = dict(Region.objects.filter(level=1).values_list("code", "name"))
-        for row in rows:
-            name = names.get(row["province_code"] + "0000", row["province_code"])
-            row["key"], row["label"], row["map_name"] = row["province_code"], name, \
-                short_province_name(name)
-    else:  # the next level down from the caller's region
-        prefix = region or (user.scope.region_prefix or "")
-        width = 2 if not prefix else (4 if len(prefix) <= 2 else 6)
-        rows = list(qs.annotate(sub=Substr("region_code", 1, width)).values("sub")
-                    .annotate(**sums).order_by("sub"))
-        codes = [row["sub"].ljust(6, "0") for row in rows]
+        for key, total in sums.items():
+            name = names.get(key + "0000", key)
+            rows.append({"key": key, "label": name, "map_name": short_province_name(name),
+                         **total})
+    else:
+        codes = [key.ljust(6, "0") for key in sums]
         names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-        for row in rows:
-            code = row["sub"].ljust(6, "0")
-            row["key"], row["label"] = code, names.get(code, code)
-    for row in rows:
-        for m in MEASURES:
-            row[m] = row[m] or 0
-        _with_rates(row)
-    return rows
+        for key, total in sums.items():
+            code = key.ljust(6, "0")
+            rows.append({"key": code, "label": names.get(code, code), **total})
+    rows.sort(key=lambda r: r["key"])
+    return [_with_rates(r) for r in rows]
 
 
 def rates_total(rows: list[dict]) -> dict:

@@ -892,7 +892,8 @@ def reminders_create(*, on: datetime.date, soon_days: int = 30, slack_days: int 
         (Reminder.Kind.OVERDUE, on - datetime.timedelta(days=slack_days),
          on - datetime.timedelta(days=1)),
     )
-    created = 0
+    made_today = Reminder.objects.filter(created_on=on)
+    before = made_today.count()
     for kind, start, end in windows:
         qs = (Instrument.objects.filter(status=Status.IN_USE, next_due_on__gte=start,
                                         next_due_on__lte=end)
@@ -907,8 +908,8 @@ def reminders_create(*, on: datetime.date, soon_days: int = 30, slack_days: int 
                                   due_action=action or "", due_on=due, region_code=region,
                                   created_on=on))
             if len(batch) >= 2000:
-                created += len(Reminder.objects.bulk_create(batch, ignore_conflicts=True))
+                Reminder.objects.bulk_create(batch, ignore_conflicts=True)
                 batch = []
         if batch:
-            created += len(Reminder.objects.bulk_create(batch, ignore_conflicts=True))
-    return created
+            Reminder.objects.bulk_create(batch, ignore_conflicts=True)
+    return made_today.count() - before
