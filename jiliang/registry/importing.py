@@ -108,6 +108,13 @@ COLUMNS = [
     Column("checker_name", "核验员", aliases=("checker",), example="李四"),
 ]
 TITLES = {c.key: c.title for c in COLUMNS}
+
+
+def columns_for_template() -> list[Column]:
+    """The columns with their notes in the current language (plain text for the workbook)."""
+    from dataclasses import replace
+
+    return [replace(c, help=str(c.help)) for c in COLUMNS]
 RECORD_KEYS = ("institution_credit_code", "verified_on", "verification_type", "regulation_code",
                "standard_identifier", "standard_valid_until", "conclusion", "failed_items",
                "certificate_no", "valid_until", "verifier_name", "checker_name", "adjusted")
@@ -147,7 +154,7 @@ REC_COLS = (
 INST_SPEC = "siistttttnbstsstsDDNsDDsntDDsDsb"
 REC_SPEC = "siiissNdsttdtbsjtDsDsbttNtsnsiss"
 assert len(INST_SPEC) == len(INST_COLS) and len(REC_SPEC) == len(REC_COLS)
-INST_LINE = copytext.row_formatter(INST_SPEC + "i")  # + the staging group's index
+INST_LINE = copytext.row_formatter(INST_SPEC)
 REC_MIDDLE = copytext.row_formatter(REC_SPEC[2:28])  # owner .. recorded_by
 
 # The chain payload (jiliang.rules.chain.canonical_json) is encoded once per row in the reading
@@ -587,7 +594,7 @@ def prepare(rows: list[tuple[int, dict[str, str]]], checker: Checker, actor_id: 
     recorded_at = canonical(now)
     codes = iter(new_public_codes(len(groups) + sum(1 for g in goods if g.rec is not None)))
     chunk_cells: dict[tuple, list[int]] = {}
-    for index, (key, group) in enumerate(list(groups.items())):
+    for key, group in list(groups.items()):
         recs = sorted((g for g in group.rows if g.rec is not None),
                       key=lambda g: (g.rec["verified_on"], g.row))
         kept = []
@@ -610,7 +617,7 @@ def prepare(rows: list[tuple[int, dict[str, str]]], checker: Checker, actor_id: 
             first.values[5], first.status, None if first.status == Status.IN_USE else filed_on,
             first.first_use_on, None, now, *_state(group, filed_on),
         )
-        group.inst_line = INST_LINE((*group.inst_values, index))
+        group.inst_line = INST_LINE(group.inst_values)
         for good in kept:
             _record_parts(good, next(codes), actor_id, now, recorded_at)
         group.cells = _cells((first.region, key[1], first.use), kept, first.status, filed_on)
@@ -632,6 +639,15 @@ def _state(group: Group, filed_on: datetime.date) -> tuple:
     return (group.recs[0].rec["verified_on"], rec["verified_on"], rec["conclusion"],
             rec["institution_id"], rec["certificate_no"], latest.outcome.valid_until, due, action,
             replace_by, latest.rule.id, latest.term.province_set)
+
+
+def _rebuild(group: Group, filed_on: datetime.date, now: datetime.datetime) -> None:
+    """The instrument's row and cells again, after some of its rows turned out bad."""
+    first = group.first
+    group.inst_values = (*group.inst_values[:21], *_state(group, filed_on))
+    group.inst_line = INST_LINE(group.inst_values)
+    group.cells = _cells((first.region, first.kind.pk, first.use), group.recs, first.status,
+                         filed_on)
 
 
 def _record_parts(good: Good, code: str, actor_id: int | None, now: datetime.datetime,
@@ -696,10 +712,12 @@ class Loader:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
     # Hooks --------------------------------------------------------------------------------
-    def merge_instruments(self, groups: list[Group]) -> None:
+    def merge_instruments(self, groups: dict[tuple, Group]) -> None:
+        """Insert the instruments not on file; set every group's instrument_id and inserted."""
         raise NotImplementedError
 
-    def existing_records(self, wanted: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    def existing_records(self, wanted: list[tuple[int, str]]) -> dict[tuple[int, str], tuple]:
+        """(institution, number) -> (instrument id, owner id, kind id, serial) of records on file."""
         raise NotImplementedError
 
     def insert_records(self, new: list[tuple[Group, Good]], writers: dict) -> None:
@@ -710,39 +728,52 @@ class Loader:
 
     # Shared -------------------------------------------------------------------------------
     def merge(self, prep: Prepared, result: ImportResult) -> None:
-        groups = list(prep.groups.values())
-        self.merge_instruments(groups)
-        result.instruments_added += sum(1 for g in groups if g.inserted)
-        # Rows of instruments already on file without a verification are on file.
-        result.already_on_file += sum(1 for g in groups if not g.inserted
-                                      for r in g.rows if r.rec is None)
-        wanted = [(r.rec["institution_id"], r.rec["certificate_no"]) for g in groups for r in g.recs]
+        # Certificates already on file: the same instrument's are on file already; another
+        # instrument's make the row bad, before anything of it lands.
+        wanted = [(r.rec["institution_id"], r.rec["certificate_no"])
+                  for g in prep.groups.values() for r in g.recs]
         existing = self.existing_records(wanted) if wanted else {}
-        new: list[tuple[Group, Good]] = []
         cells = prep.cells
-        touched: dict[int, tuple[Group, list[Good]]] = {}
-        for group in groups:
-            fresh = []
+        filed_on = timezone.localtime(prep.recorded_at).date()
+        on_file: set[int] = set()
+        for key, group in list(prep.groups.items()):
+            bad = []
             for good in group.recs:
-                on_file = existing.get((good.rec["institution_id"], good.rec["certificate_no"]))
-                if on_file is None:
-                    fresh.append(good)
-                elif on_file == group.instrument_id:
-                    result.already_on_file += 1
+                found = existing.get((good.rec["institution_id"], good.rec["certificate_no"]))
+                if found is None:
+                    continue
+                if found[1:] == key:
+                    on_file.add(id(good))
                 else:
+                    bad.append(good)
                     result.errors.append(RowError(good.row, TITLES["certificate_no"], _(
                         "This institution has issued number %(no)s for another instrument.") % {
                         "no": good.rec["certificate_no"]}))
+            if bad:
+                _add_cells(cells, group.cells, -1)
+                group.rows = [g for g in group.rows if g not in bad]
+                group.recs = [g for g in group.recs if g not in bad]
+                if not group.rows:
+                    del prep.groups[key]
+                    continue
+                _rebuild(group, filed_on, prep.recorded_at)
+                _add_cells(cells, group.cells)
+        groups = prep.groups
+        self.merge_instruments(groups)
+        result.instruments_added += sum(1 for g in groups.values() if g.inserted)
+        new: list[tuple[Group, Good]] = []
+        touched: dict[int, tuple[Group, list[Good]]] = {}
+        for group in groups.values():
+            # Rows of instruments already on file without a verification are on file.
+            result.already_on_file += sum(1 for r in group.rows if r.rec is None
+                                          and not group.inserted)
+            result.already_on_file += sum(1 for r in group.recs if id(r) in on_file)
+            fresh = [g for g in group.recs if id(g) not in on_file]
             new.extend((group, good) for good in fresh)
-            if group.inserted and len(fresh) == len(group.recs):
-                continue  # the prepared cells hold
-            _add_cells(cells, group.cells, -1)
-            if group.inserted:
-                first = group.first
-                _add_cells(cells, _cells((first.region, first.kind.pk, first.use), fresh,
-                                         first.status, timezone.localtime(prep.recorded_at).date()))
-            elif fresh:
-                touched[group.instrument_id] = (group, fresh)
+            if not group.inserted:
+                _add_cells(cells, group.cells, -1)  # counted below, from the table
+                if fresh:
+                    touched[group.instrument_id] = (group, fresh)
         if new:
             new.sort(key=lambda gg: (gg[1].region[:2], gg[0].instrument_id,
                                      gg[1].rec["verified_on"], gg[1].row))
@@ -800,7 +831,6 @@ class PostgresLoader(Loader):
                 f"CREATE TEMP TABLE {STAGE} (LIKE registry_instrument INCLUDING DEFAULTS) "
                 f"ON COMMIT DELETE ROWS")
             cursor.execute(f"ALTER TABLE {STAGE} DROP COLUMN id")
-            cursor.execute(f"ALTER TABLE {STAGE} ADD COLUMN stage_group integer")
             cursor.execute("CREATE TEMP TABLE IF NOT EXISTS registry_import_keys "
                            "(institution_id bigint, certificate_no varchar(60)) "
                            "ON COMMIT DELETE ROWS")
@@ -809,33 +839,34 @@ class PostgresLoader(Loader):
         cols = ", ".join(INST_COLS)
         with connection.cursor() as cursor:
             with self.phase("copy into staging"):
-                copytext.copy_lines(cursor.cursor,
-                                    f"COPY {STAGE} ({cols}, stage_group) FROM STDIN",
-                                    (g.inst_line for g in groups))
+                copytext.copy_lines(cursor.cursor, f"COPY {STAGE} ({cols}) FROM STDIN",
+                                    (g.inst_line for g in groups.values()))
             with self.phase("merge instruments (INSERT ... SELECT ... ON CONFLICT)"):
                 cursor.execute(
                     f"INSERT INTO registry_instrument ({cols}) SELECT {cols} FROM {STAGE} "
                     f"ON CONFLICT (owner_id, kind_id, serial_number) DO NOTHING")
             with self.phase("resolve instruments (join)"):
                 cursor.execute(
-                    f"SELECT s.stage_group, i.id, i.public_code = s.public_code FROM {STAGE} s "
+                    f"SELECT i.owner_id, i.kind_id, i.serial_number, i.id, "
+                    f"i.public_code = s.public_code FROM {STAGE} s "
                     f"JOIN registry_instrument i ON i.owner_id = s.owner_id "
                     f"AND i.kind_id = s.kind_id AND i.serial_number = s.serial_number")
                 found = cursor.fetchall()
-        for index, instrument_id, inserted in found:
-            groups[index].instrument_id = instrument_id
-            groups[index].inserted = inserted
+        for owner_id, kind_id, serial, instrument_id, inserted in found:
+            group = groups[(owner_id, kind_id, serial)]
+            group.instrument_id, group.inserted = instrument_id, inserted
 
     def existing_records(self, wanted):
         with self.phase("find certificates on file (join)"), connection.cursor() as cursor:
             copytext.copy_rows(cursor.cursor, "COPY registry_import_keys FROM STDIN", wanted,
                                line=copytext.row_formatter("it"))
             cursor.execute(
-                "SELECT r.institution_id, r.certificate_no, r.instrument_id "
-                "FROM registry_import_keys k JOIN registry_verificationrecord r "
-                "ON r.institution_id = k.institution_id AND r.certificate_no = k.certificate_no "
-                "AND r.batch_id IS NULL")
-            return {(i, n): instrument for i, n, instrument in cursor.fetchall()}
+                "SELECT r.institution_id, r.certificate_no, r.instrument_id, i.owner_id, "
+                "i.kind_id, i.serial_number FROM registry_import_keys k "
+                "JOIN registry_verificationrecord r ON r.institution_id = k.institution_id "
+                "AND r.certificate_no = k.certificate_no AND r.batch_id IS NULL "
+                "JOIN registry_instrument i ON i.id = r.instrument_id")
+            return {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
 
     def insert_records(self, new, writers):
         def lines() -> Iterator[str]:
@@ -863,7 +894,7 @@ class SqliteLoader(Loader):
         return value
 
     def merge_instruments(self, groups):
-        by_key = {(g.first.owner_id, g.first.kind.pk, g.first.serial): g for g in groups}
+        by_key = groups
         keys = list(by_key)
         found: dict[tuple, tuple[int, str]] = {}
         with connection.cursor() as cursor:
@@ -901,11 +932,13 @@ class SqliteLoader(Loader):
             for start in range(0, len(numbers), 500):
                 part = numbers[start:start + 500]
                 cursor.execute(
-                    f"SELECT institution_id, certificate_no, instrument_id FROM "
-                    f"registry_verificationrecord WHERE batch_id IS NULL AND certificate_no IN "
+                    f"SELECT r.institution_id, r.certificate_no, r.instrument_id, i.owner_id, "
+                    f"i.kind_id, i.serial_number FROM registry_verificationrecord r "
+                    f"JOIN registry_instrument i ON i.id = r.instrument_id "
+                    f"WHERE r.batch_id IS NULL AND r.certificate_no IN "
                     f"({', '.join(['%s'] * len(part))})", part)
-                for institution_id, number, instrument_id in cursor.fetchall():
-                    found[(institution_id, number)] = instrument_id
+                for row in cursor.fetchall():
+                    found[(row[0], row[1])] = row[2:]
         return found
 
     def insert_records(self, new, writers):

@@ -404,12 +404,13 @@ def import_page(request):
 @login_required
 def import_template(request, fmt: str):
     if fmt == "csv":
-        response = HttpResponse(template_csv(importing.COLUMNS), content_type="text/csv")
+        response = HttpResponse(template_csv(importing.columns_for_template()),
+                                content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="registry-import.csv"'
         return response
     if fmt != "xlsx":
         raise Http404
-    response = HttpResponse(template_workbook(importing.COLUMNS, title="registry"),
+    response = HttpResponse(template_workbook(importing.columns_for_template(), title="registry"),
                             content_type="application/vnd.openxmlformats-officedocument."
                                          "spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="registry-import.xlsx"'
