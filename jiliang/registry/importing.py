@@ -839,6 +839,8 @@ class PostgresLoader(Loader):
         cols = ", ".join(INST_COLS)
         with connection.cursor() as cursor:
             with self.phase("copy into staging"):
+                # Empty already after a commit; not inside a caller's transaction.
+                cursor.execute(f"TRUNCATE {STAGE}")
                 copytext.copy_lines(cursor.cursor, f"COPY {STAGE} ({cols}) FROM STDIN",
                                     (g.inst_line for g in groups.values()))
             with self.phase("merge instruments (INSERT ... SELECT ... ON CONFLICT)"):
@@ -858,6 +860,7 @@ class PostgresLoader(Loader):
 
     def existing_records(self, wanted):
         with self.phase("find certificates on file (join)"), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE registry_import_keys")
             copytext.copy_rows(cursor.cursor, "COPY registry_import_keys FROM STDIN", wanted,
                                line=copytext.row_formatter("it"))
             cursor.execute(

@@ -913,3 +913,21 @@ def reminders_create(*, on: datetime.date, soon_days: int = 30, slack_days: int 
         if batch:
             Reminder.objects.bulk_create(batch, ignore_conflicts=True)
     return made_today.count() - before
+
+
+@transaction.atomic
+def import_job_create(*, actor: User, file_name: str, file_kind: str, data: bytes):
+    """Queue an uploaded file for the background import (the upload is checked by content)."""
+    from jiliang.registry.models import ImportJob
+
+    if not (actor.is_bureau or actor.role in (Role.ENTERPRISE_USER, Role.VERIFIER,
+                                              Role.INSTITUTION_MANAGER)):
+        raise PermissionDenied(_("Your role does not import into the registry."))
+    org = actor.organisation
+    job = ImportJob.objects.create(created_by=actor, organisation=org,
+                                   region_code=org.region_code if org else "",
+                                   file_name=(file_name or "")[:200], file_kind=file_kind,
+                                   data=data)
+    audit_record(actor=actor, action="registry.import.queue", obj=job,
+                 region_code=job.region_code, after={"file": job.file_name, "bytes": len(data)})
+    return job

@@ -28,7 +28,7 @@ from jiliang.registry.forms import (
     StatusForm,
     VerificationForm,
 )
-from jiliang.registry.models import ImportJob, Status
+from jiliang.registry.models import Status
 from jiliang.registry.tasks import run_import
 
 FILERS = (Role.ENTERPRISE_USER,)
@@ -389,10 +389,8 @@ def import_page(request):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            job = ImportJob.objects.create(
-                created_by=request.user, organisation=request.user.organisation,
-                region_code=getattr(request.user.organisation, "region_code", ""),
-                file_name=upload.name[:200], file_kind=kind, data=upload.read())
+            job = services.import_job_create(actor=request.user, file_name=upload.name,
+                                             file_kind=kind, data=upload.read())
             run_import.enqueue(job.pk)
             return redirect("registry:import-job", pk=job.pk)
     return render(request, "registry/import.html", {
