@@ -210,8 +210,12 @@ class ImportTests(PersonaTestCase):
         return directory
 
 
-@pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_reading_thread_prepares_the_chunks(personas):
+def test_outside_a_transaction_a_reading_thread_prepares_the_chunks(transactional_db):
+    from jiliang.core.reference import load_reference_data
+    from tests.personas import build_personas
+
+    load_reference_data()  # an earlier transactional test may have emptied the tables
+    personas = build_personas()
     rows = [row(personas, serial_number=f"T-{i}", certificate_no=f"T-{i}") for i in range(30)]
     result = importing.import_file(as_csv(rows), "csv", chunk_size=7)
     assert result.instruments_added == 30 and not result.errors
