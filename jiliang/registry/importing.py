@@ -835,6 +835,15 @@ class PostgresLoader(Loader):
                            "(institution_id bigint, certificate_no varchar(60)) "
                            "ON COMMIT DELETE ROWS")
 
+    def merge(self, prep: Prepared, result: ImportResult) -> None:
+        with connection.cursor() as cursor:
+            # A chunk is a few thousand keys against tables that grow by millions during the
+            # import, faster than their statistics: look each key up in the unique indexes
+            # rather than hash the whole table (this transaction only).
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
+        super().merge(prep, result)
+
     def merge_instruments(self, groups):
         cols = ", ".join(INST_COLS)
         with connection.cursor() as cursor:
@@ -843,6 +852,9 @@ class PostgresLoader(Loader):
                 cursor.execute(f"TRUNCATE {STAGE}")
                 copytext.copy_lines(cursor.cursor, f"COPY {STAGE} ({cols}) FROM STDIN",
                                     (g.inst_line for g in groups.values()))
+                # Temporary tables have no statistics: without them the planner joins a chunk
+                # to the whole instruments table with a hash join instead of index look-ups.
+                cursor.execute(f"ANALYZE {STAGE}")
             with self.phase("merge instruments (INSERT ... SELECT ... ON CONFLICT)"):
                 cursor.execute(
                     f"INSERT INTO registry_instrument ({cols}) SELECT {cols} FROM {STAGE} "
@@ -863,6 +875,7 @@ class PostgresLoader(Loader):
             cursor.execute("TRUNCATE registry_import_keys")
             copytext.copy_rows(cursor.cursor, "COPY registry_import_keys FROM STDIN", wanted,
                                line=copytext.row_formatter("it"))
+            cursor.execute("ANALYZE registry_import_keys")
             cursor.execute(
                 "SELECT r.institution_id, r.certificate_no, r.instrument_id, i.owner_id, "
                 "i.kind_id, i.serial_number FROM registry_import_keys k "
