@@ -16,6 +16,7 @@ inserts a sample with Django's bulk_create (rolled back). The last line reads
 from __future__ import annotations
 
 import argparse
+import functools
 import csv
 import io
 import os
@@ -37,6 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
+print = functools.partial(print, flush=True)  # noqa: A001 - progress shows while it runs
 # Kinds with a confirmed period or life, and how a generated row fills the size columns.
 KINDS = [
     ("scale_digital_indicating", "trade", "JJG 539-2016", ""),

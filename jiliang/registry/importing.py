@@ -838,10 +838,11 @@ class PostgresLoader(Loader):
     def merge(self, prep: Prepared, result: ImportResult) -> None:
         with connection.cursor() as cursor:
             # A chunk is a few thousand keys against tables that grow by millions during the
-            # import, faster than their statistics: look each key up in the unique indexes
-            # rather than hash the whole table (this transaction only).
-            cursor.execute("SET LOCAL enable_hashjoin = off")
-            cursor.execute("SET LOCAL enable_mergejoin = off")
+            # import, faster than their statistics: with stale statistics the planner scans
+            # the whole table for every chunk (or, worse, for every key). Look each key up in
+            # the unique indexes instead (this transaction only).
+            for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
+                cursor.execute(f"SET LOCAL {setting} = off")
         super().merge(prep, result)
 
     def merge_instruments(self, groups):
@@ -860,11 +861,14 @@ class PostgresLoader(Loader):
                     f"INSERT INTO registry_instrument ({cols}) SELECT {cols} FROM {STAGE} "
                     f"ON CONFLICT (owner_id, kind_id, serial_number) DO NOTHING")
             with self.phase("resolve instruments (join)"):
+                # LATERAL ... LIMIT 1: one look-up in the unique index per staged row, which
+                # no stale statistic can turn into a scan of the table.
                 cursor.execute(
-                    f"SELECT i.owner_id, i.kind_id, i.serial_number, i.id, "
-                    f"i.public_code = s.public_code FROM {STAGE} s "
-                    f"JOIN registry_instrument i ON i.owner_id = s.owner_id "
-                    f"AND i.kind_id = s.kind_id AND i.serial_number = s.serial_number")
+                    f"SELECT s.owner_id, s.kind_id, s.serial_number, x.id, "
+                    f"x.public_code = s.public_code FROM {STAGE} s CROSS JOIN LATERAL ("
+                    f"SELECT i.id, i.public_code FROM registry_instrument i "
+                    f"WHERE i.owner_id = s.owner_id AND i.kind_id = s.kind_id "
+                    f"AND i.serial_number = s.serial_number LIMIT 1) x")
                 found = cursor.fetchall()
         for owner_id, kind_id, serial, instrument_id, inserted in found:
             group = groups[(owner_id, kind_id, serial)]
@@ -877,11 +881,12 @@ class PostgresLoader(Loader):
                                line=copytext.row_formatter("it"))
             cursor.execute("ANALYZE registry_import_keys")
             cursor.execute(
-                "SELECT r.institution_id, r.certificate_no, r.instrument_id, i.owner_id, "
-                "i.kind_id, i.serial_number FROM registry_import_keys k "
-                "JOIN registry_verificationrecord r ON r.institution_id = k.institution_id "
-                "AND r.certificate_no = k.certificate_no AND r.batch_id IS NULL "
-                "JOIN registry_instrument i ON i.id = r.instrument_id")
+                "SELECT k.institution_id, k.certificate_no, x.* FROM registry_import_keys k "
+                "CROSS JOIN LATERAL (SELECT r.instrument_id, i.owner_id, i.kind_id, "
+                "i.serial_number FROM registry_verificationrecord r "
+                "JOIN registry_instrument i ON i.id = r.instrument_id "
+                "WHERE r.institution_id = k.institution_id AND r.certificate_no = k.certificate_no "
+                "AND r.batch_id IS NULL LIMIT 1) x")
             return {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
 
     def insert_records(self, new, writers):
