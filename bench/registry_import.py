@@ -16,8 +16,8 @@ inserts a sample with Django's bulk_create (rolled back). The last line reads
 from __future__ import annotations
 
 import argparse
-import functools
 import csv
+import functools
 import io
 import os
 import random
