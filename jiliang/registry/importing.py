@@ -37,7 +37,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -545,6 +545,18 @@ def _add_cells(into: dict[tuple, list[int]], cells: dict[tuple, list[int]], sign
 _MEASURE = {"verified": 0, "passed": 1, "due": 2, "due_verified": 3}
 
 
+class _OnFile(Exception):  # noqa: N818 - control flow: part of the chunk is on file already
+    pass
+
+
+def psycopg_errors() -> type[Exception]:
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return IntegrityError
+    return psycopg.errors.IntegrityError
+
+
 def _cells(base: tuple, recs: list[Good], status: str, filed_on: datetime.date) -> dict:
     """What a new instrument's imported verifications add to the rate cells."""
     if not recs:
@@ -727,7 +739,56 @@ class Loader:
         services.rates_add_deltas(cells)
 
     # Shared -------------------------------------------------------------------------------
+    optimistic = False  # the loader may try a chunk assuming nothing of it is on file yet
+
     def merge(self, prep: Prepared, result: ImportResult) -> None:
+        """Merge a chunk: optimistically when the previous one found nothing on file (a fresh
+        load), falling back to the careful path, inside the same transaction, the moment an
+        instrument or a certificate of the chunk turns out to be on file."""
+        if self.optimistic and self.fresh:
+            attempt = ImportResult()
+            try:
+                with transaction.atomic():
+                    self._merge_fresh(prep, attempt)
+            except _OnFile:
+                self.fresh = False
+                for group in prep.groups.values():
+                    group.instrument_id, group.inserted = None, False
+            else:
+                result.instruments_added += attempt.instruments_added
+                result.records_added += attempt.records_added
+                return
+        before = result.already_on_file
+        self._merge_careful(prep, result)
+        self.fresh = result.already_on_file == before
+
+    fresh = True
+
+    def _merge_fresh(self, prep: Prepared, result: ImportResult) -> None:
+        groups = prep.groups
+        self.merge_instruments(groups)
+        if not all(g.inserted for g in groups.values()):
+            raise _OnFile
+        result.instruments_added += len(groups)
+        new = [(group, good) for group in groups.values() for good in group.recs]
+        if new:
+            try:
+                self._chain_and_insert(new)
+            except (IntegrityError, psycopg_errors()) as error:
+                raise _OnFile from error
+            result.records_added += len(new)
+        with self.phase("rate deltas (COPY)"):
+            self.apply_cells({k: v for k, v in prep.cells.items() if any(v)})
+
+    def _chain_and_insert(self, new: list[tuple[Group, Good]]) -> None:
+        new.sort(key=lambda gg: (gg[1].region[:2], gg[0].instrument_id,
+                                 gg[1].rec["verified_on"], gg[1].row))
+        with ExitStack() as stack:
+            writers = {p: stack.enter_context(chain_lock(VerificationRecord.chain_name(), p))
+                       for p in sorted({g.region[:2] for _grp, g in new})}
+            self.insert_records(new, writers)
+
+    def _merge_careful(self, prep: Prepared, result: ImportResult) -> None:
         # Certificates already on file: the same instrument's are on file already; another
         # instrument's make the row bad, before anything of it lands.
         wanted = [(r.rec["institution_id"], r.rec["certificate_no"])
@@ -775,12 +836,7 @@ class Loader:
                 if fresh:
                     touched[group.instrument_id] = (group, fresh)
         if new:
-            new.sort(key=lambda gg: (gg[1].region[:2], gg[0].instrument_id,
-                                     gg[1].rec["verified_on"], gg[1].row))
-            with ExitStack() as stack:
-                writers = {p: stack.enter_context(chain_lock(VerificationRecord.chain_name(), p))
-                           for p in sorted({g.region[:2] for _grp, g in new})}
-                self.insert_records(new, writers)
+            self._chain_and_insert(new)
             result.records_added += len(new)
         if touched:
             self._instruments_on_file(touched, cells)
@@ -818,6 +874,8 @@ STAGE = "registry_import_stage"
 
 
 class PostgresLoader(Loader):
+    optimistic = True
+
     def __init__(self, actor) -> None:
         super().__init__(actor)
         with connection.cursor() as cursor:
@@ -859,7 +917,14 @@ class PostgresLoader(Loader):
             with self.phase("merge instruments (INSERT ... SELECT ... ON CONFLICT)"):
                 cursor.execute(
                     f"INSERT INTO registry_instrument ({cols}) SELECT {cols} FROM {STAGE} "
-                    f"ON CONFLICT (owner_id, kind_id, serial_number) DO NOTHING")
+                    f"ON CONFLICT (owner_id, kind_id, serial_number) DO NOTHING "
+                    f"RETURNING owner_id, kind_id, serial_number, id")
+                inserted = cursor.fetchall()
+            for owner_id, kind_id, serial, instrument_id in inserted:
+                group = groups[(owner_id, kind_id, serial)]
+                group.instrument_id, group.inserted = instrument_id, True
+            if len(inserted) == len(groups):
+                return
             with self.phase("resolve instruments (join)"):
                 # LATERAL ... LIMIT 1: one look-up in the unique index per staged row, which
                 # no stale statistic can turn into a scan of the table.
