@@ -764,9 +764,17 @@ class Loader:
 
     fresh = True
 
+    fresh_attempt = False
+
     def _merge_fresh(self, prep: Prepared, result: ImportResult) -> None:
         groups = prep.groups
-        self.merge_instruments(groups)
+        self.fresh_attempt = True
+        try:
+            self.merge_instruments(groups)
+        except (IntegrityError, psycopg_errors()) as error:
+            raise _OnFile from error
+        finally:
+            self.fresh_attempt = False
         if not all(g.inserted for g in groups.values()):
             raise _OnFile
         result.instruments_added += len(groups)
@@ -911,14 +919,14 @@ class PostgresLoader(Loader):
                 cursor.execute(f"TRUNCATE {STAGE}")
                 copytext.copy_lines(cursor.cursor, f"COPY {STAGE} ({cols}) FROM STDIN",
                                     (g.inst_line for g in groups.values()))
-                # Temporary tables have no statistics: without them the planner joins a chunk
-                # to the whole instruments table with a hash join instead of index look-ups.
-                cursor.execute(f"ANALYZE {STAGE}")
-            with self.phase("merge instruments (INSERT ... SELECT ... ON CONFLICT)"):
+            # A fresh chunk inserts plainly (a unique violation sends it down the careful
+            # path); the careful path skips the instruments on file.
+            conflict = "" if self.fresh_attempt else \
+                "ON CONFLICT (owner_id, kind_id, serial_number) DO NOTHING "
+            with self.phase("merge instruments (INSERT ... SELECT)"):
                 cursor.execute(
                     f"INSERT INTO registry_instrument ({cols}) SELECT {cols} FROM {STAGE} "
-                    f"ON CONFLICT (owner_id, kind_id, serial_number) DO NOTHING "
-                    f"RETURNING owner_id, kind_id, serial_number, id")
+                    f"{conflict}RETURNING owner_id, kind_id, serial_number, id")
                 inserted = cursor.fetchall()
             for owner_id, kind_id, serial, instrument_id in inserted:
                 group = groups[(owner_id, kind_id, serial)]
@@ -926,6 +934,7 @@ class PostgresLoader(Loader):
             if len(inserted) == len(groups):
                 return
             with self.phase("resolve instruments (join)"):
+                cursor.execute(f"ANALYZE {STAGE}")
                 # LATERAL ... LIMIT 1: one look-up in the unique index per staged row, which
                 # no stale statistic can turn into a scan of the table.
                 cursor.execute(
