@@ -61,7 +61,7 @@ from jiliang.rules import RuleError
 from jiliang.rules import verification as rules
 from jiliang.rules.identifiers import uscc_validate
 
-CHUNK = 20_000
+CHUNK = 50_000
 
 COLUMNS = [
     Column("owner_credit_code", "所有者统一社会信用代码", required=True,

@@ -294,9 +294,9 @@ class RateCell(models.Model):
 
 
 class RateDelta(models.Model):
-    """Counts a bulk import adds, not yet folded into ``RateCell`` (append-only, unindexed but
-    for reading). The import folds them once at its end and the daily task folds what a killed
-    import left; the rates read cells and deltas together, so they are exact at any time."""
+    """Counts a bulk import adds, not yet folded into ``RateCell`` (append-only). The import
+    folds them once at its end and the daily task folds what a killed import left; the rates
+    read cells and deltas together, so they are exact at any time."""
 
     region_code = models.CharField(max_length=6)
     province_code = models.CharField(max_length=2)
@@ -309,8 +309,8 @@ class RateDelta(models.Model):
     due = models.IntegerField(default=0)
     due_verified = models.IntegerField(default=0)
 
-    class Meta:
-        indexes = [models.Index(fields=["province_code", "month"], name="registry_delta_prov")]
+    # No index: the table is empty but while an import runs (it folds its deltas at its end,
+    # the daily task folds what an interrupted one left), and a bulk load writes it.
 
 
 class Reminder(models.Model):
