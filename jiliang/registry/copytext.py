@@ -23,6 +23,8 @@ def text(value: str) -> str:
 
 
 def as_json(value) -> str:
+    if not value and isinstance(value, list):
+        return "[]"
     return text(json.dumps(value, ensure_ascii=False))
 
 

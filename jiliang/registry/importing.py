@@ -157,12 +157,6 @@ assert len(INST_SPEC) == len(INST_COLS) and len(REC_SPEC) == len(REC_COLS)
 INST_LINE = copytext.row_formatter(INST_SPEC)
 REC_MIDDLE = copytext.row_formatter(REC_SPEC[2:28])  # owner .. recorded_by
 
-# The chain payload (jiliang.rules.chain.canonical_json) is encoded once per row in the reading
-# thread with this marker for the instrument's id, which only the merge knows; the marker holds
-# NUL characters, which no accepted value may contain.
-_MARK = "\x00instrument\x00"
-_MARK_JSON = json.dumps(_MARK)
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -229,6 +223,7 @@ class Checker:
         self.resolver = TermResolver()
         self.orgs: dict[str, tuple[int, str, str] | None] = {}
         self.valid_codes: dict[str, str | None] = {}
+        self.raw_codes: dict[str, str] = {}
         self.seen_records: dict[tuple, int] = {}
         self.seen_instruments: dict[tuple, int] = {}
         self.mode, self.own_org = self._mode(actor)
@@ -250,7 +245,9 @@ class Checker:
 
     # In the reading thread ----------------------------------------------------------------
     def _credit(self, text: str, key: str, errors: list) -> str:
-        code = text.strip().upper()
+        code = self.raw_codes.get(text)
+        if code is None:
+            code = self.raw_codes[text] = text.strip().upper()
         problem = self.valid_codes.get(code, False)
         if problem is False:
             try:
@@ -677,24 +674,54 @@ def _record_parts(good: Good, code: str, actor_id: int | None, now: datetime.dat
     )
     good.line_head = code + "\t"
     good.line_tail = "\t" + REC_MIDDLE(good.rec_values[2:28]) + "\t" + province + "\t"
-    valid_until, periodic = out.valid_until, out.periodic_due_on
-    payload = {
-        "public_code": code, "instrument": _MARK, "owner": good.owner_id,
-        "institution": rec["institution_id"], "region_code": good.region, "batch": None,
-        "verified_on": rec["verified_on"].isoformat(),
-        "verification_type": rec["verification_type"], "regulation_code": rec["regulation_code"],
-        "standard_identifier": rec["standard_identifier"],
-        "standard_valid_until": rec["standard_valid_until"].isoformat(), "as_found": "",
-        "adjusted": rec["adjusted"], "conclusion": rec["conclusion"],
-        "failed_items": rec["failed_items"], "certificate_no": rec["certificate_no"],
-        "valid_until": valid_until.isoformat() if valid_until else None,
-        "management_mode": good.term.mode,
-        "periodic_due_on": periodic.isoformat() if periodic else None, "term_rule": good.rule.id,
-        "verifier_name": rec["verifier_name"], "checker_name": rec["checker_name"],
-        "supersedes": None, "correction_reason": "", "recorded_at": recorded_at,
-        "recorded_by": actor_id,
-    }
-    good.json_head, good.json_tail = _CANONICAL.encode(payload).split(_MARK_JSON)
+    good.json_head, good.json_tail = payload_parts(
+        code=code, owner=good.owner_id, institution=rec["institution_id"], region=good.region,
+        verified_on=rec["verified_on"], verification_type=rec["verification_type"],
+        regulation=rec["regulation_code"], standard=rec["standard_identifier"],
+        standard_valid_until=rec["standard_valid_until"], adjusted=rec["adjusted"],
+        conclusion=rec["conclusion"], failed_items=rec["failed_items"],
+        certificate_no=rec["certificate_no"], valid_until=out.valid_until, mode=good.term.mode,
+        periodic_due_on=out.periodic_due_on, rule=good.rule.id,
+        verifier=rec["verifier_name"], checker=rec["checker_name"], recorded_at=recorded_at,
+        recorded_by=actor_id)
+
+
+_enc = json.encoder.encode_basestring  # the string encoder json.dumps uses with ensure_ascii=False
+
+
+def _opt_date(day: datetime.date | None) -> str:
+    return f'"{day.isoformat()}"' if day is not None else "null"
+
+
+def payload_parts(*, code: str, owner: int, institution: int, region: str,
+                  verified_on: datetime.date, verification_type: str, regulation: str,
+                  standard: str, standard_valid_until: datetime.date, adjusted: bool,
+                  conclusion: str, failed_items: list[str], certificate_no: str,
+                  valid_until: datetime.date | None, mode: str,
+                  periodic_due_on: datetime.date | None, rule: str, verifier: str, checker: str,
+                  recorded_at: str, recorded_by: int | None) -> tuple[str, str]:
+    """A record's chain payload as canonical JSON (jiliang.rules.chain.canonical_json: keys
+    sorted, no spaces, non-ASCII kept), split where the instrument's id goes.
+
+    Written out key by key because the import encodes a payload per row; a test checks it
+    against canonical_json of the stored record.
+    """
+    items = "[" + ",".join(map(_enc, failed_items)) + "]"
+    head = (f'{{"adjusted":{"true" if adjusted else "false"},"as_found":"","batch":null,'
+            f'"certificate_no":{_enc(certificate_no)},"checker_name":{_enc(checker)},'
+            f'"conclusion":{_enc(conclusion)},"correction_reason":"","failed_items":{items},'
+            f'"institution":{institution},"instrument":')
+    tail = (f',"management_mode":{_enc(mode)},"owner":{owner},'
+            f'"periodic_due_on":{_opt_date(periodic_due_on)},"public_code":{_enc(code)},'
+            f'"recorded_at":{_enc(recorded_at)},'
+            f'"recorded_by":{"null" if recorded_by is None else recorded_by},'
+            f'"region_code":{_enc(region)},"regulation_code":{_enc(regulation)},'
+            f'"standard_identifier":{_enc(standard)},'
+            f'"standard_valid_until":"{standard_valid_until.isoformat()}","supersedes":null,'
+            f'"term_rule":{_enc(rule)},"valid_until":{_opt_date(valid_until)},'
+            f'"verification_type":{_enc(verification_type)},'
+            f'"verified_on":"{verified_on.isoformat()}","verifier_name":{_enc(verifier)}}}')
+    return head, tail
 
 
 def _link(writer, good: Good, instrument_id: int) -> tuple[int, str, str]:

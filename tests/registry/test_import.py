@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from jiliang.audit.chain import chain_verify
@@ -221,3 +223,34 @@ def test_outside_a_transaction_a_reading_thread_prepares_the_chunks(transactiona
     assert result.instruments_added == 30 and not result.errors
     assert "waiting for the reading thread" in result.timings
     assert all(r.ok for r in chain_verify(VerificationRecord))
+
+
+@given(
+    st.text(max_size=12), st.lists(st.text(max_size=8), max_size=3), st.booleans(),
+    st.none() | st.integers(1, 10**9), st.none() | st.dates(), st.text(max_size=6))
+def test_the_imports_payload_encoding_is_the_chains_canonical_json(number, items, adjusted,
+                                                                    recorded_by, until, name):
+    import datetime
+
+    from jiliang.rules.chain import canonical_json
+
+    day = datetime.date(2025, 1, 2)
+    head, tail = importing.payload_parts(
+        code="ABCD", owner=7, institution=9, region="440106", verified_on=day,
+        verification_type="first", regulation="JJG 539-2016", standard=name,
+        standard_valid_until=day, adjusted=adjusted, conclusion="pass", failed_items=items,
+        certificate_no=number, valid_until=until, mode="periodic", periodic_due_on=until,
+        rule="scale-539-2016", verifier=name, checker=number, recorded_at="2025-01-02T00:00:00",
+        recorded_by=recorded_by)
+    expected = canonical_json({
+        "public_code": "ABCD", "instrument": 42, "owner": 7, "institution": 9,
+        "region_code": "440106", "batch": None, "verified_on": "2025-01-02",
+        "verification_type": "first", "regulation_code": "JJG 539-2016",
+        "standard_identifier": name, "standard_valid_until": "2025-01-02", "as_found": "",
+        "adjusted": adjusted, "conclusion": "pass", "failed_items": items,
+        "certificate_no": number, "valid_until": until.isoformat() if until else None,
+        "management_mode": "periodic", "periodic_due_on": until.isoformat() if until else None,
+        "term_rule": "scale-539-2016", "verifier_name": name, "checker_name": number,
+        "supersedes": None, "correction_reason": "", "recorded_at": "2025-01-02T00:00:00",
+        "recorded_by": recorded_by})
+    assert head + "42" + tail == expected
