@@ -124,7 +124,8 @@ def generate(path: Path, rows: int, owners: list[str], institutions: dict[str, s
 
 def empty_registry() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE registry_reminder, registry_ratecell, registry_verificationrecord, "
+        cursor.execute("TRUNCATE registry_reminder, registry_ratecell, registry_ratedelta, "
+                       "registry_verificationrecord, "
                        "registry_instrument, registry_meterbatch CASCADE")
         cursor.execute("DELETE FROM audit_chainhead WHERE chain = 'registry.verificationrecord'")
         cursor.execute("DROP TABLE IF EXISTS bench_record, bench_instrument")
