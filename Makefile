@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test translations migrate demo browser lint bench-registry clean
+.PHONY: run test install install-test translations migrate demo browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

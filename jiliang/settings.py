@@ -41,7 +41,9 @@ JILIANG_DAILY_HOUR = int(os.environ.get("JILIANG_DAILY_HOUR", "2"))
 JILIANG_APPS = [
     "jiliang.core",
     "jiliang.audit",
+    "jiliang.catalog",
     "jiliang.licensing",
+    "jiliang.registry",
     "jiliang.supervision",
     "jiliang.energy",
     "jiliang.portal",

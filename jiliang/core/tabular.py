@@ -118,11 +118,16 @@ def read_rows(data: bytes, kind: str, columns: Sequence[Column]) -> Iterator[tup
     if header is None:
         raise HeaderError([c.title for c in columns if c.required])
     mapping = _header_map(header, columns)
+    pairs = [(i, column.key) for i, column in mapping.items()]
+    blank = dict.fromkeys((c.key for c in columns), "")
+    # csv cells are text already; only xlsx cells need converting (a bulk import reads millions).
+    cell = _cell if kind == "xlsx" else str.strip
     for number, values in enumerate(rows, start=2):
-        record = {c.key: "" for c in columns}
-        for i, column in mapping.items():
-            if i < len(values):
-                record[column.key] = _cell(values[i])
+        record = blank.copy()
+        n = len(values)
+        for i, key in pairs:
+            if i < n:
+                record[key] = cell(values[i]) if values[i] is not None else ""
         if any(record.values()):
             yield number, record
 

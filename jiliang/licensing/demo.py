@@ -102,6 +102,29 @@ def standard(name: str, rng: str, unc: str) -> dict:
             "uncertainty": unc}
 
 
+# What the demo institutions verify (the registry's demo records stay inside these).
+GD_KINDS = ["scale_digital_indicating", "taximeter", "fuel_dispenser", "electricity_meter",
+            "water_meter", "sphygmomanometer", "clinical_thermometer_glass", "vehicle_speed_meter"]
+BJ_KINDS = ["scale_digital_indicating", "taximeter", "electricity_meter", "gas_meter",
+            "heat_meter", "sphygmomanometer", "ecg"]
+
+
+def _earlier_authorisations(d: _Demo, holder: Organisation, short: str, kinds: list[str],
+                            region: str, renewed_days_ago: int) -> None:
+    """Two earlier five-year certificates, put on file, ending the day before the renewal."""
+    end = d.today - datetime.timedelta(days=renewed_days_ago + 1)
+    for term in (1, 2):
+        start = end - datetime.timedelta(days=5 * 365 - 1)
+        services.licence_record(
+            actor=d.u["gd_head" if region.startswith("44") else "bj_head"],
+            type_code="metrology_authorization", holder=holder,
+            number=f"({short})法计({start.year})0{term}001", issued_on=start, valid_until=end,
+            particulars={"authority_level": "provincial", "form": "legal_institution",
+                         "kinds": kinds, "authorised_region": region},
+            regime="2008" if start.year < 2019 else "now")
+        end = start - datetime.timedelta(days=1)
+
+
 def _load(d: _Demo, orgs: dict[str, Organisation]) -> int:
     n = 0
     # --- Guangdong: one application in every state --------------------------------------
@@ -141,10 +164,11 @@ def _load(d: _Demo, orgs: dict[str, Organisation]) -> int:
                          version=app.licence.version, on=d.day(15),
                          reasons="经查，申请人提交的型式评价报告系伪造，以欺骗手段取得许可（行政许可法第六十九条）。")
     # A metrology authorisation: the registry checks verification records against it.
+    # Its earlier certificates stand behind the registry's older records.
+    _earlier_authorisations(d, orgs["gd_institute"], "粤", GD_KINDS, "440000", 55)
     app = d.accepted("gd_verifier", "gd_clerk", "metrology_authorization", {
         "authority_level": "provincial", "form": "legal_institution",
-        "kinds": ["scale_digital_indicating", "taximeter", "electricity_meter", "water_meter",
-                  "sphygmomanometer"], "authorised_region": "440000"}, 70)
+        "kinds": GD_KINDS, "authorised_region": "440000"}, 70)
     d.act(app, "gd_head", "approve", 55)
     # A C-mark self-declaration (a filing: published at once).
     app = d.draft("sz_user", "c_mark_declaration", {"products": "大米、食用油、饼干"}, 25)
@@ -179,10 +203,10 @@ def _load(d: _Demo, orgs: dict[str, Organisation]) -> int:
     app = d.accepted("jx_user", "bj_clerk", "measurement_standard_assessment",
                      standard("水表检定装置", "(0.01~10)m³/h", "U=0.2%, k=2"), 30)
     d.act(app, "bj_head", "approve", 20)
+    _earlier_authorisations(d, orgs["bj_institute"], "京", BJ_KINDS, "110000", 50)
     app = d.accepted("bj_verifier", "bj_clerk", "metrology_authorization", {
         "authority_level": "provincial", "form": "legal_institution",
-        "kinds": ["taximeter", "electricity_meter", "gas_meter", "heat_meter"],
-        "authorised_region": "110000"}, 60)
+        "kinds": BJ_KINDS, "authorised_region": "110000"}, 60)
     d.act(app, "bj_head", "approve", 50)
     app = d.accepted("jx_user", "bj_clerk", "measurement_standard_assessment",
                      standard("血压计检定装置", "(0~40)kPa", "MPE ±0.1kPa"), 25)

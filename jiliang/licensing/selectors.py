@@ -35,18 +35,31 @@ def authorisation_covers(
     authorised region); False when the institution has authorisations on file but none
     covers it; None when it has none on file at all (records from before the system).
     """
-    authorisations = list(Licence.objects.filter(
-        type_code="metrology_authorization", holder_id=institution_id))
-    if not authorisations:
-        return None
-    for licence in authorisations:
-        if not licence.in_force_on(on):
-            continue
-        if kind_code not in (licence.scope_kinds or []):
-            continue
-        if licence.scope_region and region_code.startswith(region_prefix(licence.scope_region)):
-            return True
-    return False
+    return authorisation_checker(institution_id)(kind_code, region_code, on)
+
+
+def authorisation_checker(institution_id: int):
+    """``authorisation_covers`` for one institution, its authorisations read once.
+
+    For bulk paths (the registry's import) that check many rows of one institution.
+    """
+    authorisations = [
+        (licence, frozenset(licence.scope_kinds or ()),
+         region_prefix(licence.scope_region) if licence.scope_region else None)
+        for licence in Licence.objects.filter(type_code="metrology_authorization",
+                                              holder_id=institution_id)
+    ]
+
+    def covers(kind_code: str, region_code: str, on: datetime.date) -> bool | None:
+        if not authorisations:
+            return None
+        return any(
+            kind_code in kinds and prefix is not None and region_code.startswith(prefix)
+            and licence.in_force_on(on)
+            for licence, kinds, prefix in authorisations
+        )
+
+    return covers
 
 
 # --- who the user is to the workflow ------------------------------------------------------

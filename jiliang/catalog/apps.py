@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.core.navigation import NavItem
+
+
+class CatalogConfig(AppConfig):
+    name = "jiliang.catalog"
+    verbose_name = _("Catalogue of instruments under compulsory management")
+    reference_loaders = ["jiliang.catalog.reference.load_current_catalogue"]
+    nav = [
+        NavItem(_("Catalogue"), "catalog:kind-list"),
+        NavItem(_("Catalogue"), "catalog:kind-list", menu="public"),
+        NavItem(_("Province periods"), "catalog:province-periods", bureau_only=True,
+                menu="account"),
+    ]
+    portal_links = [
+        {"title": _("Catalogue of compulsorily verified instruments"), "url_name": "catalog:kind-list",
+         "text": _("Which instruments must be verified by law, how often, and under which regulation.")},
+    ]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from jiliang.catalog import views
+
+app_name = "catalog"
+URL_PREFIX = "catalogue/"
+
+urlpatterns = [
+    path("", views.kind_list, name="kind-list"),
+    path("kinds/<slug:code>/", views.kind_detail, name="kind-detail"),
+    path("versions/<str:code>/", views.version_detail, name="version-detail"),
+    path("province-periods/", views.province_periods, name="province-periods"),
+]

@@ -1,0 +1,45 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.core.navigation import NavItem
+
+CAP = 10_000
+
+
+class RegistryConfig(AppConfig):
+    name = "jiliang.registry"
+    verbose_name = _("Compulsory-verification archives")
+    daily_tasks = ["jiliang.registry.tasks.send_reminders"]
+    nav = [
+        NavItem(_("Instruments"), "registry:instrument-list", signed_in=True),
+        NavItem(_("Due dates"), "registry:due-list", signed_in=True),
+        NavItem(_("Verifications"), "registry:verification-list", signed_in=True),
+        NavItem(_("Rates"), "registry:rates", bureau_only=True),
+        NavItem(_("Reminders"), "registry:reminder-list", signed_in=True, menu="account"),
+        NavItem(_("Check a certificate"), "registry:certificate-check", menu="public"),
+    ]
+    portal_links = [
+        {"title": _("Check a verification certificate"), "url_name": "registry:certificate-check",
+         "text": _("Enter the number on a certificate, or scan the QR code on an instrument, to "
+                   "see whether it was verified and until when.")},
+    ]
+
+    def desk_panels(self, request) -> list[dict]:
+        from jiliang.core.models import Role
+        from jiliang.registry import selectors
+
+        user = request.user
+        panels = [{
+            "title": _("Compulsory verification"),
+            "template": "registry/panel_due.html",
+            "context": {
+                # Capped: a national desk must not count ten million rows on every visit.
+                "overdue": selectors.due_list(user, window="overdue")[:CAP].count(),
+                "soon": selectors.due_list(user, window="30")[:CAP].count(),
+                "cap": CAP,
+                "reminders": selectors.reminder_list(user, unread=True).count(),
+                "verifier": user.role in (Role.VERIFIER, Role.INSTITUTION_MANAGER),
+                "bureau": user.is_bureau,
+            },
+        }]
+        return panels

@@ -1,0 +1,145 @@
+"""Demo: a few thousand instruments in Guangdong and Beijing with verification histories.
+
+Current, overdue, failed and never-verified instruments of several kinds, loaded
+through the bulk import (so the demo exercises it), and a batch of household
+water meters recorded by the Guangdong institute's verifier. Idempotent and fast.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiliang.core.demo import credit_code, load_people
+from jiliang.core.models import Organisation, OrgKind, User
+from jiliang.core.services import organisation_register
+from jiliang.registry import importing, services
+from jiliang.registry.models import Instrument, MeterBatch
+from jiliang.rules.verification import add_months
+
+MARKER = "DEMO-GD-00001"
+OWNERS = [
+    # key, name, region, first 17 of the credit code, (kind, use, regulation, months, size, class)
+    ("gd_market", "广州市天河区华润万家超市有限公司", "440106", "91440106MA5DEM001"),
+    ("gd_fuel", "深圳市福田区中石化加油站有限公司", "440304", "91440304MA5DEM002"),
+    ("gd_taxi", "佛山市禅城区出租汽车有限公司", "440604", "91440604MA5DEM003"),
+    ("gd_hospital", "东莞市人民医院", "441900", "12441900MA5DEM004"),
+    ("gd_water", "广州市自来水有限公司", "440104", "91440104MA5DEM005"),
+    ("gd_traffic", "广州市公安局交通警察支队", "440103", "11440103MA5DEM006"),
+    ("bj_taxi", "北京市朝阳区出租汽车有限公司", "110105", "91110105MA5DEM007"),
+    ("bj_hospital", "北京市西城区医院", "110102", "12110102MA5DEM008"),
+    ("bj_power", "北京市海淀区某产业园有限公司", "110108", "91110108MA5DEM009"),
+]
+# kind, use, regulation, period in months (None: verified once), nominal size, accuracy class
+KINDS = {
+    "acme": [("scale_digital_indicating", "trade", "JJG 539-2016", 12, "", "III")],
+    "bj_enterprise": [("scale_digital_indicating", "trade", "JJG 539-2016", 12, "", "III")],
+    "gd_market": [("scale_digital_indicating", "trade", "JJG 539-2016", 12, "", "III")],
+    "gd_fuel": [("fuel_dispenser", "trade", "JJG 443-2015", 6, "", "0.3")],
+    "gd_taxi": [("taximeter", "trade", "JJG 517-2016", 12, "", "")],
+    "gd_hospital": [("sphygmomanometer", "medical", "JJG 270-2008", 12, "", ""),
+                    ("clinical_thermometer_glass", "medical", "JJG 111-2019", None, "", "")],
+    "gd_water": [("water_meter", "trade", "JJG 162-2019", 24, "80", "2")],
+    "gd_traffic": [("vehicle_speed_meter", "safety", "JJG 527-2015", 12, "", "")],
+    "bj_taxi": [("taximeter", "trade", "JJG 517-2016", 12, "", "")],
+    "bj_hospital": [("sphygmomanometer", "medical", "JJG 270-2008", 12, "", ""),
+                    ("ecg", "medical", "JJG 543-2008", 12, "", "")],
+    "bj_power": [("electricity_meter", "trade", "JJG 596-2012", 72, "", "0.5S")],
+}
+COUNTS = {"acme": 300, "bj_enterprise": 300, "gd_market": 500, "gd_fuel": 300, "gd_taxi": 400,
+          "gd_hospital": 300, "gd_water": 150, "gd_traffic": 80, "bj_taxi": 500,
+          "bj_hospital": 300, "bj_power": 200}
+
+
+def _owners() -> dict[str, Organisation]:
+    orgs = dict(load_people())
+    for key, name, region, first17 in OWNERS:
+        found = Organisation.objects.filter(name=name, region_code=region).first()
+        orgs[key] = found or organisation_register(
+            actor=None, kind=OrgKind.ENTERPRISE, name=name, region_code=region,
+            credit_code=credit_code(first17), enterprise_roles=["owner"])
+    return orgs
+
+
+def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int, dict]]:
+    """The demo's import rows: per instrument, up to three verifications ending in one of
+    current (70 %), overdue (15 %), failed (7 %) or never verified (8 %)."""
+    rng = random.Random(2008)
+    out: list[tuple[int, dict]] = []
+    blank = {c.key: "" for c in importing.COLUMNS}
+    number = 2
+    for key, count in COUNTS.items():
+        owner = orgs[key]
+        province = owner.region_code[:2]
+        institution = orgs["gd_institute" if province == "44" else "bj_institute"]
+        prefix = "GD" if province == "44" else "BJ"
+        for n in range(1, count + 1):
+            kind, use, regulation, months, size, klass = KINDS[key][n % len(KINDS[key])]
+            serial = f"DEMO-{prefix}-{key.upper()}-{n:05d}" if key != "acme" or n != 1 else MARKER
+            base = dict(blank, owner_credit_code=owner.credit_code, kind=kind, use=use,
+                        serial_number=serial, region_code=owner.region_code,
+                        manufacturer="广州某计量器具厂" if province == "44" else "北京某仪器厂",
+                        model=f"M-{n % 7 + 1}", accuracy_class=klass, nominal_size=size,
+                        address=owner.address or owner.name)
+            fate = rng.random()
+            if fate < 0.08:
+                first_use = today - datetime.timedelta(days=rng.randrange(10, 400))
+                out.append((number, dict(base, first_use_on=first_use.isoformat())))
+                number += 1
+                continue
+            span = months or 24
+            if fate < 0.78:  # current: verified within its period
+                last = today - datetime.timedelta(days=rng.randrange(1, span * 30 - 5))
+            else:  # overdue (or failed): last verified more than a period ago
+                last = today - datetime.timedelta(days=span * 31 + rng.randrange(1, 200))
+            history = [add_months(last, -span * k) for k in range(rng.randrange(0, 3), -1, -1)]
+            if months is None:
+                history = [last]
+            for i, day in enumerate(history):
+                failed = fate >= 0.93 and i == len(history) - 1 and months is not None
+                out.append((number, dict(
+                    base, institution_credit_code=institution.credit_code,
+                    verified_on=day.isoformat(),
+                    verification_type="first" if i == 0 and len(history) == 1 else "subsequent",
+                    regulation_code=regulation, standard_identifier=f"[{day.year}]{prefix}量标证字第{n % 40 + 1:03d}号",
+                    standard_valid_until=add_months(day, 30).isoformat(),
+                    conclusion="fail" if failed else "pass",
+                    failed_items="示值误差超出最大允许误差" if failed else "",
+                    certificate_no=f"{prefix}JL{day:%Y%m}-{key.upper()}-{n:05d}-{i}",
+                    verifier_name="张伟" if province == "44" else "王芳",
+                    checker_name="李娜" if province == "44" else "刘洋")))
+                number += 1
+    return out
+
+
+def _water_batch(orgs: dict[str, Organisation], today: datetime.date) -> None:
+    if MeterBatch.objects.filter(certificate_no="GDJL-SB-DEMO-001").exists():
+        return
+    verifier = User.objects.get(username="gd_verifier")
+    day = today - datetime.timedelta(days=200)
+    serials = [f"WM-DEMO-{i:05d}" for i in range(1, 201)]
+    services.batch_record(
+        actor=verifier, owner_credit_code=orgs["gd_water"].credit_code, kind_code="water_meter",
+        supplier="宁波某水表有限公司", model="LXS-20E", serials=serials, quantity=len(serials),
+        verified_on=day, conclusion="pass", certificate_no="GDJL-SB-DEMO-001",
+        regulation_code="JJG 162-2019", standard_identifier="[2021]粤量标证字第118号",
+        standard_valid_until=add_months(day, 24), verifier_name="张伟", checker_name="李娜",
+        region_code="440104", household=True, nominal_size="20", accuracy_class="2")
+
+
+def load(stdout) -> None:
+    today = timezone.localdate()
+    orgs = _owners()
+    if Instrument.objects.filter(serial_number=MARKER, owner=orgs["acme"]).exists():
+        stdout.write("registry: demo instruments already loaded")
+        return
+    result = importing.import_rows(rows(orgs, today))
+    with transaction.atomic():
+        _water_batch(orgs, today)
+    reminders = services.reminders_create(on=today, soon_days=30, slack_days=30)
+    stdout.write(f"registry: {result.instruments_added} instruments, {result.records_added} "
+                 f"verifications, {len(result.errors)} bad rows, a batch of 200 water meters, "
+                 f"{reminders} reminders")

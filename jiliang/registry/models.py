@@ -1,0 +1,396 @@
+"""Instruments in use under compulsory verification (强检建档) and their verifications.
+
+Scale: a national deployment files ~10^8 instruments. Every list is read
+through an index that puts the province first as an equality
+(``province_code`` beside ``region_code``) so a province's overdue page is
+read in due-date order, never sorted; the rates come from ``RateCell``,
+kept up to date by the services and the bulk import.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.audit.chain import Chained
+from jiliang.catalog.models import InstrumentKind, Mode, Use
+from jiliang.core.models import Organisation
+from jiliang.rules import verification as rules
+
+# Base32 without I and O (read as 8 and 9), so a code read aloud or typed from a label has no
+# 0/O or 1/I to confuse.
+_READABLE = str.maketrans("IO", "89")
+
+
+def new_public_code() -> str:
+    """16 characters, 80 random bits: unguessable, short enough for a QR label."""
+    return base64.b32encode(os.urandom(10)).decode().translate(_READABLE)
+
+
+def new_public_codes(n: int) -> list[str]:
+    """``n`` codes at once (10 random bytes encode to exactly 16 characters)."""
+    text = base64.b32encode(os.urandom(10 * n)).decode().translate(_READABLE)
+    return [text[i:i + 16] for i in range(0, 16 * n, 16)]
+
+
+class Status(models.TextChoices):
+    IN_USE = "in_use", _("in use")
+    STOPPED = "stopped", _("stopped")
+    SCRAPPED = "scrapped", _("scrapped")
+    REPLACED = "replaced", _("replaced")
+
+
+class Conclusion(models.TextChoices):
+    PASS = "pass", _("pass")
+    FAIL = "fail", _("fail")
+
+
+class VerificationType(models.TextChoices):
+    FIRST = "first", _("first verification")
+    SUBSEQUENT = "subsequent", _("subsequent verification")
+    IN_USE = "in_use", _("in-use inspection")
+
+
+class DueAction(models.TextChoices):
+    FIRST = rules.DUE_FIRST, _("first verification due")
+    VERIFY = rules.DUE_VERIFY, _("verification due")
+    REPLACE = rules.DUE_REPLACE, _("replacement due")
+    FAILED = rules.DUE_FAILED, _("failed: repair and verify again")
+    NONE = rules.DUE_NONE, _("nothing due")
+
+
+IN_USE = Q(status=Status.IN_USE) & Q(next_due_on__isnull=False)
+
+
+class MeterBatch(models.Model):
+    """First verification of a batch of utility meters (electricity, water, gas, heat)."""
+
+    owner = models.ForeignKey(Organisation, models.PROTECT, related_name="meter_batches",
+                              verbose_name=_("owner"))
+    institution = models.ForeignKey(Organisation, models.PROTECT, related_name="+",
+                                    verbose_name=_("verification institution"))
+    kind = models.ForeignKey(InstrumentKind, models.PROTECT, related_name="+",
+                             verbose_name=_("instrument kind"))
+    supplier = models.CharField(_("supplier"), max_length=200)
+    model = models.CharField(_("model"), max_length=100)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    verified_on = models.DateField(_("verification date"))
+    conclusion = models.CharField(_("result"), max_length=4, choices=Conclusion.choices)
+    certificate_no = models.CharField(_("certificate number"), max_length=60)
+    regulation_code = models.CharField(_("regulation"), max_length=60)
+    region_code = models.CharField(_("division code"), max_length=6)
+    province_code = models.CharField(_("province"), max_length=2)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("created by"))
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("meter batch")
+        verbose_name_plural = _("meter batches")
+        constraints = [models.UniqueConstraint(fields=["institution", "certificate_no"],
+                                               name="registry_meterbatch_cert_uniq")]
+        indexes = [models.Index(fields=["province_code", "id"], name="registry_batch_prov")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_no} × {self.quantity}"
+
+
+class Instrument(models.Model):
+    """An instrument under compulsory verification, filed (备案) by its owner or a bureau."""
+
+    public_code = models.CharField(_("public code"), max_length=16, unique=True,
+                                   default=new_public_code, editable=False)
+    owner = models.ForeignKey(Organisation, models.PROTECT, related_name="instruments",
+                              db_index=False, verbose_name=_("owner"))
+    kind = models.ForeignKey(InstrumentKind, models.PROTECT, related_name="+", db_index=False,
+                             verbose_name=_("instrument kind"))
+    use = models.CharField(_("use"), max_length=12, choices=Use.choices)
+    serial_number = models.CharField(_("serial number"), max_length=64)
+    manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    measuring_range = models.CharField(_("measuring range"), max_length=100, blank=True)
+    accuracy_class = models.CharField(_("accuracy class"), max_length=20, blank=True)
+    nominal_size = models.DecimalField(_("nominal size"), max_digits=8, decimal_places=1,
+                                       null=True, blank=True)
+    household = models.BooleanField(_("household settlement"), default=False)
+    medium = models.CharField(_("medium"), max_length=20, blank=True)
+    type_approval_no = models.CharField(_("type-approval number"), max_length=40, blank=True)
+    region_code = models.CharField(_("division code"), max_length=6)
+    province_code = models.CharField(_("province"), max_length=2, editable=False)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.IN_USE)
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    first_use_on = models.DateField(_("first use"), null=True, blank=True)
+    batch = models.ForeignKey(MeterBatch, models.PROTECT, null=True, blank=True, db_index=False,
+                              related_name="meters", verbose_name=_("batch"))
+    filed_at = models.DateTimeField(_("filed"))
+    # What the verifications left: kept by the services and the import, read by every list.
+    first_verified_on = models.DateField(_("first verified"), null=True, blank=True)
+    last_verified_on = models.DateField(_("last verified"), null=True, blank=True)
+    last_conclusion = models.CharField(_("last conclusion"), max_length=4, blank=True,
+                                       choices=Conclusion.choices)
+    last_institution = models.ForeignKey(Organisation, models.PROTECT, null=True, blank=True,
+                                         db_index=False, related_name="+",
+                                         verbose_name=_("last verified by"))
+    last_certificate_no = models.CharField(_("last certificate"), max_length=60, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    next_due_on = models.DateField(_("next due"), null=True, blank=True)
+    due_action = models.CharField(_("due"), max_length=8, blank=True, choices=DueAction.choices)
+    replacement_due_on = models.DateField(_("replace by"), null=True, blank=True)
+    term_rule = models.CharField(_("period rule"), max_length=60, blank=True)
+    term_province_set = models.BooleanField(_("period set by the province"), default=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        constraints = [models.UniqueConstraint(fields=["owner", "kind", "serial_number"],
+                                               name="registry_instrument_uniq")]
+        indexes = [
+            models.Index(fields=["province_code", "id"], name="registry_inst_prov"),
+            # The overdue and due-soon lists: read in due-date order, never sorted.
+            models.Index(fields=["province_code", "next_due_on", "id"], condition=IN_USE,
+                         name="registry_inst_due_prov"),
+            models.Index(fields=["province_code", "kind", "next_due_on", "id"], condition=IN_USE,
+                         name="registry_inst_due_prov_kind"),
+            models.Index(fields=["next_due_on", "id"], condition=IN_USE, name="registry_inst_due"),
+            models.Index(fields=["last_institution", "id"],
+                         condition=Q(last_institution__isnull=False), name="registry_inst_inst"),
+            models.Index(fields=["batch"], condition=Q(batch__isnull=False),
+                         name="registry_inst_batch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind_id} {self.serial_number}"
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return (self.status == Status.IN_USE and self.next_due_on is not None
+                and self.next_due_on < timezone.localdate())
+
+
+class VerificationRecord(Chained):
+    """One verification: a 检定证书 when it passed, a 检定结果通知书 when it failed.
+
+    Append-only and chained per province; a correction is a new record that
+    supersedes this one.
+    """
+
+    public_code = models.CharField(_("public code"), max_length=16, unique=True,
+                                   default=new_public_code, editable=False)
+    instrument = models.ForeignKey(Instrument, models.PROTECT, related_name="records",
+                                   db_index=False, verbose_name=_("instrument"))
+    owner = models.ForeignKey(Organisation, models.PROTECT, related_name="+", db_index=False,
+                              verbose_name=_("owner"))
+    institution = models.ForeignKey(Organisation, models.PROTECT, related_name="+",
+                                    db_index=False, verbose_name=_("verification institution"))
+    region_code = models.CharField(_("division code"), max_length=6)
+    province_code = models.CharField(_("province"), max_length=2)
+    batch = models.ForeignKey(MeterBatch, models.PROTECT, null=True, blank=True, db_index=False,
+                              related_name="records", verbose_name=_("batch"))
+    verified_on = models.DateField(_("verification date"))
+    verification_type = models.CharField(_("type"), max_length=12,
+                                         choices=VerificationType.choices)
+    regulation_code = models.CharField(_("regulation"), max_length=60)
+    standard_identifier = models.CharField(_("standard used"), max_length=100)
+    standard_valid_until = models.DateField(_("standard valid until"))
+    as_found = models.TextField(_("as-found result"), blank=True)
+    adjusted = models.BooleanField(_("adjusted"), default=False)
+    conclusion = models.CharField(_("conclusion"), max_length=4, choices=Conclusion.choices)
+    failed_items = models.JSONField(_("failed items"), default=list, blank=True)
+    certificate_no = models.CharField(_("certificate number"), max_length=60)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    management_mode = models.CharField(_("management mode"), max_length=40, choices=Mode.choices)
+    periodic_due_on = models.DateField(_("periodic due date"), null=True, blank=True)
+    term_rule = models.CharField(_("period rule"), max_length=60, blank=True)
+    term_province_set = models.BooleanField(_("period set by the province"), default=False)
+    verifier_name = models.CharField(_("verifier"), max_length=60)
+    checker_name = models.CharField(_("checker"), max_length=60)
+    supersedes = models.ForeignKey("self", models.PROTECT, null=True, blank=True, db_index=False,
+                                   related_name="corrections", verbose_name=_("supersedes"))
+    correction_reason = models.CharField(_("reason for the correction"), max_length=300,
+                                         blank=True)
+    recorded_at = models.DateTimeField(_("recorded"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, db_index=False, related_name="+",
+                                    verbose_name=_("recorded by"))
+
+    CHAIN_FIELDS = (
+        "public_code", "instrument", "owner", "institution", "region_code", "batch", "verified_on",
+        "verification_type", "regulation_code", "standard_identifier", "standard_valid_until",
+        "as_found", "adjusted", "conclusion", "failed_items", "certificate_no", "valid_until",
+        "management_mode", "periodic_due_on", "term_rule", "verifier_name", "checker_name",
+        "supersedes", "correction_reason", "recorded_at", "recorded_by",
+    )
+
+    class Meta(Chained.Meta):
+        ordering = ["-verified_on", "-id"]
+        verbose_name = _("verification record")
+        verbose_name_plural = _("verification records")
+        constraints = [
+            *Chained.Meta.constraints,
+            # Certificate (and result-notice) numbers are unique per institution; the meters of
+            # a batch share the batch's certificate.
+            models.UniqueConstraint(fields=["institution", "certificate_no"],
+                                    condition=Q(batch__isnull=True),
+                                    name="registry_record_cert_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["instrument", "verified_on", "id"], name="registry_rec_inst"),
+            models.Index(fields=["province_code", "id"], name="registry_rec_prov"),
+            models.Index(fields=["owner", "id"], name="registry_rec_owner"),
+            models.Index(fields=["supersedes"], condition=Q(supersedes__isnull=False),
+                         name="registry_rec_supersedes"),
+            models.Index(fields=["batch"], condition=Q(batch__isnull=False),
+                         name="registry_rec_batch"),
+            models.Index(fields=["certificate_no"], name="registry_rec_certno"),
+        ]
+
+    def __str__(self) -> str:
+        return self.certificate_no
+
+    def chain_key_value(self) -> str:
+        return self.province_code
+
+    @property
+    def passed(self) -> bool:
+        return self.conclusion == Conclusion.PASS
+
+    @property
+    def document_title(self) -> str:
+        return str(_("Verification certificate") if self.passed else _("Verification result notice"))
+
+
+class RateCell(models.Model):
+    """Counts behind 受检率 and 检定合格率, per county, kind, use and month; kept as data changes."""
+
+    region_code = models.CharField(_("division code"), max_length=6)
+    province_code = models.CharField(_("province"), max_length=2)
+    kind = models.ForeignKey(InstrumentKind, models.PROTECT, related_name="+", db_index=False,
+                             verbose_name=_("instrument kind"))
+    use = models.CharField(_("use"), max_length=12, choices=Use.choices)
+    month = models.DateField(_("month"))
+    verified = models.IntegerField(_("verified"), default=0)
+    passed = models.IntegerField(_("passed"), default=0)
+    due = models.IntegerField(_("due"), default=0)
+    due_verified = models.IntegerField(_("due and verified in time"), default=0)
+
+    class Meta:
+        verbose_name = _("rate cell")
+        verbose_name_plural = _("rate cells")
+        constraints = [models.UniqueConstraint(fields=["region_code", "kind", "use", "month"],
+                                               name="registry_ratecell_uniq")]
+        indexes = [models.Index(fields=["province_code", "month"], name="registry_rate_prov"),
+                   models.Index(fields=["month"], name="registry_rate_month")]
+
+
+class RateDelta(models.Model):
+    """Counts a bulk import adds, not yet folded into ``RateCell`` (append-only). The import
+    folds them once at its end and the daily task folds what a killed import left; the rates
+    read cells and deltas together, so they are exact at any time."""
+
+    region_code = models.CharField(max_length=6)
+    province_code = models.CharField(max_length=2)
+    kind = models.ForeignKey(InstrumentKind, models.PROTECT, related_name="+", db_index=False,
+                             db_constraint=False)
+    use = models.CharField(max_length=12)
+    month = models.DateField()
+    verified = models.IntegerField(default=0)
+    passed = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    due_verified = models.IntegerField(default=0)
+
+    # No index: the table is empty but while an import runs (it folds its deltas at its end,
+    # the daily task folds what an interrupted one left), and a bulk load writes it.
+
+
+class Reminder(models.Model):
+    """A reminder the daily task leaves: to the owner before the due date, to the bureau after."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("due soon")
+        OVERDUE = "overdue", _("overdue")
+
+    organisation = models.ForeignKey(Organisation, models.CASCADE, related_name="+",
+                                     db_index=False, verbose_name=_("to"))
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="reminders",
+                                   db_index=False, verbose_name=_("instrument"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    due_action = models.CharField(_("due"), max_length=8, choices=DueAction.choices)
+    due_on = models.DateField(_("due on"))
+    region_code = models.CharField(_("division code"), max_length=6)
+    created_on = models.DateField(_("created"))
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on", "-id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [models.UniqueConstraint(
+            fields=["organisation", "instrument", "kind", "due_on"], name="registry_reminder_uniq")]
+        indexes = [models.Index(fields=["organisation", "read_at", "id"], name="registry_rem_org"),
+                   models.Index(fields=["instrument"], name="registry_rem_inst"),
+                   models.Index(fields=["created_on"], name="registry_rem_created")]
+
+
+class ImportJob(models.Model):
+    """One upload of the bulk import, run in the background."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+",
+                                   verbose_name=_("by"))
+    organisation = models.ForeignKey(Organisation, models.CASCADE, null=True, blank=True,
+                                     related_name="+", verbose_name=_("organisation"))
+    region_code = models.CharField(_("division code"), max_length=6, blank=True)
+    file_name = models.CharField(_("file"), max_length=200)
+    file_kind = models.CharField(_("type"), max_length=4)
+    data = models.BinaryField(_("content"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    total = models.IntegerField(_("rows"), default=0)
+    processed = models.IntegerField(_("processed"), default=0)
+    instruments_added = models.IntegerField(_("instruments added"), default=0)
+    records_added = models.IntegerField(_("verifications added"), default=0)
+    already_on_file = models.IntegerField(_("already on file"), default=0)
+    error_count = models.IntegerField(_("bad rows"), default=0)
+    errors_xlsx = models.BinaryField(_("errors"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.state in (self.State.DONE, self.State.FAILED) else 0
+        return min(100, int(self.processed * 100 / self.total))
+
+
+class PublicLookup(models.Model):
+    """A view of a public page: what was looked up and when (no personal data)."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    page = models.CharField(_("page"), max_length=20)
+    code = models.CharField(_("code"), max_length=60)
+    found = models.BooleanField(_("found"))
+
+    class Meta:
+        verbose_name = _("public look-up")
+        verbose_name_plural = _("public look-ups")

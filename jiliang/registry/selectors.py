@@ -1,0 +1,411 @@
+"""Every read of the registry, narrowed to the caller's scope; the public look-ups; contract 3.
+
+Bureaus see their region (the province as an equality on ``province_code``,
+so the indexes read in order); an enterprise its own instruments; an
+institution the instruments it verified last and the records it issued.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
+
+from jiliang.catalog.models import InstrumentKind
+from jiliang.core.models import Organisation, Region, Role, User
+from jiliang.registry.models import (
+    Conclusion,
+    ImportJob,
+    Instrument,
+    MeterBatch,
+    PublicLookup,
+    RateCell,
+    RateDelta,
+    Reminder,
+    Status,
+    VerificationRecord,
+)
+from jiliang.rules import verification as rules
+
+INSTRUMENT_ORGS = ("owner", "last_institution")
+RECORD_ORGS = ("owner", "institution")
+
+
+def _scoped_instruments(user: User) -> QuerySet:
+    return user.scope.filter(Instrument.objects.all(), orgs=INSTRUMENT_ORGS)
+
+
+def instrument_list(
+    user: User,
+    *,
+    kind: str = "",
+    use: str = "",
+    status: str = "",
+    region: str = "",
+    owner: int | None = None,
+    q: str = "",
+) -> QuerySet:
+    qs = _scoped_instruments(user).select_related("kind", "owner")
+    qs = _filters(qs, kind=kind, use=use, region=region, owner=owner)
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(serial_number=q.strip()) | Q(public_code=q.strip().upper()))
+    return qs.order_by("-id")
+
+
+def kind_id(code: str) -> int:
+    """The kind's key, so the filter is an equality the (province, kind, due) index can use."""
+    found = InstrumentKind.objects.filter(code=code).values_list("pk", flat=True).first()
+    return found or 0
+
+
+def _filters(qs: QuerySet, *, kind: str = "", use: str = "", region: str = "",
+             owner: int | None = None) -> QuerySet:
+    if kind:
+        qs = qs.filter(kind_id=kind_id(kind))
+    if use:
+        qs = qs.filter(use=use)
+    if region and region.isdigit():
+        if len(region) >= 2:
+            qs = qs.filter(province_code=region[:2])
+        qs = qs.filter(region_code__startswith=region)
+    if owner:
+        qs = qs.filter(owner_id=owner)
+    return qs
+
+
+def instrument_detail(user: User, pk: int) -> Instrument:
+    found = _scoped_instruments(user).select_related("kind", "owner", "last_institution", "batch") \
+        .filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def instrument_for_verification(user: User, *, public_code: str = "", owner_credit_code: str = "",
+                                kind: str = "", serial_number: str = "") -> Instrument | None:
+    """The instrument a verifier has in front of them: by its label code, or owner + kind + serial.
+
+    Verifiers find instruments outside their scope this way (they verify what
+    is brought to them); the lookup needs the unguessable code or the full key.
+    """
+    if user.role not in (Role.VERIFIER, Role.INSTITUTION_MANAGER):
+        return None
+    qs = Instrument.objects.select_related("kind", "owner")
+    if public_code:
+        return qs.filter(public_code=public_code.strip().upper()).first()
+    if owner_credit_code and kind and serial_number:
+        return qs.filter(owner__credit_code=owner_credit_code.strip().upper(), kind__code=kind,
+                         serial_number=serial_number.strip()).first()
+    return None
+
+
+def instrument_records(user: User, instrument: Instrument) -> QuerySet:
+    """The records of an instrument the caller may see (already scoped through the instrument)."""
+    return VerificationRecord.objects.filter(instrument=instrument).select_related(
+        "institution", "supersedes").order_by("-verified_on", "-id")
+
+
+def due_list(
+    user: User,
+    *,
+    window: str = "overdue",
+    kind: str = "",
+    use: str = "",
+    region: str = "",
+    owner: int | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet:
+    """Overdue (next due date passed) or due within 30/60/90 days; in due-date order.
+
+    Read through the partial indexes (province_code, next_due_on, id) and
+    (province_code, kind_id, next_due_on, id) WHERE status = 'in_use'.
+    """
+    today = today or timezone.localdate()
+    start, end = rules.due_window(today, window)
+    qs = _scoped_instruments(user).filter(status=Status.IN_USE, next_due_on__isnull=False)
+    if start is not None:
+        qs = qs.filter(next_due_on__gte=start)
+    qs = qs.filter(next_due_on__lte=end)
+    qs = _filters(qs, kind=kind, use=use, region=region, owner=owner)
+    return qs.select_related("kind", "owner").order_by("next_due_on", "id")
+
+
+def record_list(user: User, *, conclusion: str = "", kind: str = "", q: str = "") -> QuerySet:
+    qs = user.scope.filter(VerificationRecord.objects.all(), orgs=RECORD_ORGS)
+    if conclusion:
+        qs = qs.filter(conclusion=conclusion)
+    if kind:
+        qs = qs.filter(instrument__kind__code=kind)
+    if q:
+        qs = qs.filter(certificate_no=q.strip())
+    return qs.select_related("instrument__kind", "institution", "owner").order_by("-id")
+
+
+def record_detail(user: User, pk: int) -> VerificationRecord:
+    found = user.scope.filter(VerificationRecord.objects.all(), orgs=RECORD_ORGS).select_related(
+        "instrument__kind", "institution", "owner", "supersedes", "batch").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def batch_list(user: User) -> QuerySet:
+    return user.scope.filter(MeterBatch.objects.all(), orgs=("owner", "institution")) \
+        .select_related("kind", "owner", "institution").order_by("-id")
+
+
+def batch_detail(user: User, pk: int) -> MeterBatch:
+    found = batch_list(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def reminder_list(user: User, *, unread: bool = False) -> QuerySet:
+    if not user.is_authenticated or user.organisation_id is None:
+        return Reminder.objects.none()
+    qs = Reminder.objects.filter(organisation_id=user.organisation_id)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.select_related("instrument__kind", "instrument__owner").order_by("-id")
+
+
+def import_jobs(user: User) -> QuerySet:
+    return ImportJob.objects.filter(created_by=user).defer("data", "errors_xlsx").order_by("-id")
+
+
+def import_job(user: User, pk: int) -> ImportJob:
+    found = ImportJob.objects.filter(created_by=user, pk=pk).defer("data").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    state: str  # valid, expired, cancelled, renewed, superseded, notice, out_of_use, no_validity
+    by: VerificationRecord | None = None
+
+
+def certificate_state(record: VerificationRecord, today: datetime.date | None = None) -> CertificateState:
+    """What a certificate (or notice) is worth today; derived, since records never change."""
+    today = today or timezone.localdate()
+    correction = VerificationRecord.objects.filter(supersedes=record).first()
+    if correction is not None:
+        return CertificateState("superseded", correction)
+    if record.conclusion == Conclusion.FAIL:
+        return CertificateState("notice")
+    later = (VerificationRecord.objects.filter(instrument_id=record.instrument_id,
+                                               corrections__isnull=True)
+             .filter(Q(verified_on__gt=record.verified_on)
+                     | Q(verified_on=record.verified_on, id__gt=record.id))
+             .exclude(pk=record.pk).order_by("verified_on", "id").first())
+    if later is not None:
+        return CertificateState("cancelled" if later.conclusion == Conclusion.FAIL else "renewed",
+                                later)
+    if record.instrument.status in (Status.SCRAPPED, Status.REPLACED):
+        return CertificateState("out_of_use")
+    if record.valid_until is None:
+        return CertificateState("no_validity")
+    if record.valid_until < today:
+        return CertificateState("expired")
+    return CertificateState("valid")
+
+
+def cancelled_certificate(notice: VerificationRecord) -> VerificationRecord | None:
+    """The certificate a result notice cancelled: the effective pass just before it."""
+    if notice.conclusion != Conclusion.FAIL:
+        return None
+    before = (VerificationRecord.objects.filter(instrument_id=notice.instrument_id,
+                                                corrections__isnull=True)
+              .filter(Q(verified_on__lt=notice.verified_on)
+                      | Q(verified_on=notice.verified_on, id__lt=notice.id))
+              .exclude(pk=notice.pk).order_by("-verified_on", "-id").first())
+    if before is not None and before.conclusion == Conclusion.PASS:
+        return before
+    return None
+
+
+# --- public look-ups (no scope: chosen fields only, each view logged) -------------------------
+
+
+def public_instrument(code: str) -> Instrument:
+    found = Instrument.objects.select_related("kind", "owner", "last_institution").filter(
+        public_code=(code or "").strip().upper()).first()
+    PublicLookup.objects.create(page="instrument", code=(code or "")[:60], found=found is not None)
+    if found is None:
+        raise Http404
+    return found
+
+
+def public_latest_record(instrument: Instrument) -> VerificationRecord | None:
+    return (VerificationRecord.objects.filter(instrument=instrument, corrections__isnull=True)
+            .select_related("institution").order_by("-verified_on", "-id").first())
+
+
+def public_certificate(code: str) -> VerificationRecord:
+    found = VerificationRecord.objects.select_related("instrument__kind", "instrument__owner",
+                                                      "institution", "batch").filter(
+        public_code=(code or "").strip().upper()).first()
+    PublicLookup.objects.create(page="certificate", code=(code or "")[:60], found=found is not None)
+    if found is None:
+        raise Http404
+    return found
+
+
+def public_certificate_search(number: str) -> list[VerificationRecord]:
+    number = (number or "").strip()
+    if not number:
+        return []
+    found = list(VerificationRecord.objects.select_related("instrument__kind", "owner",
+                                                           "institution")
+                 .filter(certificate_no=number).order_by("-verified_on", "-id")[:20])
+    PublicLookup.objects.create(page="search", code=number[:60], found=bool(found))
+    return found
+
+
+# --- rates ------------------------------------------------------------------------------------
+
+_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+
+
+def short_province_name(name: str) -> str:
+    """广东省 -> 广东, as the ECharts China map names provinces."""
+    return _SUFFIX.sub("", name)
+
+
+def _rate_filter(user: User, *, start: datetime.date, end: datetime.date, kind: str = "",
+                 use: str = "", region: str = "") -> Q | None:
+    scope = user.scope
+    q = Q(month__gte=start.replace(day=1), month__lte=end)
+    if scope.region_prefix is not None and not scope.everything:
+        q &= Q(province_code=scope.region_prefix[:2], region_code__startswith=scope.region_prefix)
+    elif not scope.everything:
+        return None
+    if region and region.isdigit():
+        q &= Q(province_code=region[:2], region_code__startswith=region)
+    if kind:
+        q &= Q(kind_id=kind_id(kind))
+    if use:
+        q &= Q(use=use)
+    return q
+
+
+MEASURES = ("verified", "passed", "due", "due_verified")
+
+
+def _with_rates(row: dict) -> dict:
+    row["inspection_rate"] = rules.rate(row["due_verified"], row["due"])
+    row["pass_rate"] = rules.rate(row["passed"], row["verified"])
+    return row
+
+
+def _grouped(user: User, group: str, width: int, **filters) -> dict[str, dict]:
+    """Sums per group over the rate cells and the deltas not folded yet, in one statement."""
+    q = _rate_filter(user, **filters)
+    if q is None:
+        return {}
+    sums = {m: Sum(m) for m in MEASURES}
+    parts = []
+    for model in (RateCell, RateDelta):
+        qs = model.objects.filter(q)
+        if group == "region":
+            qs = qs.annotate(g=Substr("region_code", 1, width))
+        else:
+            qs = qs.annotate(g=F({"kind": "kind_id", "use": "use",
+                                  "province": "province_code"}[group]))
+        parts.append(qs.values("g").annotate(**sums).order_by())
+    out: dict[str, dict] = {}
+    for row in parts[0].union(parts[1], all=True):
+        key = str(row["g"])
+        total = out.setdefault(key, dict.fromkeys(MEASURES, 0))
+        for m in MEASURES:
+            total[m] += row[m] or 0
+    return out
+
+
+def rates_by(user: User, *, group: str, start: datetime.date, end: datetime.date, kind: str = "",
+             use: str = "", region: str = "") -> list[dict]:
+    """Totals and rates grouped by kind, use, province, or the next region level down."""
+    prefix = region or (user.scope.region_prefix or "")
+    width = 2 if not prefix else (4 if len(prefix) <= 2 else 6)
+    sums = _grouped(user, group, width, start=start, end=end, kind=kind, use=use, region=region)
+    rows = []
+    if group == "kind":
+        names = {str(k.pk): k for k in InstrumentKind.objects.all()}
+        for key, total in sums.items():
+            k = names.get(key)
+            rows.append({"key": k.code if k else key, "label": k.name if k else key, **total})
+    elif group == "use":
+        from jiliang.catalog.models import Use
+
+        for key, total in sums.items():
+            rows.append({"key": key, "label": str(Use(key).label) if key in Use.values else key,
+                         **total})
+    elif group == "province":
+        names = dict(Region.objects.filter(level=1).values_list("code", "name"))
+        for key, total in sums.items():
+            name = names.get(key + "0000", key)
+            rows.append({"key": key, "label": name, "map_name": short_province_name(name),
+                         **total})
+    else:
+        codes = [key.ljust(6, "0") for key in sums]
+        names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+        for key, total in sums.items():
+            code = key.ljust(6, "0")
+            rows.append({"key": code, "label": names.get(code, code), **total})
+    rows.sort(key=lambda r: r["key"])
+    return [_with_rates(r) for r in rows]
+
+
+def rates_total(rows: list[dict]) -> dict:
+    total = {m: sum(r[m] for r in rows) for m in MEASURES}
+    return _with_rates(total)
+
+
+# --- contract 3: registry look-ups for supervision and energy --------------------------------
+
+
+def instrument_status(*, owner_id: int, serial_numbers: Iterable[str],
+                      on: datetime.date) -> dict[str, dict]:
+    """The registry's view of an owner's instruments, keyed by serial number (no user scope)."""
+    serials = sorted({s for s in serial_numbers if s})
+    out: dict[str, dict] = {}
+    for start in range(0, len(serials), 500):
+        chunk = serials[start:start + 500]
+        for inst in (Instrument.objects.filter(owner_id=owner_id, serial_number__in=chunk)
+                     .select_related("kind").order_by("serial_number", "-id")):
+            if inst.serial_number in out:
+                continue
+            out[inst.serial_number] = {
+                "public_code": inst.public_code,
+                "kind_code": inst.kind.code,
+                "status": inst.status,
+                "last_conclusion": inst.last_conclusion or None,
+                "valid_until": inst.valid_until,
+                "overdue": bool(inst.status == Status.IN_USE and inst.next_due_on is not None
+                                and inst.next_due_on < on),
+            }
+    return out
+
+
+def instruments_of_owner(*, owner_id: int, kind_codes: Iterable[str] | None = None) -> QuerySet:
+    qs = Instrument.objects.filter(owner_id=owner_id).select_related("kind")
+    if kind_codes is not None:
+        qs = qs.filter(kind__code__in=list(kind_codes))
+    return qs.order_by("kind_id", "serial_number")
+
+
+def owners_in_scope(user: User) -> QuerySet:
+    return user.scope.filter(Organisation.objects.all(), orgs=("pk",)).order_by("name")

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from jiliang.registry import views
+
+app_name = "registry"
+URL_PREFIX = "registry/"
+
+urlpatterns = [
+    path("instruments/", views.instrument_list, name="instrument-list"),
+    path("instruments/new/", views.instrument_create, name="instrument-create"),
+    path("instruments/labels/", views.labels, name="labels"),
+    path("instruments/<int:pk>/", views.instrument_detail, name="instrument-detail"),
+    path("instruments/<int:pk>/edit/", views.instrument_edit, name="instrument-edit"),
+    path("instruments/<int:pk>/status/", views.instrument_status, name="instrument-status"),
+    path("instruments/<int:pk>/label/", views.instrument_label, name="instrument-label"),
+    path("verifications/", views.verification_list, name="verification-list"),
+    path("verifications/new/", views.verification_create, name="verification-create"),
+    path("verifications/<int:pk>/", views.verification_detail, name="verification-detail"),
+    path("verifications/<int:pk>/pdf/", views.verification_pdf, name="verification-pdf"),
+    path("verifications/<int:pk>/correct/", views.verification_correct,
+         name="verification-correct"),
+    path("due/", views.due_list, name="due-list"),
+    path("rates/", views.rates, name="rates"),
+    path("import/", views.import_page, name="import"),
+    path("import/template.<str:fmt>", views.import_template, name="import-template"),
+    path("import/<int:pk>/", views.import_job, name="import-job"),
+    path("import/<int:pk>/errors/", views.import_errors, name="import-errors"),
+    path("batches/", views.batch_list, name="batch-list"),
+    path("batches/new/", views.batch_create, name="batch-create"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
+    path("reminders/", views.reminder_list, name="reminder-list"),
+    path("reminders/<int:pk>/read/", views.reminder_read, name="reminder-read"),
+    # Public: the page a QR label opens, a certificate's page, the certificate check.
+    path("i/<str:code>/", views.public_instrument, name="public-instrument"),
+    path("c/<str:code>/", views.public_certificate, name="public-certificate"),
+    path("check/", views.certificate_check, name="certificate-check"),
+]

@@ -1,0 +1,521 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiliang.catalog.models import InstrumentKind, Use
+from jiliang.catalog.selectors import TermResolver
+from jiliang.core.models import Role
+from jiliang.core.pdf import pdf_response
+from jiliang.core.tabular import template_csv, template_workbook
+from jiliang.core.uploads import check_upload
+from jiliang.core.web import apply_errors, page_of, public, roles_required, xlsx_response
+from jiliang.registry import documents, importing, selectors, services
+from jiliang.registry.forms import (
+    BatchForm,
+    CorrectionForm,
+    ImportForm,
+    InstrumentEditForm,
+    InstrumentForm,
+    StatusForm,
+    VerificationForm,
+)
+from jiliang.registry.models import Status
+from jiliang.registry.tasks import run_import
+
+FILERS = (Role.ENTERPRISE_USER,)
+VERIFIERS = (Role.VERIFIER, Role.INSTITUTION_MANAGER)
+IMPORTERS = (Role.ENTERPRISE_USER, Role.VERIFIER, Role.INSTITUTION_MANAGER)
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _owner_filter(request) -> int | None:
+    raw = request.GET.get("owner", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _query(request, *keys: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({k: request.GET.get(k, "") for k in keys if request.GET.get(k)}) + "&"
+
+
+def _filters_context(request) -> dict:
+    return {
+        "kinds": InstrumentKind.objects.order_by("code"), "uses": Use.choices,
+        "kind": request.GET.get("kind", ""), "use": request.GET.get("use", ""),
+        "region": request.GET.get("region", "").strip(), "owner": request.GET.get("owner", ""),
+    }
+
+
+# --- instruments ------------------------------------------------------------------------------
+
+
+@login_required
+def instrument_list(request):
+    f = _filters_context(request)
+    status, q = request.GET.get("status", ""), request.GET.get("q", "").strip()
+    qs = selectors.instrument_list(request.user, kind=f["kind"], use=f["use"], status=status,
+                                   region=f["region"], owner=_owner_filter(request), q=q)
+    if request.GET.get("format") == "xlsx":
+        return _instruments_xlsx("instruments.xlsx", qs, _("Instruments"))
+    return render(request, "registry/instrument_list.html", {
+        **f, "page": page_of(request, qs), "statuses": Status.choices, "status": status, "q": q,
+        "query": _query(request, "kind", "use", "region", "owner", "status", "q"),
+        "can_file": request.user.role in FILERS or request.user.is_bureau,
+    })
+
+
+def _instruments_xlsx(filename: str, qs, title: str):
+    rows = ((i.public_code, i.kind.name, i.get_use_display(), i.serial_number, i.owner.name,
+             i.region_code, i.address, i.get_status_display(), i.last_verified_on,
+             i.get_last_conclusion_display() if i.last_conclusion else "", i.valid_until,
+             i.next_due_on, i.get_due_action_display() if i.due_action else "")
+            for i in qs[:100_000].iterator(chunk_size=2000))
+    return xlsx_response(filename, [
+        _("Public code"), _("Kind"), _("Use"), _("Serial number"), _("Owner"), _("Division code"),
+        _("Address"), _("Status"), _("Last verified"), _("Conclusion"), _("Valid until"),
+        _("Next due"), _("Due")], rows, title=title)
+
+
+@login_required
+def instrument_create(request):
+    user = request.user
+    if not (user.role in FILERS or user.is_bureau):
+        raise PermissionDenied(_("Instruments are filed by their owner or by a bureau."))
+    enterprise = user.role == Role.ENTERPRISE_USER
+    form = InstrumentForm(request.POST or None, enterprise=enterprise,
+                          initial={"region_code": getattr(user.organisation, "region_code", "")})
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            inst = services.instrument_file(actor=user, **data)
+        except services.DuplicateInstrumentError as error:
+            existing = error.existing
+            apply_errors(form, error)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Filed: %(kind)s %(serial)s.") % {
+                "kind": inst.kind.name, "serial": inst.serial_number})
+            return redirect("registry:instrument-detail", pk=inst.pk)
+    return render(request, "registry/instrument_form.html", {"form": form, "existing": existing})
+
+
+def _can_change(user, inst) -> bool:
+    if user.role == Role.ENTERPRISE_USER:
+        return inst.owner_id == user.organisation_id
+    return user.is_bureau and user.scope.covers_region(inst.region_code)
+
+
+@login_required
+def instrument_detail(request, pk: int):
+    inst = selectors.instrument_detail(request.user, pk)
+    records = list(selectors.instrument_records(request.user, inst))
+    superseded = {r.supersedes_id for r in records if r.supersedes_id}
+    return render(request, "registry/instrument_detail.html", {
+        "inst": inst, "records": records, "superseded": superseded,
+        "can_change": _can_change(request.user, inst),
+        "can_verify": request.user.role in VERIFIERS,
+        "status_form": StatusForm(initial={"status": inst.status, "on": _today()}),
+        "public_url": documents.instrument_url(inst), "today": _today(),
+    })
+
+
+@login_required
+def instrument_edit(request, pk: int):
+    inst = selectors.instrument_detail(request.user, pk)
+    if not _can_change(request.user, inst):
+        raise PermissionDenied(_("Only the owner or the bureau of its region changes this "
+                                 "instrument."))
+    initial = {f: getattr(inst, f) for f in InstrumentEditForm.base_fields}
+    form = InstrumentEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.instrument_update(actor=request.user, instrument=inst, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:instrument-detail", pk=inst.pk)
+    return render(request, "registry/instrument_edit.html", {"form": form, "inst": inst})
+
+
+@require_POST
+@login_required
+def instrument_status(request, pk: int):
+    inst = selectors.instrument_detail(request.user, pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.instrument_set_status(actor=request.user, instrument=inst,
+                                           status=form.cleaned_data["status"],
+                                           on=form.cleaned_data["on"])
+        except ValidationError as error:
+            for errors in error.message_dict.values():
+                messages.error(request, " ".join(errors))
+        else:
+            messages.success(request, _("Status saved."))
+    else:
+        messages.error(request, _("Choose a status from the list."))
+    return redirect("registry:instrument-detail", pk=inst.pk)
+
+
+@login_required
+def instrument_label(request, pk: int):
+    inst = selectors.instrument_detail(request.user, pk)
+    return pdf_response(f"label-{inst.public_code}.pdf", documents.labels_pdf([inst]))
+
+
+@login_required
+def labels(request):
+    """A sheet of QR labels for the instruments of an owner (the first 300 of the filter)."""
+    owner = _owner_filter(request)
+    if owner is None and request.user.role == Role.ENTERPRISE_USER:
+        owner = request.user.organisation_id
+    if owner is None:
+        messages.error(request, _("Choose an owner to print its labels."))
+        return redirect("registry:instrument-list")
+    f = _filters_context(request)
+    qs = selectors.instrument_list(request.user, kind=f["kind"], owner=owner,
+                                   status=Status.IN_USE).select_related("owner", "kind")
+    return pdf_response("labels.pdf", documents.labels_pdf(list(qs.order_by("id")[:300])))
+
+
+# --- verifications ----------------------------------------------------------------------------
+
+
+def _regulations(kind: InstrumentKind | None) -> list[str]:
+    resolver = TermResolver()
+    if kind is None:
+        return sorted({r for regs in resolver.regulations.values() for r in regs})
+    return sorted(resolver.regulations.get(kind.code, ()))
+
+
+def _failed_items(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@roles_required(*VERIFIERS)
+def verification_create(request):
+    code = (request.POST.get("instrument_code") or request.GET.get("code") or "").strip().upper()
+    inst = selectors.instrument_for_verification(request.user, public_code=code) if code else None
+    form = VerificationForm(request.POST or None, regulations=_regulations(
+        inst.kind if inst else None), initial={"instrument_code": code, "verified_on": _today()})
+    if request.method == "POST" and form.is_valid():
+        if inst is None:
+            form.add_error("instrument_code", _("No instrument has this public code."))
+        else:
+            data = dict(form.cleaned_data)
+            data.pop("instrument_code")
+            data["failed_items"] = _failed_items(data["failed_items"])
+            try:
+                record = services.verification_record(actor=request.user, instrument=inst, **data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Recorded: %(doc)s %(no)s.") % {
+                    "doc": record.document_title, "no": record.certificate_no})
+                return redirect("registry:verification-detail", pk=record.pk)
+    return render(request, "registry/verification_form.html", {"form": form, "inst": inst})
+
+
+@login_required
+def verification_list(request):
+    conclusion, kind = request.GET.get("conclusion", ""), request.GET.get("kind", "")
+    q = request.GET.get("q", "").strip()
+    qs = selectors.record_list(request.user, conclusion=conclusion, kind=kind, q=q)
+    return render(request, "registry/verification_list.html", {
+        "page": page_of(request, qs), "conclusion": conclusion, "kind": kind, "q": q,
+        "kinds": InstrumentKind.objects.order_by("code"),
+        "query": _query(request, "conclusion", "kind", "q"),
+    })
+
+
+@login_required
+def verification_detail(request, pk: int):
+    record = selectors.record_detail(request.user, pk)
+    state = selectors.certificate_state(record)
+    return render(request, "registry/verification_detail.html", {
+        "record": record, "state": state, "cancelled": selectors.cancelled_certificate(record),
+        "can_correct": (request.user.role in VERIFIERS and state.state != "superseded"
+                        and record.institution_id == request.user.organisation_id),
+        "public_url": documents.certificate_url(record),
+    })
+
+
+@login_required
+def verification_pdf(request, pk: int):
+    record = selectors.record_detail(request.user, pk)
+    return pdf_response(f"{record.certificate_no}.pdf", documents.certificate_pdf(record))
+
+
+@roles_required(*VERIFIERS)
+def verification_correct(request, pk: int):
+    record = selectors.record_detail(request.user, pk)
+    if record.institution_id != request.user.organisation_id:
+        raise PermissionDenied(_("Only the institution that issued a record corrects it."))
+    initial = {f: getattr(record, f) for f in CorrectionForm.base_fields if hasattr(record, f)}
+    initial["failed_items"] = "\n".join(record.failed_items)
+    initial["certificate_no"] = ""
+    form = CorrectionForm(request.POST or None, initial=initial,
+                          regulations=_regulations(record.instrument.kind))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["failed_items"] = _failed_items(data["failed_items"])
+        reason = data.pop("correction_reason")
+        try:
+            new = services.verification_correct(actor=request.user, record=record, reason=reason,
+                                                **data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The correction %(no)s supersedes %(old)s.") % {
+                "no": new.certificate_no, "old": record.certificate_no})
+            return redirect("registry:verification-detail", pk=new.pk)
+    return render(request, "registry/verification_correct.html", {"form": form, "record": record})
+
+
+# --- due dates and rates ----------------------------------------------------------------------
+
+WINDOWS = [("overdue", _("overdue")), ("30", _("due within 30 days")),
+           ("60", _("due within 60 days")), ("90", _("due within 90 days"))]
+
+
+@login_required
+def due_list(request):
+    window = request.GET.get("window", "overdue")
+    if window not in dict(WINDOWS):
+        window = "overdue"
+    f = _filters_context(request)
+    qs = selectors.due_list(request.user, window=window, kind=f["kind"], use=f["use"],
+                            region=f["region"], owner=_owner_filter(request))
+    if request.GET.get("format") == "xlsx":
+        return _instruments_xlsx(f"due-{window}.xlsx", qs, _("Due dates"))
+    return render(request, "registry/due_list.html", {
+        **f, "page": page_of(request, qs), "window": window, "windows": WINDOWS,
+        "today": _today(), "query": _query(request, "window", "kind", "use", "region", "owner"),
+    })
+
+
+def _period(request) -> tuple[int, datetime.date, datetime.date]:
+    today = _today()
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year + 5 else today.year
+    return year, datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+@roles_required(bureau=True)
+def rates(request):
+    """受检率 and 检定合格率 by kind, by region below the caller's, and by province (national)."""
+    year, start, end = _period(request)
+    kind, use = request.GET.get("kind", ""), request.GET.get("use", "")
+    region = request.GET.get("region", "").strip()
+    args = {"start": start, "end": end, "kind": kind, "use": use, "region": region}
+    by_kind = selectors.rates_by(request.user, group="kind", **args)
+    by_region = selectors.rates_by(request.user, group="region", **args)
+    by_use = selectors.rates_by(request.user, group="use", **args)
+    national = request.user.scope.everything and not region
+    by_province = selectors.rates_by(request.user, group="province", **args) if national else []
+    total = selectors.rates_total(by_kind)
+    if request.GET.get("format") == "xlsx":
+        rows = [(str(_("Kind")), r["label"], r["due"], r["due_verified"], r["inspection_rate"],
+                 r["verified"], r["passed"], r["pass_rate"]) for r in by_kind]
+        rows += [(str(_("Region")), f"{r['key']} {r['label']}", r["due"], r["due_verified"],
+                  r["inspection_rate"], r["verified"], r["passed"], r["pass_rate"])
+                 for r in by_region]
+        rows += [(str(_("Use")), r["label"], r["due"], r["due_verified"], r["inspection_rate"],
+                  r["verified"], r["passed"], r["pass_rate"]) for r in by_use]
+        return xlsx_response(f"rates-{year}.xlsx", [
+            _("Group"), _("Name"), _("Due"), _("Verified in time"), _("Inspection rate (%)"),
+            _("Verified"), _("Passed"), _("Pass rate (%)")], rows, title=str(year))
+    chart = {
+        "kinds": [r["label"] for r in by_kind],
+        "inspection": [float(r["inspection_rate"]) if r["inspection_rate"] is not None else None
+                       for r in by_kind],
+        "pass": [float(r["pass_rate"]) if r["pass_rate"] is not None else None for r in by_kind],
+        "map": [{"name": r["map_name"], "value": float(r["inspection_rate"])
+                 if r["inspection_rate"] is not None else None,
+                 "pass": float(r["pass_rate"]) if r["pass_rate"] is not None else None}
+                for r in by_province],
+        "labels": {"inspection": str(_("Inspection rate (%)")), "pass": str(_("Pass rate (%)"))},
+    }
+    return render(request, "registry/rates.html", {
+        "year": year, "years": list(range(_today().year - 5, _today().year + 2)),
+        "by_kind": by_kind, "by_region": by_region, "by_use": by_use, "by_province": by_province,
+        "total": total, "chart": chart, "kinds": InstrumentKind.objects.order_by("code"),
+        "uses": Use.choices, "kind": kind, "use": use, "region": region,
+        "query": _query(request, "year", "kind", "use", "region"),
+    })
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+def _may_import(user) -> bool:
+    return user.is_bureau or user.role in IMPORTERS
+
+
+@login_required
+def import_page(request):
+    if not _may_import(request.user):
+        raise PermissionDenied(_("Your role does not import into the registry."))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            kind = check_upload(upload, allowed=("xlsx", "csv"), max_bytes=MAX_IMPORT_BYTES)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            job = services.import_job_create(actor=request.user, file_name=upload.name,
+                                             file_kind=kind, data=upload.read())
+            run_import.enqueue(job.pk)
+            return redirect("registry:import-job", pk=job.pk)
+    return render(request, "registry/import.html", {
+        "form": form, "jobs": selectors.import_jobs(request.user)[:20],
+        "columns": importing.COLUMNS,
+    })
+
+
+@login_required
+def import_template(request, fmt: str):
+    if fmt == "csv":
+        response = HttpResponse(template_csv(importing.columns_for_template()),
+                                content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="registry-import.csv"'
+        return response
+    if fmt != "xlsx":
+        raise Http404
+    response = HttpResponse(template_workbook(importing.columns_for_template(), title="registry"),
+                            content_type="application/vnd.openxmlformats-officedocument."
+                                         "spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="registry-import.xlsx"'
+    return response
+
+
+@login_required
+def import_job(request, pk: int):
+    job = selectors.import_job(request.user, pk)
+    template = "registry/import_progress.html" if request.headers.get("HX-Request") else \
+        "registry/import_job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def import_errors(request, pk: int):
+    job = selectors.import_job(request.user, pk)
+    if not job.errors_xlsx:
+        raise Http404
+    response = HttpResponse(bytes(job.errors_xlsx), content_type="application/vnd."
+                            "openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="errors-{job.pk}.xlsx"'
+    return response
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+@login_required
+def batch_list(request):
+    return render(request, "registry/batch_list.html", {
+        "page": page_of(request, selectors.batch_list(request.user)),
+        "can_record": request.user.role in VERIFIERS,
+    })
+
+
+@roles_required(*VERIFIERS)
+def batch_create(request):
+    form = BatchForm(request.POST or None, initial={"verified_on": _today(), "household": True})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["serials"] = [s.strip() for s in data["serials"].splitlines() if s.strip()]
+        data["failed_items"] = _failed_items(data["failed_items"])
+        try:
+            batch = services.batch_record(actor=request.user, **data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Batch %(no)s recorded: %(n)s meters.") % {
+                "no": batch.certificate_no, "n": batch.quantity})
+            return redirect("registry:batch-detail", pk=batch.pk)
+    return render(request, "registry/batch_form.html", {"form": form})
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = selectors.batch_detail(request.user, pk)
+    meters = batch.meters.order_by("serial_number")
+    record = batch.records.order_by("id").first()
+    return render(request, "registry/batch_detail.html", {
+        "batch": batch, "page": page_of(request, meters), "record": record})
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+@login_required
+def reminder_list(request):
+    return render(request, "registry/reminder_list.html", {
+        "page": page_of(request, selectors.reminder_list(request.user)), "today": _today()})
+
+
+@require_POST
+@login_required
+def reminder_read(request, pk: int):
+    reminder = get_object_or_404(selectors.reminder_list(request.user), pk=pk)
+    services.reminder_mark_read(actor=request.user, reminder=reminder)
+    return redirect("registry:reminder-list")
+
+
+# --- public pages -----------------------------------------------------------------------------
+
+
+@public
+def public_instrument(request, code: str):
+    """The page a QR label opens: what the person in front of the instrument needs to know."""
+    inst = selectors.public_instrument(code)
+    latest = selectors.public_latest_record(inst)
+    return render(request, "registry/public_instrument.html", {
+        "inst": inst, "latest": latest, "today": _today(),
+        "state": selectors.certificate_state(latest) if latest else None,
+    })
+
+
+@public
+def public_certificate(request, code: str):
+    record = selectors.public_certificate(code)
+    return render(request, "registry/public_certificate.html", {
+        "record": record, "state": selectors.certificate_state(record),
+        "cancelled": selectors.cancelled_certificate(record), "today": _today(),
+    })
+
+
+@public
+def certificate_check(request):
+    number = request.GET.get("number", "").strip()
+    found = selectors.public_certificate_search(number) if number else []
+    return render(request, "registry/certificate_check.html", {"number": number, "found": found})

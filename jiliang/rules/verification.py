@@ -1,0 +1,341 @@
+"""Compulsory verification: management modes, periods, service lives and due dates.
+
+The rules and their sources are in data/verification_periods.json (derived
+from data/verification_catalog.json, the shared reference). Notes of the
+reference that these functions implement:
+
+- "Verification period in months is the maximum interval (检定周期 '一般不超过');
+  the verifying body may set a shorter one; certificate 'valid until'
+  (有效期至) = verification date + period."
+- "Service life for utility meters starts at the first (compulsory)
+  verification date; at expiry the meter is replaced (到期轮换), not
+  re-verified for the same purpose."
+- A value the reference grades low (unconfirmed recollection) or leaves null
+  is not applied: the province sets the value it uses.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from jiliang.rules import RuleError
+
+DATA = Path(__file__).resolve().parent / "data"
+
+PERIODIC = "periodic"
+FIRST_ONLY_SCRAP = "first_only_scrap"
+FIRST_ONLY_LIMITED_LIFE = "first_only_limited_life"
+TYPE_APPROVAL_ONLY = "type_approval_only"
+MODES = (PERIODIC, FIRST_ONLY_SCRAP, FIRST_ONLY_LIMITED_LIFE, TYPE_APPROVAL_ONLY)
+CONFIRMED_GRADES = frozenset({"high", "medium"})
+
+# What the owner must do next, and by when (Instrument.next_due_on).
+DUE_FIRST = "first"  # filed but never verified: verify before (or at) first use
+DUE_VERIFY = "verify"  # periodic: verify again by the end of the certificate's validity
+DUE_REPLACE = "replace"  # limited life: replace at the end of the service life
+DUE_FAILED = "failed"  # failed: may not be used until repaired and verified again
+DUE_NONE = ""  # nothing due (first verification only, scrap when inaccurate; out of use)
+
+
+@dataclass(frozen=True)
+class PeriodRule:
+    id: str
+    kind: str
+    regulations: tuple[str, ...]
+    when: Mapping[str, object]
+    mode: str
+    period_months: int | None
+    life_years: int | None
+    confidence: str
+    note: str = ""
+
+    @property
+    def needs_value(self) -> bool:
+        return self.mode in (PERIODIC, FIRST_ONLY_LIMITED_LIFE)
+
+    @property
+    def reference_value(self) -> int | None:
+        return self.period_months if self.mode == PERIODIC else self.life_years
+
+    @property
+    def confirmed(self) -> bool:
+        """The reference gives a value it grades high or medium (or none is needed)."""
+        if not self.needs_value:
+            return True
+        return self.reference_value is not None and self.confidence in CONFIRMED_GRADES
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules look at about one instrument and one verification."""
+
+    size: Decimal | None = None  # DN (mm) for water meters, G number for gas meters
+    household: bool = False  # settled directly with a household (生活用)
+    accuracy_class: str = ""
+    medium: str = ""  # natural_gas / other_gas
+    adjusted: bool = False  # adjusted before it passed
+
+
+@dataclass(frozen=True)
+class Term:
+    """The mode and the value that decide an instrument's dates."""
+
+    rule_id: str
+    mode: str
+    months: int | None = None  # period (periodic)
+    years: int | None = None  # service life (limited life)
+    confirmed: bool = True  # the value comes from the reference, graded high or medium
+    province_set: bool = False  # the value comes from the province's setting
+
+    @property
+    def known(self) -> bool:
+        if self.mode == PERIODIC:
+            return self.months is not None
+        if self.mode == FIRST_ONLY_LIMITED_LIFE:
+            return self.years is not None
+        return True
+
+
+@cache
+def load_rules(path: Path = DATA / "verification_periods.json") -> tuple[PeriodRule, ...]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for r in raw["rules"]:
+        if r["mode"] not in MODES:
+            raise ValueError(f"rule {r['id']}: unknown mode {r['mode']}")
+        out.append(PeriodRule(
+            id=r["id"], kind=r["kind"], regulations=tuple(r["regulations"]), when=r["when"],
+            mode=r["mode"], period_months=r["period_months"], life_years=r["life_years"],
+            confidence=r["confidence"], note=r.get("note", ""),
+        ))
+    return tuple(out)
+
+
+def matches(when: Mapping[str, object], facts: Facts) -> bool:
+    for key, want in when.items():
+        if key == "size_max":
+            if facts.size is None or facts.size > Decimal(str(want)):
+                return False
+        elif key == "size_over":
+            if facts.size is None or facts.size <= Decimal(str(want)):
+                return False
+        elif key == "household":
+            if facts.household != bool(want):
+                return False
+        elif key == "accuracy_class_in":
+            if facts.accuracy_class.strip().upper() not in {str(c).upper() for c in want}:
+                return False
+        elif key == "medium":
+            if facts.medium != want:
+                return False
+        elif key == "adjusted":
+            if facts.adjusted != bool(want):
+                return False
+        else:
+            raise ValueError(f"unknown condition {key}")
+    return True
+
+
+def select_rule(rules: Iterable[PeriodRule], regulation: str, facts: Facts) -> PeriodRule | None:
+    """The first rule of ``regulation`` whose conditions hold, or None."""
+    for rule in rules:
+        if regulation in rule.regulations and matches(rule.when, facts):
+            return rule
+    return None
+
+
+def term_of(rule: PeriodRule, province_value: int | None = None) -> Term:
+    """The term a rule gives, with the province's value where the reference has none."""
+    if rule.confirmed:
+        return Term(rule.id, rule.mode, months=rule.period_months if rule.mode == PERIODIC else None,
+                    years=rule.life_years if rule.mode == FIRST_ONLY_LIMITED_LIFE else None)
+    if province_value is None:
+        return Term(rule.id, rule.mode, confirmed=False)
+    if rule.mode == PERIODIC:
+        return Term(rule.id, rule.mode, months=province_value, confirmed=False, province_set=True)
+    return Term(rule.id, rule.mode, years=province_value, confirmed=False, province_set=True)
+
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _DAYS[month - 1]
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, or the month's last day when it has no such day."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = days_in_month(year, month)
+    return datetime.date(year, month, day.day if day.day <= last else last)
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    return add_months(day, 12 * years)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one verification decides about the instrument's dates."""
+
+    valid_until: datetime.date | None  # 有效期至 on the certificate (None on a result notice)
+    next_due_on: datetime.date | None
+    due_action: str
+    replacement_due_on: datetime.date | None = None
+    periodic_due_on: datetime.date | None = None  # the due date the 受检率 counts
+
+
+def outcome(
+    *,
+    term: Term,
+    verified_on: datetime.date,
+    passed: bool,
+    first_verified_on: datetime.date | None = None,
+    shortened_to: datetime.date | None = None,
+) -> Outcome:
+    """Dates after a verification on ``verified_on``.
+
+    ``shortened_to`` is the 有效期至 the institution writes when it sets a
+    shorter period; it may not be later than the period allows. Raises
+    RuleError when the date is out of bounds, or when the term's value is
+    unknown and no date is given.
+    """
+    if not passed:
+        return Outcome(None, verified_on, DUE_FAILED)
+    if shortened_to is not None and shortened_to <= verified_on:
+        raise RuleError("valid_until.before", "the valid-until date must be after the verification date")
+    if term.mode == PERIODIC:
+        if term.months is None:
+            if shortened_to is None:
+                raise RuleError("period.unknown", "the period is not confirmed: give the valid-until date")
+            limit = shortened_to
+        else:
+            limit = add_months(verified_on, term.months)
+            if shortened_to is not None and shortened_to > limit:
+                raise RuleError("valid_until.too_late",
+                                "the valid-until date is later than the period allows ({limit})",
+                                limit=limit.isoformat())
+        until = shortened_to or limit
+        return Outcome(until, until, DUE_VERIFY, periodic_due_on=until)
+    if term.mode == FIRST_ONLY_LIMITED_LIFE:
+        start = first_verified_on or verified_on
+        if term.years is None:
+            if shortened_to is None:
+                raise RuleError("life.unknown", "the service life is not confirmed: give the replacement date")
+            limit = shortened_to
+        else:
+            limit = add_years(start, term.years)
+            if shortened_to is not None and shortened_to > limit:
+                raise RuleError("valid_until.too_late",
+                                "the valid-until date is later than the service life allows ({limit})",
+                                limit=limit.isoformat())
+        until = shortened_to or limit
+        return Outcome(until, until, DUE_REPLACE, replacement_due_on=until)
+    # First verification only, scrap when inaccurate; type approval only: nothing falls due.
+    if shortened_to is not None:
+        raise RuleError("valid_until.none", "this kind of instrument has no valid-until date")
+    return Outcome(None, None, DUE_NONE)
+
+
+def due_after(*, mode: str, passed: bool, verified_on: datetime.date,
+              valid_until: datetime.date | None) -> tuple[datetime.date | None, str, datetime.date | None]:
+    """(next due date, what is due, replacement date) after the latest effective verification."""
+    if not passed:
+        return verified_on, DUE_FAILED, None
+    if mode == PERIODIC:
+        return valid_until, DUE_VERIFY if valid_until else DUE_NONE, None
+    if mode == FIRST_ONLY_LIMITED_LIFE:
+        return valid_until, DUE_REPLACE if valid_until else DUE_NONE, valid_until
+    return None, DUE_NONE, None
+
+
+def due_window(today: datetime.date, window: str) -> tuple[datetime.date | None, datetime.date | None]:
+    """The [from, to] range of next_due_on for 'overdue' or a due-soon window of N days."""
+    if window == "overdue":
+        return None, today - datetime.timedelta(days=1)
+    days = int(window)
+    if days not in (30, 60, 90):
+        raise RuleError("window", "choose overdue or 30, 60 or 90 days")
+    return today, today + datetime.timedelta(days=days)
+
+
+# --- Rates (受检率, 检定合格率) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rec:
+    """One effective verification of an instrument, as the rates see it."""
+
+    verified_on: datetime.date
+    passed: bool
+    periodic_due_on: datetime.date | None = None  # the due date a periodic pass opens
+
+
+def month_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+@dataclass
+class Tally:
+    """Counts per (month, measure); measures: verified, passed, due, due_verified."""
+
+    counts: dict[tuple[datetime.date, str], int] = field(default_factory=dict)
+
+    def add(self, month: datetime.date, measure: str, n: int = 1) -> None:
+        key = (month, measure)
+        self.counts[key] = self.counts.get(key, 0) + n
+        if not self.counts[key]:
+            del self.counts[key]
+
+    def minus(self, other: Tally) -> Tally:
+        out = Tally(dict(self.counts))
+        for (month, measure), n in other.counts.items():
+            out.add(month, measure, -n)
+        return out
+
+
+def contributions(records: Sequence[Rec], *, left_use_on: datetime.date | None = None) -> Tally:
+    """What one instrument's effective verifications add to the rates.
+
+    - 检定合格率: each verification counts once as verified in its month, and as
+      passed when it passed.
+    - 受检率: each periodic pass opens a due date; the instrument counts as due
+      in that date's month, and as verified in time when its next
+      verification is on or before the date. A due date that had not come
+      when the instrument left use (stopped, scrapped, replaced) is not
+      counted.
+    """
+    tally = Tally()
+    ordered = sorted(records, key=lambda r: r.verified_on)
+    for i, rec in enumerate(ordered):
+        tally.add(month_of(rec.verified_on), "verified")
+        if rec.passed:
+            tally.add(month_of(rec.verified_on), "passed")
+        due = rec.periodic_due_on
+        if due is None:
+            continue
+        following = ordered[i + 1] if i + 1 < len(ordered) else None
+        if following is None and left_use_on is not None and left_use_on < due:
+            continue
+        tally.add(month_of(due), "due")
+        if following is not None and following.verified_on <= due:
+            tally.add(month_of(due), "due_verified")
+    return tally
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """A percentage with one decimal, or None when nothing was counted."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"))
