@@ -259,10 +259,12 @@ def meter_list(request, pk: int):
                              title=_("Energy-meter ledger"))
     page = page_of(request, qs)
     registry = selectors.meter_registry_status(list(page))
+    for meter in page:
+        meter.registry = registry.get(meter.pk)
     return render(request, "energy/meter_list.html", {
         "unit": unit, "page": page, "level": level, "energy": energy, "q": q,
         "levels": forms.LEVEL_CHOICES, "energies": forms.ENERGY_CHOICES,
-        "registry": registry, "today": timezone.localdate(),
+        "today": timezone.localdate(),
         "can_keep": selectors.may_keep_ledger(request.user, unit)})
 
 

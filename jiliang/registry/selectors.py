@@ -392,6 +392,7 @@ def instrument_status(*, owner_id: int, serial_numbers: Iterable[str],
                 "public_code": inst.public_code,
                 "kind_code": inst.kind.code,
                 "status": inst.status,
+                "status_label": str(inst.get_status_display()),
                 "last_conclusion": inst.last_conclusion or None,
                 "valid_until": inst.valid_until,
                 "overdue": bool(inst.status == Status.IN_USE and inst.next_due_on is not None
