@@ -48,6 +48,19 @@ def _ancestors(prefix: str) -> list[str]:
 # Campaigns and tasks
 
 
+
+def _one(qs: QuerySet, pk: int):
+    """The row ``pk`` of a scoped list, or 404: outside the scope is the same as absent."""
+    row = qs.filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def _in(qs: QuerySet, **parents) -> QuerySet:
+    """Narrow a list to the given campaign and/or task (None: not narrowed)."""
+    return qs.filter(**{k: v for k, v in parents.items() if v is not None})
+
 def campaign_list(user: User, *, kind: str = "", year: int | None = None, status: str = "",
                   q: str = "") -> QuerySet:
     scope = user.scope
@@ -75,24 +88,17 @@ def campaign_list(user: User, *, kind: str = "", year: int | None = None, status
 
 
 def campaign_detail(user: User, pk: int) -> Campaign:
-    campaign = campaign_list(user).filter(pk=pk).first()
-    if campaign is None:
-        raise Http404
-    return campaign
+    return _one(campaign_list(user), pk)
 
 
 def task_list(user: User, *, campaign: Campaign | None = None) -> QuerySet:
-    qs = CampaignTask.objects.select_related("campaign", "region", "institution")
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
+    qs = _in(CampaignTask.objects.select_related("campaign", "region", "institution"),
+             campaign=campaign)
     return user.scope.filter(qs, orgs=("institution",)).order_by("region_code", "pk")
 
 
 def task_detail(user: User, pk: int) -> CampaignTask:
-    task = task_list(user).filter(pk=pk).first()
-    if task is None:
-        raise Http404
-    return task
+    return _one(task_list(user), pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,10 +109,7 @@ def netcontent_list(user: User, *, campaign: Campaign | None = None,
                     task: CampaignTask | None = None, packer_code: str = "", verdict: str = "",
                     q: str = "") -> QuerySet:
     qs = NetContentRecord.objects.select_related("campaign", "task", "reinspection_of")
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
-    if task is not None:
-        qs = qs.filter(task=task)
+    qs = _in(qs, campaign=campaign, task=task)
     if packer_code:
         qs = qs.filter(packer_credit_code=packer_code.upper())
     if verdict:
@@ -119,10 +122,7 @@ def netcontent_list(user: User, *, campaign: Campaign | None = None,
 
 
 def netcontent_detail(user: User, pk: int) -> NetContentRecord:
-    record = netcontent_list(user).filter(pk=pk).first()
-    if record is None:
-        raise Http404
-    return record
+    return _one(netcontent_list(user), pk)
 
 
 def netcontent_by_notice(user: User | None, number: str) -> NetContentRecord | None:
@@ -152,64 +152,43 @@ def packer_history(user: User, credit_code: str) -> dict:
 def visit_list(user: User, *, campaign: Campaign | None = None,
                task: CampaignTask | None = None) -> QuerySet:
     qs = InspectionVisit.objects.select_related("campaign", "task")
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
-    if task is not None:
-        qs = qs.filter(task=task)
+    qs = _in(qs, campaign=campaign, task=task)
     return user.scope.filter(qs, orgs=("task__institution", "institution")).order_by(
         "-visited_on", "-pk")
 
 
 def visit_detail(user: User, pk: int) -> InspectionVisit:
-    visit = visit_list(user).filter(pk=pk).first()
-    if visit is None:
-        raise Http404
-    return visit
+    return _one(visit_list(user), pk)
 
 
 def product_sample_list(user: User, *, campaign: Campaign | None = None,
                         task: CampaignTask | None = None) -> QuerySet:
     qs = ProductSample.objects.select_related("campaign", "task")
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
-    if task is not None:
-        qs = qs.filter(task=task)
+    qs = _in(qs, campaign=campaign, task=task)
     return user.scope.filter(qs, orgs=("task__institution", "manufacturer")).order_by(
         "-sampled_on", "-pk")
 
 
 def product_sample_detail(user: User, pk: int) -> ProductSample:
-    sample = product_sample_list(user).filter(pk=pk).first()
-    if sample is None:
-        raise Http404
-    return sample
+    return _one(product_sample_list(user), pk)
 
 
 def label_check_list(user: User, *, campaign: Campaign | None = None,
                      task: CampaignTask | None = None) -> QuerySet:
     qs = EnergyLabelCheck.objects.select_related("campaign", "task")
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
-    if task is not None:
-        qs = qs.filter(task=task)
+    qs = _in(qs, campaign=campaign, task=task)
     return user.scope.filter(qs, orgs=("task__institution", "enterprise")).order_by(
         "-checked_on", "-pk")
 
 
 def label_check_detail(user: User, pk: int) -> EnergyLabelCheck:
-    check = label_check_list(user).filter(pk=pk).first()
-    if check is None:
-        raise Http404
-    return check
+    return _one(label_check_list(user), pk)
 
 
 def upload_detail(user: User, pk: int) -> UploadBatch:
     qs = user.scope.filter(UploadBatch.objects.select_related("task", "campaign"),
                            orgs=("task__institution",))
-    batch = qs.filter(pk=pk).first()
-    if batch is None:
-        raise Http404
-    return batch
+    return _one(qs, pk)
 
 
 def records_of(user: User, campaign: Campaign) -> QuerySet:
@@ -464,10 +443,7 @@ def published_campaigns() -> QuerySet:
 
 
 def published_campaign(pk: int) -> Campaign:
-    campaign = published_campaigns().filter(pk=pk).first()
-    if campaign is None:
-        raise Http404
-    return campaign
+    return _one(published_campaigns(), pk)
 
 
 def published_failures(campaign: Campaign) -> list[dict]:
