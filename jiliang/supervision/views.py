@@ -404,22 +404,30 @@ def upload_errors(request, pk: int):
 # Special inspections, product sampling, energy labels
 
 
-@login_required
-def visit_create(request, pk: int):
-    task = _recordable_task(request, pk, CampaignKind.SPECIAL_INSPECTION)
-    form = forms.VisitForm(request.POST or None, initial={"action": "none"})
+def _record_form(request, task, form, record, *, done: str, detail: str, title: str):
+    """The form of a record on a task: valid, ``record(data)`` saves it and opens its page."""
     if request.method == "POST" and form.is_valid():
         try:
-            visit = services.visit_record(actor=request.user, task=task, **form.cleaned_data)
+            saved = record(dict(form.cleaned_data))
         except ValidationError as error:
             apply_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("The visit is recorded; now add the instruments found."))
-            return redirect("supervision:visit-detail", pk=visit.pk)
+            messages.success(request, done)
+            return redirect(detail, pk=saved.pk)
     return render(request, "supervision/record_form.html", {
-        "form": form, "task": task, "title": _("Record a visit")})
+        "form": form, "task": task, "title": title})
+
+
+@login_required
+def visit_create(request, pk: int):
+    task = _recordable_task(request, pk, CampaignKind.SPECIAL_INSPECTION)
+    return _record_form(
+        request, task, forms.VisitForm(request.POST or None, initial={"action": "none"}),
+        lambda data: services.visit_record(actor=request.user, task=task, **data),
+        done=_("The visit is recorded; now add the instruments found."),
+        detail="supervision:visit-detail", title=_("Record a visit"))
 
 
 @login_required
@@ -463,21 +471,14 @@ def visit_detail(request, pk: int):
 @login_required
 def sample_create(request, pk: int):
     task = _recordable_task(request, pk, CampaignKind.PRODUCT_SAMPLING)
-    form = forms.ProductSampleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def record(data):
         data["items"] = forms.parse_items(data["items"])
-        try:
-            sample = services.product_sample_record(actor=request.user, task=task, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The sample is recorded."))
-            return redirect("supervision:sample-detail", pk=sample.pk)
-    return render(request, "supervision/record_form.html", {
-        "form": form, "task": task, "title": _("Record a product sample")})
+        return services.product_sample_record(actor=request.user, task=task, **data)
+
+    return _record_form(request, task, forms.ProductSampleForm(request.POST or None), record,
+                        done=_("The sample is recorded."), detail="supervision:sample-detail",
+                        title=_("Record a product sample"))
 
 
 @login_required
@@ -491,19 +492,11 @@ def label_create(request, pk: int):
     task = _recordable_task(request, pk, CampaignKind.ENERGY_LABEL)
     form = forms.LabelCheckForm(request.POST or None,
                                 initial={"finding": LabelFinding.CORRECT, "handling": "none"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            check = services.label_check_record(actor=request.user, task=task,
-                                                **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The check is recorded."))
-            return redirect("supervision:label-detail", pk=check.pk)
-    return render(request, "supervision/record_form.html", {
-        "form": form, "task": task, "title": _("Record an energy-label check")})
+    return _record_form(
+        request, task, form,
+        lambda data: services.label_check_record(actor=request.user, task=task, **data),
+        done=_("The check is recorded."), detail="supervision:label-detail",
+        title=_("Record an energy-label check"))
 
 
 @login_required
