@@ -185,7 +185,8 @@ def load(stdout) -> None:
                      contact="王工", phone="020-38000003", balance_tolerance_percent=Decimal("5"))
         _ledger(steel, STEEL)
         _ledger(ceramics, CERAMICS, lapsed={"E-102"})
-        _ledger(acme, ACME)
+        acme_meters = _ledger(acme, ACME)
+        _file_in_registry(orgs, acme_meters)
     count = _send(steel, _readings(steel, STEEL, start=start, days=DAYS, seed=1))
     # A gap: the ceramics gas meter lost most of one day, four days before its data stopped.
     count += _send(ceramics, _readings(ceramics, CERAMICS, start=start, days=DAYS - 2, seed=2,
@@ -193,6 +194,36 @@ def load(stdout) -> None:
     count += _send(acme, _readings(acme, ACME, start=start, days=DAYS, seed=3))
     _paperwork(steel, ceramics, orgs, today)
     stdout.write(f"energy: 3 units, {count} readings over {DAYS} days")
+
+
+def _file_in_registry(orgs, meters: dict) -> None:
+    """acme's two electricity meters are also filed in the registry (contract 3): the boundary
+    meter with the certificate its ledger quotes, the workshop meter overdue there although its
+    ledger line still says valid — the mismatch an auditor is meant to see."""
+    from django.apps import apps
+
+    if not apps.is_installed("jiliang.registry"):
+        return
+    from jiliang.registry import services as registry  # an optional app: imported on use
+
+    owner = User.objects.get(username="acme")
+    verifier = User.objects.get(username="gd_verifier")
+    for number, verified_on, valid_until, certificate in (
+            ("E-001", datetime.date(2025, 3, 1), datetime.date(2027, 2, 28), "DEMO-EN-E001"),
+            ("E-101", datetime.date(2024, 1, 10), datetime.date(2025, 1, 9), "DEMO-EN-E101")):
+        meter = meters[number]
+        instrument = registry.instrument_file(
+            actor=owner, kind_code="electricity_meter", use="trade",
+            serial_number=meter.serial_no, region_code=orgs["acme"].region_code,
+            accuracy_class=meter.accuracy_class, address=meter.install_location or "",
+            first_use_on=datetime.date(2020, 6, 1))
+        registry.verification_record(
+            actor=verifier, instrument=instrument, verified_on=verified_on,
+            verification_type="subsequent", regulation_code="JJG 596-2012",
+            standard_identifier="[2019]粤量标证字第0596号",
+            standard_valid_until=datetime.date(2028, 12, 31), conclusion="pass",
+            certificate_no=certificate, verifier_name="张伟", checker_name="李娜",
+            valid_until=valid_until)
 
 
 def _paperwork(steel, ceramics, orgs, today) -> None:

@@ -111,9 +111,10 @@ BJ_KINDS = ["scale_digital_indicating", "taximeter", "electricity_meter", "gas_m
 
 def _earlier_authorisations(d: _Demo, holder: Organisation, short: str, kinds: list[str],
                             region: str, renewed_days_ago: int) -> None:
-    """Two earlier five-year certificates, put on file, ending the day before the renewal."""
+    """Four earlier five-year certificates, put on file, ending the day before the renewal:
+    back to 2006, behind the oldest records of the registry's demo histories."""
     end = d.today - datetime.timedelta(days=renewed_days_ago + 1)
-    for term in (1, 2):
+    for term in range(1, 5):
         start = end - datetime.timedelta(days=5 * 365 - 1)
         services.licence_record(
             actor=d.u["gd_head" if region.startswith("44") else "bj_head"],

@@ -1,0 +1,44 @@
+"""`make run`'s demo data, every app together: it loads clean, joins up, and loads once."""
+
+import io
+
+from django.core.management import call_command
+from django.test import TransactionTestCase
+
+from jiliang.core.reference import load_reference_data
+from jiliang.energy.models import Meter, Reading
+from jiliang.energy.selectors import meter_registry_status
+from jiliang.licensing.models import Licence
+from jiliang.registry.models import Instrument, VerificationRecord
+
+
+class DemoTests(TransactionTestCase):
+    def setUp(self):
+        # A transactional test before this one emptied the tables, the reference data the
+        # migrations loaded included: load it again (idempotently), as `make run` would find it.
+        load_reference_data()
+
+    def load(self) -> str:
+        out = io.StringIO()
+        call_command("load_demo", stdout=out)
+        return out.getvalue()
+
+    def counts(self) -> tuple[int, ...]:
+        return (Instrument.objects.count(), VerificationRecord.objects.count(),
+                Licence.objects.count(), Reading.objects.count())
+
+    def test_the_demo_loads_without_bad_rows_joins_up_and_loads_once(self):
+        first = self.load()
+        # Every demo verification lies inside an authorisation the licensing demo put on file.
+        assert " 0 bad rows" in first, first
+        assert "Demo logins" in first
+        meters = list(Meter.objects.filter(unit__organisation__members__username="acme",
+                                           management_no__in=["E-001", "E-101"])
+                      .order_by("management_no").distinct())
+        status = meter_registry_status(meters)
+        assert [status[m.pk]["overdue"] for m in meters] == [False, True]
+        before = self.counts()
+        assert all(before)
+        second = self.load()
+        assert self.counts() == before
+        assert "already" in second
