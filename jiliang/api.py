@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from jiliang.core.validation import errors_as_list
@@ -43,6 +44,21 @@ class TokenAuth(HttpBearer):
 
 AUTH = [TokenAuth(), SessionAuth()]
 
+
+class ObjectParser(Parser):
+    """Every JSON body of this API is an object: a list or a bare value is refused (else a
+    schema whose fields are all optional would take ``[1, 2]`` as "change nothing")."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the body is not a JSON object")
+        return data
+
+
+# What django-ninja answers when parse_body fails, whatever the reason.
+_UNPARSABLE = "Cannot parse request body"
+
 api = NinjaAPI(
     title="Jiliang API",
     version="1",
@@ -53,6 +69,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=AUTH,
+    parser=ObjectParser(),
 )
 
 
@@ -117,7 +134,10 @@ def _unauthorised(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return api.create_response(request, {"detail": exc.message, "errors": []},
+    detail = exc.message
+    if str(detail).startswith(_UNPARSABLE):
+        detail = _("The request body is not a valid JSON object.")
+    return api.create_response(request, {"detail": detail, "errors": []},
                                status=exc.status_code)
 
 

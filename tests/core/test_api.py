@@ -32,6 +32,14 @@ class ApiTests(PersonaTestCase):
             "/api/v1/organisations", "not json", content_type="application/json")
         assert 400 <= response.status_code < 500
 
+    def test_a_body_that_is_not_a_json_object_is_refused_in_the_users_language(self):
+        org = self.p.orgs["acme"]
+        for body in ("[1, 2]", '"text"', "{broken"):
+            response = self.api_as("gd_clerk", language="zh-hans").patch(
+                f"/api/v1/organisations/{org.pk}", body, content_type="application/json")
+            assert response.status_code == 400, body
+            assert response.json()["detail"] == "请求内容不是有效的 JSON 对象。"
+
     def test_an_enterprise_may_not_register_organisations(self):
         response = self.api_as("acme").post("/api/v1/organisations", {
             "kind": "enterprise", "name": "x", "region_code": "440106",
