@@ -160,7 +160,7 @@ class BadInputTests(PersonaTestCase):
 
     def test_every_post_form_refuses_nonsense_without_a_500(self):
         failures, posts = [], 0
-        for _route, name, callback, has_params in url_patterns():
+        for _route, name, _callback, has_params in url_patterns():
             if name in ("logout", "set_language") or name.endswith(("logout", "set-language")):
                 continue
             cases = self.samples.get(name, []) if has_params else [None]

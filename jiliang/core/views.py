@@ -12,7 +12,14 @@ from django.views.decorators.http import require_POST
 from jiliang.core import selectors, services
 from jiliang.core.forms import OrganisationEditForm, OrganisationForm, TokenForm, UserForm
 from jiliang.core.models import OrgKind, Region
-from jiliang.core.web import apply_errors, page_of, public, roles_required, xlsx_response
+from jiliang.core.web import (
+    apply_errors,
+    errors_onto,
+    page_of,
+    public,
+    roles_required,
+    xlsx_response,
+)
 
 
 @login_required
@@ -66,13 +73,8 @@ def organisation_detail(request, pk: int):
 def organisation_create(request):
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form, permission_field="region_code"):
             org = services.organisation_register(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error("region_code", str(error))
-        else:
             warning = services.credit_code_warning(org.credit_code)
             if warning:
                 messages.warning(request, warning)
@@ -90,13 +92,8 @@ def organisation_edit(request, pk: int):
     form = OrganisationEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "kind"}
-        try:
+        with errors_onto(form):
             services.organisation_update(actor=request.user, organisation=org, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("Saved."))
             return redirect("core:organisation-detail", pk=org.pk)
     return render(request, "core/organisation_form.html", {"form": form, "org": org})
@@ -107,13 +104,8 @@ def user_create(request, pk: int):
     org = selectors.organisation_detail(request.user, pk)
     form = UserForm(request.POST or None, organisation=org)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form):
             services.user_create(actor=request.user, organisation=org, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("The account is ready."))
             return redirect("core:organisation-detail", pk=org.pk)
     return render(request, "core/user_form.html", {"form": form, "org": org})

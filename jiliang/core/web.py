@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -52,6 +53,26 @@ def apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+@contextmanager
+def errors_onto(form, *, permission_field: str | None = None) -> Iterator[None]:
+    """Call a service for a valid form: a ValidationError it raises lands on the form's fields,
+    a PermissionDenied on the form (or on ``permission_field``), and the view goes on past the
+    block to show the form again. What follows the call in the block runs only on success::
+
+        with errors_onto(form):
+            thing = services.thing_create(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect(thing)
+        return render(request, "thing_form.html", {"form": form})
+    """
+    try:
+        yield
+    except ValidationError as error:
+        apply_errors(form, error)
+    except PermissionDenied as error:
+        form.add_error(permission_field, str(error))
 
 
 def xlsx_response(

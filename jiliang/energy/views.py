@@ -19,7 +19,7 @@ from jiliang.core.models import INSTITUTION_KINDS, Organisation, OrgKind
 from jiliang.core.pdf import Document, pdf_response
 from jiliang.core.tabular import errors_workbook, template_workbook
 from jiliang.core.uploads import check_upload
-from jiliang.core.web import apply_errors, page_of, roles_required, xlsx_response
+from jiliang.core.web import apply_errors, errors_onto, page_of, roles_required, xlsx_response
 from jiliang.energy import conf, forms, selectors, services
 from jiliang.energy.models import Audit, AuditExclusion, EnergyUnit, Finding
 from jiliang.energy.templatetags.energy import carrier as carrier_label
@@ -88,13 +88,8 @@ def unit_create(request):
     form = forms.UnitForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
+        with errors_onto(form):
             unit = services.unit_register(actor=request.user, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("%(name)s is on file.") % {"name": unit.name})
             return redirect("energy:unit-detail", pk=unit.pk)
     return render(request, "energy/form.html", {"form": form, "title": _("Put a unit on file")})
@@ -110,13 +105,8 @@ def unit_edit(request, pk: int):
     form = forms.UnitForm(request.POST or None, editing=True,
                           initial={f: getattr(unit, f) for f in fields})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form):
             services.unit_update(actor=request.user, unit=unit, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("Saved."))
             return redirect("energy:unit-detail", pk=unit.pk)
     return render(request, "energy/form.html", {"form": form, "unit": unit,
@@ -403,13 +393,8 @@ def audit_create(request, pk: int):
                                initial={"auditor": request.user.organisation_id,
                                         "opened_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form):
             audit = services.audit_open(actor=request.user, unit=unit, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("Audit %(number)s is open.") % {"number": audit.number})
             return redirect("energy:audit-detail", pk=audit.pk)
     return render(request, "energy/form.html", {"form": form, "unit": unit,
@@ -449,13 +434,8 @@ def audit_detail(request, pk: int):
 
 def _audit_action(request, audit, form, action, success):
     if form.is_valid():
-        try:
+        with errors_onto(form):
             action(form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, success)
             return redirect("energy:audit-detail", pk=audit.pk)
     messages.error(request, "; ".join(f"{e}" for errors in form.errors.values() for e in errors))
@@ -614,15 +594,10 @@ def letter_create(request, pk: int):
     unit = selectors.unit_detail(request.user, pk)
     form = forms.LetterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form):
             letter = services.letter_create(
                 actor=request.user, unit=unit, title=form.cleaned_data["title"],
                 signed_on=form.cleaned_data["signed_on"], commitments=form.commitments())
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("The letter is on file."))
             return redirect("energy:letter-detail", pk=letter.pk)
     return render(request, "energy/letter_form.html", {"form": form, "unit": unit,
@@ -646,16 +621,11 @@ def letter_look_back(request, pk: int):
     form = forms.LookBackForm(request.POST or None, commitments=letter.commitments.all(),
                               initial={"reviewed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form):
             services.letter_look_back(actor=request.user, letter=letter,
                                       reviewed_on=form.cleaned_data["reviewed_on"],
                                       summary=form.cleaned_data["summary"],
                                       outcomes=form.outcomes())
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("The look-back is recorded."))
             return redirect("energy:letter-detail", pk=letter.pk)
     return render(request, "energy/form.html", {

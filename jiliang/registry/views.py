@@ -17,7 +17,14 @@ from jiliang.core.models import Role
 from jiliang.core.pdf import pdf_response
 from jiliang.core.tabular import template_csv, template_workbook
 from jiliang.core.uploads import check_upload
-from jiliang.core.web import apply_errors, page_of, public, roles_required, xlsx_response
+from jiliang.core.web import (
+    apply_errors,
+    errors_onto,
+    page_of,
+    public,
+    roles_required,
+    xlsx_response,
+)
 from jiliang.registry import documents, importing, selectors, services
 from jiliang.registry.forms import (
     BatchForm,
@@ -146,13 +153,8 @@ def instrument_edit(request, pk: int):
     initial = {f: getattr(inst, f) for f in InstrumentEditForm.base_fields}
     form = InstrumentEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form):
             services.instrument_update(actor=request.user, instrument=inst, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("Saved."))
             return redirect("registry:instrument-detail", pk=inst.pk)
     return render(request, "registry/instrument_edit.html", {"form": form, "inst": inst})
@@ -226,13 +228,8 @@ def verification_create(request):
             data = dict(form.cleaned_data)
             data.pop("instrument_code")
             data["failed_items"] = _failed_items(data["failed_items"])
-            try:
+            with errors_onto(form):
                 record = services.verification_record(actor=request.user, instrument=inst, **data)
-            except ValidationError as error:
-                apply_errors(form, error)
-            except PermissionDenied as error:
-                form.add_error(None, str(error))
-            else:
                 messages.success(request, _("Recorded: %(doc)s %(no)s.") % {
                     "doc": record.document_title, "no": record.certificate_no})
                 return redirect("registry:verification-detail", pk=record.pk)
@@ -283,14 +280,9 @@ def verification_correct(request, pk: int):
         data = dict(form.cleaned_data)
         data["failed_items"] = _failed_items(data["failed_items"])
         reason = data.pop("correction_reason")
-        try:
+        with errors_onto(form):
             new = services.verification_correct(actor=request.user, record=record, reason=reason,
                                                 **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("The correction %(no)s supersedes %(old)s.") % {
                 "no": new.certificate_no, "old": record.certificate_no})
             return redirect("registry:verification-detail", pk=new.pk)
@@ -452,13 +444,8 @@ def batch_create(request):
         data = dict(form.cleaned_data)
         data["serials"] = [s.strip() for s in data["serials"].splitlines() if s.strip()]
         data["failed_items"] = _failed_items(data["failed_items"])
-        try:
+        with errors_onto(form):
             batch = services.batch_record(actor=request.user, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("Batch %(no)s recorded: %(n)s meters.") % {
                 "no": batch.certificate_no, "n": batch.quantity})
             return redirect("registry:batch-detail", pk=batch.pk)

@@ -13,7 +13,14 @@ from jiliang.core import selectors as core_selectors
 from jiliang.core.models import INSTITUTION_KINDS, Role
 from jiliang.core.pdf import pdf_response
 from jiliang.core.tabular import RowError, errors_workbook, template_workbook
-from jiliang.core.web import apply_errors, page_of, public, roles_required, xlsx_response
+from jiliang.core.web import (
+    apply_errors,
+    errors_onto,
+    page_of,
+    public,
+    roles_required,
+    xlsx_response,
+)
 from jiliang.supervision import (
     documents,
     exports,
@@ -71,14 +78,9 @@ def campaign_create(request):
                               campaigns=selectors.campaign_list(request.user)[:200])
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
+        with errors_onto(form):
             data["continues"] = _continues(request, data.pop("continues"))
             campaign = services.campaign_plan(actor=request.user, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("The campaign is planned."))
             return redirect("supervision:campaign-detail", pk=campaign.pk)
     return render(request, "supervision/campaign_form.html", {"form": form})
@@ -117,14 +119,9 @@ def campaign_edit(request, pk: int):
                                   campaigns=others[:200])
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("kind", "level")}
-        try:
+        with errors_onto(form):
             data["continues"] = _continues(request, data.pop("continues"))
             services.campaign_update(actor=request.user, campaign=campaign, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("Saved."))
             return redirect("supervision:campaign-detail", pk=campaign.pk)
     return render(request, "supervision/campaign_form.html", {"form": form, "campaign": campaign})
@@ -181,14 +178,9 @@ def task_create(request, pk: int):
         data = dict(form.cleaned_data)
         chosen = data.pop("institution")
         institution = next((o for o in institutions if str(o.pk) == chosen), None)
-        try:
+        with errors_onto(form, permission_field="region_code"):
             services.task_assign(actor=request.user, campaign=campaign, institution=institution,
                                  **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error("region_code", str(error))
-        else:
             messages.success(request, _("The task is assigned."))
             return redirect("supervision:campaign-detail", pk=campaign.pk)
     return render(request, "supervision/task_form.html", {"form": form, "campaign": campaign})
@@ -236,14 +228,9 @@ def netcontent_create(request, pk: int):
                             first.region_code, "reinspection_of": first.notice_number})
     form = forms.NetContentForm(request.POST or None, initial=initial, products=campaign.products)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form):
             record = services.netcontent_record(actor=request.user, task=task,
                                                 **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("Recorded: %(number)s, %(verdict)s.") % {
                 "number": record.notice_number, "verdict": record.get_verdict_display()})
             return redirect("supervision:netcontent-detail", pk=record.pk)
@@ -407,13 +394,8 @@ def upload_errors(request, pk: int):
 def _record_form(request, task, form, record, *, done: str, detail: str, title: str):
     """The form of a record on a task: valid, ``record(data)`` saves it and opens its page."""
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_onto(form):
             saved = record(dict(form.cleaned_data))
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, done)
             return redirect(detail, pk=saved.pk)
     return render(request, "supervision/record_form.html", {
