@@ -1,6 +1,9 @@
 """Chinese is the default language and its catalogues are complete; English renders too."""
 
 
+import ast
+from pathlib import Path
+
 from jiliang import i18n
 from tests.base import PersonaTestCase
 
@@ -35,3 +38,32 @@ class LanguageTests(PersonaTestCase):
         for language, word in (("zh-hans", "我的工作台"), ("en", "My desk")):
             response = self.client_as("gd_clerk", language=language).get("/desk/")
             assert response.status_code == 200 and word in response.content.decode()
+
+
+def _eager_calls(path: Path) -> list[str]:
+    """Calls of a non-lazy gettext outside any function in one module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    eager = {alias.asname or alias.name for node in ast.walk(tree)
+             if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+             for alias in node.names if alias.name in ("gettext", "ngettext", "pgettext")}
+    found = []
+
+    def visit(node, in_function: bool):
+        for child in ast.iter_child_nodes(node):
+            inside = in_function or isinstance(
+                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            if (not inside and isinstance(child, ast.Call)
+                    and isinstance(child.func, ast.Name) and child.func.id in eager):
+                found.append(f"{path}:{child.lineno}: {ast.unparse(child)[:60]}")
+            visit(child, inside)
+
+    visit(tree, False)
+    return found
+
+
+def test_no_string_is_translated_once_at_import_time():
+    """``gettext`` outside a function runs once, in the language active at import, and every
+    later user sees that language: module and class level texts take ``gettext_lazy``."""
+    eager_calls = [call for path in sorted(Path(i18n.__file__).parent.rglob("*.py"))
+                   if "migrations" not in path.parts for call in _eager_calls(path)]
+    assert not eager_calls, "\n".join(eager_calls)

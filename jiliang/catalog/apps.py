@@ -7,6 +7,7 @@ from jiliang.core.navigation import NavItem
 class CatalogConfig(AppConfig):
     name = "jiliang.catalog"
     verbose_name = _("Catalogue of instruments under compulsory management")
+    nav_title = _("Catalogue")  # the menu's name in the bar
     reference_loaders = ["jiliang.catalog.reference.load_current_catalogue"]
     nav = [
         NavItem(_("Catalogue"), "catalog:kind-list"),

@@ -7,6 +7,7 @@ from jiliang.core.navigation import NavItem
 class CoreConfig(AppConfig):
     name = "jiliang.core"
     verbose_name = _("Regions, organisations and people")
+    nav_title = _("Directory")  # the menu's name in the bar
     reference_loaders = ["jiliang.core.regions.load_current_regions"]
     nav = [
         NavItem(_("Organisations"), "core:organisation-list", signed_in=True),

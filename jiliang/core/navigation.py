@@ -28,16 +28,35 @@ class NavItem:
         return not self.roles or user.role in self.roles
 
 
-def items_for(user, menu: str = "main") -> list[dict]:
+def _app_items(config, user, menu: str) -> list[dict]:
     out = []
+    for item in getattr(config, "nav", ()):
+        if item.menu != menu or not item.visible_to(user):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        out.append({"label": item.label, "url": url, "name": item.url_name})
+    return out
+
+
+def _configs():
     for label in settings.JILIANG_APPS:
-        config = apps.get_app_config(label.rsplit(".", 1)[-1])
-        for item in getattr(config, "nav", ()):
-            if item.menu != menu or not item.visible_to(user):
-                continue
-            try:
-                url = reverse(item.url_name)
-            except NoReverseMatch:
-                continue
-            out.append({"label": item.label, "url": url, "name": item.url_name})
+        yield apps.get_app_config(label.rsplit(".", 1)[-1])
+
+
+def items_for(user, menu: str = "main") -> list[dict]:
+    return [item for config in _configs() for item in _app_items(config, user, menu)]
+
+
+def menus_for(user) -> list[dict]:
+    """The main menu, one entry an app (its ``nav_title``): a dropdown where it has several
+    items, so that the bar fits however many apps are installed."""
+    out = []
+    for config in _configs():
+        items = _app_items(config, user, "main")
+        if items:
+            out.append({"title": getattr(config, "nav_title", config.verbose_name),
+                        "items": items})
     return out

@@ -7,6 +7,7 @@ from jiliang.core.navigation import NavItem
 class LicensingConfig(AppConfig):
     name = "jiliang.licensing"
     verbose_name = _("Licensing")
+    nav_title = _("Licensing")  # the menu's name in the bar
     nav = [
         NavItem(_("Licensing"), "licensing:application-list", signed_in=True),
         NavItem(_("Licences"), "licensing:licence-list", signed_in=True),

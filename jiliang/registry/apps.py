@@ -9,6 +9,7 @@ CAP = 10_000
 class RegistryConfig(AppConfig):
     name = "jiliang.registry"
     verbose_name = _("Compulsory-verification archives")
+    nav_title = _("Verification archives")  # the menu's name in the bar
     daily_tasks = ["jiliang.registry.tasks.send_reminders"]
     nav = [
         NavItem(_("Instruments"), "registry:instrument-list", signed_in=True),

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiliang.catalog.models import InstrumentKind, Use
@@ -291,8 +292,8 @@ def verification_correct(request, pk: int):
 
 # --- due dates and rates ----------------------------------------------------------------------
 
-WINDOWS = [("overdue", _("overdue")), ("30", _("due within 30 days")),
-           ("60", _("due within 60 days")), ("90", _("due within 90 days"))]
+WINDOWS = [("overdue", gettext_lazy("overdue")), ("30", gettext_lazy("due within 30 days")),
+           ("60", gettext_lazy("due within 60 days")), ("90", gettext_lazy("due within 90 days"))]
 
 
 @login_required

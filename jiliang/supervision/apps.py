@@ -7,6 +7,7 @@ from jiliang.core.navigation import NavItem
 class SupervisionConfig(AppConfig):
     name = "jiliang.supervision"
     verbose_name = _("Supervision campaigns")
+    nav_title = _("Supervision")  # the menu's name in the bar
     nav = [
         NavItem(_("Campaigns"), "supervision:campaign-list", signed_in=True,
                 roles=frozenset({"national_admin", "bureau_clerk", "bureau_head", "verifier",
