@@ -43,5 +43,12 @@ class LedgerEntry(Chained):
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
 
+    @property
+    def summary(self) -> str:
+        """What was done, in words (the action code stays in ``action``)."""
+        from jiliang.audit.labels import summary
+
+        return summary(self.action, self.object_type)
+
     def chain_key_value(self) -> str:
         return self.region_code[:2] if self.region_code else "00"

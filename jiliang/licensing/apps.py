@@ -26,6 +26,18 @@ class LicensingConfig(AppConfig):
     ]
     daily_tasks = ["jiliang.licensing.tasks.licensing_daily"]
 
+    @staticmethod
+    def ledger_verb(verb: str) -> str | None:
+        """The workflow's own words for its transitions and licence actions, in the ledger."""
+        from jiliang.licensing.services import label
+        from jiliang.rules import licensing as rules
+
+        for workflow in rules.workflows().values():
+            if verb in workflow.transitions:
+                return label(workflow.transitions[verb].label)
+        action = rules.licence_actions().get(verb)
+        return label(action["label"]) if action else None
+
     def desk_panels(self, request) -> list[dict]:
         from jiliang.licensing import selectors
         from jiliang.licensing.notices import notice_text

@@ -77,3 +77,29 @@ def test_postgresql_refuses_update_and_delete_on_the_ledger(personas):
         with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
               connection.cursor() as cursor):
             cursor.execute(sql, [entry.pk])
+
+
+class LedgerInWordsTests(PersonaTestCase):
+    def test_an_entry_reads_as_the_object_and_what_was_done(self):
+        from django.utils import translation
+
+        org = services.organisation_register(
+            actor=self.p.gd_clerk, kind="enterprise", name="广州某衡器厂", region_code="440106",
+            credit_code="91350100M000100Y43", enterprise_roles=["owner"])
+        entry = LedgerEntry.objects.filter(object_id=str(org.pk), action="organisation.register").get()
+        assert entry.summary == "单位 · 已登记"
+        with translation.override("en"):
+            assert entry.summary == "Organisation · registered"
+        page = self.client_as("gd_clerk", language="zh-hans").get("/ledger/").content.decode()
+        assert "· 已登记" in page and 'title="organisation.register"' in page
+
+    def test_licensing_names_its_transitions_in_its_own_words(self):
+        from django.utils import translation
+
+        from jiliang.audit.labels import verb
+
+        assert verb("licensing.application.request_correction") == "一次性告知补正"
+        with translation.override("en"):
+            assert verb("licensing.application.request_correction") == \
+                "Ask once for the missing materials"
+        assert verb("something.unheard_of") == "unheard_of"  # shown as it is
