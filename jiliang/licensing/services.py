@@ -1072,6 +1072,10 @@ def _flag(on: datetime.date) -> dict[str, int]:
     return {"late": late, "at_risk": at_risk}
 
 
+# How late the daily task may find an expiry and still tell the holder (days it did not run).
+EXPIRY_NOTICE_SLACK = datetime.timedelta(days=30)
+
+
 @transaction.atomic
 def _expire(licence: Licence, on: datetime.date) -> None:
     locked = Licence.objects.select_for_update().get(pk=licence.pk)
@@ -1082,8 +1086,11 @@ def _expire(licence: Licence, on: datetime.date) -> None:
         version=locked.version + 1)
     locked.refresh_from_db()
     _publish(locked, "expired", actor=None, on=on, article="Art. 70")
-    _notify(locked.holder_id, locked.region_code, "expired", licence=locked,
-            certificate=locked.number)
+    if on - locked.valid_until <= EXPIRY_NOTICE_SLACK:
+        # A certificate put on file from the archives long after it ended is published and
+        # audited as expired, but its holder is not told news that is years old.
+        _notify(locked.holder_id, locked.region_code, "expired", licence=locked,
+                certificate=locked.number)
     audit_record(actor=None, action="licensing.licence.expire", obj=locked,
                  after=licence_summary(locked))
 

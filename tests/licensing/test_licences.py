@@ -75,7 +75,17 @@ class RenewalTests(PersonaTestCase):
         assert done["expired"] == 1 and self.licence.status == "expired"
         assert self.licence.ended_on == D(2026, 4, 1)
         assert LicenceEvent.objects.filter(licence=self.licence, kind="expired").exists()
+        assert Notice.objects.filter(licence=self.licence, kind="expired").count() == 1
         assert services.licensing_daily(on=D(2026, 4, 2))["expired"] == 0
+
+    def test_a_certificate_found_expired_years_later_is_published_but_not_announced(self):
+        # An old certificate put on file from the archives: the daily task marks it expired
+        # and publishes it; its holder gets no notice of news years old.
+        done = services.licensing_daily(on=D(2029, 4, 1))
+        self.licence.refresh_from_db()
+        assert done["expired"] == 1 and self.licence.status == "expired"
+        assert LicenceEvent.objects.filter(licence=self.licence, kind="expired").exists()
+        assert not Notice.objects.filter(licence=self.licence, kind="expired").exists()
 
     def test_a_change_updates_the_licence_and_is_published(self):
         app = services.application_create(
