@@ -268,7 +268,7 @@ class Converter:
                                                                   given=configured)
                     note = _("%(carrier)s: configured coefficient %(value)s kgce/%(unit)s "
                              "(not in the table of %(edition)s)") % {
-                        "carrier": carrier, "value": configured, "unit": table_unit,
+                        "carrier": carrier_label(carrier), "value": configured, "unit": table_unit,
                         "edition": self.basis.edition_code}
                     if note not in self.basis.notes:
                         self.basis.notes.append(note)

@@ -35,9 +35,20 @@ MESSAGES = {
 }
 
 
+def _named(error: RuleError) -> RuleError:
+    """The rule names an energy by its identifier (``fresh_water``); people read its name."""
+    if not isinstance(error.params.get("energy"), str):
+        return error
+    from jiliang.energy.labels import carrier_label
+
+    named = RuleError(error.code, str(error))
+    named.params = {**error.params, "energy": carrier_label(error.params["energy"])}
+    return named
+
+
 def rule_error(field: str, error: RuleError) -> ValidationError:
-    return ValidationError({field: [rule_message(error, MESSAGES)]})
+    return ValidationError({field: [rule_message(_named(error), MESSAGES)]})
 
 
 def message(error: RuleError) -> str:
-    return rule_message(error, MESSAGES)
+    return rule_message(_named(error), MESSAGES)
