@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -315,13 +316,27 @@ def inspection_report(user: User, campaign: Campaign) -> dict:
                 "conforming_rate": _rate(v["conforming"], v["checked"])}
                for code, v in sorted(merged.items())]
     overall = rates_total(instruments)
+    by_kind = rates("kind_code")
+    kinds = kind_names(r["key"] for r in by_kind)
+    for row in by_kind:
+        row["code"], row["key"] = row["key"], kinds.get(row["key"], row["key"])
     return {
         "overall": overall,
         "by_institution": rates("visit__institution_name"),
         "by_region": by_city,
-        "by_kind": rates("kind_code"),
+        "by_kind": by_kind,
         "actions": list(visit_list(user, campaign=campaign).exclude(action="none")[:500]),
     }
+
+
+def kind_names(codes) -> dict[str, str]:
+    """Instrument kinds by name from the catalogue, when it is installed (else the codes)."""
+    codes = set(codes)
+    if not codes or not apps.is_installed("jiliang.catalog"):
+        return {}
+    from jiliang.catalog.models import InstrumentKind  # an optional app: imported on use
+
+    return {k.code: k.name for k in InstrumentKind.objects.filter(code__in=codes)}
 
 
 def rates_total(instruments: QuerySet) -> dict:

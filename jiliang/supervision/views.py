@@ -441,10 +441,13 @@ def visit_detail(request, pk: int):
             else:
                 messages.success(request, _("Saved."))
                 return redirect("supervision:visit-detail", pk=visit.pk)
-    instruments = visit.instruments.all()
+    instruments = list(visit.instruments.all())
+    kinds = selectors.kind_names(i.kind_code for i in instruments)
+    for instrument in instruments:
+        instrument.kind_name = kinds.get(instrument.kind_code, instrument.kind_code)
     return render(request, "supervision/visit_detail.html", {
         "visit": visit, "instruments": instruments,
-        "rates": selectors.rates_total(instruments),
+        "rates": selectors.rates_total(visit.instruments.all()),
         "instrument_form": instrument_form, "update_form": update_form,
         "can_record": can_record and visit.campaign.status in workflow.RECORDING,
     })

@@ -156,7 +156,9 @@ class OtherCampaignTests(PersonaTestCase):
         services.instrument_record(actor=p.gd_verifier, visit=visit, kind_code="ecg",
                                    serial_number="E1", verified_in_time=True, conforms=True)
         report = selectors.campaign_report(p.gd_clerk, c)
-        kinds = {r["key"]: (r["verified_rate"], r["conforming_rate"]) for r in report["by_kind"]}
+        kinds = {r["code"]: (r["verified_rate"], r["conforming_rate"]) for r in report["by_kind"]}
+        assert {r["key"] for r in report["by_kind"]} == {"心电图机（心、脑电图仪）",
+                                                          "血压计、血压表（含无创自动测量血压计）"}
         assert kinds == {"ecg": (100, 100), "sphygmomanometer": (Decimal("66.7"), 50)}
         assert report["by_institution"][0]["total"] == 4
         assert report["by_region"][0]["key"] == "广东省广州市"
