@@ -332,6 +332,7 @@ class Aggregator:
         self.state: dict[int, tuple[datetime.datetime | None, Decimal | None]] = {}
         self._lapsed_cache: dict[tuple[int, datetime.date], bool] = {}
         self._open: dict[int, list] = {}
+        self._times: dict[datetime.datetime, tuple[datetime.date, bool, bool]] = {}
         self._day_start = self._day_end = None
         self._day: datetime.date | None = None
 
@@ -354,6 +355,18 @@ class Aggregator:
             self._lapsed_cache[key] = cached
         return cached
 
+    def _time(self, at: datetime.datetime) -> tuple[datetime.date, bool, bool]:
+        """(local date, off the collection grid?, 00:00 that closes the day before?) of a time,
+        worked out once for all the meters read at it."""
+        day, seconds = self._local(at)
+        offset = seconds % self.period_s
+        info = (day, offset > 60 and self.period_s - offset > 60,  # ±1 min of the grid
+                seconds == 0 and not at.microsecond)
+        if len(self._times) > 10_000:
+            self._times.clear()
+        self._times[at] = info
+        return info
+
     def add(self, meter_id: int, at: datetime.datetime, value: Decimal) -> None:
         # Per meter: [meter, previous value, current day, its figures, lapsed that day?]
         st = self._open.get(meter_id)
@@ -362,47 +375,46 @@ class Aggregator:
             start = self.state.get(meter_id)
             st = self._open[meter_id] = [meter, meter.last_value if start is None else start[1],
                                          None, None, False]
-        meter, prev_value = st[0], st[1]
-        if prev_value is None:
-            delta, decreased = None, False
-        elif value >= prev_value:
-            delta, decreased = value - prev_value, False
-        else:
-            delta, decreased = interval_delta(prev_value, value, meter.register_max)
-        if self._day_start is None or not (self._day_start <= at < self._day_end):
-            self._local(at)
-        day = self._day
-        seconds = int((at - self._day_start).total_seconds())
+        prev_value = st[1]
+        st[1] = value
+        info = self._times.get(at)
+        if info is None:
+            info = self._time(at)
+        day = info[0]
         if st[2] != day:
             agg = self.days.get((meter_id, day))
             if agg is None:
                 agg = self.days[(meter_id, day)] = DayAgg()
-            st[2], st[3], st[4] = day, agg, self._lapsed(meter, day)
+            st[2], st[3], st[4] = day, agg, self._lapsed(st[0], day)
         agg = st[3]
         agg.readings += 1
         if agg.first_at is None or at < agg.first_at:
             agg.first_at = at
         if agg.last_at is None or at >= agg.last_at:
             agg.last_at, agg.last_value = at, value
-        if decreased:
-            agg.decreases += 1
-        offset = seconds % self.period_s
-        if offset > 60 and self.period_s - offset > 60:  # ±1 min of the collection grid
+        if info[1]:
             agg.misaligned += 1
         if st[4]:
             agg.lapsed += 1
+        if prev_value is None:
+            return
+        if value >= prev_value:
+            delta = value - prev_value
+        else:
+            delta, decreased = interval_delta(prev_value, value, st[0].register_max)
+            if decreased:
+                agg.decreases += 1
         if delta:
             # The interval ending at ``at`` belongs to the day it lies in: 00:00 closes the
             # day before.
-            if seconds == 0 and not at.microsecond:
+            if info[2]:
                 before = day - datetime.timedelta(days=1)
                 target = self.days.get((meter_id, before))
                 if target is None:
                     target = self.days[(meter_id, before)] = DayAgg()
             else:
                 target = agg
-            target.consumption += delta * meter.multiplier
-        st[1] = value
+            target.consumption += delta * st[0].multiplier
 
 
 def calibration_periods(unit) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
