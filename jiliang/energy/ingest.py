@@ -625,14 +625,15 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
     region = unit.region_code
     unit_id, batch_id = unit.pk, batch.pk
     add = agg.add
+    head = writer.head
+    seq, prev = head.last_seq, head.last_hash
+    sha256 = hashlib.sha256
 
-    def lines():
-        # ``ChainWriter.link`` inlined: the same SHA-256 link of the same canonical payload
-        # (``payload_text``), without a dict and a call per reading.
-        head = writer.head
-        seq, prev = head.last_seq, head.last_hash
-        sha256 = hashlib.sha256
-        try:
+    # ``ChainWriter.link`` inlined: the same SHA-256 link of the same canonical payload
+    # (``payload_text``), without a dict and a call per reading.
+    if connection.vendor != "postgresql":
+        def lines():
+            nonlocal seq, prev
             for at, meter_id, value, iso in rows:
                 value_text = f"{value:.3f}"
                 digest = sha256(f'{prev}\n{{"batch":{batch_id},"meter":{meter_id},'
@@ -640,35 +641,48 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
                 seq += 1
                 if meter_id not in backfill:
                     add(meter_id, at, value)
-                yield chain_key, seq, prev, digest, at, iso, value_text, meter_id
+                yield (chain_key, seq, prev, digest, region,
+                       at.replace(tzinfo=None).isoformat(" "), value_text, meter_id, unit_id,
+                       batch_id)
                 prev = digest
+
+        sql = (f"INSERT INTO energy_reading ({', '.join(COLUMNS)}) "
+               f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
+        try:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, lines())
         finally:
             head.last_seq, head.last_hash = seq, prev
+        return
 
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
-            tail = f"\t{unit_id}\t{batch_id}\n"
-            # Small chunks: the socket takes each at once, so the server loads one while this
-            # thread hashes and formats the next (large ones make the two take turns).
-            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-                chunk: list[str] = []
-                for key, seq, prev, digest, _at, iso, value_text, meter_id in lines():
-                    chunk.append(f"{key}\t{seq}\t{prev}\t{digest}\t{region}\t{iso}\t"
-                                 f"{value_text}\t{meter_id}{tail}")
-                    if len(chunk) >= COPY_CHUNK:
-                        copy.write("".join(chunk))
-                        chunk.clear()
-                if chunk:
+    sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
+    tail = f"\t{unit_id}\t{batch_id}\n"
+    payload = f'\n{{"batch":{batch_id},"meter":'
+    try:
+        # Small chunks: the socket takes each at once, so the server loads one while this
+        # thread hashes and formats the next (large ones make the two take turns). One loop,
+        # no tuple or generator step a reading: this is the hot path of the ingest.
+        with connection.cursor() as cursor, connection.wrap_database_errors, \
+                cursor.cursor.copy(sql) as copy:
+            chunk: list[str] = []
+            append = chunk.append
+            for at, meter_id, value, iso in rows:
+                value_text = f"{value:.3f}"
+                digest = sha256(f'{prev}{payload}{meter_id},"read_at":"{iso}",'
+                                f'"value":"{value_text}"}}'.encode()).hexdigest()
+                seq += 1
+                if meter_id not in backfill:
+                    add(meter_id, at, value)
+                append(f"{chain_key}\t{seq}\t{prev}\t{digest}\t{region}\t{iso}\t{value_text}\t"
+                       f"{meter_id}{tail}")
+                prev = digest
+                if len(chunk) >= COPY_CHUNK:
                     copy.write("".join(chunk))
-        else:
-            sql = (f"INSERT INTO energy_reading ({', '.join(COLUMNS)}) "
-                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
-            cursor.executemany(sql, (
-                (key, seq, prev, digest, region, at.replace(tzinfo=None).isoformat(" "),
-                 value_text, meter_id, unit_id, batch_id)
-                for key, seq, prev, digest, at, _iso, value_text, meter_id in lines()
-            ))
+                    chunk.clear()
+            if chunk:
+                copy.write("".join(chunk))
+    finally:
+        head.last_seq, head.last_hash = seq, prev
 
 
 def _rebuild(unit, meters: dict[int, MeterState], batch, agg: Aggregator, tz) -> None:
