@@ -101,8 +101,10 @@ def read_body(body: bytes, content_type: str) -> list[tuple[int, object]]:
 def months_hint(items) -> set[datetime.date]:
     """The months a batch may touch, from the text of its times (and the months either side,
     for times whose UTC offset moves them across a month's end): partitions to have first."""
-    prefixes = {item.get("time", "")[:7] for _number, item in items
-                if isinstance(item, dict) and isinstance(item.get("time"), str)}
+    # The distinct texts first: a batch holds many meters at each time.
+    texts = {text for _number, item in items
+             if isinstance(item, dict) and isinstance(text := item.get("time"), str)}
+    prefixes = {text[:7] for text in texts}
     months: set[datetime.date] = set()
     for text in prefixes:
         try:
@@ -118,7 +120,10 @@ def months_hint(items) -> set[datetime.date]:
 
 def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
     """Each item as (row number, meter code, time (UTC), value, unit, the time as the chain's
-    canonical text), or a RowError."""
+    canonical text), or a RowError.
+
+    The value is quantized to 3 decimals (exponent -3), so its ``str`` is its canonical text
+    (``f"{value:.3f}"``) and never takes an exponent: ``_load`` relies on that."""
     latest = now + datetime.timedelta(seconds=future_tolerance_s)
     fromiso, dec = datetime.datetime.fromisoformat, Decimal
     times: dict[str, tuple[datetime.datetime, str]] = {}
@@ -127,7 +132,7 @@ def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
             yield RowError(number, "", _("A reading is an object {meter, time, value, unit}."))
             continue
         meter = item.get("meter")
-        meter = meter.strip() if isinstance(meter, str) else str(meter or "").strip()
+        meter = meter.strip() if type(meter) is str else str(meter or "").strip()
         if not meter:
             yield RowError(number, "meter", _("Give the meter's management number."))
             continue
@@ -635,7 +640,7 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
         def lines():
             nonlocal seq, prev
             for at, meter_id, value, iso in rows:
-                value_text = f"{value:.3f}"
+                value_text = str(value)  # quantized: as f"{value:.3f}"
                 digest = sha256(f'{prev}\n{{"batch":{batch_id},"meter":{meter_id},'
                                 f'"read_at":"{iso}","value":"{value_text}"}}'.encode()).hexdigest()
                 seq += 1
@@ -667,7 +672,7 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
             chunk: list[str] = []
             append = chunk.append
             for at, meter_id, value, iso in rows:
-                value_text = f"{value:.3f}"
+                value_text = str(value)  # quantized: as f"{value:.3f}"
                 digest = sha256(f'{prev}{payload}{meter_id},"read_at":"{iso}",'
                                 f'"value":"{value_text}"}}'.encode()).hexdigest()
                 seq += 1
