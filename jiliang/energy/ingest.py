@@ -536,7 +536,7 @@ def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tole
     span = {"lo": None, "hi": None, "n": 0}
 
     def rows():
-        lo = hi = None
+        lo = hi = seen = None
         n = 0
         for row in validate(items, now=now, future_tolerance_s=future_tolerance_s):
             if type(row) is RowError:
@@ -563,10 +563,12 @@ def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tole
                 last[pk] = (at, value, True)
             else:
                 backfill.add(pk)  # older than its last: its days are rebuilt afterwards
-            if lo is None or at < lo:
-                lo = at
-            if hi is None or at > hi:
-                hi = at
+            if at is not seen:  # the meters read at one time come together: compare once
+                seen = at
+                if lo is None or at < lo:
+                    lo = at
+                if hi is None or at > hi:
+                    hi = at
             n += 1
             yield at, pk, value, iso
         span.update(lo=lo, hi=hi, n=n)
