@@ -67,7 +67,24 @@ class Parsed:
 
 # --- parsing ---------------------------------------------------------------------------------
 
-def read_body(body: bytes, content_type: str) -> list[tuple[int, object]]:
+class Numbered:
+    """A JSON body's readings as (row number, item) pairs, made as they are iterated: a list of
+    them would keep one more object a reading alive, for the garbage collector to walk over and
+    over while the batch loads."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return enumerate(self.items, start=1)
+
+
+def read_body(body: bytes, content_type: str) -> Numbered | list[tuple[int, object]]:
     """(row number, item) of a JSON body ({"readings": [{meter, time, value, unit}]}) or a CSV
     one (header meter,time,value,unit). Raises ValueError when the body as a whole is unreadable."""
     if content_type == "json":
@@ -78,7 +95,7 @@ def read_body(body: bytes, content_type: str) -> list[tuple[int, object]]:
         readings = data.get("readings") if isinstance(data, dict) else None
         if not isinstance(readings, list):
             raise ValueError(_("The body needs a list “readings” of {meter, time, value, unit}."))
-        return list(enumerate(readings, start=1))
+        return Numbered(readings)
     if content_type == "csv":
         try:
             text = body.decode("utf-8-sig")
