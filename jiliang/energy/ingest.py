@@ -67,7 +67,24 @@ class Parsed:
 
 # --- parsing ---------------------------------------------------------------------------------
 
-def read_body(body: bytes, content_type: str) -> list[tuple[int, object]]:
+class Numbered:
+    """A JSON body's readings as (row number, item) pairs, made as they are iterated: a list of
+    them would keep one more object a reading alive, for the garbage collector to walk over and
+    over while the batch loads."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return enumerate(self.items, start=1)
+
+
+def read_body(body: bytes, content_type: str) -> Numbered | list[tuple[int, object]]:
     """(row number, item) of a JSON body ({"readings": [{meter, time, value, unit}]}) or a CSV
     one (header meter,time,value,unit). Raises ValueError when the body as a whole is unreadable."""
     if content_type == "json":
@@ -78,7 +95,7 @@ def read_body(body: bytes, content_type: str) -> list[tuple[int, object]]:
         readings = data.get("readings") if isinstance(data, dict) else None
         if not isinstance(readings, list):
             raise ValueError(_("The body needs a list “readings” of {meter, time, value, unit}."))
-        return list(enumerate(readings, start=1))
+        return Numbered(readings)
     if content_type == "csv":
         try:
             text = body.decode("utf-8-sig")
@@ -101,8 +118,10 @@ def read_body(body: bytes, content_type: str) -> list[tuple[int, object]]:
 def months_hint(items) -> set[datetime.date]:
     """The months a batch may touch, from the text of its times (and the months either side,
     for times whose UTC offset moves them across a month's end): partitions to have first."""
-    prefixes = {item.get("time", "")[:7] for _number, item in items
-                if isinstance(item, dict) and isinstance(item.get("time"), str)}
+    # The distinct texts first: a batch holds many meters at each time.
+    texts = {text for _number, item in items
+             if isinstance(item, dict) and isinstance(text := item.get("time"), str)}
+    prefixes = {text[:7] for text in texts}
     months: set[datetime.date] = set()
     for text in prefixes:
         try:
@@ -118,7 +137,10 @@ def months_hint(items) -> set[datetime.date]:
 
 def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
     """Each item as (row number, meter code, time (UTC), value, unit, the time as the chain's
-    canonical text), or a RowError."""
+    canonical text), or a RowError.
+
+    The value is quantized to 3 decimals (exponent -3), so its ``str`` is its canonical text
+    (``f"{value:.3f}"``) and never takes an exponent: ``_load`` relies on that."""
     latest = now + datetime.timedelta(seconds=future_tolerance_s)
     fromiso, dec = datetime.datetime.fromisoformat, Decimal
     times: dict[str, tuple[datetime.datetime, str]] = {}
@@ -127,7 +149,7 @@ def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
             yield RowError(number, "", _("A reading is an object {meter, time, value, unit}."))
             continue
         meter = item.get("meter")
-        meter = meter.strip() if isinstance(meter, str) else str(meter or "").strip()
+        meter = meter.strip() if type(meter) is str else str(meter or "").strip()
         if not meter:
             yield RowError(number, "meter", _("Give the meter's management number."))
             continue
@@ -332,6 +354,7 @@ class Aggregator:
         self.state: dict[int, tuple[datetime.datetime | None, Decimal | None]] = {}
         self._lapsed_cache: dict[tuple[int, datetime.date], bool] = {}
         self._open: dict[int, list] = {}
+        self._times: dict[datetime.datetime, tuple[datetime.date, bool, bool]] = {}
         self._day_start = self._day_end = None
         self._day: datetime.date | None = None
 
@@ -354,6 +377,18 @@ class Aggregator:
             self._lapsed_cache[key] = cached
         return cached
 
+    def _time(self, at: datetime.datetime) -> tuple[datetime.date, bool, bool]:
+        """(local date, off the collection grid?, 00:00 that closes the day before?) of a time,
+        worked out once for all the meters read at it."""
+        day, seconds = self._local(at)
+        offset = seconds % self.period_s
+        info = (day, offset > 60 and self.period_s - offset > 60,  # ±1 min of the grid
+                seconds == 0 and not at.microsecond)
+        if len(self._times) > 10_000:
+            self._times.clear()
+        self._times[at] = info
+        return info
+
     def add(self, meter_id: int, at: datetime.datetime, value: Decimal) -> None:
         # Per meter: [meter, previous value, current day, its figures, lapsed that day?]
         st = self._open.get(meter_id)
@@ -362,47 +397,46 @@ class Aggregator:
             start = self.state.get(meter_id)
             st = self._open[meter_id] = [meter, meter.last_value if start is None else start[1],
                                          None, None, False]
-        meter, prev_value = st[0], st[1]
-        if prev_value is None:
-            delta, decreased = None, False
-        elif value >= prev_value:
-            delta, decreased = value - prev_value, False
-        else:
-            delta, decreased = interval_delta(prev_value, value, meter.register_max)
-        if self._day_start is None or not (self._day_start <= at < self._day_end):
-            self._local(at)
-        day = self._day
-        seconds = int((at - self._day_start).total_seconds())
+        prev_value = st[1]
+        st[1] = value
+        info = self._times.get(at)
+        if info is None:
+            info = self._time(at)
+        day = info[0]
         if st[2] != day:
             agg = self.days.get((meter_id, day))
             if agg is None:
                 agg = self.days[(meter_id, day)] = DayAgg()
-            st[2], st[3], st[4] = day, agg, self._lapsed(meter, day)
+            st[2], st[3], st[4] = day, agg, self._lapsed(st[0], day)
         agg = st[3]
         agg.readings += 1
         if agg.first_at is None or at < agg.first_at:
             agg.first_at = at
         if agg.last_at is None or at >= agg.last_at:
             agg.last_at, agg.last_value = at, value
-        if decreased:
-            agg.decreases += 1
-        offset = seconds % self.period_s
-        if offset > 60 and self.period_s - offset > 60:  # ±1 min of the collection grid
+        if info[1]:
             agg.misaligned += 1
         if st[4]:
             agg.lapsed += 1
+        if prev_value is None:
+            return
+        if value >= prev_value:
+            delta = value - prev_value
+        else:
+            delta, decreased = interval_delta(prev_value, value, st[0].register_max)
+            if decreased:
+                agg.decreases += 1
         if delta:
             # The interval ending at ``at`` belongs to the day it lies in: 00:00 closes the
             # day before.
-            if seconds == 0 and not at.microsecond:
+            if info[2]:
                 before = day - datetime.timedelta(days=1)
                 target = self.days.get((meter_id, before))
                 if target is None:
                     target = self.days[(meter_id, before)] = DayAgg()
             else:
                 target = agg
-            target.consumption += delta * meter.multiplier
-        st[1] = value
+            target.consumption += delta * st[0].multiplier
 
 
 def calibration_periods(unit) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
@@ -519,7 +553,7 @@ def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tole
     span = {"lo": None, "hi": None, "n": 0}
 
     def rows():
-        lo = hi = None
+        lo = hi = seen = None
         n = 0
         for row in validate(items, now=now, future_tolerance_s=future_tolerance_s):
             if type(row) is RowError:
@@ -546,10 +580,12 @@ def _write_streamed(unit, batch, meters_by_code, meters, items, now, future_tole
                 last[pk] = (at, value, True)
             else:
                 backfill.add(pk)  # older than its last: its days are rebuilt afterwards
-            if lo is None or at < lo:
-                lo = at
-            if hi is None or at > hi:
-                hi = at
+            if at is not seen:  # the meters read at one time come together: compare once
+                seen = at
+                if lo is None or at < lo:
+                    lo = at
+                if hi is None or at > hi:
+                    hi = at
             n += 1
             yield at, pk, value, iso
         span.update(lo=lo, hi=hi, n=n)
@@ -613,50 +649,64 @@ def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> Non
     region = unit.region_code
     unit_id, batch_id = unit.pk, batch.pk
     add = agg.add
+    head = writer.head
+    seq, prev = head.last_seq, head.last_hash
+    sha256 = hashlib.sha256
 
-    def lines():
-        # ``ChainWriter.link`` inlined: the same SHA-256 link of the same canonical payload
-        # (``payload_text``), without a dict and a call per reading.
-        head = writer.head
-        seq, prev = head.last_seq, head.last_hash
-        sha256 = hashlib.sha256
-        try:
+    # ``ChainWriter.link`` inlined: the same SHA-256 link of the same canonical payload
+    # (``payload_text``), without a dict and a call per reading.
+    if connection.vendor != "postgresql":
+        def lines():
+            nonlocal seq, prev
             for at, meter_id, value, iso in rows:
-                value_text = f"{value:.3f}"
+                value_text = str(value)  # quantized: as f"{value:.3f}"
                 digest = sha256(f'{prev}\n{{"batch":{batch_id},"meter":{meter_id},'
                                 f'"read_at":"{iso}","value":"{value_text}"}}'.encode()).hexdigest()
                 seq += 1
                 if meter_id not in backfill:
                     add(meter_id, at, value)
-                yield chain_key, seq, prev, digest, at, iso, value_text, meter_id
+                yield (chain_key, seq, prev, digest, region,
+                       at.replace(tzinfo=None).isoformat(" "), value_text, meter_id, unit_id,
+                       batch_id)
                 prev = digest
+
+        sql = (f"INSERT INTO energy_reading ({', '.join(COLUMNS)}) "
+               f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
+        try:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, lines())
         finally:
             head.last_seq, head.last_hash = seq, prev
+        return
 
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
-            tail = f"\t{unit_id}\t{batch_id}\n"
-            # Small chunks: the socket takes each at once, so the server loads one while this
-            # thread hashes and formats the next (large ones make the two take turns).
-            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-                chunk: list[str] = []
-                for key, seq, prev, digest, _at, iso, value_text, meter_id in lines():
-                    chunk.append(f"{key}\t{seq}\t{prev}\t{digest}\t{region}\t{iso}\t"
-                                 f"{value_text}\t{meter_id}{tail}")
-                    if len(chunk) >= COPY_CHUNK:
-                        copy.write("".join(chunk))
-                        chunk.clear()
-                if chunk:
+    sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
+    tail = f"\t{unit_id}\t{batch_id}\n"
+    payload = f'\n{{"batch":{batch_id},"meter":'
+    try:
+        # Small chunks: the socket takes each at once, so the server loads one while this
+        # thread hashes and formats the next (large ones make the two take turns). One loop,
+        # no tuple or generator step a reading: this is the hot path of the ingest.
+        with connection.cursor() as cursor, connection.wrap_database_errors, \
+                cursor.cursor.copy(sql) as copy:
+            chunk: list[str] = []
+            append = chunk.append
+            for at, meter_id, value, iso in rows:
+                value_text = str(value)  # quantized: as f"{value:.3f}"
+                digest = sha256(f'{prev}{payload}{meter_id},"read_at":"{iso}",'
+                                f'"value":"{value_text}"}}'.encode()).hexdigest()
+                seq += 1
+                if meter_id not in backfill:
+                    add(meter_id, at, value)
+                append(f"{chain_key}\t{seq}\t{prev}\t{digest}\t{region}\t{iso}\t{value_text}\t"
+                       f"{meter_id}{tail}")
+                prev = digest
+                if len(chunk) >= COPY_CHUNK:
                     copy.write("".join(chunk))
-        else:
-            sql = (f"INSERT INTO energy_reading ({', '.join(COLUMNS)}) "
-                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
-            cursor.executemany(sql, (
-                (key, seq, prev, digest, region, at.replace(tzinfo=None).isoformat(" "),
-                 value_text, meter_id, unit_id, batch_id)
-                for key, seq, prev, digest, at, _iso, value_text, meter_id in lines()
-            ))
+                    chunk.clear()
+            if chunk:
+                copy.write("".join(chunk))
+    finally:
+        head.last_seq, head.last_hash = seq, prev
 
 
 def _rebuild(unit, meters: dict[int, MeterState], batch, agg: Aggregator, tz) -> None:
