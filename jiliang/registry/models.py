@@ -155,6 +155,9 @@ class Instrument(models.Model):
                                                name="registry_instrument_uniq")]
         indexes = [
             models.Index(fields=["province_code", "id"], name="registry_inst_prov"),
+            # The search by serial number: with the unique public_code, the OR of the two is a
+            # BitmapOr of two index scans (the unique key leads with the owner).
+            models.Index(fields=["serial_number"], name="registry_inst_serial"),
             # The overdue and due-soon lists: read in due-date order, never sorted.
             models.Index(fields=["province_code", "next_due_on", "id"], condition=IN_USE,
                          name="registry_inst_due_prov"),
