@@ -141,7 +141,8 @@ def application_detail(request, app_id: int):
 
 class ActionIn(Schema):
     version: int = Field(..., description="the version of the application the caller last saw")
-    fields: dict[str, Any] = Field({}, description="what the transition requires, e.g. reasons")
+    fields: dict[str, Any] = Field({}, description="what the transition requires, e.g. reasons; "
+                                   "a field it does not take is refused")
 
 
 @router.post("/applications/{int:app_id}/actions/{action}", response=ApplicationOut,
@@ -153,7 +154,7 @@ def application_act(request, app_id: int, action: str, payload: ActionIn):
     if transition is None or transition.by == "system":
         raise Http404
     app = services.application_act(actor=request.user, application=app, action=action,
-                                   version=payload.version, **payload.fields)
+                                   version=payload.version, payload=payload.fields)
     return app
 
 

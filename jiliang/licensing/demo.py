@@ -71,7 +71,7 @@ class _Demo:
         app.refresh_from_db()
         return services.application_act(actor=self.u[who] if who else None, application=app,
                                         action=action, version=app.version,
-                                        on=self.day(days_ago), **payload)
+                                        on=self.day(days_ago), payload=payload)
 
     def draft(self, who: str, type_code: str, particulars: dict, days_ago: int,
               **kw) -> Application:

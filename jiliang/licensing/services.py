@@ -758,14 +758,18 @@ def application_act(
     application: Application,
     action: str,
     version: int,
+    payload: Mapping[str, Any] | None = None,
     on: datetime.date | None = None,
-    **payload: Any,
 ) -> Application:
     """Take the workflow transition ``action`` on an application the caller last saw at ``version``.
 
     ``actor`` None is the system (the daily task). ``on`` is the date of the act (today).
+    ``payload`` holds what the caller typed: only the fields the transition declares
+    (``requires`` and ``optional``) are taken, so a payload cannot set the date, the actor
+    or anything else of the act.
     """
     on = on or timezone.localdate()
+    payload = dict(payload or {})
     with transaction.atomic():
         app = _lock(application, version, action)
         workflow = app.workflow
@@ -783,6 +787,10 @@ def application_act(
             raise ValidationError({"action": [_(
                 "“%(action)s” can be done only once for an application (%(article)s).") % {
                 "action": label(transition.label), "article": transition.article}]})
+        unknown = sorted(set(payload) - transition.accepts)
+        if unknown:
+            raise ValidationError({str(name): [_("“%(action)s” does not take this field.") % {
+                "action": label(transition.label)}] for name in unknown})
         for name in transition.requires:
             value = payload.get(name)
             if value is None or (isinstance(value, str | list | tuple) and not value):

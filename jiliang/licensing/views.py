@@ -256,7 +256,7 @@ def application_act(request, pk: int, action: str):
     if form.is_valid():
         try:
             services.application_act(actor=user, application=app, action=action,
-                                     version=form.cleaned_data["version"], **form.payload())
+                                     version=form.cleaned_data["version"], payload=form.payload())
         except ValidationError as error:
             _errors(form, error)
             if hasattr(error, "error_dict") and "version" in error.error_dict:

@@ -52,6 +52,12 @@ class Transition:
     once: bool
     label: Mapping[str, str]
     article: str
+    optional: tuple[str, ...] = ()
+
+    @property
+    def accepts(self) -> frozenset[str]:
+        """Every field the transition takes: the required ones and the optional ones."""
+        return frozenset(self.requires) | frozenset(self.optional)
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,7 @@ def workflows() -> dict[str, Workflow]:
                 action=action, sources=tuple(t["from"]), target=t["to"], by=t["by"],
                 requires=tuple(t.get("requires", ())), once=bool(t.get("once")),
                 label=t["label"], article=t.get("article", ""),
+                optional=tuple(t.get("optional", ())),
             )
             for action, t in spec["transitions"].items()
         }

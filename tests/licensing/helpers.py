@@ -38,7 +38,7 @@ def attach_required(app: Application, user) -> None:
 def act(app: Application, actor, action: str, on: datetime.date, **payload) -> Application:
     app.refresh_from_db()
     return services.application_act(actor=actor, application=app, action=action,
-                                    version=app.version, on=on, **payload)
+                                    version=app.version, on=on, payload=payload)
 
 
 def submitted(user, *, on=RECEIVED, **kw) -> Application:

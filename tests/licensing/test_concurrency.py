@@ -27,7 +27,7 @@ class StaleVersionTests(PersonaTestCase):
                                  version=seen, on=D(2025, 10, 9))
         with pytest.raises(ValidationError) as caught:
             services.application_act(actor=other, application=app, action="deny",
-                                     version=seen, on=D(2025, 10, 9), reasons="不符合")
+                                     version=seen, on=D(2025, 10, 9), payload={"reasons": "不符合"})
         message = caught.value.message_dict["version"][0]
         assert "gd_head" in message and "准予许可" in message
         app.refresh_from_db()
@@ -76,7 +76,7 @@ def test_two_heads_deciding_at_the_same_moment_land_exactly_one_decision():
         try:
             barrier.wait()
             services.application_act(actor=actor, application=Application(pk=app.pk),
-                                     action=action, version=seen, on=D(2025, 10, 9), **payload)
+                                     action=action, version=seen, on=D(2025, 10, 9), payload=payload)
             outcomes[name] = "ok"
         except ValidationError as error:
             outcomes[name] = error

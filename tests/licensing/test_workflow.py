@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from pypdf import PdfReader
 
 from jiliang.licensing import documents, services
@@ -175,3 +176,42 @@ class WorkflowTests(PersonaTestCase):
         app = act(app, self.p.gd_clerk, "accept", D(last, 12, 16))
         assert app.state == "under_review"
         assert app.decision_due is None and app.calendar_gap == str(last + 1)
+
+
+class ActionPayloadTests(PersonaTestCase):
+    """A transition takes only the fields it declares: a payload cannot set the date, the
+    actor or anything else of the act."""
+
+    def _post(self, app, action: str, fields: dict):
+        return self.api_as("acme").post(
+            f"/api/v1/licensing/applications/{app.pk}/actions/{action}",
+            {"version": app.version, "fields": fields}, content_type="application/json")
+
+    def test_it_refuses_a_date_in_the_fields_and_logs_nothing(self):
+        app = accepted(self.p)
+        response = self._post(app, "withdraw", {"on": "2001-01-01"})
+        assert response.status_code == 400
+        assert [e["field"] for e in response.json()["errors"]] == ["on"]
+        app.refresh_from_db()
+        assert app.state == "under_review"
+        assert not ApplicationEvent.objects.filter(application=app, action="withdraw").exists()
+
+    def test_it_answers_an_actor_in_the_fields_with_a_400_not_a_500(self):
+        app = accepted(self.p)
+        for name in ("actor", "application", "action", "version"):
+            response = self._post(app, "withdraw", {name: None})
+            assert response.status_code == 400, name
+            assert response.json()["errors"][0]["field"] == name
+
+    def test_the_event_of_an_api_act_is_dated_today(self):
+        app = accepted(self.p)
+        response = self._post(app, "withdraw", {"reasons": "不再需要"})
+        assert response.status_code == 200
+        event = ApplicationEvent.objects.get(application=app, action="withdraw")
+        assert event.on == timezone.localdate() and event.note == "不再需要"
+
+    def test_the_service_refuses_a_field_the_transition_does_not_take(self):
+        app = accepted(self.p)
+        with pytest.raises(ValidationError) as caught:
+            act(app, self.p.gd_head, "approve", D(2025, 10, 9), decided_on="2001-01-01")
+        assert "decided_on" in caught.value.message_dict
