@@ -53,6 +53,14 @@ def licence_types(request):
     return out
 
 
+def _clock_info(app) -> dict:
+    """The application's clock, counted once for the two fields that show it."""
+    info = getattr(app, "_api_clock_info", None)
+    if info is None:
+        info = app._api_clock_info = selectors.clock_info(app, timezone.localdate())
+    return info
+
+
 class ApplicationOut(Schema):
     id: int
     number: str | None
@@ -87,11 +95,11 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_working_days_left(obj):
-        return selectors.clock_info(obj, timezone.localdate())["left"]
+        return _clock_info(obj)["left"]
 
     @staticmethod
     def resolve_clock(obj):
-        info = selectors.clock_info(obj, timezone.localdate())
+        info = _clock_info(obj)
         return info["status"] or info["kind"]
 
     @staticmethod

@@ -4,6 +4,8 @@ import json
 import xml.etree.ElementTree as ET
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jiliang.licensing.models import Application
 from tests.base import PersonaTestCase
@@ -160,6 +162,22 @@ class ApiTests(PersonaTestCase):
             content_type="application/json")
         assert response.status_code == 400
         assert response.json()["errors"][0]["field"] == "origin"
+
+    def test_the_list_counts_each_clock_without_a_query_per_row(self):
+        def queries(client, url: str) -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            return len(captured)
+
+        api, web = self.api_as("gd_clerk"), self.client_as("gd_clerk")
+        accepted(self.p)
+        before = (queries(api, "/api/v1/licensing/applications"),
+                  queries(web, "/licensing/"))
+        for _n in range(3):
+            accepted(self.p)
+        after = (queries(api, "/api/v1/licensing/applications"),
+                 queries(web, "/licensing/"))
+        assert after == before
 
 
 class PublicTests(PersonaTestCase):
