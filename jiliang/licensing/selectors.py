@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, User
+from jiliang.licensing import conf
 from jiliang.licensing.models import (
     Application,
     Attachment,
@@ -317,7 +318,8 @@ def clock_info(app: Application, on: datetime.date) -> dict:
             if clock is not None:
                 info["due"] = app.decision_due
                 info["left"] = clock.left(on)
-                info["status"] = clock.status(on)
+                # the same threshold as the daily task's "at risk" flag
+                info["status"] = clock.status(on, warn=conf.at_risk_days())
                 info["stopped_days"] = stopped_working_days(clock.stops, until=on)
     except CalendarNotCoveredError as error:
         info["gap"] = str(error.params["year"])

@@ -183,8 +183,11 @@ class Clock:
         """Working days left on ``on`` (the day itself counted as used); negative when late."""
         return self.limit - self.used(on)
 
-    def status(self, on: datetime.date, *, warn: int = 3) -> str:
-        """"stopped", "late", "at_risk" (``warn`` working days or fewer left) or "running"."""
+    def status(self, on: datetime.date, *, warn: int) -> str:
+        """"stopped", "late", "at_risk" (``warn`` working days or fewer left) or "running".
+
+        ``warn`` has no default: it is the bureau's setting, which the caller passes.
+        """
         if self.stopped:
             return "stopped"
         left = self.left(on)

@@ -68,7 +68,7 @@ def test_a_stopped_clock_adds_the_working_days_it_took():
 
 def test_an_open_stop_has_no_due_date_and_freezes_the_days_left():
     clock = Clock(start=D(2025, 9, 26), limit=20, stops=((D(2025, 10, 9), None),))
-    assert clock.due() is None and clock.status(D(2025, 11, 28)) == "stopped"
+    assert clock.due() is None and clock.status(D(2025, 11, 28), warn=3) == "stopped"
     assert clock.left(D(2025, 10, 20)) == clock.left(D(2025, 11, 28)) == 16
     with pytest.raises(RuleError):
         add_working_days(D(2025, 9, 26), 20, stops=[(D(2025, 10, 9), None)])
@@ -76,10 +76,10 @@ def test_an_open_stop_has_no_due_date_and_freezes_the_days_left():
 
 def test_the_clock_status_turns_at_risk_then_late():
     clock = Clock(start=D(2025, 9, 26), limit=20)
-    assert clock.status(D(2025, 10, 9)) == "running"
-    assert clock.status(D(2025, 10, 27)) == "at_risk"  # 3 working days left
-    assert clock.left(D(2025, 10, 30)) == 0 and clock.status(D(2025, 10, 30)) == "at_risk"
-    assert clock.status(D(2025, 10, 31)) == "late"
+    assert clock.status(D(2025, 10, 9), warn=3) == "running"
+    assert clock.status(D(2025, 10, 27), warn=3) == "at_risk"  # 3 working days left
+    assert clock.left(D(2025, 10, 30)) == 0 and clock.status(D(2025, 10, 30), warn=3) == "at_risk"
+    assert clock.status(D(2025, 10, 31), warn=3) == "late"
 
 
 @settings(max_examples=200, deadline=None)
