@@ -176,12 +176,6 @@ def notice_list(user: User) -> QuerySet:
         "application", "licence")
 
 
-def holder_licences(user: User) -> QuerySet:
-    if not user.is_authenticated or user.is_bureau or user.organisation_id is None:
-        return Licence.objects.none()
-    return Licence.objects.filter(holder_id=user.organisation_id)
-
-
 # --- licences ---------------------------------------------------------------------------------
 
 

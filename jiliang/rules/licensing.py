@@ -79,9 +79,6 @@ class Workflow:
     def available(self, state: str) -> list[Transition]:
         return [t for t in self.transitions.values() if state in t.sources]
 
-    def is_terminal(self, state: str) -> bool:
-        return bool(self.states[state].get("terminal"))
-
     def clock(self, state: str) -> str | None:
         return self.states[state].get("clock")
 
