@@ -20,6 +20,13 @@ def _materials(notice: Notice) -> str:
     return "；".join(names)
 
 
+def _extension_days(notice: Notice) -> int | str:
+    """The extension of the notice's licence type (notices written before it was stored)."""
+    if not notice.application_id:
+        return "—"
+    return notice.application.licence_type.limits().get("extension") or "—"
+
+
 def notice_text(notice: Notice) -> str:
     p = dict(notice.params)
     p.setdefault("number", "")
@@ -48,9 +55,11 @@ def notice_text(notice: Notice) -> str:
         return _("Application %(number)s: the time limit runs again; the decision is due by "
                  "%(due)s.") % {"number": p["number"], "due": p.get("due") or "—"}
     if kind == "extended":
+        days = p.get("days") or _extension_days(notice)
         return _("Application %(number)s: the head of the bureau extended the time limit by "
-                 "10 working days, to %(due)s. Reasons: %(reasons)s") % {
-            "number": p["number"], "due": p.get("due") or "—", "reasons": p.get("reasons")}
+                 "%(days)s working days, to %(due)s. Reasons: %(reasons)s") % {
+            "number": p["number"], "days": days, "due": p.get("due") or "—",
+            "reasons": p.get("reasons")}
     if kind == "granted":
         return _("Application %(number)s is approved: certificate %(certificate)s.") % p
     if kind == "filed":

@@ -301,6 +301,7 @@ def clock_info(app: Application, on: datetime.date) -> dict:
     try:
         if state_clock == "acceptance":
             info["kind"], info["due"] = "acceptance", app.acceptance_due
+            info["acceptance_limit"] = app.licence_type.limits().get("acceptance")
             if app.acceptance_due:
                 left = working_days_between(on, app.acceptance_due) if on <= app.acceptance_due \
                     else -working_days_between(app.acceptance_due, on)

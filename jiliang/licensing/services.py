@@ -701,7 +701,8 @@ def _extend(act: _Act) -> None:
     _set_decision_due(act, limit=limit)
     act.note = act.text("reasons")
     act.data = {"limit": limit, "due": _iso(act.changes.get("decision_due"))}
-    act.notices.append(("extended", {"reasons": act.note, "due": act.data["due"]}))
+    act.notices.append(("extended", {"reasons": act.note, "due": act.data["due"],
+                                     "days": act.limits["extension"]}))
 
 
 def _approve(act: _Act) -> None:

@@ -215,3 +215,25 @@ class ActionPayloadTests(PersonaTestCase):
         with pytest.raises(ValidationError) as caught:
             act(app, self.p.gd_head, "approve", D(2025, 10, 9), decided_on="2001-01-01")
         assert "decided_on" in caught.value.message_dict
+
+
+class TimeLimitWordsTests(PersonaTestCase):
+    def test_the_extension_notice_names_the_types_extension(self):
+        from django.utils import translation
+
+        from jiliang.licensing.notices import notice_text
+
+        app = accepted(self.p, on=D(2025, 9, 26))
+        app = act(app, self.p.gd_head, "extend", D(2025, 10, 20), reasons="需补充论证")
+        days = app.licence_type.limits()["extension"]
+        notice = Notice.objects.get(application=app, kind="extended")
+        assert notice.params["days"] == days
+        with translation.override("en"):
+            assert f"extended the time limit by {days} working days" in notice_text(notice)
+
+    def test_the_acceptance_limit_on_the_page_is_the_types(self):
+        app = submitted(self.p.acme)
+        page = self.client_as("gd_clerk").get(f"/licensing/applications/{app.pk}/",
+                                              HTTP_ACCEPT_LANGUAGE="en")
+        days = app.licence_type.limits()["acceptance"]
+        assert f"without a notice within {days} working days" in page.content.decode()
