@@ -352,6 +352,9 @@ def _licence_context(request, licence, *, failed=None) -> dict:
                         "article": spec.get("article"), "ground": label(spec.get("ground")),
                         "form": form, "open": bool(failed and failed[0] == action)})
     holder = not user.is_bureau and user.organisation_id == licence.holder_id
+    applications = licence.applications.all()
+    if not holder:
+        applications = applications.exclude(state="draft")  # a draft is the holder's own
     window = None
     if lt.get("renewal") and licence.valid_until:
         from jiliang.licensing import conf
@@ -374,7 +377,7 @@ def _licence_context(request, licence, *, failed=None) -> dict:
         "holder": holder and licence.status == LicenceStatus.VALID and lt.open_now,
         "may_change": bool(lt.get("changes")), "window": window,
         "authority": selectors.authority_name(licence.authority_code),
-        "applications": list(licence.applications.order_by("-created_at")[:10]),
+        "applications": list(applications.order_by("-created_at")[:10]),
         "net_content_url": _net_content_url(licence),
     }
 

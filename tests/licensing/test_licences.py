@@ -87,6 +87,15 @@ class RenewalTests(PersonaTestCase):
         assert LicenceEvent.objects.filter(licence=self.licence, kind="expired").exists()
         assert not Notice.objects.filter(licence=self.licence, kind="expired").exists()
 
+    def test_the_licence_page_shows_a_renewal_draft_to_its_holder_only(self):
+        app = self.renewal(D(2025, 8, 1))
+        assert app.state == "draft"
+        link = f"/licensing/applications/{app.pk}/"
+        url = f"/licensing/licences/{self.licence.pk}/"
+        assert link in self.client_as("acme").get(url).content.decode()
+        page = self.client_as("gd_clerk").get(url)
+        assert page.status_code == 200 and link not in page.content.decode()
+
     def test_a_change_updates_the_licence_and_is_published(self):
         app = services.application_create(
             actor=self.p.acme, type_code="", purpose=Purpose.CHANGE, licence=self.licence,
