@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -83,8 +84,13 @@ def application_list(request):
         "page": page, "rows": rows, "queue": queue, "state": state, "type": type_code, "q": q,
         "queues": [(key, name, counts.get(key, 0)) for key, name in _queue_labels()],
         "types": _type_rows(), "states": sorted(states.items()),
-        "query": f"queue={queue}&state={state}&type={type_code}&q={q}&",
+        "query": _query({"queue": queue, "state": state, "type": type_code, "q": q}),
     })
+
+
+def _query(params: dict[str, str]) -> str:
+    """The filters of a list, URL-encoded, for the pager to put before ``page=``."""
+    return urlencode(params) + "&"
 
 
 def _queue_labels() -> list[tuple[str, str]]:
@@ -330,7 +336,8 @@ def licence_list(request):
     return render(request, "licensing/licence_list.html", {
         "page": page, "rows": [(lic, label(lic.licence_type["name"])) for lic in page],
         "types": _type_rows(), "statuses": LicenceStatus.choices, "type": type_code,
-        "status": status, "q": q, "query": f"type={type_code}&status={status}&q={q}&",
+        "status": status, "q": q,
+        "query": _query({"type": type_code, "status": status, "q": q}),
     })
 
 
@@ -615,8 +622,8 @@ def public_list(request):
         "page": page, "rows": [_event_row(e) for e in page], "types": _type_rows(),
         "kinds": [(k, label(rules.event_labels()[k])) for k in selectors.PUBLIC_KINDS],
         "f": {k: get.get(k, "") for k in ("kind", "type", "region", "from", "to", "q")},
-        "query": "&".join(f"{k}={get.get(k, '')}" for k in ("kind", "type", "region", "from",
-                                                             "to", "q")) + "&",
+        "query": _query({k: get.get(k, "") for k in ("kind", "type", "region", "from", "to",
+                                                      "q")}),
     })
 
 

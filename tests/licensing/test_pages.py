@@ -132,6 +132,17 @@ class ScopingTests(PersonaTestCase):
         assert app.flag == ""
 
 
+class PagerTests(PersonaTestCase):
+    def test_the_pager_keeps_the_filters_url_encoded(self):
+        response = self.client_as("gd_clerk").get("/licensing/", {"q": "A&page=9 电"})
+        assert response.context["query"] == "queue=&state=&type=&q=A%26page%3D9+%E7%94%B5&"
+        response = self.client_as("gd_clerk").get("/licensing/licences/", {"q": "x&y"})
+        assert response.context["query"] == "type=&status=&q=x%26y&"
+        response = self.client.get("/licensing/public/", {"q": "#1", "from": "2025-01-01"})
+        assert "q=%231&" in response.context["query"]
+        assert "from=2025-01-01&" in response.context["query"]
+
+
 class ApiTests(PersonaTestCase):
     def test_an_application_goes_through_the_api(self):
         acme = self.api_as("acme")
