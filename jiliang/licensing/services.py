@@ -50,10 +50,11 @@ from jiliang.rules.identifiers import region_prefix
 
 CLERK_ROLES = frozenset({Role.BUREAU_CLERK, Role.BUREAU_HEAD, Role.NATIONAL_ADMIN})
 HEAD_ROLES = frozenset({Role.BUREAU_HEAD, Role.NATIONAL_ADMIN})
-# Pending renewals that Art. 50 counts as granted when the licence expires undecided
-# (an application still waiting for its missing materials is not complete, so not counted).
-RENEWAL_PENDING = ("submitted", "under_review", "suspended", "awaiting_decision")
-DECISION_CLOCK = ("under_review", "awaiting_decision")
+# Pending renewals that Art. 50 counts as granted when the licence expires undecided: those
+# with a clock running or stopped (an application still waiting for its missing materials
+# has none: it is not complete, so not counted).
+RENEWAL_PENDING = rules.workflows()["licence"].clock_states("acceptance", "decision", "stopped")
+DECISION_CLOCK = rules.workflows()["licence"].clock_states("decision")
 
 
 def _lang() -> str:

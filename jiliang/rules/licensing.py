@@ -82,6 +82,11 @@ class Workflow:
     def clock(self, state: str) -> str | None:
         return self.states[state].get("clock")
 
+    def clock_states(self, *kinds: str) -> tuple[str, ...]:
+        """The states in which one of the clocks ``kinds`` runs ("acceptance", "decision",
+        "stopped")."""
+        return tuple(s for s, spec in self.states.items() if spec.get("clock") in kinds)
+
     @property
     def open_states(self) -> tuple[str, ...]:
         """States of a pending application: submitted and not yet decided."""

@@ -52,6 +52,21 @@ def test_a_transition_from_the_wrong_state_is_refused():
         flow.transition("no_such_action", "draft")
 
 
+def test_the_states_of_each_clock_come_from_the_workflow():
+    flow = rules.workflows()["licence"]
+    assert flow.clock_states("decision") == ("under_review", "awaiting_decision")
+    # Art. 50: a renewal counts as pending once complete; awaiting materials, it does not
+    pending = flow.clock_states("acceptance", "decision", "stopped")
+    assert "suspended" in pending and "correction_requested" not in pending
+
+
+def test_a_transition_takes_its_required_and_optional_fields_only():
+    flow = rules.workflows()["licence"]
+    assert flow.transitions["assign"].accepts == {"reviewer", "expert_name"}
+    assert flow.transitions["withdraw"].accepts == {"reasons"}
+    assert flow.transitions["accept"].accepts == frozenset()
+
+
 def test_type_approval_numbers_read_cpa_yy_x_nnn():
     ta = rules.licence_type("type_approval")
     assert rules.format_number(ta, 101, authority="440000", issued=D(2026, 3, 1),
