@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # rows a list counts before it says "10,000+"
 
 
 def public(view: Callable) -> Callable:
@@ -40,10 +41,32 @@ def roles_required(*roles: str, bureau: bool = False) -> Callable:
     return decorator
 
 
-def page_of(request, queryset, *, size: int = PAGE_SIZE):
-    """One page of an index-backed list. The count is capped so a huge list never scans."""
-    paginator = Paginator(queryset, size)
-    return paginator.get_page(request.GET.get("page"))
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``cap`` + 1 rows: a national list of 10^8 instruments
+    costs a bounded ``COUNT`` over ``LIMIT cap + 1``, not a scan. The pages past the cap are not
+    offered; the page says "cap+" and the filters narrow the list."""
+
+    def __init__(self, object_list, per_page, *, cap: int = COUNT_CAP, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        head = self.object_list[: self.cap + 1]
+        return head.count() if hasattr(head, "query") else len(head)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @property
+    def count_text(self) -> str:
+        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+
+
+def page_of(request, queryset, *, size: int = PAGE_SIZE, cap: int = COUNT_CAP):
+    """One page of an index-backed list; its count is capped (``CappedPaginator``)."""
+    return CappedPaginator(queryset, size, cap=cap).get_page(request.GET.get("page"))
 
 
 def apply_errors(form, error: ValidationError) -> None:
