@@ -1,6 +1,8 @@
 """Regions (public reference data) and organisations (scoped)."""
 
 # No `from __future__ import annotations` here: django-ninja reads the annotations at import.
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -8,6 +10,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from jiliang.core import selectors, services
 from jiliang.core.models import OrgKind, Role
+from jiliang.core.web import CappedPaginator
 
 PREFIX = "/"
 router = Router()
@@ -27,15 +30,25 @@ class RegionFilter(Schema):
 
 
 class Page(PageNumberPagination):
+    """Pages of a list. As on the pages (``core.web.CappedPaginator``), ``count`` stops at
+    COUNT_CAP + 1 and ``capped`` says so: a national list is never counted to the end."""
+
     class Input(Schema):
         page: int = Field(1, ge=1)
         page_size: int = Field(50, ge=1, le=500)
 
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        capped: bool
+
     def paginate_queryset(self, queryset, pagination: Input, **params):
         offset = (pagination.page - 1) * pagination.page_size
+        paginator = CappedPaginator(queryset, pagination.page_size)
         return {
             "items": queryset[offset : offset + pagination.page_size],
-            "count": self._items_count(queryset),
+            "count": paginator.count,
+            "capped": paginator.capped,
         }
 
 

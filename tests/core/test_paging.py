@@ -32,3 +32,7 @@ class CappedPagingTests(PersonaTestCase):
     def test_a_page_past_the_cap_shows_the_last_page_it_offers(self):
         page = self.page(cap=25, number="999")
         assert page.number == 3
+
+    def test_the_api_pages_say_whether_the_count_stopped_at_the_cap(self):
+        data = self.client_as("anonymous").get("/api/v1/regions?page_size=5").json()
+        assert data["count"] == 3351 and data["capped"] is False and len(data["items"]) == 5
