@@ -32,10 +32,6 @@ def kind_detail(code: str) -> InstrumentKind:
     return kind
 
 
-def kind_by_code(code: str) -> InstrumentKind | None:
-    return InstrumentKind.objects.filter(code=code).first()
-
-
 def version_list() -> QuerySet:
     return CatalogueVersion.objects.order_by("code")
 
@@ -54,12 +50,14 @@ def version_in_force(day: datetime.date) -> CatalogueVersion | None:
     return None
 
 
-def regulations_of(kind: InstrumentKind) -> QuerySet:
-    return Regulation.objects.filter(kind=kind).order_by("-is_current", "code")
+def regulations_of(kind: InstrumentKind | None) -> list[str]:
+    """The codes of a kind's regulations (of every kind when None), in order."""
+    qs = Regulation.objects.all() if kind is None else Regulation.objects.filter(kind=kind)
+    return sorted(set(qs.values_list("code", flat=True)))
 
 
-def current_regulation(kind: InstrumentKind) -> Regulation | None:
-    return regulations_of(kind).filter(is_current=True).first()
+def kind_needs_medium(kind: InstrumentKind) -> bool:
+    return rules.needs_medium(r.as_rule() for r in kind.rules.all())
 
 
 def unconfirmed_rules() -> list[PeriodRule]:
@@ -105,6 +103,9 @@ class TermResolver:
             if reg.is_current:
                 self.current.setdefault(reg.kind.code, reg.code)
         self._cache: dict[tuple, Resolved] = {}
+
+    def needs_medium(self, kind_code: str) -> bool:
+        return rules.needs_medium(self.by_kind.get(kind_code, ()))
 
     def resolve(self, kind_code: str, regulation: str, facts: rules.Facts, province: str) -> Resolved:
         regulation = regulation or self.current.get(kind_code, "")

@@ -9,7 +9,6 @@ import datetime
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -20,8 +19,10 @@ from jiliang.core.api import Page
 from jiliang.core.models import Role
 from jiliang.registry import documents, selectors, services
 from jiliang.registry.models import Conclusion, Status, VerificationType
+from jiliang.rules import verification as rules
 
 PREFIX = "/registry/"
+DueWindow = Literal[rules.DUE_WINDOWS]  # overdue, 30, 60, 90
 router = Router(tags=["registry"])
 
 
@@ -171,7 +172,7 @@ class RecordFilter(Schema):
 
 
 class DueFilter(Schema):
-    window: Literal["overdue", "30", "60", "90"] = "overdue"
+    window: DueWindow = rules.OVERDUE
     kind: str = ""
     use: str = ""
     region: str = Field("", pattern=r"^\d{0,6}$")
@@ -353,8 +354,6 @@ def public_instrument(request, code: str):
 def public_certificate(request, code: str):
     """A certificate or result notice and what it is worth today."""
     record = selectors.public_certificate(code)
-    if record is None:
-        raise Http404
     return {
         "certificate_no": record.certificate_no, "document": record.document_title,
         "state": selectors.certificate_state(record).state, "kind": record.instrument.kind.name,

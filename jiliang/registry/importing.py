@@ -320,7 +320,7 @@ class Checker:
         medium = MEDIUMS.get(raw["medium"].strip())
         if medium is None:
             errors.append(("medium", _("Choose natural_gas or other_gas.")))
-        elif kind is not None and kind.code == "gas_meter" and not medium:
+        elif kind is not None and not medium and self.resolver.needs_medium(kind.code):
             errors.append(("medium", _("Say whether the gas meter measures natural gas or another "
                                        "gas.")))
         good.medium = medium or ""

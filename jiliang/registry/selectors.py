@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jiliang.catalog.models import InstrumentKind
-from jiliang.core.models import Organisation, Region, Role, User
+from jiliang.core.models import Region, Role, User
 from jiliang.registry.models import (
     Conclusion,
     ImportJob,
@@ -89,22 +89,16 @@ def instrument_detail(user: User, pk: int) -> Instrument:
     return found
 
 
-def instrument_for_verification(user: User, *, public_code: str = "", owner_credit_code: str = "",
-                                kind: str = "", serial_number: str = "") -> Instrument | None:
-    """The instrument a verifier has in front of them: by its label code, or owner + kind + serial.
+def instrument_for_verification(user: User, *, public_code: str) -> Instrument | None:
+    """The instrument a verifier has in front of them, by its label code.
 
     Verifiers find instruments outside their scope this way (they verify what
-    is brought to them); the lookup needs the unguessable code or the full key.
+    is brought to them); the lookup needs the unguessable code.
     """
-    if user.role not in (Role.VERIFIER, Role.INSTITUTION_MANAGER):
+    if user.role not in (Role.VERIFIER, Role.INSTITUTION_MANAGER) or not public_code:
         return None
-    qs = Instrument.objects.select_related("kind", "owner")
-    if public_code:
-        return qs.filter(public_code=public_code.strip().upper()).first()
-    if owner_credit_code and kind and serial_number:
-        return qs.filter(owner__credit_code=owner_credit_code.strip().upper(), kind__code=kind,
-                         serial_number=serial_number.strip()).first()
-    return None
+    return Instrument.objects.select_related("kind", "owner").filter(
+        public_code=public_code.strip().upper()).first()
 
 
 def instrument_records(user: User, instrument: Instrument) -> QuerySet:
@@ -407,6 +401,3 @@ def instruments_of_owner(*, owner_id: int, kind_codes: Iterable[str] | None = No
         qs = qs.filter(kind__code__in=list(kind_codes))
     return qs.order_by("kind_id", "serial_number")
 
-
-def owners_in_scope(user: User) -> QuerySet:
-    return user.scope.filter(Organisation.objects.all(), orgs=("pk",)).order_by("name")

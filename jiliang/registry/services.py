@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiliang.audit.chain import chain_append, chain_lock
+from jiliang.audit.chain import chain_append
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.catalog.models import InstrumentKind, Use
-from jiliang.catalog.selectors import TermResolver
-from jiliang.core.models import BUREAU_ROLES, Organisation, OrgKind, Region, Role, User
+from jiliang.catalog.selectors import TermResolver, kind_needs_medium
+from jiliang.core.models import Organisation, OrgKind, Region, Role, User
+from jiliang.core.services import region_get
 from jiliang.core.validation import rule_message
 from jiliang.registry import copytext
 from jiliang.registry.models import (
@@ -36,7 +37,6 @@ from jiliang.registry.models import (
 )
 from jiliang.rules import RuleError
 from jiliang.rules import verification as rules
-from jiliang.rules.identifiers import region_level
 
 INSTRUMENT_FIELDS = (
     "public_code", "owner", "kind", "use", "serial_number", "manufacturer", "model",
@@ -109,33 +109,20 @@ def facts_of(instrument: Instrument, *, adjusted: bool = False) -> rules.Facts:
                        adjusted=adjusted)
 
 
-def is_bureau(user) -> bool:
-    return user is not None and user.role in BUREAU_ROLES
-
-
 def is_legal_institution(org: Organisation | None) -> bool:
     return org is not None and org.kind == OrgKind.VERIFICATION_INSTITUTION
 
 
 def _check_location(region_code: str, field: str = "region_code") -> str:
-    code = (region_code or "").strip()
-    try:
-        level = region_level(code)
-    except RuleError:
-        raise ValidationError({field: [_("A division code (GB/T 2260) has exactly 6 digits and "
-                                         "names a real division.")]}) from None
-    if level == 1:
+    region = region_get(region_code, field=field)
+    if region.level == Region.Level.PROVINCE:
         raise ValidationError({field: [_(
             "Give the city or county division where the instrument is used, not the province.")]})
-    if not Region.objects.filter(code=code).exists():
-        raise ValidationError({field: [_("%(code)s is not in the table of divisions.") % {
-            "code": code}]})
-    return code
+    return region.code
 
 
-def check_kind_and_use(kind_code: str, use: str, *, kinds: dict | None = None) -> InstrumentKind:
-    kind = (kinds or {}).get(kind_code) if kinds is not None else \
-        InstrumentKind.objects.filter(code=kind_code).first()
+def check_kind_and_use(kind_code: str, use: str) -> InstrumentKind:
+    kind = InstrumentKind.objects.filter(code=kind_code).first()
     if kind is None:
         raise ValidationError({"kind": [_("Choose a kind of instrument from the catalogue.")]})
     if use not in Use.values:
@@ -153,7 +140,7 @@ def _check_size(kind: InstrumentKind, size: Decimal | None, medium: str) -> None
         raise ValidationError({"nominal_size": [_(
             "Give the nominal size (%(param)s) of a %(kind)s: its management mode and period "
             "depend on it.") % {"param": kind.size_param, "kind": kind.name}]})
-    if kind.code == "gas_meter" and medium not in MEDIUMS:
+    if medium not in MEDIUMS and kind_needs_medium(kind):
         raise ValidationError({"medium": [_(
             "Say whether the gas meter measures natural gas or another gas: its service life "
             "depends on it.")]})
@@ -168,7 +155,7 @@ def _may_file_for(actor, owner: Organisation, region_code: str) -> None:
         if owner.pk != actor.organisation_id:
             raise PermissionDenied(_("An enterprise files only its own instruments."))
         return
-    if is_bureau(actor):
+    if actor.is_bureau:
         if not actor.scope.covers_region(region_code):
             raise PermissionDenied(_("You may file instruments only within your own region."))
         return
@@ -180,7 +167,7 @@ def _may_change(actor, instrument: Instrument) -> None:
         return
     if actor.role == Role.ENTERPRISE_USER and instrument.owner_id == actor.organisation_id:
         return
-    if is_bureau(actor) and actor.scope.covers_region(instrument.region_code):
+    if actor.is_bureau and actor.scope.covers_region(instrument.region_code):
         return
     raise PermissionDenied(_("Only the owner or the bureau of its region changes this instrument."))
 
@@ -258,14 +245,10 @@ def rates_add_deltas(cells: dict[tuple[str, int, str, datetime.date], list[int]]
     with connection.cursor() as cursor:
         copytext.copy_rows(
             cursor.cursor, "COPY registry_ratedelta (region_code, province_code, kind_id, use, "
-            "month, verified, passed, due, due_verified) FROM STDIN", rows, line=_rate_line())
+            "month, verified, passed, due, due_verified) FROM STDIN", rows, line=_RATE_LINE)
 
 
 _RATE_LINE = copytext.row_formatter("ssisdiiii")
-
-
-def _rate_line():
-    return _RATE_LINE
 
 
 def rates_apply(deltas: dict[tuple[str, int, str, datetime.date], dict[str, int]]) -> None:
@@ -358,8 +341,7 @@ def _owner(owner: Organisation | None, owner_credit_code: str, actor) -> Organis
         owner = actor.organisation
     if owner is None:
         raise ValidationError({"owner": [_("Name the owner by its unified social credit code.")]})
-    if owner.kind in (OrgKind.NATIONAL, OrgKind.PROVINCIAL_BUREAU, OrgKind.CITY_BUREAU,
-                      OrgKind.COUNTY_BUREAU):
+    if owner.is_bureau:
         raise ValidationError({"owner": [_("A bureau does not own instruments in this registry; "
                                            "name the enterprise or institution that uses it.")]})
     return owner
@@ -443,7 +425,7 @@ def instrument_update(*, actor: User | None, instrument: Instrument, **changes) 
     rates = _RateChange(inst)
     if "region_code" in changes:
         region = _check_location(changes.pop("region_code"))
-        if actor is not None and is_bureau(actor) and not actor.scope.covers_region(region):
+        if actor is not None and actor.is_bureau and not actor.scope.covers_region(region):
             raise PermissionDenied(_("You may move instruments only within your own region."))
         inst.region_code, inst.province_code = region, region[:2]
     if "use" in changes:
@@ -836,10 +818,7 @@ def batch_record(
         term_province_set=found.term.province_set, verifier_name=verifier, checker_name=checker,
         recorded_at=now, recorded_by=actor,
     ) for m in meters]
-    with chain_lock(VerificationRecord.chain_name(), region[:2]) as writer:
-        for record in records:
-            writer.stamp(record, region[:2])
-    VerificationRecord.objects.bulk_create(records, batch_size=1000)
+    chain_append(records)
     deltas: dict = {}
     tally = rules.contributions([rules.Rec(verified_on, passed, result.periodic_due_on)])
     add_tally(deltas, (region, kind.pk, use), rules.Tally(

@@ -8,12 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiliang.catalog.models import InstrumentKind, Use
-from jiliang.catalog.selectors import TermResolver
+from jiliang.catalog.selectors import regulations_of
 from jiliang.core.models import Role
 from jiliang.core.pdf import pdf_response
 from jiliang.core.tabular import template_csv, template_workbook
@@ -38,6 +39,7 @@ from jiliang.registry.forms import (
 )
 from jiliang.registry.models import Status
 from jiliang.registry.tasks import run_import
+from jiliang.rules import verification as rules
 
 FILERS = (Role.ENTERPRISE_USER,)
 VERIFIERS = (Role.VERIFIER, Role.INSTITUTION_MANAGER)
@@ -205,13 +207,6 @@ def labels(request):
 # --- verifications ----------------------------------------------------------------------------
 
 
-def _regulations(kind: InstrumentKind | None) -> list[str]:
-    resolver = TermResolver()
-    if kind is None:
-        return sorted({r for regs in resolver.regulations.values() for r in regs})
-    return sorted(resolver.regulations.get(kind.code, ()))
-
-
 def _failed_items(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -220,7 +215,7 @@ def _failed_items(text: str) -> list[str]:
 def verification_create(request):
     code = (request.POST.get("instrument_code") or request.GET.get("code") or "").strip().upper()
     inst = selectors.instrument_for_verification(request.user, public_code=code) if code else None
-    form = VerificationForm(request.POST or None, regulations=_regulations(
+    form = VerificationForm(request.POST or None, regulations=regulations_of(
         inst.kind if inst else None), initial={"instrument_code": code, "verified_on": _today()})
     if request.method == "POST" and form.is_valid():
         if inst is None:
@@ -276,7 +271,7 @@ def verification_correct(request, pk: int):
     initial["failed_items"] = "\n".join(record.failed_items)
     initial["certificate_no"] = ""
     form = CorrectionForm(request.POST or None, initial=initial,
-                          regulations=_regulations(record.instrument.kind))
+                          regulations=regulations_of(record.instrument.kind))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["failed_items"] = _failed_items(data["failed_items"])
@@ -292,15 +287,21 @@ def verification_correct(request, pk: int):
 
 # --- due dates and rates ----------------------------------------------------------------------
 
-WINDOWS = [("overdue", gettext_lazy("overdue")), ("30", gettext_lazy("due within 30 days")),
-           ("60", gettext_lazy("due within 60 days")), ("90", gettext_lazy("due within 90 days"))]
+
+
+def _due_within(days: int) -> str:
+    return _("due within %(days)s days") % {"days": days}
+
+
+WINDOWS = [(rules.OVERDUE, gettext_lazy("overdue")),
+           *((str(days), lazy(_due_within, str)(days)) for days in rules.DUE_SOON_DAYS)]
 
 
 @login_required
 def due_list(request):
-    window = request.GET.get("window", "overdue")
-    if window not in dict(WINDOWS):
-        window = "overdue"
+    window = request.GET.get("window", rules.OVERDUE)
+    if window not in rules.DUE_WINDOWS:
+        window = rules.OVERDUE
     f = _filters_context(request)
     qs = selectors.due_list(request.user, window=window, kind=f["kind"], use=f["use"],
                             region=f["region"], owner=_owner_filter(request))

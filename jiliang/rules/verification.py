@@ -43,6 +43,11 @@ DUE_REPLACE = "replace"  # limited life: replace at the end of the service life
 DUE_FAILED = "failed"  # failed: may not be used until repaired and verified again
 DUE_NONE = ""  # nothing due (first verification only, scrap when inaccurate; out of use)
 
+# The due lists: next due date passed, or falling due within so many days.
+OVERDUE = "overdue"
+DUE_SOON_DAYS = (30, 60, 90)
+DUE_WINDOWS = (OVERDUE, *(str(days) for days in DUE_SOON_DAYS))
+
 
 @dataclass(frozen=True)
 class PeriodRule:
@@ -141,6 +146,11 @@ def matches(when: Mapping[str, object], facts: Facts) -> bool:
         else:
             raise ValueError(f"unknown condition {key}")
     return True
+
+
+def needs_medium(kind_rules: Iterable[PeriodRule]) -> bool:
+    """Whether a kind's rules look at the medium (gas meters), so it must be given on filing."""
+    return any("medium" in rule.when for rule in kind_rules)
 
 
 def select_rule(rules: Iterable[PeriodRule], regulation: str, facts: Facts) -> PeriodRule | None:
@@ -262,12 +272,11 @@ def due_after(*, mode: str, passed: bool, verified_on: datetime.date,
 
 def due_window(today: datetime.date, window: str) -> tuple[datetime.date | None, datetime.date | None]:
     """The [from, to] range of next_due_on for 'overdue' or a due-soon window of N days."""
-    if window == "overdue":
+    if window == OVERDUE:
         return None, today - datetime.timedelta(days=1)
-    days = int(window)
-    if days not in (30, 60, 90):
+    if window not in DUE_WINDOWS:
         raise RuleError("window", "choose overdue or 30, 60 or 90 days")
-    return today, today + datetime.timedelta(days=days)
+    return today, today + datetime.timedelta(days=int(window))
 
 
 # --- Rates (受检率, 检定合格率) -------------------------------------------------------
@@ -297,12 +306,6 @@ class Tally:
         self.counts[key] = self.counts.get(key, 0) + n
         if not self.counts[key]:
             del self.counts[key]
-
-    def minus(self, other: Tally) -> Tally:
-        out = Tally(dict(self.counts))
-        for (month, measure), n in other.counts.items():
-            out.add(month, measure, -n)
-        return out
 
 
 def contributions(records: Sequence[Rec], *, left_use_on: datetime.date | None = None) -> Tally:

@@ -141,3 +141,20 @@ def test_a_due_date_counts_as_met_when_the_next_verification_comes_on_or_before_
     assert late[(D(2025, 1, 1), "due")] == 1 and (D(2025, 1, 1), "due_verified") not in late
     scrapped = v.contributions([first], left_use_on=D(2024, 6, 1)).counts
     assert (D(2025, 1, 1), "due") not in scrapped
+
+
+def test_only_the_kinds_whose_rules_look_at_the_medium_need_it():
+    by_kind: dict[str, list[v.PeriodRule]] = {}
+    for rule in RULES:
+        by_kind.setdefault(rule.kind, []).append(rule)
+    assert {kind for kind, rules in by_kind.items() if v.needs_medium(rules)} == {"gas_meter"}
+
+
+def test_the_due_windows_are_overdue_or_due_within_30_60_or_90_days():
+    today = D(2025, 6, 1)
+    assert v.DUE_WINDOWS == ("overdue", "30", "60", "90")
+    assert v.due_window(today, "overdue") == (None, D(2025, 5, 31))
+    assert v.due_window(today, "60") == (today, D(2025, 7, 31))
+    for wrong in ("45", "abc", ""):
+        with pytest.raises(RuleError):
+            v.due_window(today, wrong)
