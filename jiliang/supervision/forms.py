@@ -11,6 +11,7 @@ from jiliang.supervision.models import (
     LabelFinding,
     TareMethod,
 )
+from jiliang.supervision.sheets import yes_no
 
 DATE = {"type": "date"}
 UNITS = [("g", "g"), ("kg", "kg"), ("mL", "mL"), ("L", "L"), ("mm", "mm"), ("cm", "cm"),
@@ -211,9 +212,10 @@ def parse_items(text: str) -> list[dict]:
             continue
         while len(parts) < 4:
             parts.append("")
-        verdict = parts[3].lower()
-        passed = True if verdict in ("pass", "合格", "yes", "y", "1") else \
-            False if verdict in ("fail", "不合格", "no", "n", "0") else None
+        try:
+            passed = yes_no(parts[3], verdicts=True)
+        except ValueError:
+            passed = None
         items.append({"item": parts[0], "requirement": parts[1], "result": parts[2],
                       "passed": passed})
     return items

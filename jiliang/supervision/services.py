@@ -90,6 +90,15 @@ def _require_kind(task: CampaignTask, kind: str) -> None:
         raise ValidationError({"__all__": [_("This task belongs to a campaign of another kind.")]})
 
 
+def _recordable(actor: User | None, task: CampaignTask, kind: str, *,
+                statuses=workflow.RECORDING) -> CampaignTask:
+    """The task as stored now, once it is of ``kind`` and ``actor`` may record on it."""
+    task = _fresh(task)
+    _require_kind(task, kind)
+    _require_record(actor, task, statuses=statuses)
+    return task
+
+
 def _record_region(task: CampaignTask, region_code: str, field: str = "region_code") -> str:
     """A record's division: the task's, or a division inside it."""
     code = (region_code or "").strip() or task.region_code
@@ -528,9 +537,7 @@ def visit_record(
     region_code: str = "",
 ) -> InspectionVisit:
     """Record a visit to an institution (a hospital, a market...) in a special inspection."""
-    task = _fresh(task)
-    _require_kind(task, CampaignKind.SPECIAL_INSPECTION)
-    _require_record(actor, task)
+    task = _recordable(actor, task, CampaignKind.SPECIAL_INSPECTION)
     code = credit_code_clean(institution_credit_code, required=False,
                              field="institution_credit_code")
     org = _organisation_by_code(code)
@@ -572,22 +579,58 @@ def visit_update(*, actor: User | None, visit: InspectionVisit, findings: str,
     return visit
 
 
-def registry_status(*, owner: Organisation | None, serial_number: str,
-                    on: datetime.date) -> dict | None:
-    """What the registry (contract item 3) has on file for an owner's instrument, if installed."""
+class _VisitLookups:
+    """What instrument rows of a visit need from the database, read once for all of them:
+    the owners named by credit code, the registry's status of their instruments and the
+    (kind, serial) pairs the visit already has."""
+
+    def __init__(self, visit: InspectionVisit, rows: list[tuple[str, str]]) -> None:
+        cleaned = []  # (owner's credit code or None, serial number)
+        for code, serial in rows:
+            try:
+                code = credit_code_clean(code, required=False, field="owner_credit_code")
+            except ValidationError:
+                code = None  # the row is refused when it is built
+            cleaned.append((code, (serial or "").strip()))
+        codes = {code for code, _serial in cleaned if code}
+        self.visit = visit
+        self.owners = {o.credit_code: o for o in
+                       Organisation.objects.filter(credit_code__in=codes)} if codes else {}
+        recorded = InspectedInstrument.objects.filter(visit=visit)
+        if len(cleaned) == 1:
+            recorded = recorded.filter(serial_number=cleaned[0][1][:100])
+        self.recorded = set(recorded.values_list("kind_code", "serial_number"))
+        serials: dict[Organisation, set[str]] = {}
+        for code, serial in cleaned:
+            owner = self.owner(code)
+            if owner is not None and serial:
+                serials.setdefault(owner, set()).add(serial)
+        self.statuses = {owner.pk: registry_statuses(owner=owner, serial_numbers=numbers,
+                                                     on=visit.visited_on)
+                         for owner, numbers in serials.items()}
+
+    def owner(self, code: str | None) -> Organisation | None:
+        return self.owners.get(code) if code else self.visit.institution
+
+    def status(self, owner: Organisation | None, serial: str) -> dict | None:
+        return self.statuses.get(owner.pk, {}).get(serial) if owner is not None else None
+
+
+def registry_statuses(*, owner: Organisation | None, serial_numbers, on: datetime.date
+                      ) -> dict[str, dict]:
+    """What the registry (contract item 3) has on file for an owner's instruments, by serial
+    number, if installed."""
     if owner is None or not apps.is_installed("jiliang.registry"):
-        return None
+        return {}
     from jiliang.registry import selectors as registry  # an optional app: imported on use
 
-    return registry.instrument_status(owner_id=owner.pk, serial_numbers=[serial_number],
-                                      on=on).get(serial_number)
+    return registry.instrument_status(owner_id=owner.pk, serial_numbers=serial_numbers, on=on)
 
 
-@transaction.atomic
-def instrument_record(
+def instrument_build(
     *,
-    actor: User | None,
     visit: InspectionVisit,
+    lookups: _VisitLookups,
     kind_code: str,
     serial_number: str,
     owner_name: str = "",
@@ -597,11 +640,9 @@ def instrument_record(
     conforms: bool | None = None,
     note: str = "",
 ) -> InspectedInstrument:
-    """An instrument found on a visit. Filed in the registry: its status is read from there;
-    otherwise what the inspector found on the spot is recorded."""
-    visit = InspectionVisit.objects.select_related("task__campaign", "institution").get(
-        pk=visit.pk)
-    _require_record(actor, visit.task)
+    """Validate one instrument found on a visit: an unsaved row, or a ValidationError naming
+    the field. Filed in the registry: its status is read from there; otherwise what the
+    inspector found on the spot is recorded."""
     kind_code = (kind_code or "").strip().lower()
     serial = (serial_number or "").strip()
     if not kind_code:
@@ -614,14 +655,14 @@ def instrument_record(
     if not serial:
         raise ValidationError({"serial_number": [_("Give the serial number.")]})
     code = credit_code_clean(owner_credit_code, required=False, field="owner_credit_code")
-    owner = _organisation_by_code(code) if code else visit.institution
+    owner = lookups.owner(code)
     name = (owner_name or "").strip() or (owner.name if owner else visit.institution_name)
-    if InspectedInstrument.objects.filter(visit=visit, kind_code=kind_code,
-                                          serial_number=serial).exists():
+    key = (kind_code[:64], serial[:100])  # as stored
+    if key in lookups.recorded:
         raise ValidationError({"serial_number": [_(
             "This instrument is already recorded on this visit.")]})
     until = _date(valid_until, "valid_until") if valid_until else None
-    status = registry_status(owner=owner, serial_number=serial, on=visit.visited_on)
+    status = lookups.status(owner, serial)
     source, public_code = InstrumentSource.ON_SPOT, ""
     if status:
         source, public_code = InstrumentSource.REGISTRY, str(status.get("public_code") or "")
@@ -636,13 +677,33 @@ def instrument_record(
                 "Say whether the instrument was verified in time, or give the date its "
                 "verification is valid until.")]})
         verified_in_time = until >= visit.visited_on
-    instrument = InspectedInstrument.objects.create(
+    lookups.recorded.add(key)  # a sheet names an instrument once
+    return InspectedInstrument(
         visit=visit, region_code=visit.region_code, kind_code=kind_code[:64],
         serial_number=serial[:100], owner=owner, owner_name=name[:200],
         owner_credit_code=code or (owner.credit_code if owner and owner.credit_code else ""),
         source=source, public_code=public_code[:64], verified_in_time=bool(verified_in_time),
         valid_until=until, conforms=conforms, note=(note or "").strip()[:300],
     )
+
+
+def _recordable_visit(actor: User | None, visit: InspectionVisit) -> InspectionVisit:
+    """The visit as stored now, once ``actor`` may record on its task."""
+    visit = InspectionVisit.objects.select_related("task__campaign", "institution").get(
+        pk=visit.pk)
+    _require_record(actor, visit.task)
+    return visit
+
+
+@transaction.atomic
+def instrument_record(*, actor: User | None, visit: InspectionVisit, **data
+                      ) -> InspectedInstrument:
+    """An instrument found on a visit (the fields of ``instrument_build``)."""
+    visit = _recordable_visit(actor, visit)
+    lookups = _VisitLookups(visit, [(data.get("owner_credit_code", ""),
+                                     data.get("serial_number", ""))])
+    instrument = instrument_build(visit=visit, lookups=lookups, **data)
+    instrument.save()
     audit_record(actor=actor, action="inspected_instrument.record", obj=instrument,
                  after=snapshot(instrument, ("visit", "kind_code", "serial_number", "owner_name",
                                              "source", "verified_in_time", "valid_until",
@@ -671,9 +732,9 @@ def product_sample_record(
     region_code: str = "",
 ) -> ProductSample:
     """A sampled instrument with its test items; the conclusion fails when any item fails."""
-    task = _fresh(task)
-    _require_kind(task, CampaignKind.PRODUCT_SAMPLING)
-    _require_record(actor, task)
+    from jiliang.supervision.sheets import yes_no
+
+    task = _recordable(actor, task, CampaignKind.PRODUCT_SAMPLING)
     code = credit_code_clean(manufacturer_credit_code, required=False,
                              field="manufacturer_credit_code")
     org = _organisation_by_code(code)
@@ -691,7 +752,10 @@ def product_sample_record(
             continue
         passed = item.get("passed")
         if isinstance(passed, str):
-            passed = passed.strip().lower() in ("1", "true", "pass", "yes", "合格", "y")
+            try:
+                passed = yes_no(passed, verdicts=True)
+            except ValueError:
+                passed = None
         if passed is None:
             raise ValidationError({"items": [_("Item %(n)s: say whether it passed.") % {"n": i}]})
         clean_items.append({"item": title[:100],
@@ -719,8 +783,7 @@ def product_sample_record(
     return sample
 
 
-@transaction.atomic
-def label_check_record(
+def label_check_build(
     *,
     actor: User | None,
     task: CampaignTask,
@@ -737,10 +800,8 @@ def label_check_record(
     handling_note: str = "",
     region_code: str = "",
 ) -> EnergyLabelCheck:
-    """One product checked for its energy label, in one of the four findings of 二.8."""
-    task = _fresh(task)
-    _require_kind(task, CampaignKind.ENERGY_LABEL)
-    _require_record(actor, task)
+    """Validate one product checked for its energy label, in one of the four findings of 二.8:
+    an unsaved check, or a ValidationError naming the field. ``task`` is a recordable one."""
     code = credit_code_clean(enterprise_credit_code, required=False,
                              field="enterprise_credit_code")
     org = _organisation_by_code(code)
@@ -777,13 +838,21 @@ def label_check_record(
                 "one.")]})
     if finding != LabelFinding.CORRECT and handling == EnforcementAction.NONE:
         raise ValidationError({"handling": [_("Say how the finding is handled.")]})
-    check = EnergyLabelCheck.objects.create(
+    return EnergyLabelCheck(
         campaign=task.campaign, task=task, region_code=_record_region(task, region_code),
         enterprise=org, enterprise_name=name[:200], enterprise_credit_code=code or "",
         product=product.strip()[:100], brand=(brand or "").strip()[:100],
         model=model.strip()[:100], checked_on=day, finding=finding, handling=handling,
         handling_note=(handling_note or "").strip()[:300], recorded_by=_user(actor), **grades,
     )
+
+
+@transaction.atomic
+def label_check_record(*, actor: User | None, task: CampaignTask, **data) -> EnergyLabelCheck:
+    """One product checked for its energy label (the fields of ``label_check_build``)."""
+    task = _recordable(actor, task, CampaignKind.ENERGY_LABEL)
+    check = label_check_build(actor=actor, task=task, **data)
+    check.save()
     audit_record(actor=actor, action="energy_label.record", obj=check,
                  after=snapshot(check, ("task", "enterprise_name", "product", "brand", "model",
                                         "checked_on", "finding", "labelled_grade",
@@ -840,31 +909,32 @@ class _Sheet:
                 self.errors.append({"row": number, "column": column_title(self.kind, field),
                                     "reason": message})
 
-    def batch(self, *, actor, task: CampaignTask, upload, visit=None) -> UploadBatch:
+    def batch(self, *, actor, task: CampaignTask, upload, visit=None,
+              saved: list | None = None) -> UploadBatch:
+        """The upload's record and its one ledger entry, naming the rows ``saved`` in bulk."""
         batch = UploadBatch.objects.create(
             campaign=task.campaign, task=task, visit=visit, kind=self.kind,
             region_code=visit.region_code if visit else task.region_code,
             filename=(getattr(upload, "name", "") or "")[:200], uploaded_by=_user(actor),
             rows_saved=self.saved, rows_refused=len(self.refused), errors=self.errors,
             refused_rows=self.refused)
-        audit_record(actor=actor, action=f"{self.kind}.import", obj=batch,
-                     after={"file": batch.filename, "saved": self.saved,
-                            "refused": len(self.refused)})
+        after = {"file": batch.filename, "saved": self.saved, "refused": len(self.refused)}
+        if saved is not None:
+            after["ids"] = [row.pk for row in saved]
+        audit_record(actor=actor, action=f"{self.kind}.import", obj=batch, after=after)
         return batch
 
 
 def netcontent_import(*, actor: User | None, task: CampaignTask, upload) -> UploadBatch:
     """Read an uploaded field sheet: save every good row, report every bad one with its row,
     column and reason (and keep them for the errors workbook)."""
-    from jiliang.supervision.sheets import NET_CONTENT, SPECS
+    from jiliang.supervision.sheets import SPECS
 
-    task = _fresh(task)
-    _require_kind(task, CampaignKind.NET_CONTENT)
-    _require_record(actor, task)
-    sheet = _Sheet(NET_CONTENT)
-    keys = {spec[0] for spec in SPECS[NET_CONTENT]}
+    task = _recordable(actor, task, CampaignKind.NET_CONTENT)
+    sheet = _Sheet(UploadBatch.Kind.NET_CONTENT)
+    keys = {spec[0] for spec in SPECS[sheet.kind]}
     good: list[NetContentRecord] = []
-    for number, row in _read_sheet(upload, NET_CONTENT):
+    for number, row in _read_sheet(upload, sheet.kind):
         if sheet.too_long(number):
             break
         data = {k: v for k, v in row.items() if k in keys}
@@ -880,54 +950,65 @@ def netcontent_import(*, actor: User | None, task: CampaignTask, upload) -> Uplo
 
 
 def label_check_import(*, actor: User | None, task: CampaignTask, upload) -> UploadBatch:
-    """An energy-label field sheet: one check per row, each good row saved on its own."""
-    from jiliang.supervision.sheets import ENERGY_LABEL
-
-    task = _fresh(task)
-    _require_kind(task, CampaignKind.ENERGY_LABEL)
-    _require_record(actor, task)
-    sheet = _Sheet(ENERGY_LABEL)
+    """An energy-label field sheet: one check per row, the good rows saved together."""
+    task = _recordable(actor, task, CampaignKind.ENERGY_LABEL)
+    sheet = _Sheet(UploadBatch.Kind.ENERGY_LABEL)
+    good: list[EnergyLabelCheck] = []
+    for number, row in _read_sheet(upload, sheet.kind):
+        if sheet.too_long(number):
+            break
+        data = dict(row)
+        data["handling"] = data.get("handling") or EnforcementAction.NONE
+        try:
+            good.append(label_check_build(actor=actor, task=task, **data))
+        except ValidationError as error:
+            sheet.refuse(number, row, error)
     with transaction.atomic():
-        for number, row in _read_sheet(upload, ENERGY_LABEL):
-            if sheet.too_long(number):
-                break
-            data = dict(row)
-            data["handling"] = data.get("handling") or EnforcementAction.NONE
-            try:
-                with transaction.atomic():  # a savepoint: a bad row leaves the others
-                    label_check_record(actor=actor, task=task, **data)
-            except ValidationError as error:
-                sheet.refuse(number, row, error)
-            else:
-                sheet.saved += 1
-        return sheet.batch(actor=actor, task=task, upload=upload)
+        EnergyLabelCheck.objects.bulk_create(good, batch_size=500)
+        sheet.saved = len(good)
+        return sheet.batch(actor=actor, task=task, upload=upload, saved=good)
 
 
 def instrument_import(*, actor: User | None, visit: InspectionVisit, upload) -> UploadBatch:
-    """The instruments found on a visit, one per row."""
-    from jiliang.supervision.sheets import INSTRUMENTS, yes_no
+    """The instruments found on a visit, one per row, the good rows saved together."""
+    from jiliang.supervision.sheets import yes_no
 
-    visit = InspectionVisit.objects.select_related("task__campaign").get(pk=visit.pk)
-    _require_record(actor, visit.task)
-    sheet = _Sheet(INSTRUMENTS)
+    visit = _recordable_visit(actor, visit)
+    sheet = _Sheet(UploadBatch.Kind.INSTRUMENTS)
+    rows, overflow = [], None
+    for number, row in _read_sheet(upload, sheet.kind):
+        if number > MAX_SHEET_ROWS + 1:
+            overflow = number
+            break
+        rows.append((number, row))
+    lookups = _VisitLookups(visit, [(row.get("owner_credit_code", ""),
+                                     row.get("serial_number", "")) for _number, row in rows])
+    good: list[InspectedInstrument] = []
+    for number, row in rows:
+        data = dict(row)
+        try:
+            for field, verdicts in (("verified_in_time", False), ("conforms", True)):
+                try:
+                    data[field] = yes_no(data.get(field, ""), verdicts=verdicts)
+                except ValueError:
+                    raise ValidationError({field: [_("Write yes or no.")]}) from None
+            good.append(instrument_build(visit=visit, lookups=lookups, **data))
+        except ValidationError as error:
+            sheet.refuse(number, row, error)
+    if overflow is not None:
+        sheet.too_long(overflow)
     with transaction.atomic():
-        for number, row in _read_sheet(upload, INSTRUMENTS):
-            if sheet.too_long(number):
-                break
-            data = dict(row)
-            try:
-                for field in ("verified_in_time", "conforms"):
-                    try:
-                        data[field] = yes_no(data.get(field, ""))
-                    except ValueError:
-                        raise ValidationError({field: [_("Write yes or no.")]}) from None
-                with transaction.atomic():
-                    instrument_record(actor=actor, visit=visit, **data)
-            except ValidationError as error:
-                sheet.refuse(number, row, error)
-            else:
-                sheet.saved += 1
-        return sheet.batch(actor=actor, task=visit.task, upload=upload, visit=visit)
+        InspectedInstrument.objects.bulk_create(good, batch_size=500)
+        sheet.saved = len(good)
+        return sheet.batch(actor=actor, task=visit.task, upload=upload, visit=visit, saved=good)
+
+
+# The field sheet a task takes, by the kind of its campaign, and the service that reads it.
+# (A special inspection's sheet, UploadBatch.Kind.INSTRUMENTS, is uploaded to a visit.)
+TASK_SHEETS = {
+    CampaignKind.NET_CONTENT: (UploadBatch.Kind.NET_CONTENT, netcontent_import),
+    CampaignKind.ENERGY_LABEL: (UploadBatch.Kind.ENERGY_LABEL, label_check_import),
+}
 
 
 def _messages(error: ValidationError):

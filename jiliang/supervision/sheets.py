@@ -10,14 +10,13 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from jiliang.core.tabular import Column
+from jiliang.supervision.models import UploadBatch
 
-NET_CONTENT = "net_content"
-ENERGY_LABEL = "energy_label"
-INSTRUMENTS = "instruments"
+Kind = UploadBatch.Kind
 
-# (key, message id, required, example, help)
+# (key, message id, required, example, help), by UploadBatch.Kind
 SPECS = {
-    NET_CONTENT: [
+    Kind.NET_CONTENT: [
         ("packer_credit_code", gettext_noop("Packer's credit code"), True, "91440101MA5ABCDE1X",
          gettext_noop("18-character unified social credit code of the packer")),
         ("packer_name", gettext_noop("Packer"), True, "广州示例食品有限公司", ""),
@@ -43,7 +42,7 @@ SPECS = {
         ("reinspection_of", gettext_noop("Re-inspection of notice"), False, "",
          gettext_noop("the notice number of the first inspection, for a re-inspection")),
     ],
-    ENERGY_LABEL: [
+    Kind.ENERGY_LABEL: [
         ("enterprise_name", gettext_noop("Producer or seller"), True, "广州示例电器商场", ""),
         ("enterprise_credit_code", gettext_noop("Unified social credit code"), False, "", ""),
         ("product", gettext_noop("Product"), True, "房间空气调节器", ""),
@@ -61,7 +60,7 @@ SPECS = {
          gettext_noop("none, rectify, warning, fine, seal or refer; none when empty")),
         ("handling_note", gettext_noop("Details of the handling"), False, "", ""),
     ],
-    INSTRUMENTS: [
+    Kind.INSTRUMENTS: [
         ("kind_code", gettext_noop("Instrument kind"), True, "sphygmomanometer",
          gettext_noop("catalogue kind code")),
         ("serial_number", gettext_noop("Serial number"), True, "XY-2024-001", ""),
@@ -79,9 +78,9 @@ SPECS = {
 }
 
 TITLES = {
-    NET_CONTENT: gettext_noop("net content"),
-    ENERGY_LABEL: gettext_noop("energy labels"),
-    INSTRUMENTS: gettext_noop("instruments"),
+    Kind.NET_CONTENT: gettext_noop("net content"),
+    Kind.ENERGY_LABEL: gettext_noop("energy labels"),
+    Kind.INSTRUMENTS: gettext_noop("instruments"),
 }
 
 
@@ -97,10 +96,6 @@ def columns_for(kind: str) -> list[Column]:
     return columns
 
 
-def netcontent_columns() -> list[Column]:
-    return columns_for(NET_CONTENT)
-
-
 def column_title(kind: str, key: str) -> str:
     for column_key, msgid, *_rest in SPECS[kind]:
         if column_key == key:
@@ -108,12 +103,17 @@ def column_title(kind: str, key: str) -> str:
     return ""
 
 
-def yes_no(text: str) -> bool | None:
-    """A yes/no cell in either language; None when empty."""
+YES = ("yes", "y", "1", "true", "是")
+NO = ("no", "n", "0", "false", "否")
+
+
+def yes_no(text: str, *, verdicts: bool = False) -> bool | None:
+    """A yes/no cell in either language; None when empty. With ``verdicts`` (a question of
+    conformity) pass and fail, 合格 and 不合格 answer too."""
     value = (text or "").strip().lower()
-    if value in ("yes", "y", "1", "true", "是", "合格", "pass"):
+    if value in YES or (verdicts and value in ("合格", "pass")):
         return True
-    if value in ("no", "n", "0", "false", "否", "不合格", "fail"):
+    if value in NO or (verdicts and value in ("不合格", "fail")):
         return False
     if value:
         raise ValueError(value)

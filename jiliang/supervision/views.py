@@ -36,6 +36,7 @@ from jiliang.supervision.models import (
     CampaignKind,
     CampaignStatus,
     LabelFinding,
+    UploadBatch,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -308,15 +309,9 @@ def my_results(request):
 # Field sheets
 
 
-SHEET_IMPORTS = {
-    CampaignKind.NET_CONTENT: services.netcontent_import,
-    CampaignKind.ENERGY_LABEL: services.label_check_import,
-}
-
-
 @login_required
 def upload_template(request):
-    kind = request.GET.get("kind", sheets.NET_CONTENT)
+    kind = request.GET.get("kind", UploadBatch.Kind.NET_CONTENT)
     if kind not in sheets.SPECS:
         raise Http404
     response = HttpResponse(
@@ -326,25 +321,30 @@ def upload_template(request):
     return response
 
 
-@login_required
-def upload(request, pk: int):
-    task = selectors.task_detail(request.user, pk)
-    importer = SHEET_IMPORTS.get(task.campaign.kind)
-    if importer is None:
-        raise Http404
-    task = _recordable_task(request, pk, task.campaign.kind)
+def _upload_form(request, importer, *, task, kind: str, visit=None):
+    """The upload page of a field sheet: ``importer(upload)`` reads it and its report opens."""
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            batch = importer(actor=request.user, task=task, upload=form.cleaned_data["file"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
+        with errors_onto(form):
+            batch = importer(form.cleaned_data["file"])
             messages.success(request, _("%(saved)s rows saved, %(refused)s refused.") % {
                 "saved": batch.rows_saved, "refused": batch.rows_refused})
             return redirect("supervision:upload-detail", pk=batch.pk)
     return render(request, "supervision/upload_form.html", {
-        "form": form, "task": task, "kind": task.campaign.kind})
+        "form": form, "task": task, "visit": visit, "kind": kind})
+
+
+@login_required
+def upload(request, pk: int):
+    task = selectors.task_detail(request.user, pk)
+    kind, importer = services.TASK_SHEETS.get(task.campaign.kind, (None, None))
+    if importer is None:
+        raise Http404
+    if not services.may_record(request.user, task):
+        raise PermissionDenied(_("You may record only for tasks of your region or institution."))
+    return _upload_form(
+        request, lambda upload: importer(actor=request.user, task=task, upload=upload),
+        task=task, kind=kind)
 
 
 @login_required
@@ -352,19 +352,10 @@ def visit_upload(request, pk: int):
     visit = selectors.visit_detail(request.user, pk)
     if not services.may_record(request.user, visit.task):
         raise PermissionDenied(_("You may record only for tasks of your region or institution."))
-    form = forms.UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = services.instrument_import(actor=request.user, visit=visit,
-                                               upload=form.cleaned_data["file"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("%(saved)s rows saved, %(refused)s refused.") % {
-                "saved": batch.rows_saved, "refused": batch.rows_refused})
-            return redirect("supervision:upload-detail", pk=batch.pk)
-    return render(request, "supervision/upload_form.html", {
-        "form": form, "task": visit.task, "visit": visit, "kind": sheets.INSTRUMENTS})
+    return _upload_form(
+        request,
+        lambda upload: services.instrument_import(actor=request.user, visit=visit, upload=upload),
+        task=visit.task, kind=UploadBatch.Kind.INSTRUMENTS, visit=visit)
 
 
 @login_required

@@ -166,3 +166,49 @@ class OtherSheetTests(PersonaTestCase):
             reverse("supervision:upload-template") + "?kind=instruments")
         assert load_workbook(io.BytesIO(template.content)).active["A1"].value == \
             "Instrument kind"
+
+
+class SheetCostTests(PersonaTestCase):
+    """A sheet is read in a fixed number of queries and logged once, whatever its length."""
+
+    HEADER = ["Instrument kind", "Serial number", "Verified in time", "Conforms"]
+
+    def setUp(self):
+        import datetime
+
+        from jiliang.supervision import services
+
+        self.c = campaign(self.p, kind="special_inspection", products=(), kind_codes=("ecg",))
+        self.t = task(self.p, self.c)
+        self.visit = services.visit_record(actor=self.p.gd_clerk, task=self.t,
+                                           institution_name="某医院",
+                                           visited_on=datetime.date(2024, 5, 1))
+
+    def upload(self, rows, name="instruments.xlsx"):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+        from django.utils import translation
+
+        from jiliang.supervision import services
+
+        with translation.override("en"), CaptureQueriesContext(connection) as queries:
+            batch = services.instrument_import(
+                actor=self.p.gd_clerk, visit=self.visit,
+                upload=SimpleUploadedFile(name, xlsx(rows, self.HEADER)))
+        return batch, len(queries)
+
+    def test_it_reads_a_long_sheet_in_as_many_queries_as_a_short_one(self):
+        from jiliang.audit.models import LedgerEntry
+
+        _batch, short = self.upload([["ecg", f"A{i}", "yes", "yes"] for i in range(3)])
+        logged = LedgerEntry.objects.count()
+        batch, long = self.upload([["ecg", f"B{i}", "yes", "合格"] for i in range(60)])
+        assert batch.rows_saved == 60 and long == short
+        assert LedgerEntry.objects.count() == logged + 1  # one entry for the sheet
+        entry = LedgerEntry.objects.order_by("-pk").first()
+        assert entry.action == "instruments.import" and len(entry.after["ids"]) == 60
+
+    def test_a_verdict_does_not_answer_whether_it_was_verified_in_time(self):
+        batch, _queries = self.upload([["ecg", "E1", "合格", ""], ["ecg", "E2", "yes", "pass"]])
+        assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "Verified in time")]
+        assert self.visit.instruments.get().conforms is True
