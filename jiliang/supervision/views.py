@@ -432,12 +432,12 @@ def visit_detail(request, pk: int):
             else:
                 messages.success(request, _("Saved."))
                 return redirect("supervision:visit-detail", pk=visit.pk)
-    instruments = list(visit.instruments.all())
-    kinds = selectors.kind_names(i.kind_code for i in instruments)
-    for instrument in instruments:
+    page = page_of(request, visit.instruments.all())
+    kinds = selectors.kind_names(i.kind_code for i in page)
+    for instrument in page:
         instrument.kind_name = kinds.get(instrument.kind_code, instrument.kind_code)
     return render(request, "supervision/visit_detail.html", {
-        "visit": visit, "instruments": instruments,
+        "visit": visit, "instruments": page, "page": page,
         "rates": selectors.rates_total(visit.instruments.all()),
         "instrument_form": instrument_form, "update_form": update_form,
         "can_record": can_record and visit.campaign.status in workflow.RECORDING,

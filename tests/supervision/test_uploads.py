@@ -212,3 +212,12 @@ class SheetCostTests(PersonaTestCase):
         batch, _queries = self.upload([["ecg", "E1", "合格", ""], ["ecg", "E2", "yes", "pass"]])
         assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "Verified in time")]
         assert self.visit.instruments.get().conforms is True
+
+    def test_the_visit_page_shows_the_instruments_a_page_at_a_time(self):
+        self.upload([["ecg", f"S{i:03d}", "yes", i % 2 and "yes" or "no"] for i in range(60)])
+        client = self.client_as("gd_clerk")
+        url = reverse("supervision:visit-detail", args=[self.visit.pk])
+        first, second = client.get(url), client.get(url + "?page=2")
+        assert "S000" in first.content.decode() and "S059" not in first.content.decode()
+        assert "S059" in second.content.decode()
+        assert first.context["rates"]["total"] == 60  # the rates count every instrument
