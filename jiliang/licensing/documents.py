@@ -44,15 +44,7 @@ def _zh(value) -> str:
 
 
 def _particulars(lt: rules.LicenceType, values: dict, *, published_only: bool = False):
-    rows = []
-    for p in lt.published_particulars() if published_only else lt.particulars:
-        value = values.get(p["name"])
-        if p["type"] == "choice":
-            value = next((_zh(c[1]) for c in p["choices"] if c[0] == value), value)
-        elif isinstance(value, list):
-            value = "、".join(value)
-        rows.append((_zh(p["label"]), value))
-    return rows
+    return lt.particular_rows(values, "zh", published_only=published_only, sep="、")
 
 
 def application_document(app: Application, doc: str) -> bytes:

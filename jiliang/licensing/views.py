@@ -88,6 +88,11 @@ def application_list(request):
     })
 
 
+def _particulars(lt, values, *, published_only: bool = False) -> list[tuple[str, object]]:
+    """The particulars' (label, value) rows in the reader's language."""
+    return lt.particular_rows(values, services._lang(), published_only=published_only)
+
+
 def _query(params: dict[str, str]) -> str:
     """The filters of a list, URL-encoded, for the pager to put before ``page=``."""
     return urlencode(params) + "&"
@@ -200,14 +205,7 @@ def _detail_context(request, app, *, failed: tuple[str, object] | None = None,
                         "danger": transition.action in ("deny", "not_accept", "withdraw")})
     may_upload = services.is_applicant(user, app) and app.state in ("draft",
                                                                    "correction_requested")
-    particulars = []
-    for p in lt.particulars:
-        value = app.particulars.get(p["name"])
-        if p["type"] == "choice":
-            value = next((label(c[1]) for c in p["choices"] if c[0] == value), value)
-        elif isinstance(value, list):
-            value = ", ".join(value)
-        particulars.append((label(p["label"]), value))
+    particulars = _particulars(lt, app.particulars)
     clock = selectors.clock_info(app, today)
     return {
         "app": app, "lt": lt, "type_name": label(lt["name"]),
@@ -367,14 +365,7 @@ def _licence_context(request, licence, *, failed=None) -> dict:
         from jiliang.licensing import conf
 
         window = lt.renewal_window(licence.valid_until, opens_days=conf.renewal_opens_days())
-    particulars = []
-    for p in lt.particulars:
-        value = licence.particulars.get(p["name"])
-        if p["type"] == "choice":
-            value = next((label(c[1]) for c in p["choices"] if c[0] == value), value)
-        elif isinstance(value, list):
-            value = ", ".join(value)
-        particulars.append((label(p["label"]), value))
+    particulars = _particulars(lt, licence.particulars)
     return {
         "licence": licence, "lt": lt, "type_name": label(lt["name"]), "actions": actions,
         "particulars": particulars,
@@ -599,14 +590,8 @@ def _event_row(event) -> dict:
     summary = event.summary
     particulars = []
     if lt is not None:
-        for p in lt.published_particulars():
-            value = summary.get("particulars", {}).get(p["name"])
-            if p["type"] == "choice":
-                value = next((label(c[1]) for c in p["choices"] if c[0] == value), value)
-            elif isinstance(value, list):
-                value = ", ".join(value)
-            if value:
-                particulars.append((label(p["label"]), value))
+        particulars = [(name, value) for name, value in _particulars(
+            lt, summary.get("particulars", {}), published_only=True) if value]
     return {"e": event, "kind": label(rules.event_labels().get(event.kind, event.kind)),
             "type": label(lt["name"]) if lt else event.type_code, "s": summary,
             "particulars": particulars, "code": event.licence.public_code}
@@ -642,14 +627,7 @@ def public_query(request):
 def public_licence(request, code: str):
     licence = selectors.licence_public(code)
     lt = licence.licence_type
-    particulars = []
-    for p in lt.published_particulars():
-        value = licence.particulars.get(p["name"])
-        if p["type"] == "choice":
-            value = next((label(c[1]) for c in p["choices"] if c[0] == value), value)
-        elif isinstance(value, list):
-            value = ", ".join(value)
-        particulars.append((label(p["label"]), value))
+    particulars = _particulars(lt, licence.particulars, published_only=True)
     return render(request, "licensing/public/licence.html", {
         "licence": licence, "type_name": label(lt["name"]), "particulars": particulars,
         "status_words": selectors.licence_status_words(licence, timezone.localdate()),

@@ -178,6 +178,20 @@ class LicenceType:
     def published_particulars(self) -> list[Mapping[str, Any]]:
         return [p for p in self.particulars if p.get("published")]
 
+    def particular_rows(self, values: Mapping[str, Any], language: str, *,
+                        published_only: bool = False, sep: str = ", ") -> list[tuple[str, Any]]:
+        """(label, value) of each particular to show: a choice as its label, a list joined."""
+        rows = []
+        for p in self.published_particulars() if published_only else self.particulars:
+            value = values.get(p["name"])
+            if p["type"] == "choice":
+                value = next((text(c[1], language) for c in p["choices"] if c[0] == value),
+                             value)
+            elif isinstance(value, list):
+                value = sep.join(value)
+            rows.append((text(p["label"], language), value))
+        return rows
+
 
 # --- the data, loaded and checked once -----------------------------------------------------
 
