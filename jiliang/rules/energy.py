@@ -65,11 +65,15 @@ EQUIPPING_EDITIONS = {
     "gb17167-2006": Edition("gb17167-2006", "GB 17167-2006", datetime.date(2007, 1, 1), None,
                             "GB 17167-2025 exists; its tables are not in the data file"),
 }
-# GB/T 2589: the standard-coal coefficients (Annexes A and B).
+# GB/T 2589: the standard-coal coefficients (Annexes A and B). The 2020 edition took effect
+# on the date of the data file (editions["GB/T 2589-2020"].effective); 2008 ran to the day before.
+_GBT2589_2020_EFFECTIVE = datetime.date.fromisoformat(
+    conversion_table()["editions"]["GB/T 2589-2020"]["effective"])
 CONVERSION_EDITIONS = {
-    "gbt2589-2008": Edition("gbt2589-2008", "GB/T 2589-2008", None, datetime.date(2021, 3, 31)),
+    "gbt2589-2008": Edition("gbt2589-2008", "GB/T 2589-2008", None,
+                            _GBT2589_2020_EFFECTIVE - datetime.timedelta(days=1)),
     "gbt2589-2020": Edition(
-        "gbt2589-2020", "GB/T 2589-2020", datetime.date(2021, 4, 1), None,
+        "gbt2589-2020", "GB/T 2589-2020", _GBT2589_2020_EFFECTIVE, None,
         "Annex A fuel coefficients carried over from 2008 (medium confidence); the revised "
         "Annex B (working media) and the new fuel rows were not seen, so they have no value",
     ),
@@ -352,7 +356,10 @@ def accuracy_row(edition: str, *, instrument: str, energy: str, user_class: str 
     if instrument == "water_meter":
         if pipe_dn_mm is None:
             raise RuleError("accuracy.pipe", "the pipe size (DN, mm) of the water meter is needed")
-        return rows["water_small"] if pipe_dn_mm <= 250 else rows["water_large"]
+        # Table 4: DN up to the small row's bound (inclusive, 250 mm) or above it.
+        small = rows["water_small"]
+        return small if pipe_dn_mm <= small["condition"]["pipe_dn_mm"]["max"] \
+            else rows["water_large"]
     if instrument == "temperature":
         return rows["temp_mass_calc" if mass_calculation else "temp_energy"]
     if instrument == "pressure":
@@ -615,9 +622,27 @@ def _dq() -> dict:
     return metering_table()["online_monitoring"]["data_quality_requirements"]
 
 
+def completeness_min_percent() -> int:
+    """The share of due readings that must arrive (90 %, online-monitoring data-quality rule:
+    data_quality_requirements.completeness.min_percent, inclusive)."""
+    return int(_dq()["completeness"]["min_percent"])
+
+
+def collection_intervals() -> tuple[int, ...]:
+    """The collection intervals in minutes: 15 as the standard, 30 or 60 where relaxed
+    (online-monitoring end-device spec, end_device.collection_frequency)."""
+    spec = metering_table()["online_monitoring"]["end_device"]["collection_frequency"]
+    return (int(spec["realtime_interval_min"]), *(int(m) for m in spec["relaxed_interval_min"]))
+
+
+# How far off the collection grid a reading may lie: ± 1 min, as a daily value may start
+# (data_quality_requirements.stat_time_offset.daily_max, "00:00 +/- 1 min").
+GRID_TOLERANCE_S = 60
+
+
 def completeness_ok(received: int, expected: int, *, min_percent: int | None = None) -> bool:
     """received / expected * 100 >= 90 (online-monitoring data-quality rule, inclusive)."""
-    threshold = _dq()["completeness"]["min_percent"] if min_percent is None else min_percent
+    threshold = completeness_min_percent() if min_percent is None else min_percent
     if expected <= 0:
         return True
     return received * 100 >= threshold * expected
@@ -638,7 +663,7 @@ class Gap:
 
 
 def gaps(times: Sequence[datetime.datetime], start: datetime.datetime, end: datetime.datetime,
-         interval_min: int = 15, tolerance_s: int = 60) -> list[Gap]:
+         interval_min: int = 15, tolerance_s: int = GRID_TOLERANCE_S) -> list[Gap]:
     """Slots of the collection grid in [start, end) with no reading within the tolerance."""
     step = datetime.timedelta(minutes=interval_min)
     tol = datetime.timedelta(seconds=tolerance_s)
@@ -664,7 +689,7 @@ def gaps(times: Sequence[datetime.datetime], start: datetime.datetime, end: date
 
 
 def misaligned(times: Iterable[datetime.datetime], interval_min: int = 15,
-               tolerance_s: int = 60) -> list[datetime.datetime]:
+               tolerance_s: int = GRID_TOLERANCE_S) -> list[datetime.datetime]:
     """Readings more than the tolerance off the collection grid (00:00 + k x interval)."""
     period = interval_min * 60
     out = []
