@@ -58,6 +58,12 @@ def stale_hours() -> int:
     return _get("JILIANG_ENERGY_STALE_HOURS", 24)
 
 
+def rectification_days() -> int:
+    """Days a unit is given to rectify an audit's findings when the auditor sets no deadline.
+    GB 17167 sets no time limit: 90 days is this bureau's choice."""
+    return _get("JILIANG_ENERGY_RECTIFICATION_DAYS", 90)
+
+
 def mqtt() -> dict:
     return {
         "host": _get("JILIANG_MQTT_HOST", "127.0.0.1"),

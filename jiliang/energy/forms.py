@@ -44,8 +44,9 @@ class UnitForm(StyledForm):
     contact = forms.CharField(label=_("Energy manager"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     reading_interval_min = forms.TypedChoiceField(
-        label=_("Collection interval (min)"), coerce=int, initial=15,
-        choices=[(15, "15"), (30, "30"), (60, "60")])
+        label=_("Collection interval (min)"), coerce=int,
+        initial=rules.collection_intervals()[0],
+        choices=[(m, str(m)) for m in rules.collection_intervals()])
     balance_tolerance_percent = forms.DecimalField(
         label=_("Balance tolerance (%)"), required=False, max_digits=5, decimal_places=2,
         help_text=_("Main meter against the sum of its sub-meters. No standard gives a value; "

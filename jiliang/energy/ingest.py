@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import ChainWriter
 from jiliang.energy.models import DailyEnergy, Meter, Reading
+from jiliang.rules import energy as rules
 from jiliang.rules.energy import interval_delta
 
 UTC = datetime.UTC
@@ -199,12 +200,10 @@ def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
                unit_text.strip() if isinstance(unit_text, str) else str(unit_text or ""), iso)
 
 
-def parse(body: bytes, content_type: str, *, now: datetime.datetime,
-          future_tolerance_s: int) -> Parsed:
-    """All rows of a body at once: the good ones and the errors of the bad ones."""
+def parse(items, *, now: datetime.datetime, future_tolerance_s: int) -> Parsed:
+    """All rows of a batch at once: the good ones and the errors of the bad ones."""
     out = Parsed()
-    for row in validate(read_body(body, content_type), now=now,
-                        future_tolerance_s=future_tolerance_s):
+    for row in validate(items, now=now, future_tolerance_s=future_tolerance_s):
         (out.errors if isinstance(row, RowError) else out.rows).append(row)
     return out
 
@@ -349,6 +348,7 @@ class Aggregator:
         self.meters = meters
         self.periods = periods
         self.period_s = interval_min * 60
+        self.tolerance_s = rules.GRID_TOLERANCE_S  # how far off the grid is misaligned
         self.tz = tz
         self.days: dict[tuple[int, datetime.date], DayAgg] = {}
         self.state: dict[int, tuple[datetime.datetime | None, Decimal | None]] = {}
@@ -372,8 +372,8 @@ class Aggregator:
         key = (meter.pk, day)
         cached = self._lapsed_cache.get(key)
         if cached is None:
-            cached = meter.status == Meter.Status.STOPPED or not any(
-                start <= day <= until for start, until in self.periods.get(meter.pk, ()))
+            cached = meter.status == Meter.Status.STOPPED or rules.reading_lapsed(
+                day, self.periods.get(meter.pk, ()))
             self._lapsed_cache[key] = cached
         return cached
 
@@ -382,7 +382,7 @@ class Aggregator:
         worked out once for all the meters read at it."""
         day, seconds = self._local(at)
         offset = seconds % self.period_s
-        info = (day, offset > 60 and self.period_s - offset > 60,  # ±1 min of the grid
+        info = (day, min(offset, self.period_s - offset) > self.tolerance_s,
                 seconds == 0 and not at.microsecond)
         if len(self._times) > 10_000:
             self._times.clear()
@@ -502,10 +502,9 @@ def write(*, unit, batch, meters_by_code: dict[str, MeterState], items, now: dat
                                   future_tolerance_s, writer)
     except IntegrityError:
         writer.head.last_seq, writer.head.last_hash = head
-        parsed = Parsed()
-        for row in validate(items, now=now, future_tolerance_s=future_tolerance_s):
-            (parsed.errors if isinstance(row, RowError) else parsed.rows).append(row)
-        out = _write_checked(unit, batch, meters_by_code, meters, parsed, writer)
+        out = _write_checked(unit, batch, meters_by_code, meters,
+                             parse(items, now=now, future_tolerance_s=future_tolerance_s),
+                             writer)
     remember_last_readings(unit, (writer.head.last_seq, writer.head.last_hash), meters,
                            out.states)
     return out

@@ -77,8 +77,3 @@ def ensure(months: Iterable[datetime.date]) -> list[str]:
     names = [(db, name) for name in wanted]
     transaction.on_commit(lambda: _known.update(names))
     return created
-
-
-def forget() -> None:
-    """Drop the cache (after a test database is rebuilt)."""
-    _known.clear()

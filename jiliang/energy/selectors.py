@@ -8,6 +8,7 @@ ingest), never from the raw readings, except for one meter's day in detail.
 from __future__ import annotations
 
 import datetime
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -83,15 +84,6 @@ def unit_detail(user: User, pk: int) -> EnergyUnit:
     return unit
 
 
-def unit_is_own(user: User, unit: EnergyUnit) -> bool:
-    return user.is_authenticated and user.organisation_id == unit.organisation_id
-
-
-def may_keep_ledger(user: User, unit: EnergyUnit) -> bool:
-    return unit_is_own(user, unit) or (user.is_bureau and user.scope.covers_region(
-        unit.region_code))
-
-
 def meter_list(user: User, unit: EnergyUnit, *, level: str = "", energy: str = "",
                q: str = "") -> QuerySet:
     qs = Meter.objects.filter(unit_id=unit_detail(user, unit.pk).pk).select_related("owner",
@@ -132,11 +124,28 @@ def meter_days(user: User, meter: Meter, *, days: int = 31) -> QuerySet:
     return DailyEnergy.objects.filter(meter=meter, day__gte=since).order_by("-day")
 
 
-def meter_registry_status(meters: list[Meter]) -> dict[int, dict]:
-    """The registry's status of the meters filed there (contract 3), when it is installed."""
-    from jiliang.energy.services import _registry_status
+def meter_registry_status(meters: list[Meter], *,
+                          on: datetime.date | None = None) -> dict[int, dict]:
+    """The registry's status of the meters filed there (contract 3), when the registry is
+    installed: by meter id, for the meters it knows."""
+    from django.apps import apps
 
-    return _registry_status(meters, timezone.localdate())
+    if not apps.is_installed("jiliang.registry") or not meters:
+        return {}
+    from jiliang.registry.selectors import instrument_status  # noqa: PLC0415 - optional app
+
+    on = on or timezone.localdate()
+    out: dict[int, dict] = {}
+    by_owner: dict[int, list[Meter]] = {}
+    for meter in meters:
+        by_owner.setdefault(meter.owner_id, []).append(meter)
+    for owner_id, group in by_owner.items():
+        status = instrument_status(owner_id=owner_id, serial_numbers=[m.serial_no for m in group],
+                                   on=on)
+        for meter in group:
+            if meter.serial_no in status:
+                out[meter.pk] = status[meter.serial_no]
+    return out
 
 
 def batch_list(user: User, unit: EnergyUnit) -> QuerySet:
@@ -156,17 +165,9 @@ def monthly_reports(user: User, unit: EnergyUnit) -> QuerySet:
 
 
 def audit_list(user: User, *, unit: EnergyUnit | None = None, status: str = "") -> QuerySet:
-    scope = user.scope
-    qs = Audit.objects.select_related("unit", "auditor")
-    if scope.everything:
-        pass
-    elif scope.region_prefix is not None:
-        qs = scope.filter(qs)
-    elif scope.organisation_id is not None:
-        qs = qs.filter(Q(unit__organisation_id=scope.organisation_id)
-                       | Q(auditor_id=scope.organisation_id))
-    else:
-        qs = qs.none()
+    # An audit is the audited unit's and the auditor's.
+    qs = user.scope.filter(Audit.objects.select_related("unit", "auditor"),
+                           orgs=("unit__organisation_id", "auditor_id"))
     if unit is not None:
         qs = qs.filter(unit=unit)
     if status:
@@ -181,11 +182,6 @@ def audit_detail(user: User, pk: int) -> Audit:
     return audit
 
 
-def is_auditor(user: User, audit: Audit) -> bool:
-    return user.is_authenticated and (user.scope.everything
-                                      or user.organisation_id == audit.auditor_id)
-
-
 def finding_detail(user: User, pk: int) -> Finding:
     finding = Finding.objects.select_related("audit__unit", "meter").filter(
         pk=pk, audit__in=audit_list(user).values("pk")).first()
@@ -196,14 +192,8 @@ def finding_detail(user: User, pk: int) -> Finding:
 
 def letter_list(user: User, *, unit: EnergyUnit | None = None, due: bool = False) -> QuerySet:
     # Letters bind the bureau and the unit: an auditing institution does not see them.
-    scope = user.scope
-    qs = ResponsibilityLetter.objects.select_related("unit", "bureau")
-    if scope.region_prefix is not None and not scope.everything:
-        qs = scope.filter(qs)
-    elif scope.organisation_id is not None and not scope.everything:
-        qs = qs.filter(unit__organisation_id=scope.organisation_id)
-    elif not scope.everything:
-        qs = qs.none()
+    qs = user.scope.filter(ResponsibilityLetter.objects.select_related("unit", "bureau"),
+                           orgs=("unit__organisation_id",))
     if unit is not None:
         qs = qs.filter(unit=unit)
     if due:
@@ -460,16 +450,25 @@ def unit_quality(unit: EnergyUnit, start: datetime.date, end: datetime.date) -> 
 
 def monthly_checks(unit: EnergyUnit, start: datetime.date, end: datetime.date) -> list[dict]:
     """The unit's monthly reports against the sums of its daily boundary figures (≤ 5 %)."""
+    reports = list(MonthlyReport.objects.filter(unit=unit, month__gte=start.replace(day=1),
+                                                month__lte=end))
+    if not reports:
+        return []
+    first = min(r.month for r in reports)
+    last = month_bounds(max(r.month for r in reports))[1]
+    sums: dict[tuple[datetime.date, str], Decimal] = {}
+    for row in (DailyEnergy.objects.filter(unit=unit, level="L1", direction="in",
+                                           carrier__in={r.carrier for r in reports},
+                                           day__gte=first, day__lte=last)
+                .annotate(month=TruncMonth("day")).values("month", "carrier")
+                .annotate(total=Sum("consumption"))):
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        sums[(month, row["carrier"])] = row["total"] or Decimal(0)
     out = []
-    reports = MonthlyReport.objects.filter(unit=unit, month__gte=start.replace(day=1),
-                                           month__lte=end)
     for report in reports:
-        month_end = (report.month + datetime.timedelta(days=32)).replace(day=1) - \
-            datetime.timedelta(days=1)
-        daily = (DailyEnergy.objects.filter(unit=unit, level="L1", carrier=report.carrier,
-                                            direction="in", day__gte=report.month,
-                                            day__lte=month_end)
-                 .aggregate(total=Sum("consumption"))["total"]) or Decimal(0)
+        daily = sums.get((report.month, report.carrier), Decimal(0))
         out.append({"report": report, "daily": daily,
                     "ok": rules.daily_vs_monthly_ok(daily, report.quantity)})
     return out
@@ -502,8 +501,10 @@ def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     return first, last
 
 
-def region_month_tce(user: User, month: datetime.date, *, region: str = "") -> dict:
-    """The month's tce of every unit in scope, from the daily figures at the boundary."""
+def region_month_tce(user: User, month: datetime.date, *, region: str = "",
+                     top: int | None = None) -> dict:
+    """The month's tce of every unit in scope, from the daily figures at the boundary; the
+    table holds the ``top`` largest (all when None), the totals every unit."""
     first, last = month_bounds(month)
     converter = Converter(first)
     qs = _scoped(user, DailyEnergy.objects.filter(level="L1", day__gte=first, day__lte=last),
@@ -522,10 +523,11 @@ def region_month_tce(user: User, month: datetime.date, *, region: str = "") -> d
         value = _sign(row["direction"]) * tce
         per_unit[row["unit_id"]] += value
         per_carrier[row["carrier"]] += value
-    units = {u.pk: u for u in EnergyUnit.objects.filter(pk__in=list(per_unit))}
-    table = sorted(({"unit": units[pk], "tce": tce} for pk, tce in per_unit.items()
-                    if pk in units), key=lambda r: -r["tce"])
-    return {"units": table, "carriers": dict(per_carrier),
+    ranked = sorted(per_unit.items(), key=lambda kv: -kv[1]) if top is None \
+        else heapq.nlargest(top, per_unit.items(), key=lambda kv: kv[1])
+    units = EnergyUnit.objects.in_bulk([pk for pk, _tce in ranked])
+    table = [{"unit": units[pk], "tce": tce} for pk, tce in ranked if pk in units]
+    return {"units": table, "unit_count": len(per_unit), "carriers": dict(per_carrier),
             "total": sum(per_unit.values(), Decimal(0)), "basis": converter.basis,
             "month": first}
 
@@ -571,8 +573,8 @@ def supervision(user: User, *, days: int = 7) -> dict:
     since = today - datetime.timedelta(days=days)
     daily = _scoped(user, DailyEnergy.objects.filter(day__gte=since, day__lt=today),
                     unit_path="unit")
-    # A meter-day under 90 % of its readings, exactly: readings x interval x 100 < 90 x 1440.
-    short = Q(score__lt=90 * 1440)
+    # A meter-day short of its readings, exactly: readings x interval x 100 < min % x 1440.
+    short = Q(score__lt=rules.completeness_min_percent() * 24 * 60)
     per_unit = (daily.alias(score=ExpressionWrapper(
         F("readings") * F("unit__reading_interval_min") * Value(100),
         output_field=IntegerField()))
@@ -600,13 +602,17 @@ def supervision(user: User, *, days: int = 7) -> dict:
                    and (r["decreases"] or r["misaligned"] or r["incomplete"])]
     lapsed_rows = [{"unit": by_id[i], "lapsed": r["lapsed"]} for i, r in sorted(found.items())
                    if i in by_id and r["lapsed"]]
-    return {"stopped": list(stopped.order_by("last_reading_at")[:200]), "failed": failed_rows,
+    return {"stopped": list(stopped.order_by("last_reading_at")[:STOPPED_SHOWN]),
+            "stopped_count": stopped.count(), "failed": failed_rows,
             "lapsed": lapsed_rows, "stale_hours": conf.stale_hours(), "days": days}
+
+
+STOPPED_SHOWN = 200  # the supervision page lists the longest-stopped units; it counts them all
 
 
 def supervision_counts(user: User) -> dict:
     found = supervision(user)
-    return {"stopped": len(found["stopped"]), "failed": len(found["failed"]),
+    return {"stopped": found["stopped_count"], "failed": len(found["failed"]),
             "lapsed": len(found["lapsed"])}
 
 

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import chain_lock
 from jiliang.audit.services import audit_record, snapshot
-from jiliang.core.models import INSTITUTION_KINDS, Organisation, OrgKind, Role, User
+from jiliang.core.models import INSTITUTION_KINDS, Organisation, OrgKind, User
 from jiliang.core.tabular import Column, HeaderError, RowError, read_rows
-from jiliang.energy import conf, ingest, partitions, signing
+from jiliang.energy import conf, ingest, partitions, permissions, selectors, signing
 from jiliang.energy.models import (
     Audit,
     AuditCell,
@@ -49,24 +49,8 @@ METER_FIELDS = ("management_no", "name", "model_spec", "instrument_type", "accur
                 "ncv_kj_per_unit", "pipe_dn_mm", "status", "verification_kind",
                 "mandatory_verification", "last_verified_on", "valid_until", "certificate_no")
 READING_CHAIN = Reading.chain_name()
-
-
-# --- who may do what ------------------------------------------------------------------------
-
-def _bureau_over(actor: User | None, region_code: str) -> bool:
-    """The system (None), the national administration, or a bureau whose region covers the code."""
-    if actor is None:
-        return True
-    return actor.is_bureau and actor.scope.covers_region(region_code)
-
-
-def _member_of(actor: User | None, organisation_id: int) -> bool:
-    return actor is not None and actor.organisation_id == organisation_id
-
-
-def _may_keep_ledger(actor: User | None, unit: EnergyUnit) -> bool:
-    """The unit keeps its own ledger (GB 17167-2006 5.3); its bureau may correct it."""
-    return _bureau_over(actor, unit.region_code) or _member_of(actor, unit.organisation_id)
+# The meter's classification that its daily figures carry too.
+DAILY_FIELDS = ("level", "energy", "carrier", "direction")
 
 
 def _decimal(value, field_name: str, *, required: bool = False, positive: bool = False,
@@ -103,7 +87,7 @@ def _unit_clean(unit: EnergyUnit) -> None:
         raise ValidationError({"tce_edition": [_("Choose an edition of GB/T 2589.")]})
     if unit.tce_basis not in rules.ELECTRICITY_BASES:
         raise ValidationError({"tce_basis": [_("Choose the electricity basis of the figure.")]})
-    if unit.reading_interval_min not in (15, 30, 60):
+    if unit.reading_interval_min not in rules.collection_intervals():
         raise ValidationError({"reading_interval_min": [_(
             "Readings are collected every 15 minutes, or every 30 or 60 where relaxed.")]})
     if unit.balance_tolerance_percent is not None and not (
@@ -138,7 +122,7 @@ def unit_register(
     """Put an enterprise on file as an energy-using unit; its bureau (or the national one) does."""
     if organisation.kind != OrgKind.ENTERPRISE:
         raise ValidationError({"organisation": [_("An energy-using unit is an enterprise.")]})
-    if not _bureau_over(actor, organisation.region_code):
+    if not permissions.bureau_over(actor, organisation.region_code):
         raise PermissionDenied(_("You may put units on file only within your own region."))
     code = (code or organisation.credit_code or "").strip().upper()
     if not code:
@@ -167,7 +151,7 @@ def unit_register(
 @transaction.atomic
 def unit_update(*, actor: User, unit: EnergyUnit, **changes) -> EnergyUnit:
     unit = EnergyUnit.objects.select_for_update().get(pk=unit.pk)
-    if not _bureau_over(actor, unit.region_code):
+    if not permissions.bureau_over(actor, unit.region_code):
         raise PermissionDenied(_("Only the unit's bureau changes its particulars."))
     before = snapshot(unit, UNIT_FIELDS)
     editable = {"name", "industry", "annual_tce", "annual_year", "tce_edition", "tce_basis",
@@ -192,7 +176,7 @@ def unit_update(*, actor: User, unit: EnergyUnit, **changes) -> EnergyUnit:
 @transaction.atomic
 def unit_key_register(*, actor: User | None, unit: EnergyUnit, public_key: str) -> EnergyUnit:
     """Register the Ed25519 public key the unit's gateway signs its batches with."""
-    if not (_member_of(actor, unit.organisation_id) or _bureau_over(actor, unit.region_code)):
+    if not permissions.may_keep_ledger(actor, unit):
         raise PermissionDenied(_("Only the unit or its bureau registers the gateway's key."))
     try:
         key = signing.public_key_clean(public_key)
@@ -217,7 +201,6 @@ DEFAULT_CARRIER = {"electricity": "electricity", "water": "fresh_water",
                    "steam": "steam_low_pressure", "coal": "raw_coal", "coke": "coke",
                    "crude_oil": "crude_oil", "residual_oil": "residual_oil", "lpg": "lpg",
                    "heavy_oil": "fuel_oil"}
-OIML_INSTRUMENTS = ("scale_static", "scale_dynamic", "water_meter")
 
 
 def _meter_clean(meter: Meter) -> None:
@@ -248,7 +231,7 @@ def _meter_clean(meter: Meter) -> None:
             rules.parse_class(meter.accuracy_class)
         except RuleError as error:
             if not (error.code == "accuracy.not_percent"
-                    and meter.instrument_type in OIML_INSTRUMENTS):
+                    and meter.instrument_type in rules.MPE_INSTRUMENTS):
                 raise rule_error("accuracy_class", error) from None
     if meter.mpe_percent is not None and meter.mpe_percent <= 0:
         raise ValidationError({"mpe_percent": [_("Enter a number greater than zero.")]})
@@ -333,7 +316,7 @@ def _meter_values(data: dict) -> dict:
 @transaction.atomic
 def meter_register(*, actor: User | None, unit: EnergyUnit, **data) -> Meter:
     """Add a line to the unit's energy-meter ledger."""
-    if not _may_keep_ledger(actor, unit):
+    if not permissions.may_keep_ledger(actor, unit):
         raise PermissionDenied(_("Only the unit or its bureau keeps the unit's ledger."))
     unknown = set(data) - set(METER_FIELDS)
     if unknown:
@@ -355,21 +338,22 @@ def meter_register(*, actor: User | None, unit: EnergyUnit, **data) -> Meter:
 @transaction.atomic
 def meter_update(*, actor: User | None, meter: Meter, **changes) -> Meter:
     meter = Meter.objects.select_for_update().select_related("unit").get(pk=meter.pk)
-    if not _may_keep_ledger(actor, meter.unit):
+    if not permissions.may_keep_ledger(actor, meter.unit):
         raise PermissionDenied(_("Only the unit or its bureau keeps the unit's ledger."))
     unknown = set(changes) - set(METER_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: [_("This field cannot be changed here.")]})
     before = snapshot(meter, METER_FIELDS)
+    classified = [getattr(meter, name) for name in DAILY_FIELDS]
     for key, value in _meter_values(changes).items():
         setattr(meter, key, value)
     _meter_clean(meter)
     meter.save()
     _calibration_from_meter(meter)
     _ledger_changed(meter.unit)
-    # The daily figures carry the meter's classification for the region's sums.
-    meter.days.update(level=meter.level, energy=meter.energy, carrier=meter.carrier,
-                      direction=meter.direction)
+    if [getattr(meter, name) for name in DAILY_FIELDS] != classified:
+        # The daily figures carry the meter's classification for the region's sums.
+        meter.days.update(**{name: getattr(meter, name) for name in DAILY_FIELDS})
     audit_record(actor=actor, action="energy.meter.update", obj=meter, before=before,
                  after=snapshot(meter, METER_FIELDS))
     return meter
@@ -388,7 +372,7 @@ def meter_calibration_record(
     institution: str = "",
 ) -> MeterCalibration:
     """Record a verification or calibration; a passed one opens a period of valid readings."""
-    if not _may_keep_ledger(actor, meter.unit):
+    if not permissions.may_keep_ledger(actor, meter.unit):
         raise PermissionDenied(_("Only the unit or its bureau keeps the unit's ledger."))
     if kind not in Meter.Kind.values:
         raise ValidationError({"kind": [_("Choose verification or calibration.")]})
@@ -469,7 +453,7 @@ def ledger_import(*, actor: User | None, unit: EnergyUnit, data: bytes,
                   kind: str) -> ImportResult:
     """Rows of the enterprise's xlsx (or csv) ledger: a line per meter, matched on the
     management number; every good row is kept, every bad one reported with its reason."""
-    if not _may_keep_ledger(actor, unit):
+    if not permissions.may_keep_ledger(actor, unit):
         raise PermissionDenied(_("Only the unit or its bureau keeps the unit's ledger."))
     columns = ledger_columns()
     titles = {c.key: c.title for c in columns}
@@ -574,7 +558,7 @@ def batch_ingest(
                       field_name="unit", reason="unknown_unit", status=404,
                       message=_("No energy-using unit has the code “%(code)s”.") % {
                           "code": unit_code})
-    if actor is not None and not _member_of(actor, unit.organisation_id):
+    if actor is not None and not permissions.member_of(actor, unit.organisation_id):
         raise PermissionDenied(_("Only the unit's own gateway sends its readings."))
     if not batch_id or len(batch_id) > 64:
         raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
@@ -653,7 +637,7 @@ def batch_ingest(
 def monthly_report_submit(*, actor: User | None, unit: EnergyUnit, month: datetime.date,
                           carrier: str, quantity: Decimal, quantity_unit: str) -> MonthlyReport:
     """The unit's monthly statistics of one carrier (GB 17167-2006 5.4.1)."""
-    if not _may_keep_ledger(actor, unit):
+    if not permissions.may_keep_ledger(actor, unit):
         raise PermissionDenied(_("Only the unit or its bureau reports the unit's figures."))
     if month is None:
         raise ValidationError({"month": [_("Give the month.")]})
@@ -678,12 +662,6 @@ def monthly_report_submit(*, actor: User | None, unit: EnergyUnit, month: dateti
 
 # --- audits (GB 17167) ---------------------------------------------------------------------
 
-def _may_audit(actor: User | None, audit: Audit) -> bool:
-    if actor is None:
-        return True
-    return actor.role == Role.NATIONAL_ADMIN or _member_of(actor, audit.auditor_id)
-
-
 def ledger_counts(unit: EnergyUnit) -> dict[tuple[str, str], int]:
     """Ns per (energy, level): the meters of the ledger in service."""
     counts: dict[tuple[str, str], int] = {}
@@ -698,7 +676,7 @@ def audit_open(*, actor: User | None, unit: EnergyUnit, auditor: Organisation | 
                opened_on: datetime.date | None = None,
                edition: str = "gb17167-2006") -> Audit:
     """A bureau opens an audit of a unit's ledger, by itself or by an institution it names."""
-    if not _bureau_over(actor, unit.region_code):
+    if not permissions.bureau_over(actor, unit.region_code):
         raise PermissionDenied(_("Only the unit's bureau opens an audit of it."))
     if auditor is None:
         if actor is None or actor.organisation is None:
@@ -734,7 +712,7 @@ def audit_open(*, actor: User | None, unit: EnergyUnit, auditor: Organisation | 
 
 def _open_audit_for(actor: User | None, audit: Audit) -> Audit:
     audit = Audit.objects.select_for_update().select_related("unit").get(pk=audit.pk)
-    if not _may_audit(actor, audit):
+    if not permissions.may_audit(actor, audit):
         raise PermissionDenied(_("Only the auditor works on this audit."))
     if audit.status != Audit.Status.OPEN:
         raise ValidationError({"status": [_("The audit is completed; its cells are fixed.")]})
@@ -802,27 +780,6 @@ def audit_exclusion_remove(*, actor: User | None, exclusion: AuditExclusion) -> 
     exclusion.delete()
 
 
-def _registry_status(meters: list[Meter], on: datetime.date) -> dict[int, dict]:
-    """The registry's view of the meters filed there (contract 3), when the registry is installed."""
-    from django.apps import apps
-
-    if not apps.is_installed("jiliang.registry") or not meters:
-        return {}
-    from jiliang.registry.selectors import instrument_status  # noqa: PLC0415 - optional app
-
-    out: dict[int, dict] = {}
-    by_owner: dict[int, list[Meter]] = {}
-    for meter in meters:
-        by_owner.setdefault(meter.owner_id, []).append(meter)
-    for owner_id, group in by_owner.items():
-        status = instrument_status(owner_id=owner_id, serial_numbers=[m.serial_no for m in group],
-                                   on=on)
-        for meter in group:
-            if meter.serial_no in status:
-                out[meter.pk] = status[meter.serial_no]
-    return out
-
-
 @transaction.atomic
 def audit_complete(*, actor: User | None, audit: Audit, summary: str = "",
                    deadline: datetime.date | None = None) -> Audit:
@@ -831,7 +788,7 @@ def audit_complete(*, actor: User | None, audit: Audit, summary: str = "",
     audit = _open_audit_for(actor, audit)
     unit = audit.unit
     today = timezone.localdate()
-    deadline = deadline or today + datetime.timedelta(days=90)
+    deadline = deadline or today + datetime.timedelta(days=conf.rectification_days())
     if deadline < today:
         raise ValidationError({"deadline": [_("The deadline cannot lie in the past.")]})
     counts = ledger_counts(unit)
@@ -900,7 +857,7 @@ def audit_complete(*, actor: User | None, audit: Audit, summary: str = "",
                 "no": meter.management_no, "name": meter.name,
                 "until": meter.valid_until or "—"}, meter=meter, energy=meter.energy,
                 level=meter.level)
-    for meter_id, status in _registry_status(meters, today).items():
+    for meter_id, status in selectors.meter_registry_status(meters, on=today).items():
         meter = next(m for m in meters if m.pk == meter_id)
         if status.get("overdue") and not (meter.valid_until is None or meter.valid_until < today):
             finding(Finding.Kind.VALIDITY, "GB 17167-2006 5.3.5", _(
@@ -939,8 +896,7 @@ def finding_rectify(*, actor: User | None, finding: Finding, rectification: str)
     """The unit reports what it did about a finding."""
     finding = Finding.objects.select_for_update().select_related("audit__unit").get(pk=finding.pk)
     unit = finding.audit.unit
-    if not (actor is None or _member_of(actor, unit.organisation_id)
-            or _bureau_over(actor, unit.region_code)):
+    if not permissions.may_keep_ledger(actor, unit):
         raise PermissionDenied(_("Only the unit reports its rectification."))
     if finding.status == Finding.Status.CLOSED:
         raise ValidationError({"rectification": [_("This finding is closed.")]})
@@ -962,7 +918,7 @@ def finding_review(*, actor: User | None, finding: Finding, accept: bool,
     """The auditor accepts a rectification (the finding closes) or sends it back."""
     finding = Finding.objects.select_for_update().select_related("audit").get(pk=finding.pk)
     audit = finding.audit
-    if not _may_audit(actor, audit):
+    if not permissions.may_audit(actor, audit):
         raise PermissionDenied(_("Only the auditor reviews rectifications."))
     if finding.status != Finding.Status.SUBMITTED:
         raise ValidationError({"status": [_("There is no rectification to review.")]})
@@ -991,7 +947,7 @@ def finding_review(*, actor: User | None, finding: Finding, accept: bool,
 def letter_create(*, actor: User | None, unit: EnergyUnit, title: str, signed_on: datetime.date,
                   commitments: list[dict], bureau: Organisation | None = None
                   ) -> ResponsibilityLetter:
-    if not _bureau_over(actor, unit.region_code):
+    if not permissions.bureau_over(actor, unit.region_code):
         raise PermissionDenied(_("Only the unit's bureau files its letters of responsibility."))
     bureau = bureau or (actor.organisation if actor else None)
     if bureau is None or not bureau.is_bureau:
@@ -1035,7 +991,7 @@ def letter_look_back(*, actor: User | None, letter: ResponsibilityLetter,
                      reviewed_on: datetime.date, outcomes: dict[int, tuple[str, str]],
                      summary: str = "") -> LookBack:
     """The "look back": was each commitment kept? Every commitment gets an outcome."""
-    if not _bureau_over(actor, letter.region_code):
+    if not permissions.bureau_over(actor, letter.region_code):
         raise PermissionDenied(_("Only the unit's bureau looks back on its letters."))
     if reviewed_on is None or reviewed_on > timezone.localdate():
         raise ValidationError({"reviewed_on": [_("Give the date of the review (not in the "

@@ -20,7 +20,7 @@ from jiliang.core.pdf import Document, pdf_response
 from jiliang.core.tabular import errors_workbook, template_workbook
 from jiliang.core.uploads import check_upload
 from jiliang.core.web import apply_errors, errors_onto, page_of, roles_required, xlsx_response
-from jiliang.energy import conf, forms, selectors, services
+from jiliang.energy import conf, forms, permissions, selectors, services
 from jiliang.energy.models import Audit, AuditExclusion, EnergyUnit, Finding
 from jiliang.energy.templatetags.energy import carrier as carrier_label
 from jiliang.rules import energy as rules
@@ -51,7 +51,7 @@ def home(request):
     context = {"units": selectors.unit_list(user)[:20], "count": selectors.unit_list(user).count()}
     if user.is_bureau:
         month = _month(request)
-        figures = selectors.region_month_tce(user, month)
+        figures = selectors.region_month_tce(user, month, top=20)
         trend = selectors.region_trend(user, months=12)
         context.update(month=month, figures=figures, trend=trend,
                        attention=selectors.supervision_counts(user),
@@ -116,7 +116,7 @@ def unit_edit(request, pk: int):
 @login_required
 def unit_key(request, pk: int):
     unit = selectors.unit_detail(request.user, pk)
-    _forbid_unless(selectors.may_keep_ledger(request.user, unit))
+    _forbid_unless(permissions.may_keep_ledger(request.user, unit))
     form = forms.KeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -156,7 +156,7 @@ def unit_detail(request, pk: int):
         "basis": trend["basis"], "quality": week, "audit": audit,
         "open_findings": audit.findings.exclude(status=Finding.Status.CLOSED).count()
         if audit else 0,
-        "can_keep": selectors.may_keep_ledger(request.user, unit),
+        "can_keep": permissions.may_keep_ledger(request.user, unit),
         "is_bureau": request.user.is_bureau and request.user.scope.covers_region(
             unit.region_code),
         "meter_count": unit.meters.count(), "stale_hours": conf.stale_hours(),
@@ -188,7 +188,7 @@ def unit_monthly(request, pk: int):
     unit = selectors.unit_detail(request.user, pk)
     carriers = sorted(set(unit.meters.exclude(carrier="").values_list("carrier", flat=True)))
     form = forms.MonthlyForm(request.POST or None, carriers=carriers)
-    can_keep = selectors.may_keep_ledger(request.user, unit)
+    can_keep = permissions.may_keep_ledger(request.user, unit)
     if request.method == "POST":
         _forbid_unless(can_keep)
         if form.is_valid():
@@ -255,7 +255,7 @@ def meter_list(request, pk: int):
         "unit": unit, "page": page, "level": level, "energy": energy, "q": q,
         "levels": forms.LEVEL_CHOICES, "energies": forms.ENERGY_CHOICES,
         "today": timezone.localdate(),
-        "can_keep": selectors.may_keep_ledger(request.user, unit)})
+        "can_keep": permissions.may_keep_ledger(request.user, unit)})
 
 
 @login_required
@@ -270,7 +270,7 @@ def meter_template(request, pk: int):
 @login_required
 def meter_import(request, pk: int):
     unit = selectors.unit_detail(request.user, pk)
-    _forbid_unless(selectors.may_keep_ledger(request.user, unit))
+    _forbid_unless(permissions.may_keep_ledger(request.user, unit))
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -300,7 +300,7 @@ def meter_import(request, pk: int):
 @login_required
 def meter_create(request, pk: int):
     unit = selectors.unit_detail(request.user, pk)
-    _forbid_unless(selectors.may_keep_ledger(request.user, unit))
+    _forbid_unless(permissions.may_keep_ledger(request.user, unit))
     form = forms.MeterForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
         try:
@@ -317,7 +317,7 @@ def meter_create(request, pk: int):
 @login_required
 def meter_edit(request, pk: int):
     meter = selectors.meter_detail(request.user, pk)
-    _forbid_unless(selectors.may_keep_ledger(request.user, meter.unit))
+    _forbid_unless(permissions.may_keep_ledger(request.user, meter.unit))
     initial = {f: getattr(meter, f) for f in services.METER_FIELDS if f != "owner"}
     form = forms.MeterForm(request.POST or None, unit=meter.unit, meter=meter, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -335,7 +335,7 @@ def meter_edit(request, pk: int):
 @login_required
 def meter_calibration(request, pk: int):
     meter = selectors.meter_detail(request.user, pk)
-    _forbid_unless(selectors.may_keep_ledger(request.user, meter.unit))
+    _forbid_unless(permissions.may_keep_ledger(request.user, meter.unit))
     form = forms.CalibrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -370,7 +370,7 @@ def meter_detail(request, pk: int):
         "calibrations": meter.calibrations.all()[:20],
         "registry": selectors.meter_registry_status([meter]).get(meter.pk),
         "recent": selectors.meter_readings(request.user, meter)[:20],
-        "can_keep": selectors.may_keep_ledger(request.user, meter.unit),
+        "can_keep": permissions.may_keep_ledger(request.user, meter.unit),
         "today": timezone.localdate()})
 
 
@@ -411,15 +411,16 @@ def _audit_context(request, audit, **extra):
             cell.rate_required = rules.required_rate(audit.edition, cell.energy, cell.level)
         except Exception:  # noqa: BLE001 - shown as unknown
             cell.rate_required = None
-    is_auditor = selectors.is_auditor(request.user, audit)
+    is_auditor = permissions.may_audit(request.user, audit)
     context = {
         "audit": audit, "unit": audit.unit, "cells": cells,
         "findings": audit.findings.select_related("meter"),
         "is_auditor": is_auditor, "is_open": audit.status == Audit.Status.OPEN,
-        "is_unit": selectors.unit_is_own(request.user, audit.unit),
+        "is_unit": permissions.unit_is_own(request.user, audit.unit),
         "cell_form": forms.CellForm(), "exclusion_form": forms.ExclusionForm(),
         "complete_form": forms.CompleteForm(initial={
-            "deadline": timezone.localdate() + datetime.timedelta(days=90)}),
+            "deadline": timezone.localdate() + datetime.timedelta(
+                days=conf.rectification_days())}),
         "rectify_form": forms.RectifyForm(), "review_form": forms.ReviewForm(),
     }
     context.update(extra)
@@ -446,7 +447,7 @@ def _audit_action(request, audit, form, action, success):
 @require_POST
 def audit_cells(request, pk: int):
     audit = selectors.audit_detail(request.user, pk)
-    _forbid_unless(selectors.is_auditor(request.user, audit))
+    _forbid_unless(permissions.may_audit(request.user, audit))
     return _audit_action(request, audit, forms.CellForm(request.POST), lambda d: (
         services.audit_cell_set(actor=request.user, audit=audit, **d)), _("Saved."))
 
@@ -455,7 +456,7 @@ def audit_cells(request, pk: int):
 @require_POST
 def audit_exclusion_add(request, pk: int):
     audit = selectors.audit_detail(request.user, pk)
-    _forbid_unless(selectors.is_auditor(request.user, audit))
+    _forbid_unless(permissions.may_audit(request.user, audit))
     return _audit_action(request, audit, forms.ExclusionForm(request.POST), lambda d: (
         services.audit_exclusion_add(actor=request.user, audit=audit, **d)),
         _("The exclusion is recorded."))
@@ -468,7 +469,7 @@ def audit_exclusion_remove(request, pk: int):
     if exclusion is None:
         raise Http404
     audit = selectors.audit_detail(request.user, exclusion.cell.audit_id)
-    _forbid_unless(selectors.is_auditor(request.user, audit))
+    _forbid_unless(permissions.may_audit(request.user, audit))
     try:
         services.audit_exclusion_remove(actor=request.user, exclusion=exclusion)
     except ValidationError as error:
@@ -480,7 +481,7 @@ def audit_exclusion_remove(request, pk: int):
 @require_POST
 def audit_complete(request, pk: int):
     audit = selectors.audit_detail(request.user, pk)
-    _forbid_unless(selectors.is_auditor(request.user, audit))
+    _forbid_unless(permissions.may_audit(request.user, audit))
     return _audit_action(request, audit, forms.CompleteForm(request.POST), lambda d: (
         services.audit_complete(actor=request.user, audit=audit, **d)),
         _("The audit is completed."))
@@ -491,7 +492,7 @@ def audit_complete(request, pk: int):
 def finding_rectify(request, pk: int):
     finding = selectors.finding_detail(request.user, pk)
     audit = finding.audit
-    _forbid_unless(selectors.may_keep_ledger(request.user, audit.unit))
+    _forbid_unless(permissions.may_keep_ledger(request.user, audit.unit))
     return _audit_action(request, audit, forms.RectifyForm(request.POST), lambda d: (
         services.finding_rectify(actor=request.user, finding=finding, **d)),
         _("The rectification is submitted."))
@@ -502,27 +503,31 @@ def finding_rectify(request, pk: int):
 def finding_review(request, pk: int):
     finding = selectors.finding_detail(request.user, pk)
     audit = finding.audit
-    _forbid_unless(selectors.is_auditor(request.user, audit))
+    _forbid_unless(permissions.may_audit(request.user, audit))
     return _audit_action(request, audit, forms.ReviewForm(request.POST), lambda d: (
         services.finding_review(actor=request.user, finding=finding, **d)), _("Saved."))
 
 
-def _audit_tables(audit):
-    cells = [(c.get_energy_display(), c.level, c.required, c.excluded, c.installed,
-              "—" if c.rate_percent is None else f"{c.rate_percent} %",
-              "—" if c.required_percent is None else f"{c.required_percent} %",
-              {"pass": _("pass"), "fail": _("fail"), "not_applicable": _("not applicable"),
-               "ledger_error": _("ledger error")}.get(c.result, "—"))
-             for c in audit.cells.all()]
+def _audit_tables(audit, cells=None):
+    """The rows of the cells and findings tables; ``cells`` when the caller fetched them."""
+    if cells is None:
+        cells = list(audit.cells.all())
+    rows = [(c.get_energy_display(), c.level, c.required, c.excluded, c.installed,
+             "—" if c.rate_percent is None else f"{c.rate_percent} %",
+             "—" if c.required_percent is None else f"{c.required_percent} %",
+             {"pass": _("pass"), "fail": _("fail"), "not_applicable": _("not applicable"),
+              "ledger_error": _("ledger error")}.get(c.result, "—"))
+            for c in cells]
     findings = [(f.get_kind_display(), f.clause, f.text, f.deadline or "",
                  f.get_status_display()) for f in audit.findings.all()]
-    return cells, findings
+    return rows, findings
 
 
 @login_required
 def audit_pdf(request, pk: int):
     audit = selectors.audit_detail(request.user, pk)
-    cells, findings = _audit_tables(audit)
+    audit_cells = list(audit.cells.prefetch_related("exclusions"))
+    cells, findings = _audit_tables(audit, audit_cells)
     doc = Document(title=_("Energy metering audit report"),
                    subtitle=f"{rules.EQUIPPING_EDITIONS[audit.edition].code} · {audit.number}")
     doc.fields([
@@ -536,7 +541,7 @@ def audit_pdf(request, pk: int):
     doc.heading(_("Equipping rates (Table 1)"))
     doc.table([_("Energy type"), _("Level"), _("Needed (Nl)"), _("Excluded"),
                _("Installed (Ns)"), _("Rate"), _("Required"), _("Result")], cells)
-    for cell in audit.cells.all():
+    for cell in audit_cells:
         for x in cell.exclusions.all():
             doc.paragraph(f"{cell.get_energy_display()} {cell.level}: {x.ground} × {x.count} — "
                           f"{x.reason}", small=True)

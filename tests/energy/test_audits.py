@@ -3,10 +3,14 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from jiliang.energy import services
+from jiliang.core.services import user_create
+from jiliang.energy import permissions, services
 from jiliang.energy.models import Audit, Commitment, EnergyUnit, Finding
 from tests.base import PersonaTestCase
 from tests.energy.factories import make_meter, make_unit
@@ -127,6 +131,40 @@ class AuditTests(PersonaTestCase):
         assert audit.status == Audit.Status.RECTIFYING
         page = client.get(f"/energy/audits/{audit.pk}/").content.decode()
         assert "94.73 %" in page
+
+
+    def test_a_national_bureau_clerk_is_offered_no_audit_forms_the_service_would_refuse(self):
+        clerk = user_create(actor=None, username="nat_clerk", password="national-clerk-1",
+                            organisation=self.p.admin.organisation, role="bureau_clerk")
+        audit = self.open()
+        assert clerk.scope.everything and not permissions.may_audit(clerk, audit)
+        client = Client()
+        client.force_login(clerk)
+        page = client.get(f"/energy/audits/{audit.pk}/")
+        assert page.status_code == 200 and page.context["is_auditor"] is False
+        assert client.post(f"/energy/audits/{audit.pk}/cells/", {
+            "energy": "electricity", "level": "L3", "required": "19"}).status_code == 403
+        with pytest.raises(PermissionDenied):
+            services.audit_cell_set(actor=clerk, audit=audit, energy="electricity", level="L3",
+                                    required=19)
+        assert permissions.may_audit(self.p.admin, audit)
+        assert permissions.may_audit(self.p.gd_verifier, audit)
+
+    def test_the_pdf_report_fetches_the_cells_and_exclusions_once(self):
+        audit = self.open()
+        verifier = self.p.gd_verifier
+        for energy, level in (("steam", "L2"), ("water", "L2")):
+            services.audit_cell_set(actor=verifier, audit=audit, energy=energy, level=level,
+                                    required=19)
+            services.audit_exclusion_add(actor=verifier, audit=audit, energy=energy,
+                                         level=level, count=1, ground="t1b", reason="季节性")
+        client = self.client_as("acme")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/energy/audits/{audit.pk}/report.pdf").status_code == 200
+        tables = [q["sql"] for q in queries.captured_queries
+                  if 'FROM "energy_auditcell"' in q["sql"]
+                  or 'FROM "energy_auditexclusion"' in q["sql"]]
+        assert len(tables) == 2, tables
 
 
 class LetterTests(PersonaTestCase):

@@ -1,10 +1,13 @@
 import io
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
-from jiliang.energy.models import Meter, MeterCalibration
+from jiliang.energy import services
+from jiliang.energy.models import DailyEnergy, Meter, MeterCalibration
 from tests.base import PersonaTestCase
-from tests.energy.factories import make_meter, make_unit
+from tests.energy.factories import at, make_meter, make_unit, send, series
 
 HEADER = ["管理编号", "计量器具名称", "器具类型", "准确度等级", "出厂编号", "级别", "能源种类",
           "计量单位", "检定日期", "有效期至", "状态"]
@@ -87,3 +90,18 @@ class LedgerImportTests(PersonaTestCase):
         response = client.post(f"/energy/units/{self.unit.pk}/meters/import/",
                                {"file": SimpleUploadedFile("l.xlsx", workbook([]))})
         assert response.status_code == 404
+
+
+class MeterEditTests(PersonaTestCase):
+    def test_an_edit_that_keeps_the_classification_leaves_the_daily_figures_alone(self):
+        unit = make_unit(self.p)
+        meter = make_meter(unit, "E-01")
+        send(unit, "edit-1", series("E-01", at(1), 4))
+        assert DailyEnergy.objects.filter(meter=meter).exists()
+        with CaptureQueriesContext(connection) as queries:
+            services.meter_update(actor=None, meter=meter, name="总表", install_location="配电室")
+        assert not [q for q in queries.captured_queries
+                    if q["sql"].startswith('UPDATE "energy_dailyenergy"')]
+        services.meter_update(actor=None, meter=meter, direction="out")
+        assert set(DailyEnergy.objects.filter(meter=meter).values_list(
+            "direction", flat=True)) == {"out"}

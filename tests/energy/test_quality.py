@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 from django.utils import timezone, translation
 
@@ -94,6 +95,15 @@ class QualityTests(PersonaTestCase):
         send(self.unit, "q-1", series("E-01", at(1), 2))
         stopped = selectors.supervision(self.p.gd_clerk)["stopped"]
         assert self.unit in stopped
+
+    def test_the_bureau_counts_every_stopped_unit_beyond_the_ones_listed(self):
+        other = make_unit(self.p, "acme", code="SECOND-UNIT")
+        make_meter(other, "E-01")
+        send(self.unit, "q-1", series("E-01", at(1), 2))
+        with mock.patch.object(selectors, "STOPPED_SHOWN", 1):
+            found = selectors.supervision(self.p.gd_clerk)
+            assert len(found["stopped"]) == 1 and found["stopped_count"] == 2
+            assert selectors.supervision_counts(self.p.gd_clerk)["stopped"] == 2
 
     def test_the_bureau_list_draws_the_completeness_line_exactly(self):
         tz = timezone.get_current_timezone()

@@ -44,6 +44,17 @@ class ScopingTests(PersonaTestCase):
         assert [row["unit"].pk for row in selectors.region_month_tce(
             self.p.bj_clerk, month)["units"]] == [self.bj.pk]
 
+    def test_the_region_table_holds_the_largest_units_and_the_total_all_of_them(self):
+        import datetime
+
+        send(self.bj, "s-2", series("E-01", at(2), 4, first="2000", step="100"))
+        month = datetime.date(2026, 1, 1)
+        everything = selectors.region_month_tce(self.p.admin, month)
+        top = selectors.region_month_tce(self.p.admin, month, top=1)
+        assert [row["unit"].pk for row in everything["units"]] == [self.bj.pk, self.gd.pk]
+        assert [row["unit"].pk for row in top["units"]] == [self.bj.pk]
+        assert top["total"] == everything["total"] and top["unit_count"] == 2
+
     def test_an_institution_sees_the_units_it_audits(self):
         from jiliang.energy import services
 
