@@ -4,6 +4,8 @@
   the embedded SQLite database var/jiliang.sqlite3 (WAL).
 - JILIANG_SECRET_KEY: without it, a key generated once into var/secret_key.
 - JILIANG_DEBUG=1 for development; JILIANG_ALLOWED_HOSTS, comma-separated.
+- JILIANG_ENV: "development" (the default: `make run`, the demo, the tests) or
+  "production" (a served site: see the README's production section).
 """
 
 import os
@@ -26,6 +28,11 @@ def _secret_key() -> str:
         path.chmod(0o600)
     return path.read_text().strip()
 
+
+# development (the default) or production; production switches on the production-only
+# settings below, each in its own block.
+JILIANG_ENV = os.environ.get("JILIANG_ENV", "development")
+PRODUCTION = JILIANG_ENV == "production"
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("JILIANG_DEBUG", "") == "1"
