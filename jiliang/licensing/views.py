@@ -29,6 +29,8 @@ from jiliang.licensing.forms import (
 )
 from jiliang.licensing.models import LicenceStatus, Purpose
 from jiliang.licensing.notices import notice_text
+from jiliang.portal.public import official_sources
+from jiliang.portal.selectors import provinces as public_provinces
 from jiliang.rules import licensing as rules
 
 label = services.label
@@ -539,6 +541,8 @@ def guide_detail(request, type_code: str):
         "regime_2008": label(lt["regime"]["2008"]), "regime_now": label(lt["regime"]["now"]),
         "closed": services.closed_message(lt) if not lt.open_now else "",
         "levels": _level_words(lt), "statute": rules.statute(),
+        "basis": [label(b) for b in lt.get("public_basis", ())],
+        "official_sources": official_sources(lt.get("sources")),
     })
 
 
@@ -606,6 +610,7 @@ def public_list(request):
     return render(request, "licensing/public/list.html", {
         "page": page, "rows": [_event_row(e) for e in page], "types": _type_rows(),
         "kinds": [(k, label(rules.event_labels()[k])) for k in selectors.PUBLIC_KINDS],
+        "provinces": public_provinces(),
         "f": {k: get.get(k, "") for k in ("kind", "type", "region", "from", "to", "q")},
         "query": _query({k: get.get(k, "") for k in ("kind", "type", "region", "from", "to",
                                                       "q")}),

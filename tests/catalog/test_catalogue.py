@@ -92,7 +92,11 @@ class ProvinceValueTests(PersonaTestCase):
         page = self.client_as("anonymous").get("/catalogue/kinds/fuel_dispenser/")
         assert page.status_code == 200
         body = page.content.decode()
-        assert "JJG 443-2023" in body and "not confirmed" in body
+        # The public reads that the province sets the value; the research grade is the bureaus'.
+        assert "JJG 443-2023" in body and "Each province sets the value it uses." in body
+        assert "not confirmed" not in body and "onfidence" not in body
+        staff = self.client_as("gd_clerk").get("/catalogue/kinds/fuel_dispenser/").content.decode()
+        assert "not confirmed" in staff
         api = self.client_as("anonymous").get("/api/v1/catalog/kinds/water_meter")
         assert api.status_code == 200
         assert {r["code"] for r in api.json()["rules"]} >= {"water-162-2019-dn25"}
