@@ -6,7 +6,7 @@ catalogue must be complete. Each app keeps its own catalogue in
 templates and modules use ``jiliang/locale``.
 
     python -m jiliang.i18n update    # add new message ids to the catalogues, drop gone ones
-    python -m jiliang.i18n check     # list untranslated or fuzzy messages; exit 1 if any
+    python -m jiliang.i18n check     # list untranslated, fuzzy or conflicting messages; exit 1 if any
     python -m jiliang.i18n compile   # write the .mo files Django reads (run by make)
     python -m jiliang.i18n todo      # the untranslated message ids, as a JSON object to fill in
     python -m jiliang.i18n fill F    # take translations from a JSON object {msgid: msgstr}
@@ -150,6 +150,27 @@ def problems() -> list[str]:
     return out
 
 
+def conflicts() -> list[str]:
+    """Message ids that two catalogues translate differently.
+
+    Django merges the catalogues and keeps one translation per (context, id), so a second
+    wording is silently lost on some page: one English word that needs two Chinese words takes
+    a ``pgettext`` context instead.
+    """
+    seen: dict[tuple[str | None, str], dict[str, list[str]]] = {}
+    for po, catalogue in _catalogues():
+        for message in catalogue:
+            if not message.id or _untranslated(message):
+                continue
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            string = message.string if isinstance(message.string, str) else message.string[0]
+            seen.setdefault((message.context, msgid), {}).setdefault(string, []).append(
+                po.relative_to(ROOT).parts[0])
+    return [f"{msgid!r}" + (f" (context {context!r})" if context else "") + ": " + "; ".join(
+                f"{string} in {', '.join(apps)}" for string, apps in strings.items())
+            for (context, msgid), strings in sorted(seen.items(), key=str) if len(strings) > 1]
+
+
 def compile_all() -> int:
     count = 0
     for locale_dir in catalogue_dirs():
@@ -232,7 +253,7 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "update":
         update()
-    found = problems()
+    found = problems() + [f"translated differently: {line}" for line in conflicts()]
     for line in found:
         print(line)
     if command == "check":

@@ -14,6 +14,30 @@ def test_every_translatable_string_has_a_chinese_translation():
         problems[:50])
 
 
+def test_no_two_catalogues_translate_one_message_differently():
+    """Django keeps one translation per message: a second wording in another app is lost."""
+    conflicts = i18n.conflicts()
+    assert not conflicts, "use one translation, or a pgettext context:\n" + "\n".join(conflicts)
+
+
+def test_a_conflict_between_two_catalogues_is_found(tmp_path, monkeypatch):
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    for app, string in (("one", "停用"), ("two", "中止日期")):
+        catalogue = Catalog(locale="zh_Hans")
+        catalogue.add("stopped", string)
+        catalogue.add("stopped", "中止日期", context="date")
+        po = tmp_path / app / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+        po.parent.mkdir(parents=True)
+        with po.open("wb") as f:
+            write_po(f, catalogue)
+    monkeypatch.setattr(i18n, "ROOT", tmp_path)
+    monkeypatch.setattr(i18n, "catalogue_dirs", lambda: [tmp_path / "one" / "locale",
+                                                         tmp_path / "two" / "locale"])
+    assert i18n.conflicts() == ["'stopped': 停用 in one; 中止日期 in two"]
+
+
 def test_the_compiled_catalogues_are_fresh():
     for locale_dir in i18n.catalogue_dirs():
         for po in locale_dir.glob("*/LC_MESSAGES/django.po"):

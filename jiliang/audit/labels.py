@@ -10,21 +10,45 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+# The verbs have their own context: "created" as an action is not "created" as a field name.
 VERBS = {
-    "add": _("added"), "assign": _("assigned"), "calibration": _("calibration recorded"),
-    "cell": _("audit cell set"), "change": _("changed"), "clear": _("cleared"),
-    "close": _("closed"), "complete": _("completed"), "correct": _("corrected"),
-    "create": _("created"), "delete": _("deleted"), "exclusion": _("exclusion added"),
-    "exclusion_remove": _("exclusion removed"), "expire": _("expired"), "file": _("filed"),
-    "import": _("imported"), "ingest": _("readings received"), "issue": _("issued"),
-    "key": _("key registered"), "look_back": _("looked back on"), "open": _("opened"),
-    "plan": _("planned"), "queue": _("queued"), "record": _("recorded"),
-    "rectify": _("rectified"), "register": _("registered"), "release": _("released"),
-    "reopen": _("reopened"), "report": _("reported"), "review": _("reviewed"),
-    "revoke": _("revoked"), "set": _("set"), "start": _("started"),
-    "status": _("status changed"), "update": _("changed"),
+    "add": pgettext_lazy("ledger action", "added"),
+    "assign": pgettext_lazy("ledger action", "assigned"),
+    "calibration": pgettext_lazy("ledger action", "calibration recorded"),
+    "cell": pgettext_lazy("ledger action", "audit cell set"),
+    "change": pgettext_lazy("ledger action", "changed"),
+    "clear": pgettext_lazy("ledger action", "cleared"),
+    "close": pgettext_lazy("ledger action", "closed"),
+    "complete": pgettext_lazy("ledger action", "completed"),
+    "correct": pgettext_lazy("ledger action", "corrected"),
+    "create": pgettext_lazy("ledger action", "created"),
+    "delete": pgettext_lazy("ledger action", "deleted"),
+    "exclusion": pgettext_lazy("ledger action", "exclusion added"),
+    "exclusion_remove": pgettext_lazy("ledger action", "exclusion removed"),
+    "expire": pgettext_lazy("ledger action", "expired"),
+    "file": pgettext_lazy("ledger action", "filed"),
+    "import": pgettext_lazy("ledger action", "imported"),
+    "ingest": pgettext_lazy("ledger action", "readings received"),
+    "issue": pgettext_lazy("ledger action", "issued"),
+    "key": pgettext_lazy("ledger action", "key registered"),
+    "look_back": pgettext_lazy("ledger action", "looked back on"),
+    "open": pgettext_lazy("ledger action", "opened"),
+    "plan": pgettext_lazy("ledger action", "planned"),
+    "queue": pgettext_lazy("ledger action", "queued"),
+    "record": pgettext_lazy("ledger action", "recorded"),
+    "rectify": pgettext_lazy("ledger action", "rectified"),
+    "register": pgettext_lazy("ledger action", "registered"),
+    "release": pgettext_lazy("ledger action", "released"),
+    "reopen": pgettext_lazy("ledger action", "reopened"),
+    "report": pgettext_lazy("ledger action", "reported"),
+    "review": pgettext_lazy("ledger action", "reviewed"),
+    "revoke": pgettext_lazy("ledger action", "revoked"),
+    "set": pgettext_lazy("ledger action", "set"),
+    "start": pgettext_lazy("ledger action", "started"),
+    "status": pgettext_lazy("ledger action", "status changed"),
+    "update": pgettext_lazy("ledger action", "changed"),
 }
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.rules import verification as rules
 
@@ -51,7 +52,7 @@ class CatalogueVersion(models.Model):
     code = models.CharField(_("code"), max_length=10, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    issued = models.CharField(_("issued"), max_length=300, blank=True)
+    issued = models.CharField(pgettext_lazy("regulation", "issued"), max_length=300, blank=True)
     in_force_from = models.DateField(_("in force from"), null=True, blank=True)
     in_force_until = models.DateField(_("in force until"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)

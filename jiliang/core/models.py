@@ -8,13 +8,14 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Region(models.Model):
     """A GB/T 2260 administrative division (loaded from core/data/regions.csv)."""
 
     class Level(models.IntegerChoices):
-        PROVINCE = 1, _("province")
+        PROVINCE = 1, pgettext_lazy("level", "province")
         PREFECTURE = 2, _("prefecture")
         COUNTY = 3, _("county")
 

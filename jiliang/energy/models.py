@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.audit.chain import Chained
 from jiliang.core.models import Organisation
@@ -120,7 +121,7 @@ class Meter(models.Model):
                              verbose_name=_("unit"))
     region_code = models.CharField(_("division code"), max_length=6, editable=False)
     owner = models.ForeignKey(Organisation, models.PROTECT, related_name="energy_meters",
-                              verbose_name=_("owner"))
+                              verbose_name=pgettext_lazy("meter", "owner"))
     management_no = models.CharField(_("management number"), max_length=64)
     name = models.CharField(_("instrument name"), max_length=100)
     model_spec = models.CharField(_("model and specification"), max_length=100, blank=True)
@@ -213,10 +214,10 @@ class ReadingBatch(models.Model):
     body_sha256 = models.CharField(max_length=64)
     signature = models.CharField(_("signature"), max_length=100)
     key_fingerprint = models.CharField(_("key"), max_length=16)
-    received_at = models.DateTimeField(_("received"))
+    received_at = models.DateTimeField(pgettext_lazy("readings", "received"))
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    accepted = models.PositiveIntegerField(_("accepted"), default=0)
-    duplicates = models.PositiveIntegerField(_("already on file"), default=0)
+    accepted = models.PositiveIntegerField(pgettext_lazy("readings", "accepted"), default=0)
+    duplicates = models.PositiveIntegerField(pgettext_lazy("readings", "already on file"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     errors = models.JSONField(_("row errors"), default=list, blank=True)
     first_read_at = models.DateTimeField(null=True, blank=True)
@@ -244,7 +245,7 @@ class BatchRefusal(models.Model):
     channel = models.CharField(_("channel"), max_length=5, choices=ReadingBatch.Channel.choices)
     reason = models.CharField(_("reason"), max_length=40)
     message = models.CharField(_("message"), max_length=300)
-    received_at = models.DateTimeField(_("received"), db_index=True)
+    received_at = models.DateTimeField(pgettext_lazy("readings", "received"), db_index=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -368,9 +369,9 @@ class Audit(models.Model):
                               default=Status.OPEN)
     opened_on = models.DateField(_("opened on"))
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("time", "closed"), null=True, blank=True)
     verdict = models.CharField(_("equipping verdict"), max_length=14, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(pgettext_lazy("review", "summary"), blank=True)
     # None: opened by the system (a command, the demo).
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
                                    blank=True, related_name="+")
@@ -410,7 +411,7 @@ class AuditExclusion(models.Model):
     """Items left out of Nl under a note of the standard, with the reason recorded."""
 
     cell = models.ForeignKey(AuditCell, models.CASCADE, related_name="exclusions")
-    count = models.PositiveIntegerField(_("items"))
+    count = models.PositiveIntegerField(pgettext_lazy("count", "items"))
     ground = models.CharField(_("ground"), max_length=4,
                               choices=[(k, k) for k in rules.EXCLUSION_GROUNDS])
     reason = models.CharField(_("reason"), max_length=300)
@@ -440,7 +441,7 @@ class Finding(models.Model):
     meter = models.ForeignKey(Meter, models.SET_NULL, null=True, blank=True, related_name="+")
     energy = models.CharField(max_length=30, blank=True)
     level = models.CharField(max_length=2, blank=True)
-    text = models.CharField(_("finding"), max_length=400)
+    text = models.CharField(pgettext_lazy("energy audit", "finding"), max_length=400)
     deadline = models.DateField(_("rectify by"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.OPEN)
@@ -510,7 +511,7 @@ class LookBack(models.Model):
     reviewed_on = models.DateField(_("reviewed on"))
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
                                  blank=True, related_name="+")
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(pgettext_lazy("review", "summary"), blank=True)
 
     class Meta:
         ordering = ["-reviewed_on", "-id"]

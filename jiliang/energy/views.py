@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jiliang.core import selectors as core_selectors
@@ -224,7 +225,7 @@ def unit_energy_audit(request, pk: int):
         rows = [(r["name"], r["carrier"], r["unit"], r["in"], r["out"], round(r["tce"], 4))
                 for r in view["energy"]["rows"]]
         rows.append((_("Total"), "", "", "", "", round(view["energy"]["total_tce"], 4)))
-        rows.append((_("Basis"), basis.edition_code, basis.electricity_label, "", "", ""))
+        rows.append((pgettext("conversion", "Basis"), basis.edition_code, basis.electricity_label, "", "", ""))
         return xlsx_response(f"energy-audit-{unit.code}-{year}.xlsx", [
             _("Energy"), _("Carrier"), _("Unit"), _("In"), _("Out"), "tce"], rows,
             title=_("Energy audit"))
@@ -515,7 +516,7 @@ def _audit_tables(audit, cells=None):
     rows = [(c.get_energy_display(), c.level, c.required, c.excluded, c.installed,
              "—" if c.rate_percent is None else f"{c.rate_percent} %",
              "—" if c.required_percent is None else f"{c.required_percent} %",
-             {"pass": _("pass"), "fail": _("fail"), "not_applicable": _("not applicable"),
+             {"pass": pgettext("energy audit", "pass"), "fail": pgettext("energy audit", "fail"), "not_applicable": _("not applicable"),
               "ledger_error": _("ledger error")}.get(c.result, "—"))
             for c in cells]
     findings = [(f.get_kind_display(), f.clause, f.text, f.deadline or "",
@@ -547,7 +548,7 @@ def audit_pdf(request, pk: int):
                           f"{x.reason}", small=True)
     doc.heading(_("Findings"))
     if findings:
-        doc.table([_("Kind"), _("Clause"), _("Finding"), _("Rectify by"), _("Status")],
+        doc.table([_("Kind"), _("Clause"), pgettext("energy audit", "Finding"), _("Rectify by"), _("Status")],
                   findings, widths_mm=[25, 30, 70, 22, 23])
     else:
         doc.paragraph(_("No findings."))
@@ -574,7 +575,7 @@ def audit_xlsx(request, pk: int):
     for row in cells:
         ws.append([str(v) for v in row])
     ws2 = wb.create_sheet(str(_("Findings"))[:31])
-    ws2.append([str(h) for h in (_("Kind"), _("Clause"), _("Finding"), _("Rectify by"),
+    ws2.append([str(h) for h in (_("Kind"), _("Clause"), pgettext("energy audit", "Finding"), _("Rectify by"),
                                  _("Status"))])
     for row in findings:
         ws2.append([str(v) for v in row])

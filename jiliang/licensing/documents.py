@@ -12,6 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jiliang.core.pdf import Document
 from jiliang.licensing import selectors
@@ -170,7 +171,7 @@ def sample_form(lt: rules.LicenceType) -> bytes:
                     (_("Address"), ""), (_("Contact"), ""),
                     *[(_zh(p["label"]), "") for p in lt.particulars]])
         pdf.heading(_("Materials"))
-        pdf.table([_("Material"), _("File types"), _("Required")],
+        pdf.table([_("Material"), _("File types"), pgettext("material", "Required")],
                   [[_zh(m["name"]), ", ".join(m["types"]).upper(),
                     _("yes") if m["required"] else _("no")] for m in lt.materials])
         pdf.spacer()

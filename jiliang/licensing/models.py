@@ -14,6 +14,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.audit.chain import Chained
 from jiliang.rules import licensing as rules
@@ -116,7 +117,7 @@ class ClockStop(models.Model):
 
     application = models.ForeignKey(Application, models.CASCADE, related_name="stops")
     kind = models.CharField(_("kind"), max_length=32, choices=StopKind.choices)
-    started_on = models.DateField(_("stopped"))
+    started_on = models.DateField(pgettext_lazy("date", "stopped"))
     announced_working_days = models.PositiveSmallIntegerField(_("announced working days"))
     expected_end = models.DateField(null=True, blank=True)
     ended_on = models.DateField(_("resumed"), null=True, blank=True)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.audit.chain import Chained
 from jiliang.catalog.models import InstrumentKind, Mode, Use
@@ -142,7 +143,7 @@ class Instrument(models.Model):
     last_certificate_no = models.CharField(_("last certificate"), max_length=60, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     next_due_on = models.DateField(_("next due"), null=True, blank=True)
-    due_action = models.CharField(_("due"), max_length=8, blank=True, choices=DueAction.choices)
+    due_action = models.CharField(pgettext_lazy("action", "due"), max_length=8, blank=True, choices=DueAction.choices)
     replacement_due_on = models.DateField(_("replace by"), null=True, blank=True)
     term_rule = models.CharField(_("period rule"), max_length=60, blank=True)
     term_province_set = models.BooleanField(_("period set by the province"), default=False)
@@ -284,7 +285,7 @@ class RateCell(models.Model):
     month = models.DateField(_("month"))
     verified = models.IntegerField(_("verified"), default=0)
     passed = models.IntegerField(_("passed"), default=0)
-    due = models.IntegerField(_("due"), default=0)
+    due = models.IntegerField(pgettext_lazy("count", "due"), default=0)
     due_verified = models.IntegerField(_("due and verified in time"), default=0)
 
     class Meta:
@@ -328,7 +329,7 @@ class Reminder(models.Model):
     instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="reminders",
                                    db_index=False, verbose_name=_("instrument"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    due_action = models.CharField(_("due"), max_length=8, choices=DueAction.choices)
+    due_action = models.CharField(pgettext_lazy("action", "due"), max_length=8, choices=DueAction.choices)
     due_on = models.DateField(_("due on"))
     region_code = models.CharField(_("division code"), max_length=6)
     created_on = models.DateField(_("created"))

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from jiliang.catalog.models import InstrumentKind, Use
@@ -95,9 +95,9 @@ def _instruments_xlsx(filename: str, qs, title: str):
              i.next_due_on, i.get_due_action_display() if i.due_action else "")
             for i in qs[:100_000].iterator(chunk_size=2000))
     return xlsx_response(filename, [
-        _("Public code"), _("Kind"), _("Use"), _("Serial number"), _("Owner"), _("Division code"),
+        _("Public code"), pgettext("instrument", "Kind"), _("Use"), _("Serial number"), _("Owner"), _("Division code"),
         _("Address"), _("Status"), _("Last verified"), _("Conclusion"), _("Valid until"),
-        _("Next due"), _("Due")], rows, title=title)
+        _("Next due"), pgettext("action", "Due")], rows, title=title)
 
 
 @login_required
@@ -334,7 +334,7 @@ def rates(request):
     by_province = selectors.rates_by(request.user, group="province", **args) if national else []
     total = selectors.rates_total(by_kind)
     if request.GET.get("format") == "xlsx":
-        rows = [(str(_("Kind")), r["label"], r["due"], r["due_verified"], r["inspection_rate"],
+        rows = [(str(pgettext("instrument", "Kind")), r["label"], r["due"], r["due_verified"], r["inspection_rate"],
                  r["verified"], r["passed"], r["pass_rate"]) for r in by_kind]
         rows += [(str(_("Region")), f"{r['key']} {r['label']}", r["due"], r["due_verified"],
                   r["inspection_rate"], r["verified"], r["passed"], r["pass_rate"])
@@ -342,7 +342,7 @@ def rates(request):
         rows += [(str(_("Use")), r["label"], r["due"], r["due_verified"], r["inspection_rate"],
                   r["verified"], r["passed"], r["pass_rate"]) for r in by_use]
         return xlsx_response(f"rates-{year}.xlsx", [
-            _("Group"), _("Name"), _("Due"), _("Verified in time"), _("Inspection rate (%)"),
+            _("Group"), _("Name"), pgettext("count", "Due"), _("Verified in time"), _("Inspection rate (%)"),
             _("Verified"), _("Passed"), _("Pass rate (%)")], rows, title=str(year))
     chart = {
         "kinds": [r["label"] for r in by_kind],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jiliang.supervision.models import CampaignKind
 
@@ -38,7 +39,7 @@ def rate_table(key: str, title: str, first: str, rows: Sequence[dict], *,
 
 
 def inspection_table(key: str, title: str, first: str, rows: Sequence[dict]) -> Table:
-    return Table(key, title, [first, _("Instruments"), _("Verified in time"),
+    return Table(key, title, [first, pgettext("count", "Instruments"), _("Verified in time"),
                               _("Inspection rate (受检率)"), _("Checked"), _("Conforming"),
                               _("Verification pass rate (检定合格率)")],
                  [[r["key"], r["total"], r["verified"], _pct(r["verified_rate"]), r["checked"],

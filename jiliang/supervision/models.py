@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.audit.chain import Chained
 from jiliang.core.models import Organisation, Region
@@ -83,7 +84,7 @@ class CampaignEvent(models.Model):
     campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=32)
     from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    to_status = models.CharField(pgettext_lazy("status", "to"), max_length=16, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("time"))
@@ -158,7 +159,7 @@ class NetContentRecord(Chained):
     product = models.CharField(_("product"), max_length=100)
     brand = models.CharField(_("brand"), max_length=100, blank=True)
     nominal = models.DecimalField(_("nominal quantity"), max_digits=14, decimal_places=4)
-    unit = models.CharField(_("unit"), max_length=8)
+    unit = models.CharField(pgettext_lazy("measure", "unit"), max_length=8)
     lot_size = models.PositiveIntegerField(_("lot size"))
     place = models.CharField(_("place of sampling"), max_length=200)
     sampled_on = models.DateField(_("sampled on"))
@@ -386,7 +387,7 @@ class UploadBatch(models.Model):
     filename = models.CharField(_("file"), max_length=200)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
                                     blank=True, related_name="+", verbose_name=_("uploaded by"))
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    uploaded_at = models.DateTimeField(pgettext_lazy("time", "uploaded"), auto_now_add=True)
     rows_saved = models.PositiveIntegerField(_("rows saved"), default=0)
     rows_refused = models.PositiveIntegerField(_("rows refused"), default=0)
     errors = models.JSONField(_("errors"), default=list)  # [{"row", "column", "reason"}]
