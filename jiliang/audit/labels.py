@@ -41,6 +41,7 @@ VERBS = {
     "rectify": pgettext_lazy("ledger action", "rectified"),
     "register": pgettext_lazy("ledger action", "registered"),
     "release": pgettext_lazy("ledger action", "released"),
+    "recount": pgettext_lazy("ledger action", "deadline counted again"),
     "reopen": pgettext_lazy("ledger action", "reopened"),
     "report": pgettext_lazy("ledger action", "reported"),
     "review": pgettext_lazy("ledger action", "reviewed"),

@@ -1,7 +1,13 @@
+import re
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.audit.admin import AuditedModelAdmin
-from jiliang.core.models import ApiToken, Organisation, Region, User
+from jiliang.core import services
+from jiliang.core.models import ApiToken, HolidayYear, Organisation, Region, Role, User
 
 
 @admin.register(Region)
@@ -40,3 +46,81 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class HolidayYearForm(forms.ModelForm):
+    """The notice as typed from its text: one date a line (commas and spaces also part them)."""
+
+    holidays = forms.CharField(label=_("days off"), widget=forms.Textarea(attrs={"rows": 8}),
+                               help_text=_("Every day off of the notice, one YYYY-MM-DD a line."))
+    workdays = forms.CharField(label=_("adjusted working days"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text=_("Weekend days the notice makes working days "
+                                           "(调休上班), one YYYY-MM-DD a line."))
+
+    class Meta:
+        model = HolidayYear
+        fields = ("year", "source", "holidays", "workdays")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["holidays"] = "\n".join(self.instance.holidays)
+            self.initial["workdays"] = "\n".join(self.instance.workdays)
+
+    @staticmethod
+    def _split(text: str) -> list[str]:
+        return [part for part in re.split(r"[\s,，、;；]+", text or "") if part]
+
+    def clean_holidays(self):
+        return self._split(self.cleaned_data.get("holidays"))
+
+    def clean_workdays(self):
+        return self._split(self.cleaned_data.get("workdays"))
+
+    def clean(self):
+        data = super().clean()
+        year = data.get("year") or self.instance.year
+        if year and "holidays" in data and "workdays" in data and data.get("source"):
+            try:
+                services.holiday_year_clean(year=year, holidays=data["holidays"],
+                                            workdays=data["workdays"], source=data["source"])
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    """The national administrator enters each year's notice here, through the audited service."""
+
+    form = HolidayYearForm
+    list_display = ("year", "source", "entered_at")
+
+    def _national(self, request) -> bool:
+        return request.user.is_authenticated and request.user.role == Role.NATIONAL_ADMIN
+
+    def has_module_permission(self, request):
+        return self._national(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._national(request)
+
+    def has_add_permission(self, request):
+        return self._national(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._national(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("year",) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        saved = services.holiday_year_enter(
+            actor=request.user, year=obj.year, holidays=form.cleaned_data["holidays"],
+            workdays=form.cleaned_data["workdays"], source=form.cleaned_data["source"])
+        obj.pk = saved.pk

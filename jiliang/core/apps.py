@@ -16,6 +16,13 @@ class CoreConfig(AppConfig):
         NavItem(_("API tokens"), "core:token-list", signed_in=True, menu="account"),
     ]
 
+    def ready(self) -> None:
+        from jiliang.core.holidays import official_calendar
+        from jiliang.rules import deadlines
+
+        # the deadline rules count on the years the national administrator has entered
+        deadlines.set_calendar(official_calendar)
+
     def desk_panels(self, request) -> list[dict]:
         from jiliang.core import selectors
 

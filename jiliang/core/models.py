@@ -200,3 +200,31 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.run_on}"
+
+
+class HolidayYear(models.Model):
+    """One year of the State Council's holiday notice (国务院办公厅关于某年部分节假日安排的通知).
+
+    The national administrator enters each year's notice; until then deadlines running into
+    the year are provisional (see ``jiliang.rules.deadlines``). Seeded with the years of the
+    ``chinesecalendar`` package.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    holidays = models.JSONField(_("days off"), default=list,
+                                help_text=_("Every day off of the notice, one YYYY-MM-DD a line."))
+    workdays = models.JSONField(_("adjusted working days"), default=list, blank=True,
+                                help_text=_("Weekend days the notice makes working days "
+                                            "(调休上班), one YYYY-MM-DD a line."))
+    source = models.CharField(_("source"), max_length=300,
+                              help_text=_("The notice: its number, date and where it was "
+                                          "published."))
+    entered_at = models.DateTimeField(_("entered"), auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("holiday notice")
+        verbose_name_plural = _("holiday notices")
+
+    def __str__(self) -> str:
+        return str(self.year)

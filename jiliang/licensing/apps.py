@@ -26,6 +26,12 @@ class LicensingConfig(AppConfig):
     ]
     daily_tasks = ["jiliang.licensing.tasks.licensing_daily"]
 
+    def ready(self) -> None:
+        from jiliang.core.holidays import calendar_changed
+        from jiliang.licensing.services import calendar_entered
+
+        calendar_changed.connect(calendar_entered, dispatch_uid="licensing.calendar_entered")
+
     @staticmethod
     def ledger_verb(verb: str) -> str | None:
         """The workflow's own words for its transitions and licence actions, in the ledger."""

@@ -94,6 +94,12 @@ def _application_document(app: Application, doc: str) -> bytes:
             "n": limits.get("decision"), "ext": limits.get("extension"),
             "due": (_(", that is by %(date)s") % {"date": app.decision_due})
             if app.decision_due else ""})
+        if app.decision_due and app.calendar_gap:
+            from jiliang.core.holidays import provisional_years
+            from jiliang.licensing.notices import provisional_words
+
+            if provisional_years(app.calendar_gap):
+                pdf.paragraph(provisional_words(provisional_years(app.calendar_gap)))
         if limits.get("promised") and app.promised_due:
             pdf.paragraph(_("The bureau promises a decision within %(n)s working days, by "
                             "%(date)s.") % {"n": limits["promised"], "date": app.promised_due})

@@ -28,6 +28,23 @@ def _extension_days(notice: Notice) -> int | str:
 
 
 def notice_text(notice: Notice) -> str:
+    text = _notice_text(notice)
+    years = notice.params.get("provisional")
+    if years and notice.params.get("due"):
+        from jiliang.core.holidays import provisional_years
+
+        if provisional_years(years):
+            text += " " + provisional_words(years)
+    return text
+
+
+def provisional_words(years: str) -> str:
+    return _("(Provisional: the State Council's holiday notice for %(years)s is not entered "
+             "yet, so the date was counted on weekdays less the statutory holidays and may "
+             "move.)") % {"years": years.replace(",", "、")}
+
+
+def _notice_text(notice: Notice) -> str:
     p = dict(notice.params)
     p.setdefault("number", "")
     p.setdefault("certificate", "")
@@ -54,6 +71,10 @@ def notice_text(notice: Notice) -> str:
     if kind == "clock_resumed":
         return _("Application %(number)s: the time limit runs again; the decision is due by "
                  "%(due)s.") % {"number": p["number"], "due": p.get("due") or "—"}
+    if kind == "due_moved":
+        return _("Application %(number)s: the holiday notice for the year is now entered, so "
+                 "the time limit was counted again: due by %(due)s (was %(old)s).") % {
+            "number": p["number"], "due": p.get("due") or "—", "old": p.get("old") or "—"}
     if kind == "extended":
         days = p.get("days") or _extension_days(notice)
         return _("Application %(number)s: the head of the bureau extended the time limit by "

@@ -318,6 +318,13 @@ def clock_info(app: Application, on: datetime.date) -> dict:
                 info["stopped_days"] = stopped_working_days(clock.stops, until=on)
     except CalendarNotCoveredError as error:
         info["gap"] = str(error.params["year"])
+    # a due date counted through a year whose holiday notice is not entered is provisional
+    info["provisional"] = ""
     if app.calendar_gap and not info["gap"]:
-        info["gap"] = app.calendar_gap
+        if info["due"]:
+            from jiliang.core.holidays import provisional_years
+
+            info["provisional"] = provisional_years(app.calendar_gap)
+        else:
+            info["gap"] = app.calendar_gap
     return info

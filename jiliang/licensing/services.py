@@ -45,7 +45,13 @@ from jiliang.licensing.models import (
 )
 from jiliang.rules import RuleError
 from jiliang.rules import licensing as rules
-from jiliang.rules.deadlines import CalendarNotCoveredError, Clock, add_working_days, validity_end
+from jiliang.rules.deadlines import (
+    CalendarNotCoveredError,
+    Clock,
+    add_working_days,
+    count_working_days,
+    validity_end,
+)
 from jiliang.rules.identifiers import region_prefix
 
 CLERK_ROLES = frozenset({Role.BUREAU_CLERK, Role.BUREAU_HEAD, Role.NATIONAL_ADMIN})
@@ -95,11 +101,13 @@ def calendar_message(year: str | int) -> str:
 
 
 def _due(start: datetime.date, days: int, stops=()) -> tuple[datetime.date | None, str]:
-    """A due date in working days, or (None, the year the calendar lacks)."""
+    """A due date in working days and the years it was counted through provisionally
+    ("2027": the notice for 2027 is not entered yet), or (None, a year it cannot count)."""
     try:
-        return add_working_days(start, days, stops=stops), ""
+        due = count_working_days(start, days, stops=stops)
     except CalendarNotCoveredError as error:
         return None, str(error.params["year"])
+    return due.date, ",".join(str(y) for y in due.provisional_years)
 
 
 # --- who may do what -------------------------------------------------------------------------
@@ -683,7 +691,8 @@ def _resume_clock(act: _Act) -> None:
     _set_decision_due(act)
     act.note = stop.result
     act.data = {"stopped": stop.started_on.isoformat(), "resumed": act.on.isoformat()}
-    act.notices.append(("clock_resumed", {"due": _iso(act.changes.get("decision_due"))}))
+    act.notices.append(("clock_resumed", {"due": _iso(act.changes.get("decision_due")),
+                                          "provisional": act.changes.get("calendar_gap", "")}))
 
 
 def _propose(act: _Act) -> None:
@@ -703,6 +712,7 @@ def _extend(act: _Act) -> None:
     act.note = act.text("reasons")
     act.data = {"limit": limit, "due": _iso(act.changes.get("decision_due"))}
     act.notices.append(("extended", {"reasons": act.note, "due": act.data["due"],
+                                   "provisional": act.changes.get("calendar_gap", ""),
                                      "days": act.limits["extension"]}))
 
 
@@ -1048,6 +1058,10 @@ def licensing_daily(*, on: datetime.date | None = None) -> dict[str, int]:
 
 
 def _recompute_calendar_gaps() -> int:
+    """Dates counted provisionally, counted again on the years entered since.
+
+    A date that moves is told to the applicant; a date still provisional keeps its mark.
+    """
     count = 0
     for app in Application.objects.exclude(calendar_gap="").iterator():
         with transaction.atomic():
@@ -1056,14 +1070,33 @@ def _recompute_calendar_gaps() -> int:
             if locked.state == "submitted" and locked.acceptance_start:
                 due, gap = _due(locked.acceptance_start, act.limits["acceptance"])
                 act.changes.update(acceptance_due=due, calendar_gap=gap)
+                field = "acceptance_due"
             elif locked.state in (*DECISION_CLOCK, "suspended"):
                 _set_decision_due(act)
+                field = "decision_due"
             else:
                 act.changes["calendar_gap"] = ""
-            if act.changes.get("calendar_gap") == "":
-                Application.objects.filter(pk=locked.pk).update(**act.changes)
-                count += 1
+                field = ""
+            if act.changes.get("calendar_gap", "") == locked.calendar_gap:
+                continue
+            Application.objects.filter(pk=locked.pk).update(**act.changes)
+            count += 1
+            old, new = getattr(locked, field) if field else None, act.changes.get(field)
+            if field and old != new:
+                _notify(locked.applicant_id, locked.region_code, "due_moved", application=locked,
+                        number=locked.number, old=_iso(old), due=_iso(new),
+                        provisional=act.changes.get("calendar_gap", ""))
+            audit_record(actor=None, action="licensing.application.recount", obj=locked,
+                         before={field: _iso(old), "provisional": locked.calendar_gap}
+                         if field else {"provisional": locked.calendar_gap},
+                         after={field: _iso(new), "provisional": act.changes.get("calendar_gap")}
+                         if field else {"provisional": ""})
     return count
+
+
+def calendar_entered(**_kwargs) -> None:
+    """A year of the holiday notice was entered: count the provisional dates again now."""
+    _recompute_calendar_gaps()
 
 
 def _flag(on: datetime.date) -> dict[str, int]:

@@ -28,7 +28,7 @@ from jiliang.licensing.forms import (
     UploadForm,
 )
 from jiliang.licensing.models import LicenceStatus, Purpose
-from jiliang.licensing.notices import notice_text
+from jiliang.licensing.notices import notice_text, provisional_words
 from jiliang.portal.public import official_sources
 from jiliang.portal.selectors import provinces as public_provinces
 from jiliang.rules import licensing as rules
@@ -216,6 +216,7 @@ def _detail_context(request, app, *, failed: tuple[str, object] | None = None,
         "upload_form": upload_form or (UploadForm(application=app) if may_upload else None),
         "may_edit": services.is_applicant(user, app) and app.state == "draft",
         "clock": clock, "calendar_words": _calendar_words(clock["gap"]),
+        "provisional_words": provisional_words(clock["provisional"]) if clock["provisional"] else "",
         "stops": list(app.stops.all()), "assignments": list(app.assignments.all()),
         "events": [{"e": e, "label": services._action_label(app, e.action)
                     if e.action != "create" else _("draft created"),

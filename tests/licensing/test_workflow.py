@@ -168,14 +168,49 @@ class WorkflowTests(PersonaTestCase):
         assert app.state == "filed" and app.licence.number.startswith("440000CSM2025")
         assert LicenceEvent.objects.filter(licence=app.licence, kind="filed").exists()
 
-    def test_the_calendar_gap_gives_no_due_date_instead_of_a_guess(self):
-        from jiliang.rules.deadlines import covered_years
+    def test_a_deadline_into_2027_is_provisional_and_recounted_when_the_year_is_entered(self):
+        from jiliang.core.models import HolidayYear
+        from jiliang.core.services import holiday_year_enter
+        from jiliang.licensing.models import Notice
+        from jiliang.licensing.services import licensing_daily
 
-        last = max(covered_years())
-        app = submitted(self.p.acme, on=D(last, 12, 15))
-        app = act(app, self.p.gd_clerk, "accept", D(last, 12, 16))
-        assert app.state == "under_review"
-        assert app.decision_due is None and app.calendar_gap == str(last + 1)
+        HolidayYear.objects.filter(year__gte=2027).delete()
+        app = submitted(self.p.acme, on=D(2026, 12, 14))
+        app = act(app, self.p.gd_clerk, "accept", D(2026, 12, 15))
+        assert app.state == "under_review" and app.calendar_gap == "2027"
+        provisional_due = app.decision_due
+        assert provisional_due.year == 2027
+        page = self.client_as("gd_clerk", language="zh-hans").get(f"/licensing/applications/{app.pk}/")
+        assert provisional_due.isoformat() in page.content.decode()
+        assert 'id="provisional"' in page.content.decode() and "暂定" in page.content.decode()
+        listing = self.client_as("gd_clerk", language="zh-hans").get("/licensing/")
+        assert "暂定" in listing.content.decode()
+        # the notice gives Monday 4 January 2027 off as well: the date moves by a working day
+        with self.captureOnCommitCallbacks(execute=True):
+            holiday_year_enter(actor=self.p.admin, year=2027,
+                               holidays=["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
+                               workdays=[], source="国办发明电〔2026〕试例号")
+        app.refresh_from_db()
+        assert app.calendar_gap == "" and app.decision_due > provisional_due
+        moved = Notice.objects.get(application=app, kind="due_moved")
+        assert moved.params["old"] == provisional_due.isoformat()
+        assert moved.params["due"] == app.decision_due.isoformat()
+        page = self.client_as("acme").get(f"/licensing/applications/{app.pk}/")
+        assert 'id="provisional"' not in page.content.decode()
+        assert licensing_daily(on=D(2026, 12, 16))["recomputed"] == 0
+
+    def test_only_the_national_administration_enters_the_holiday_notice(self):
+        from django.core.exceptions import PermissionDenied
+
+        from jiliang.core.services import holiday_year_enter
+
+        with pytest.raises(PermissionDenied):
+            holiday_year_enter(actor=self.p.gd_clerk, year=2027, holidays=["2027-01-01"],
+                               workdays=[], source="x")
+        with pytest.raises(ValidationError) as caught:
+            holiday_year_enter(actor=self.p.admin, year=2027, holidays=["2027-01-01"],
+                               workdays=["2027-01-05"], source="x")
+        assert "workdays" in caught.value.message_dict
 
 
 class ActionPayloadTests(PersonaTestCase):

@@ -12,13 +12,17 @@ from hypothesis import strategies as st
 
 from jiliang.rules import RuleError
 from jiliang.rules.deadlines import (
+    Calendar,
     CalendarNotCoveredError,
     Clock,
+    Year,
     add_months,
     add_working_days,
-    covered_years,
+    count_working_days,
     is_working_day,
     main,
+    package_years,
+    statutory_holidays,
     stopped_working_days,
     validity_end,
     working_days_between,
@@ -50,13 +54,41 @@ def test_the_day_of_the_event_is_not_counted():
     assert add_working_days(D(2025, 10, 4), 1) == D(2025, 10, 9)
 
 
-def test_a_year_the_calendar_does_not_cover_is_an_error_not_a_guess():
-    last = max(covered_years())
-    with pytest.raises(CalendarNotCoveredError) as caught:
-        add_working_days(D(last, 12, 20), 20)
-    assert str(last + 1) in str(caught.value)
+def test_a_year_whose_notice_is_not_entered_is_counted_provisionally():
+    cal = Calendar({y: v for y, v in package_years().items() if y <= 2026})
+    due = count_working_days(D(2026, 12, 1), 30, cal=cal)
+    # 22 weekdays in December; 1 January 2027 is 元旦; then 8 more weekdays
+    assert due.date == D(2027, 1, 13) and due.provisional and due.provisional_years == (2027,)
+    assert not count_working_days(D(2026, 11, 2), 5, cal=cal).provisional
     with pytest.raises(CalendarNotCoveredError):
-        is_working_day(D(2003, 6, 2))
+        is_working_day(D(2003, 6, 2), cal)
+
+
+def test_the_spring_festival_of_2027_is_off_from_new_years_eve():
+    # 国务院令第798号 Art. 2: 除夕 and 正月初一–初三; 2027's 正月初一 is 6 February
+    assert {D(2027, 2, 5), D(2027, 2, 8)} <= statutory_holidays(2027)
+    cal = Calendar({})
+    assert not cal.is_working_day(D(2027, 2, 5)) and not cal.is_working_day(D(2027, 2, 8))
+    assert cal.is_working_day(D(2027, 2, 9))
+    assert not cal.is_working_day(D(2027, 4, 5))  # 清明, the solar term
+    assert not cal.is_working_day(D(2027, 6, 9)) and not cal.is_working_day(D(2027, 9, 15))
+
+
+def test_entering_a_year_makes_its_count_official_and_may_move_the_date():
+    provisional = count_working_days(D(2026, 12, 1), 30, cal=Calendar(package_years()))
+    # a notice that gives Monday 4 January 2027 off as well
+    entered = Year(holidays=frozenset({D(2027, 1, 1), D(2027, 1, 4)}),
+                   workdays=frozenset(), source="test notice")
+    official = count_working_days(D(2026, 12, 1), 30,
+                                  cal=Calendar({**package_years(), 2027: entered}))
+    assert not official.provisional and official.date == D(2027, 1, 14) != provisional.date
+
+
+@pytest.mark.parametrize("year", sorted(y for y in package_years() if y >= 2008))
+def test_the_statutory_holidays_are_days_off_in_every_notice_the_package_carries(year):
+    days_off = package_years()[year].holidays
+    missing = {d for d in statutory_holidays(year) if d.weekday() < 5 and d not in days_off}
+    assert not missing, missing
 
 
 def test_a_stopped_clock_adds_the_working_days_it_took():
@@ -110,18 +142,25 @@ def test_validity_ends_the_day_before_the_anniversary():
 def test_the_command_line_reads_json_and_writes_the_due_date():
     out = io.StringIO()
     assert main([], io.StringIO('{"start": "2025-09-26", "working_days": 20}'), out) == 0
-    assert json.loads(out.getvalue()) == {"due": "2025-10-30"}
+    assert json.loads(out.getvalue()) == {"due": "2025-10-30", "provisional": False}
 
 
-def test_the_command_line_answers_a_year_it_cannot_count_with_status_2():
-    last = max(covered_years())
+def test_the_command_line_answers_a_year_not_entered_with_a_provisional_date():
+    last = max(package_years())
     result = subprocess.run(
         [sys.executable, "-m", "jiliang.rules.deadlines"],
         input=json.dumps({"start": f"{last}-12-28", "working_days": 20}),
         capture_output=True, text=True, check=False,
     )
-    assert result.returncode == 2
-    assert str(last + 1) in json.loads(result.stdout)["error"]
+    assert result.returncode == 0
+    answer = json.loads(result.stdout)
+    assert answer["provisional"] is True and answer["due"].startswith(str(last + 1))
+
+
+def test_the_command_line_answers_an_error_for_a_year_before_the_calendar_with_status_2():
+    out = io.StringIO()
+    assert main([], io.StringIO('{"start": "1999-12-28", "working_days": 20}'), out) == 2
+    assert "1999" in json.loads(out.getvalue())["error"]
 
 
 @pytest.mark.parametrize("text", ["not json", "[1]", '{"start": "2025-13-01", "working_days": 2}',
@@ -137,4 +176,4 @@ def test_the_command_line_excludes_stopped_time():
     request = {"start": "2025-09-26", "working_days": 20,
                "stops": [["2025-10-09", "2025-10-20"]]}
     assert main([], io.StringIO(json.dumps(request)), out) == 0
-    assert json.loads(out.getvalue()) == {"due": "2025-11-11"}
+    assert json.loads(out.getvalue()) == {"due": "2025-11-11", "provisional": False}
