@@ -163,3 +163,99 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
+
+# --- Production: serving, tasks, replica, metrics, logs (issue 16) ----------------------------
+# Security headers, cookies and `check --deploy` live in their own block; this one serves.
+# Each setting here has its environment variable; the README's production section names them.
+from jiliang.core import deployment  # noqa: E402  (pure Python: reads the environment only)
+
+# The web server (gunicorn, started by `make serve` / deploy/jiliang-web.service).
+JILIANG_WEB_BIND = os.environ.get("JILIANG_WEB_BIND", "127.0.0.1:8000")
+JILIANG_WEB_WORKERS = int(os.environ.get("JILIANG_WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+JILIANG_WEB_THREADS = int(os.environ.get("JILIANG_WEB_THREADS", "4"))
+JILIANG_WEB_TIMEOUT = int(os.environ.get("JILIANG_WEB_TIMEOUT", "60"))
+# How many task workers `make serve` starts beside the web server.
+JILIANG_TASK_WORKERS = int(os.environ.get("JILIANG_TASK_WORKERS", "2"))
+
+if PRODUCTION:
+    deployment.refuse_unsafe(
+        secret_key=os.environ.get("JILIANG_SECRET_KEY"), debug=DEBUG,
+        allowed_hosts=[h for h in os.environ.get("JILIANG_ALLOWED_HOSTS", "").split(",") if h])
+    ALLOWED_HOSTS = [h.strip() for h in os.environ["JILIANG_ALLOWED_HOSTS"].split(",") if h.strip()]
+    # Hashed names (app.3f2a….css) from collectstatic's manifest, served with a year's
+    # max-age and `immutable`; nothing is looked up in the source tree at request time.
+    STORAGES["staticfiles"] = {
+        "BACKEND": "jiliang.core.staticstorage.ManifestStorage"}
+    WHITENOISE_USE_FINDERS = False
+    WHITENOISE_MAX_AGE = 365 * 24 * 3600
+    # Connections are kept between requests; a pool in front (pgbouncer) sets
+    # JILIANG_DB_POOLER=transaction, see below.
+
+# Tasks: the database backend (no broker) by default; "rq" puts them on Redis, drained by
+# `manage.py rqworker` processes on any number of machines.
+JILIANG_TASKS_BACKEND = os.environ.get("JILIANG_TASKS_BACKEND", "database")
+JILIANG_REDIS_URL = os.environ.get("JILIANG_REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {"default": {"URL": JILIANG_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+RQ = {"COMMIT_MODE": "on_db_commit"}
+if JILIANG_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+
+# A read replica: public pages, feeds, open statistics and exports read from it (see
+# jiliang/core/replica.py); writes and everything else stay on the primary.
+if _replica_url := os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=60,
+                                                 conn_health_checks=True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["jiliang.core.replica.ReplicaRouter"]
+
+# pgbouncer in transaction mode: no server-side cursors (a cursor would outlive the
+# transaction on another server connection) and no persistent connections to hold.
+if os.environ.get("JILIANG_DB_POOLER") == "transaction":
+    for _db in DATABASES.values():
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _db["CONN_MAX_AGE"] = 0
+
+# Metrics (Prometheus) at /metrics, for the addresses in JILIANG_METRICS_ALLOW (loopback by
+# default) or a request carrying `Authorization: Bearer $JILIANG_METRICS_TOKEN`.
+JILIANG_METRICS_ALLOW = [a for a in os.environ.get(
+    "JILIANG_METRICS_ALLOW", "127.0.0.1,::1").split(",") if a]
+JILIANG_METRICS_TOKEN = os.environ.get("JILIANG_METRICS_TOKEN", "")
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE = [
+    "jiliang.core.observability.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "jiliang.core.replica.ReplicaMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+# Logs: one JSON object a line (time, level, logger, message, request id) in production,
+# plain text in development; JILIANG_LOG_FORMAT=json|text chooses either way.
+JILIANG_LOG_FORMAT = os.environ.get("JILIANG_LOG_FORMAT", "json" if PRODUCTION else "text")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "jiliang.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "jiliang.core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": JILIANG_LOG_FORMAT}},
+    "root": {"handlers": ["console"],
+             "level": os.environ.get("JILIANG_LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")},
+}
+
+# Caching of public look-ups (jiliang/core/caching.py): per process by default, Redis when
+# JILIANG_CACHE_URL is set (shared by every web process, so an invalidation reaches all).
+if _cache_url := os.environ.get("JILIANG_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": _cache_url, "TIMEOUT": 300}}
+
+# What /readyz checks: the databases, the task queue, the MQTT broker of meter ingest
+# (a site that takes no readings over MQTT leaves out "mqtt").
+JILIANG_READY_CHECKS = [c for c in os.environ.get(
+    "JILIANG_READY_CHECKS", "database,queue,mqtt").split(",") if c]
+# After a write, a browser reads from the primary for this many seconds (read your writes).
+JILIANG_REPLICA_PIN_SECONDS = int(os.environ.get("JILIANG_REPLICA_PIN_SECONDS", "10"))

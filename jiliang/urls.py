@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from jiliang.api import api
+from jiliang.core import observability
 from jiliang.core.web import public
 
 urlpatterns = [
@@ -17,6 +18,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", public(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Probes and metrics for the operators' tools (the README's production section). Only
+    # healthz is a named page: readyz answers 503 by design when a dependency is down, and
+    # metrics are for the monitoring addresses.
+    path("healthz", observability.healthz, name="healthz"),
+    path("readyz", observability.readyz),
+    path("metrics", observability.metrics),
 ]
 
 for _app in settings.JILIANG_APPS:

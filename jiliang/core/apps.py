@@ -40,3 +40,8 @@ class CoreConfig(AppConfig):
                 "context": {"entries": list(selectors.ledger_list(user)[:8])},
             })
         return panels
+
+    def ready(self) -> None:
+        from jiliang.core import observability
+
+        observability.connect_signals()

@@ -10,6 +10,10 @@ The worker takes each message through the same service as the HTTP API
 on ``<prefix>/<unit code>/ack``. Its session is persistent (clean_session off), so
 the broker keeps QoS 1 messages while the worker restarts; a batch delivered twice
 is a repeat and changes nothing.
+
+Several workers share the load with a shared subscription (``share="group"``: the topic
+filter ``$share/<group>/<prefix>/+/readings``): the broker hands each message to one
+member of the group (Mosquitto 2, EMQX, HiveMQ; see docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -75,13 +79,20 @@ class Worker:
     """Subscribes to every unit's readings topic and ingests what arrives."""
 
     def __init__(self, *, host: str | None = None, port: int | None = None,
-                 prefix: str | None = None, client_id: str = "jiliang-energy-ingest") -> None:
+                 prefix: str | None = None, client_id: str = "jiliang-energy-ingest",
+                 share: str | None = None) -> None:
         settings = conf.mqtt()
         self.host = host or settings["host"]
         self.port = int(port or settings["port"])
         self.prefix = prefix or settings["prefix"]
         self.client_id = client_id
+        self.share = share
         self.handled = 0
+
+    @property
+    def topic_filter(self) -> str:
+        readings = f"{self.prefix}/+/readings"
+        return f"$share/{self.share}/{readings}" if self.share else readings
 
     def run(self, stop: threading.Event | None = None,
             ready: threading.Event | None = None) -> None:
@@ -93,7 +104,7 @@ class Worker:
 
         def on_connect(c, _userdata, _flags, reason_code, _properties):
             if reason_code == 0:
-                c.subscribe(f"{self.prefix}/+/readings", qos=1)
+                c.subscribe(self.topic_filter, qos=1)
 
         def on_subscribe(_c, _userdata, _mid, _codes, _properties):
             if ready is not None:

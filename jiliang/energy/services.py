@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from jiliang.audit.chain import chain_lock
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.core.models import INSTITUTION_KINDS, Organisation, OrgKind, User
+from jiliang.core.observability import INGEST_ROWS
 from jiliang.core.tabular import Column, HeaderError, RowError, read_rows
 from jiliang.energy import conf, ingest, partitions, permissions, selectors, signing
 from jiliang.energy.models import (
@@ -630,6 +631,7 @@ def batch_ingest(
                      after={"unit": unit.code, "batch_id": batch_id, "channel": channel,
                             "sha256": digest, "accepted": batch.accepted,
                             "duplicates": batch.duplicates, "rejected": batch.rejected})
+    INGEST_ROWS.labels(channel).inc(batch.accepted)
     return IngestResult(batch)
 
 

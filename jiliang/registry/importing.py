@@ -48,6 +48,7 @@ from jiliang.audit.services import audit_record
 from jiliang.catalog.models import InstrumentKind
 from jiliang.catalog.selectors import TermResolver
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Role
+from jiliang.core.observability import IMPORT_ROWS
 from jiliang.core.tabular import Column, HeaderError, RowError, read_rows
 from jiliang.core.validation import rule_message
 from jiliang.registry import copytext, services
@@ -1197,6 +1198,7 @@ def import_rows(
 
 def _merge_chunk(prep: Prepared, checker: Checker, loader: Loader, result: ImportResult) -> None:
     result.rows += len(prep.rows)
+    IMPORT_ROWS.inc(len(prep.rows))
     raws = dict(prep.rows)
     for row, bad in prep.bad:
         _bad(result, row, raws[row], bad)

@@ -4,7 +4,7 @@ import importlib
 import importlib.util
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from jiliang.core.demo import DEMO_PASSWORD, PEOPLE
 
@@ -13,6 +13,9 @@ class Command(BaseCommand):
     help = "Load the demo organisations, users and each app's demo records (idempotent)."
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("JILIANG_ENV=production: a served site never loads the demo "
+                               "(create the first administrator with manage.py create_admin)")
         for app in settings.JILIANG_APPS:
             name = f"{app}.demo"
             if importlib.util.find_spec(name) is None:

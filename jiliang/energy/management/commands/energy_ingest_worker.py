@@ -18,13 +18,18 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=settings["host"])
         parser.add_argument("--port", type=int, default=settings["port"])
         parser.add_argument("--prefix", default=settings["prefix"])
-        parser.add_argument("--client-id", default="jiliang-energy-ingest")
+        parser.add_argument("--client-id", default="jiliang-energy-ingest",
+                            help="unique per worker")
+        parser.add_argument("--share", default=None, metavar="GROUP",
+                            help="share the topic with the other workers of GROUP "
+                                 "(each batch goes to one of them)")
 
-    def handle(self, *args, host, port, prefix, client_id, **options):
+    def handle(self, *args, host, port, prefix, client_id, share, **options):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_a: stop.set())
-        self.stdout.write(f"energy ingest worker: mqtt://{host}:{port} {prefix}/+/readings")
-        worker = Worker(host=host, port=port, prefix=prefix, client_id=client_id)
+        self.stdout.write(f"energy ingest worker: mqtt://{host}:{port} {prefix}/+/readings"
+                          + (f" (shared by group {share})" if share else ""))
+        worker = Worker(host=host, port=port, prefix=prefix, client_id=client_id, share=share)
         worker.run(stop)
         self.stdout.write(f"stopped after {worker.handled} message(s)")

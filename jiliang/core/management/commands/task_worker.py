@@ -1,0 +1,40 @@
+"""One background task worker for whichever queue is configured (JILIANG_TASKS_BACKEND).
+
+``database``: django-tasks-db's ``db_worker`` (all queues). ``rq``: an RQ worker on Redis with
+django-tasks' job class. Run as many as the work needs, on as many machines (the RQ queue and
+the database queue both hand each task to one worker).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+def worker_argv(name: str | None = None) -> list[str]:
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq"):
+        argv = [*manage, "rqworker", "--job-class", "django_tasks_rq.Job"]
+        if name:
+            argv += ["--name", name]
+        return [*argv, "default"]
+    argv = [*manage, "db_worker", "--queue-name", "*", "--no-reload"]
+    if name:
+        argv += ["--worker-id", name]
+    return argv
+
+
+class Command(BaseCommand):
+    help = "Run one background task worker for the configured queue (database or Redis)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--name", help="the worker's name (default: chosen by the queue)")
+
+    def handle(self, *args, name=None, **options):
+        argv = worker_argv(name)
+        self.stdout.write("task worker: " + " ".join(argv[2:]))
+        self.stdout.flush()
+        os.execv(argv[0], argv)
