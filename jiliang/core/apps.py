@@ -22,6 +22,10 @@ class CoreConfig(AppConfig):
 
         # the deadline rules count on the years the national administrator has entered
         deadlines.set_calendar(official_calendar)
+        # Task failures counted for /metrics (jiliang.core.observability).
+        from jiliang.core import observability
+
+        observability.connect_signals()
 
     def desk_panels(self, request) -> list[dict]:
         from jiliang.core import selectors
@@ -40,8 +44,3 @@ class CoreConfig(AppConfig):
                 "context": {"entries": list(selectors.ledger_list(user)[:8])},
             })
         return panels
-
-    def ready(self) -> None:
-        from jiliang.core import observability
-
-        observability.connect_signals()
