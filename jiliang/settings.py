@@ -127,9 +127,6 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:desk"
 LOGOUT_REDIRECT_URL = "portal:home"
@@ -259,3 +256,17 @@ JILIANG_READY_CHECKS = [c for c in os.environ.get(
     "JILIANG_READY_CHECKS", "database,queue,mqtt").split(",") if c]
 # After a write, a browser reads from the primary for this many seconds (read your writes).
 JILIANG_REPLICA_PIN_SECONDS = int(os.environ.get("JILIANG_REPLICA_PIN_SECONDS", "10"))
+
+# --- Accounts and sign-in (README "Security") --------------------------------------------
+# Django's full set of password validators, and a check against common passwords dressed up
+# (leetspeak, digits or symbols around a common word, keyboard runs, repeated characters).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": int(os.environ.get("JILIANG_PASSWORD_MIN_LENGTH", "10"))}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jiliang.core.passwords.LeakedStyleValidator"},
+]
+# Days an invitation to open an account stays valid.
+JILIANG_INVITATION_DAYS = int(os.environ.get("JILIANG_INVITATION_DAYS", "7"))

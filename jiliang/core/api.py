@@ -4,6 +4,8 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
@@ -147,3 +149,102 @@ class MeOut(Schema):
 def me(request):
     """Who the token or session belongs to."""
     return request.user
+
+
+# --- Accounts: grants, invitations, suspensions (role_grants.json decides who may) -----------
+
+class UserOut(Schema):
+    id: int
+    username: str
+    role: str
+    organisation_id: int | None
+    is_active: bool
+
+
+class UserIn(Schema):
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=128)
+    role: Role
+    full_name: str = Field("", max_length=150)
+    email: str = Field("", max_length=254)
+
+
+class InvitationIn(Schema):
+    role: Role = Role.ENTERPRISE_USER
+    full_name: str = Field("", max_length=150)
+    email: str = Field("", max_length=254)
+
+
+class InvitationOut(Schema):
+    id: int
+    role: str
+    organisation_id: int
+    expires_at: str
+    key: str
+    url: str
+
+
+class RoleIn(Schema):
+    role: Role
+
+
+def _org_for_grant(request, org_id: int, action: str, role: str = ""):
+    try:
+        return selectors.organisation_detail(request.user, org_id)
+    except Http404:
+        services.grant_refused(actor=request.user, action=action, organisation_id=org_id,
+                               role=role, reason="scope")
+        raise
+
+
+def _member(request, user_id: int, action: str):
+    try:
+        return selectors.member_detail(request.user, user_id)
+    except Http404:
+        services.grant_refused(actor=request.user, action=action, organisation_id="",
+                               reason="scope", target=str(user_id))
+        raise
+
+
+@router.post("/organisations/{int:org_id}/users", response={201: UserOut}, tags=["accounts"])
+def user_create(request, org_id: int, payload: UserIn):
+    """Grant a role by opening an account (only as role_grants.json allows the caller)."""
+    org = _org_for_grant(request, org_id, "user.create", payload.role)
+    user = services.user_create(actor=request.user, organisation=org, **payload.dict())
+    return 201, user
+
+
+@router.post("/organisations/{int:org_id}/invitations", response={201: InvitationOut},
+             tags=["accounts"])
+def invitation_issue(request, org_id: int, payload: InvitationIn):
+    """Invite a person to open an account; the key is in this answer only."""
+    org = _org_for_grant(request, org_id, "invitation.issue", payload.role)
+    invitation, key = services.invitation_issue(actor=request.user, organisation=org,
+                                                **payload.dict())
+    url = request.build_absolute_uri(reverse("core:invitation-accept", args=[key]))
+    return 201, {"id": invitation.pk, "role": invitation.role, "organisation_id": org.pk,
+                 "expires_at": invitation.expires_at.isoformat(), "key": key, "url": url}
+
+
+@router.put("/users/{int:user_id}/role", response=UserOut, tags=["accounts"])
+def user_role_grant(request, user_id: int, payload: RoleIn):
+    member = _member(request, user_id, "user.role_grant")
+    return services.user_role_grant(actor=request.user, user=member, role=payload.role)
+
+
+@router.delete("/users/{int:user_id}/role", response=UserOut, tags=["accounts"])
+def user_role_revoke(request, user_id: int):
+    member = _member(request, user_id, "user.role_revoke")
+    return services.user_role_revoke(actor=request.user, user=member)
+
+
+@router.post("/users/{int:user_id}/suspend", response=UserOut, tags=["accounts"])
+def user_suspend(request, user_id: int):
+    member = _member(request, user_id, "user.account_suspend")
+    return services.user_suspend(actor=request.user, user=member)
+
+
+@router.post("/users/{int:user_id}/reinstate", response=UserOut, tags=["accounts"])
+def user_reinstate(request, user_id: int):
+    member = _member(request, user_id, "user.account_reinstate")
+    return services.user_reinstate(actor=request.user, user=member)

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.core.navigation import NavItem
 
@@ -26,6 +27,19 @@ class CoreConfig(AppConfig):
         from jiliang.core import observability
 
         observability.connect_signals()
+
+    def ledger_verb(self, verb: str):
+        """The verbs of accounts and roles (see services: grants, revocations, refusals)."""
+        verbs = {
+            "role_grant": _("role granted"), "role_revoke": _("role revoked"),
+            "account_suspend": _("suspended"), "account_reinstate": _("reinstated"),
+            "invitation_accept": pgettext_lazy("invitation", "accepted"),
+            "invitation_withdraw": _("withdrawn"),
+            "login_failed": _("sign-in failed"), "locked_out": _("locked out"),
+        }
+        if verb.endswith("_refused"):
+            return _("refused (%(what)s)") % {"what": verb.removesuffix("_refused")}
+        return verbs.get(verb)
 
     def desk_panels(self, request) -> list[dict]:
         from jiliang.core import selectors

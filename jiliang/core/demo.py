@@ -22,6 +22,23 @@ def credit_code(first17: str) -> str:
     return first17 + uscc_check_character(first17)
 
 
+def demo_organisation(
+    *, kind: str, name: str, region_code: str, credit_code: str | None = None,
+    enterprise_roles: list[str] | tuple[str, ...] = (), address: str = "",
+) -> Organisation:
+    """The demo organisation on file, found by its credit code (a bureau, which has none in the
+    demo, by its kind and division), or registered. Never by name: a renamed organisation is
+    still the same one, and the next `make run` goes on."""
+    if credit_code:
+        found = Organisation.objects.filter(credit_code=credit_code).first()
+    else:
+        found = (Organisation.objects.filter(kind=kind, region_code=region_code,
+                                             credit_code__isnull=True).order_by("pk").first())
+    return found or services.organisation_register(
+        actor=None, kind=kind, name=name, region_code=region_code, credit_code=credit_code,
+        enterprise_roles=list(enterprise_roles), address=address)
+
+
 @dataclass(frozen=True)
 class DemoOrg:
     key: str
@@ -68,11 +85,10 @@ def load_people(password: str = DEMO_PASSWORD) -> dict[str, Organisation]:
     """The demo organisations and users; returns the organisations by key."""
     orgs: dict[str, Organisation] = {}
     for spec in ORGS:
-        code = credit_code(spec.credit17) if spec.credit17 else None
-        found = Organisation.objects.filter(name=spec.name, region_code=spec.region_code).first()
-        orgs[spec.key] = found or services.organisation_register(
-            actor=None, kind=spec.kind, name=spec.name, region_code=spec.region_code,
-            credit_code=code, enterprise_roles=list(spec.enterprise_roles), address=spec.address,
+        orgs[spec.key] = demo_organisation(
+            kind=spec.kind, name=spec.name, region_code=spec.region_code,
+            credit_code=credit_code(spec.credit17) if spec.credit17 else None,
+            enterprise_roles=spec.enterprise_roles, address=spec.address,
         )
     for username, org_key, role, full_name in PEOPLE:
         if not User.objects.filter(username=username).exists():

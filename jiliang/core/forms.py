@@ -1,7 +1,8 @@
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.core.models import ROLES_FOR_KIND, Organisation, OrgKind, Role
+from jiliang.core.models import Organisation, OrgKind, Role
 
 
 class StyledForm(forms.Form):
@@ -50,18 +51,58 @@ class OrganisationEditForm(OrganisationForm):
         self.fields["kind"].disabled = True
 
 
+def _offer(field, roles: list[str]) -> None:
+    """Offer only ``roles`` but accept any role, so the service judges (and audits) every
+    attempt, the ones typed past the list included."""
+    field.widget.choices = [(r.value, r.label) for r in Role if r.value in roles]
+
+
 class UserForm(StyledForm):
     username = forms.CharField(label=_("User name"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput,
-                               min_length=8)
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, roles: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = ROLES_FOR_KIND[OrgKind(organisation.kind)]
-        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
+        _offer(self.fields["role"], roles)
+        self.fields["password"].help_text = password_validators_help_text_html()
+
+
+class InvitationForm(StyledForm):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+
+    def __init__(self, *args, roles: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer(self.fields["role"], roles)
+
+
+class InvitationAcceptForm(StyledForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = password_validators_help_text_html()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class MemberRoleForm(StyledForm):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, roles: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer(self.fields["role"], roles)
 
 
 class TokenForm(StyledForm):

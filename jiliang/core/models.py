@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jiliang.rules.roles import roles
+
 
 class Region(models.Model):
     """A GB/T 2260 administrative division (loaded from core/data/regions.csv)."""
@@ -123,15 +125,9 @@ class Role(models.TextChoices):
     ENTERPRISE_USER = "enterprise_user", _("enterprise user")
 
 
-# Which roles a member of each kind of organisation may hold.
+# Which roles a member of each kind of organisation may hold (rules/data/role_grants.json).
 ROLES_FOR_KIND = {
-    OrgKind.NATIONAL: {Role.NATIONAL_ADMIN, Role.BUREAU_CLERK, Role.BUREAU_HEAD},
-    OrgKind.PROVINCIAL_BUREAU: {Role.BUREAU_CLERK, Role.BUREAU_HEAD},
-    OrgKind.CITY_BUREAU: {Role.BUREAU_CLERK, Role.BUREAU_HEAD},
-    OrgKind.COUNTY_BUREAU: {Role.BUREAU_CLERK, Role.BUREAU_HEAD},
-    OrgKind.VERIFICATION_INSTITUTION: {Role.VERIFIER, Role.INSTITUTION_MANAGER},
-    OrgKind.TECHNICAL_INSTITUTION: {Role.VERIFIER, Role.INSTITUTION_MANAGER},
-    OrgKind.ENTERPRISE: {Role.ENTERPRISE_USER},
+    OrgKind(kind): {Role(name) for name in names} for kind, names in roles().holders.items()
 }
 BUREAU_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.BUREAU_CLERK, Role.BUREAU_HEAD})
 
@@ -186,6 +182,45 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return "jl_" + secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    """An invitation to open an account in an organisation; only the key's SHA-256 is stored.
+
+    The person invited accepts it on the invitation's page, choosing a user name and a
+    password nobody else has seen (enterprise accounts come this way: see role_grants.json).
+    """
+
+    organisation = models.ForeignKey(Organisation, models.CASCADE, related_name="invitations",
+                                     verbose_name=_("organisation"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("invited by"))
+    region_code = models.CharField(_("division code"), max_length=6, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted on"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("account"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.get_role_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        from django.utils import timezone
+
+        return (self.accepted_at is None and self.withdrawn_at is None
+                and self.expires_at > timezone.now())
 
 
 class ScheduledRun(models.Model):

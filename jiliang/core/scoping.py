@@ -31,6 +31,8 @@ class Scope:
 
         if user is None or not user.is_authenticated or not user.is_active:
             return cls.NOTHING
+        if not user.role:  # a revoked role leaves the account nothing to see
+            return cls.NOTHING
         if user.role == Role.NATIONAL_ADMIN:
             return cls(everything=True)
         org = user.organisation

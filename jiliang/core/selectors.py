@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from jiliang.audit.models import LedgerEntry
-from jiliang.core.models import ApiToken, Organisation, Region, User
+from jiliang.core.models import ApiToken, Invitation, Organisation, Region, User
 
 
 def region_list(*, parent: str | None = None, level: int | None = None, q: str = "") -> QuerySet:
@@ -54,6 +54,21 @@ def organisation_detail(user: User, pk: int) -> Organisation:
 
 def organisation_members(user: User, organisation: Organisation) -> QuerySet:
     return User.objects.filter(organisation=organisation).order_by("username")
+
+
+def member_detail(user: User, pk: int) -> User:
+    """An account of an organisation the caller sees (404 otherwise)."""
+    member = (User.objects.select_related("organisation")
+              .filter(pk=pk, organisation__in=organisation_list(user).values("pk")).first())
+    if member is None:
+        raise Http404
+    return member
+
+
+def invitation_list(user: User, organisation: Organisation) -> QuerySet:
+    """The invitations to an organisation the caller sees, newest first."""
+    return Invitation.objects.filter(organisation=organisation).select_related(
+        "invited_by", "accepted_by").order_by("-created_at")
 
 
 def ledger_list(user: User, *, action: str = "", object_type: str = "") -> QuerySet:

@@ -5,12 +5,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiliang.core import selectors, services
-from jiliang.core.forms import OrganisationEditForm, OrganisationForm, TokenForm, UserForm
+from jiliang.core import permissions, selectors, services
+from jiliang.core.forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    MemberRoleForm,
+    OrganisationEditForm,
+    OrganisationForm,
+    TokenForm,
+    UserForm,
+)
 from jiliang.core.models import OrgKind, Region
 from jiliang.core.web import (
     apply_errors,
@@ -18,6 +28,7 @@ from jiliang.core.web import (
     page_of,
     public,
     roles_required,
+    secret_page,
     xlsx_response,
 )
 
@@ -62,10 +73,21 @@ def organisation_list(request):
 @login_required
 def organisation_detail(request, pk: int):
     org = selectors.organisation_detail(request.user, pk)
+    user = request.user
+    members = list(selectors.organisation_members(user, org))
+    account_roles = permissions.grants_in(user, org, how="account")
+    invitation_roles = permissions.grants_in(user, org, how="invitation")
+    for member in members:
+        member.manageable = permissions.may_manage_member(user, member)
     return render(request, "core/organisation_detail.html", {
         "org": org,
-        "members": selectors.organisation_members(request.user, org),
-        "can_manage": request.user.is_bureau and request.user.scope.covers_region(org.region_code),
+        "members": members,
+        "can_manage": user.is_bureau and user.scope.covers_region(org.region_code),
+        "may_grant": bool(account_roles),
+        "may_invite": bool(invitation_roles),
+        "role_form": MemberRoleForm(roles=account_roles, auto_id=False) if account_roles else None,
+        "invitations": list(selectors.invitation_list(user, org)[:20])
+        if invitation_roles or any(m.manageable for m in members) else [],
     })
 
 
@@ -99,16 +121,145 @@ def organisation_edit(request, pk: int):
     return render(request, "core/organisation_form.html", {"form": form, "org": org})
 
 
-@roles_required(bureau=True)
+def _org_for_grant(request, pk: int, action: str):
+    """The organisation a grant is asked for; an attempt on one out of sight is refused (404)
+    and, when it is a POST, recorded in the ledger like any other refused grant."""
+    try:
+        return selectors.organisation_detail(request.user, pk)
+    except Http404:
+        if request.method == "POST":
+            services.grant_refused(actor=request.user, action=action, organisation_id=pk,
+                                   role=str(request.POST.get("role", ""))[:32], reason="scope")
+        raise
+
+
+def _refuse_grant(request, org, action: str) -> None:
+    """A POST to grant where the user's role grants nothing: recorded, then 403."""
+    if request.method == "POST":
+        services.grant_refused(actor=request.user, action=action, organisation_id=org.pk,
+                               region_code=org.region_code, reason="grant.none",
+                               role=str(request.POST.get("role", ""))[:32])
+    raise PermissionDenied(_("Your role does not grant this in this organisation."))
+
+
+@login_required
 def user_create(request, pk: int):
-    org = selectors.organisation_detail(request.user, pk)
-    form = UserForm(request.POST or None, organisation=org)
+    """Grant a role by opening an account (role_grants.json, ``how: account``)."""
+    org = _org_for_grant(request, pk, "user.create")
+    roles = permissions.grants_in(request.user, org, how="account")
+    if not roles:
+        _refuse_grant(request, org, "user.create")
+    form = UserForm(request.POST or None, roles=roles)
     if request.method == "POST" and form.is_valid():
-        with errors_onto(form):
+        try:  # a refused grant (PermissionDenied) is a 403, not a form error
             services.user_create(actor=request.user, organisation=org, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
             messages.success(request, _("The account is ready."))
             return redirect("core:organisation-detail", pk=org.pk)
     return render(request, "core/user_form.html", {"form": form, "org": org})
+
+
+@login_required
+def invitation_create(request, pk: int):
+    """Invite a person to open an account (role_grants.json, ``how: invitation``)."""
+    org = _org_for_grant(request, pk, "invitation.issue")
+    roles = permissions.grants_in(request.user, org, how="invitation")
+    if not roles:
+        _refuse_grant(request, org, "invitation.issue")
+    form = InvitationForm(request.POST or None, roles=roles,
+                          initial={"role": roles[0] if roles else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, key = services.invitation_issue(actor=request.user, organisation=org,
+                                                        **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            link = request.build_absolute_uri(reverse("core:invitation-accept", args=[key]))
+            return secret_page(render(request, "core/invitation_created.html", {
+                "org": org, "invitation": invitation, "link": link}))
+    return render(request, "core/invitation_form.html", {"form": form, "org": org})
+
+
+@public
+def invitation_accept(request, key: str):
+    """The person invited chooses a user name and a password; the account opens."""
+    invitation = services.invitation_find(key)
+    if invitation is None:
+        return secret_page(render(request, "core/invitation_accept.html",
+                                  {"invitation": None}, status=404))
+    form = InvitationAcceptForm(request.POST or None,
+                                initial={"full_name": invitation.full_name})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with errors_onto(form):
+            services.invitation_accept(key=key, username=data["username"],
+                                       password=data["password"], full_name=data["full_name"])
+            messages.success(request, _("Your account is open: log in with your user name and "
+                                        "password."))
+            return redirect("login")
+    return secret_page(render(request, "core/invitation_accept.html",
+                              {"invitation": invitation, "form": form}))
+
+
+def _member_for_action(request, pk: int, action: str):
+    try:
+        return selectors.member_detail(request.user, pk)
+    except Http404:
+        services.grant_refused(actor=request.user, action=action, organisation_id="",
+                               reason="scope", target=str(pk))
+        raise
+
+
+def _member_change(request, pk: int, action: str, service, done: str):
+    member = _member_for_action(request, pk, action)
+    service(actor=request.user, user=member)
+    messages.success(request, done)
+    return redirect("core:organisation-detail", pk=member.organisation_id)
+
+
+@login_required
+@require_POST
+def member_suspend(request, pk: int):
+    """Suspend an account: it can no longer sign in and its API tokens stop working."""
+    return _member_change(request, pk, "user.account_suspend", services.user_suspend,
+                          _("The account is suspended."))
+
+
+@login_required
+@require_POST
+def member_reinstate(request, pk: int):
+    return _member_change(request, pk, "user.account_reinstate", services.user_reinstate,
+                          _("The account is reinstated."))
+
+
+@login_required
+@require_POST
+def member_revoke(request, pk: int):
+    """Take the member's role away (the account stays, with nothing to see or do)."""
+    return _member_change(request, pk, "user.role_revoke", services.user_role_revoke,
+                          _("The role is revoked."))
+
+
+@login_required
+@require_POST
+def member_role(request, pk: int):
+    """Give a member another role."""
+    member = _member_for_action(request, pk, "user.role_grant")
+    form = MemberRoleForm(request.POST, roles=[])
+    if not form.is_valid():
+        messages.error(request, _("Choose a role from the list."))
+    else:
+        try:
+            services.user_role_grant(actor=request.user, user=member,
+                                     role=form.cleaned_data["role"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The role is changed."))
+    return redirect("core:organisation-detail", pk=member.organisation_id)
 
 
 @public
@@ -143,9 +294,10 @@ def token_list(request):
             apply_errors(form, error)
         else:
             form = TokenForm()
-    return render(request, "core/token_list.html", {
+    response = render(request, "core/token_list.html", {
         "tokens": selectors.api_token_list(request.user), "form": form, "new_key": new_key,
     })
+    return secret_page(response) if new_key else response
 
 
 @login_required

@@ -41,6 +41,14 @@ def roles_required(*roles: str, bureau: bool = False) -> Callable:
     return decorator
 
 
+def secret_page(response: HttpResponse) -> HttpResponse:
+    """A page that shows a secret (a new API token, an invitation link, recovery codes): never
+    stored by the browser or a proxy."""
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
 class CappedPaginator(Paginator):
     """A paginator whose count stops at ``cap`` + 1 rows: a national list of 10^8 instruments
     costs a bounded ``COUNT`` over ``LIMIT cap + 1``, not a scan. The pages past the cap are not

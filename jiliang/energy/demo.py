@@ -18,8 +18,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from jiliang.core import services as core_services
-from jiliang.core.demo import credit_code, load_people
+from jiliang.core.demo import credit_code, demo_organisation, load_people
 from jiliang.core.models import Organisation, OrgKind, User
 from jiliang.energy import services, signing
 from jiliang.energy.models import DailyEnergy, EnergyUnit, Finding
@@ -29,9 +28,8 @@ DAYS = 90
 
 
 def _org(name: str, region: str, first17: str, address: str) -> Organisation:
-    found = Organisation.objects.filter(name=name, region_code=region).first()
-    return found or core_services.organisation_register(
-        actor=None, kind=OrgKind.ENTERPRISE, name=name, region_code=region,
+    return demo_organisation(
+        kind=OrgKind.ENTERPRISE, name=name, region_code=region,
         credit_code=credit_code(first17), enterprise_roles=["energy_user"], address=address)
 
 

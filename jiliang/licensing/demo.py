@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiliang.core import services as core
-from jiliang.core.demo import DEMO_PASSWORD, credit_code, load_people
+from jiliang.core.demo import DEMO_PASSWORD, credit_code, demo_organisation, load_people
 from jiliang.core.models import Organisation, OrgKind, Role, User
 from jiliang.licensing import services
 from jiliang.licensing.models import Application, Purpose, Sequence
@@ -42,9 +42,8 @@ EXTRA_PEOPLE = [
 def _orgs_and_people() -> tuple[dict[str, Organisation], dict[str, User]]:
     orgs = load_people()
     for key, kind, name, region, credit17, roles, address in EXTRA_ORGS:
-        found = Organisation.objects.filter(name=name, region_code=region).first()
-        orgs[key] = found or core.organisation_register(
-            actor=None, kind=kind, name=name, region_code=region,
+        orgs[key] = demo_organisation(
+            kind=kind, name=name, region_code=region,
             credit_code=credit_code(credit17), enterprise_roles=roles, address=address)
     for username, key, role, full_name in EXTRA_PEOPLE:
         if not User.objects.filter(username=username).exists():

@@ -13,9 +13,8 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from jiliang.core.demo import credit_code, load_people
+from jiliang.core.demo import credit_code, demo_organisation, load_people
 from jiliang.core.models import Organisation, OrgKind, User
-from jiliang.core.services import organisation_register
 from jiliang.registry import importing, services
 from jiliang.registry.models import Instrument, MeterBatch
 from jiliang.rules.verification import add_months
@@ -57,9 +56,8 @@ COUNTS = {"acme": 300, "bj_enterprise": 300, "gd_market": 500, "gd_fuel": 300, "
 def _owners() -> dict[str, Organisation]:
     orgs = dict(load_people())
     for key, name, region, first17 in OWNERS:
-        found = Organisation.objects.filter(name=name, region_code=region).first()
-        orgs[key] = found or organisation_register(
-            actor=None, kind=OrgKind.ENTERPRISE, name=name, region_code=region,
+        orgs[key] = demo_organisation(
+            kind=OrgKind.ENTERPRISE, name=name, region_code=region,
             credit_code=credit_code(first17), enterprise_roles=["owner"])
     return orgs
 

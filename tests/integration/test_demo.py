@@ -5,7 +5,9 @@ import io
 from django.core.management import call_command
 from django.test import TransactionTestCase
 
+from jiliang.core.models import Organisation
 from jiliang.core.reference import load_reference_data
+from jiliang.core.services import organisation_update
 from jiliang.energy.models import Meter, Reading
 from jiliang.energy.selectors import meter_registry_status
 from jiliang.licensing.models import Licence
@@ -39,6 +41,12 @@ class DemoTests(TransactionTestCase):
         assert [status[m.pk]["overdue"] for m in meters] == [False, True]
         before = self.counts()
         assert all(before)
+        # An ordinary edit: every organisation renamed. The demo finds them by credit code (a
+        # bureau by kind and division), so the next `make run` goes on and adds nothing.
+        organisations = Organisation.objects.count()
+        for org in Organisation.objects.all():
+            organisation_update(actor=None, organisation=org, name=f"{org.name}（更名）")
         second = self.load()
         assert self.counts() == before
+        assert Organisation.objects.count() == organisations
         assert "already" in second
