@@ -336,7 +336,8 @@ def user_create(
 
 
 def _member_for_update(user: User) -> User:
-    found = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    found = User.objects.select_for_update(of=("self",)).select_related("organisation").get(
+        pk=user.pk)
     if found.organisation is None:
         raise PermissionDenied(_("This account belongs to no organisation."))
     return found
