@@ -44,12 +44,19 @@ JILIANG_PUBLIC_URL = os.environ.get("JILIANG_PUBLIC_URL", "http://127.0.0.1:8000
 # Daily background tasks are enqueued after this hour (local time).
 JILIANG_DAILY_HOUR = int(os.environ.get("JILIANG_DAILY_HOUR", "2"))
 
+# People (issue 13): the continuing-education hours a registered metrologist needs a year.
+# No source consulted confirms the figure (jiliang/rules/data/people.json): unset, CPD is
+# listed but not flagged, and the page says so.
+JILIANG_CPD_HOURS_PER_YEAR = (float(os.environ["JILIANG_CPD_HOURS_PER_YEAR"])
+                              if os.environ.get("JILIANG_CPD_HOURS_PER_YEAR") else None)
+
 # Domain apps, in dependency order: later apps may read earlier ones, never the reverse.
 JILIANG_APPS = [
     "jiliang.core",
     "jiliang.audit",
     "jiliang.catalog",
     "jiliang.licensing",
+    "jiliang.people",
     "jiliang.registry",
     "jiliang.supervision",
     "jiliang.energy",

@@ -202,6 +202,7 @@ def _file_in_registry(orgs, meters: dict) -> None:
 
     if not apps.is_installed("jiliang.registry"):
         return
+    from jiliang.people.demo import signers
     from jiliang.registry import services as registry  # an optional app: imported on use
 
     owner = User.objects.get(username="acme")
@@ -220,8 +221,7 @@ def _file_in_registry(orgs, meters: dict) -> None:
             verification_type="subsequent", regulation_code="JJG 596-2012",
             standard_identifier="[2019]粤量标证字第0596号",
             standard_valid_until=datetime.date(2028, 12, 31), conclusion="pass",
-            certificate_no=certificate, verifier_name="张伟", checker_name="李娜",
-            valid_until=valid_until)
+            certificate_no=certificate, **signers("gd_institute"), valid_until=valid_until)
 
 
 def _paperwork(steel, ceramics, orgs, today) -> None:

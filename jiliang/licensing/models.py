@@ -252,6 +252,22 @@ class Licence(models.Model):
         return self.valid_until is None or day <= self.valid_until
 
 
+class LicenceScope(models.Model):
+    """The authorised scope of a licence from a date on (effective-dated): a change (扩项)
+    adds a version and keeps the earlier ones, so a past date is judged by the scope then."""
+
+    licence = models.ForeignKey(Licence, models.CASCADE, related_name="scopes")
+    effective_from = models.DateField(_("effective from"))
+    kinds = models.JSONField(default=list, blank=True)
+    region = models.CharField(max_length=6, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["licence", "effective_from", "id"]
+        verbose_name = _("authorised scope")
+        verbose_name_plural = _("authorised scopes")
+
+
 class LicenceEvent(Chained):
     """A public disclosure (公示): a licence granted, changed, renewed, withdrawn, revoked,
     cancelled or expired, with the published particulars as they were then."""

@@ -19,7 +19,7 @@ from jiliang.licensing.models import (
     Notice,
 )
 from jiliang.rules import licensing as rules
-from jiliang.rules.identifiers import region_prefix
+from jiliang.rules import signoff
 
 QUEUES = ("to_accept", "to_review", "to_decide", "due_soon", "late", "stopped")
 
@@ -44,23 +44,35 @@ def authorisation_checker(institution_id: int):
 
     For bulk paths (the registry's import) that check many rows of one institution.
     """
-    authorisations = [
-        (licence, frozenset(licence.scope_kinds or ()),
-         region_prefix(licence.scope_region) if licence.scope_region else None)
-        for licence in Licence.objects.filter(type_code="metrology_authorization",
-                                              holder_id=institution_id)
-    ]
+    scopes = authorisation_scopes(institution_id)
 
     def covers(kind_code: str, region_code: str, on: datetime.date) -> bool | None:
-        if not authorisations:
+        if not scopes:
             return None
-        return any(
-            kind_code in kinds and prefix is not None and region_code.startswith(prefix)
-            and licence.in_force_on(on)
-            for licence, kinds, prefix in authorisations
-        )
+        return not signoff.check_scope(scopes, kind_code=kind_code, region_code=region_code,
+                                       on=on)
 
     return covers
+
+
+def authorisation_scopes(institution_id: int) -> list[signoff.Scope]:
+    """The institution's metrology authorisations as effective-dated scopes (every licence,
+    every version of its scope, each inside the licence's validity): the registry judges a
+    verification date against the scope in force then."""
+    licences = list(Licence.objects.filter(type_code="metrology_authorization",
+                                           holder_id=institution_id)
+                    .prefetch_related("scopes"))
+    out: list[signoff.Scope] = []
+    for licence in licences:
+        versions = [(v.effective_from, frozenset(v.kinds or ()), v.region)
+                    for v in licence.scopes.all()]
+        if not versions:  # on file before scopes had a history
+            versions = [(licence.issued_on, frozenset(licence.scope_kinds or ()),
+                         licence.scope_region)]
+        out += signoff.scopes_from_versions(versions, issued_on=licence.issued_on,
+                                            valid_until=licence.valid_until,
+                                            ended_on=licence.ended_on, number=licence.number)
+    return out
 
 
 # --- who the user is to the workflow ------------------------------------------------------

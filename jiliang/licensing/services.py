@@ -37,12 +37,14 @@ from jiliang.licensing.models import (
     ClockStop,
     Licence,
     LicenceEvent,
+    LicenceScope,
     LicenceStatus,
     Notice,
     Purpose,
     Sequence,
     StopKind,
 )
+from jiliang.licensing.signals import licence_changed
 from jiliang.rules import RuleError
 from jiliang.rules import licensing as rules
 from jiliang.rules.deadlines import (
@@ -848,6 +850,15 @@ def _role_words(by: str) -> str:
 # --- licences: grant, change, renew ---------------------------------------------------------
 
 
+def _scope_version(licence: Licence, on: datetime.date) -> None:
+    """Keep the scope's history: the scope as granted or changed holds from ``on``."""
+    if licence.scope_kinds or licence.scope_region:
+        LicenceScope.objects.create(licence=licence, effective_from=on,
+                                    kinds=list(licence.scope_kinds), region=licence.scope_region)
+    licence_changed.send(sender=Licence, licence=licence, on=on)
+
+
+
 def _grant(app: Application, act: _Act, *, deemed: bool = False) -> None:
     """The effect of an approval (or a filing) on the licence register, published (Art. 40)."""
     lt = app.licence_type
@@ -867,6 +878,7 @@ def _grant(app: Application, act: _Act, *, deemed: bool = False) -> None:
         )
         Application.objects.filter(pk=app.pk).update(licence=licence)
         app.licence = licence
+        _scope_version(licence, on)
         kind = "filed" if lt.is_filing else "granted"
         _publish(licence, kind, actor=act.actor, on=on, article="Art. 40")
         _notify(app.applicant_id, app.region_code, kind, application=app, licence=licence,
@@ -880,6 +892,7 @@ def _grant(app: Application, act: _Act, *, deemed: bool = False) -> None:
         kinds, region = _scope_of(lt, app.particulars)
         licence.particulars = app.particulars
         licence.scope_kinds, licence.scope_region = kinds, region
+        _scope_version(licence, on)
         kind, article = "changed", ""
     else:
         years = lt.validity_years("now")
@@ -888,6 +901,8 @@ def _grant(app: Application, act: _Act, *, deemed: bool = False) -> None:
         kind, article = "renewed", "Art. 50"
     licence.version += 1
     licence.save()
+    if app.purpose != Purpose.CHANGE:
+        licence_changed.send(sender=Licence, licence=licence, on=on)
     reasons = _("No decision was made before expiry: the renewal counts as granted "
                 "(Art. 50).") if deemed else ""
     _publish(licence, kind, actor=act.actor, on=on, reasons=reasons, article=article)
@@ -941,6 +956,7 @@ def licence_act(
     Licence.objects.filter(pk=locked.pk, version=version).update(
         status=status, ended_on=locked.ended_on or on, version=version + 1)
     locked.refresh_from_db()
+    licence_changed.send(sender=Licence, licence=locked, on=on)
     _publish(locked, spec["event"], actor=actor, on=on, reasons=reasons,
              article=spec.get("article", ""))
     _notify(locked.holder_id, locked.region_code, spec["event"], licence=locked,
@@ -1013,6 +1029,7 @@ def licence_record(
         particulars=cleaned, scope_kinds=kinds, scope_region=region, regime=regime,
         issued_on=issued_on, valid_until=valid_until,
     )
+    _scope_version(licence, issued_on)
     _publish(licence, "recorded", actor=actor, on=timezone.localdate())
     audit_record(actor=actor, action="licensing.licence.record", obj=licence,
                  after=licence_summary(licence))

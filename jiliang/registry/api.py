@@ -118,6 +118,16 @@ class RecordOut(Schema):
     term_province_set: bool
     verifier_name: str
     checker_name: str
+    # Who signed (issue 13); the person ids are null on records kept from before.
+    verifier_person_id: int | None
+    checker_person_id: int | None
+    approver_person_id: int | None
+    approver_name: str
+    people_on_file: bool
+    authorisation_no: str
+    place: str
+    conditions: str
+    original_record_no: str
     supersedes_id: int | None
     correction_reason: str
     chain_key: str
@@ -140,8 +150,13 @@ class RecordIn(Schema):
     standard_valid_until: datetime.date
     conclusion: Conclusion
     certificate_no: str = Field(..., max_length=60)
-    verifier_name: str = Field(..., max_length=60)
-    checker_name: str = Field(..., max_length=60)
+    # Issue 13: three people of the institution (ids from /api/v1/people/people).
+    verifier_id: int = Field(..., description="the verifier (检定员), a person of the institution")
+    checker_id: int = Field(..., description="the checker (核验员), another person")
+    approver_id: int = Field(..., description="the approver (批准人), an authorised signatory")
+    place: str = Field("", max_length=200)
+    conditions: str = Field("", max_length=200)
+    original_record_no: str = Field("", max_length=60)
     as_found: str = ""
     adjusted: bool = False
     failed_items: list[str] = []
@@ -157,8 +172,12 @@ class CorrectionIn(Schema):
     standard_valid_until: datetime.date | None = None
     conclusion: Conclusion | None = None
     certificate_no: str = Field(..., max_length=60, description="the correction's own number")
-    verifier_name: str | None = None
-    checker_name: str | None = None
+    verifier_id: int | None = None
+    checker_id: int | None = None
+    approver_id: int | None = None
+    place: str | None = Field(None, max_length=200)
+    conditions: str | None = Field(None, max_length=200)
+    original_record_no: str | None = Field(None, max_length=60)
     as_found: str | None = None
     adjusted: bool | None = None
     failed_items: list[str] | None = None
@@ -290,8 +309,17 @@ def verification_record(request, payload: RecordIn):
     if inst is None:
         raise ValidationError({"instrument_code": [_(
             "Name the instrument by its public code (or an id of an instrument you verified).")]})
+    data = people_args(data)
     record = services.verification_record(actor=user, instrument=inst, **data)
     return 201, record
+
+
+def people_args(data: dict) -> dict:
+    """The API names people by id (verifier_id ...); the service takes verifier=..."""
+    for role in ("verifier", "checker", "approver"):
+        if f"{role}_id" in data:
+            data[role] = data.pop(f"{role}_id")
+    return data
 
 
 @router.get("/verifications/{int:record_id}", response=RecordOut)
@@ -306,7 +334,7 @@ def verification_correct(request, record_id: int, payload: CorrectionIn):
     if user.role not in (Role.VERIFIER, Role.INSTITUTION_MANAGER):
         raise PermissionDenied(_("Only the institution that issued a record corrects it."))
     record = selectors.record_detail(user, record_id)
-    values = {k: v for k, v in payload.dict().items() if v is not None}
+    values = people_args({k: v for k, v in payload.dict().items() if v is not None})
     reason = values.pop("reason")
     new = services.verification_correct(actor=user, record=record, reason=reason, **values)
     return 201, new

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from jiliang.core.demo import credit_code, demo_organisation, load_people
 from jiliang.core.models import Organisation, OrgKind, User
+from jiliang.people.demo import signers
 from jiliang.registry import importing, services
 from jiliang.registry.models import Instrument, MeterBatch
 from jiliang.rules.verification import add_months
@@ -108,7 +109,8 @@ def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int,
                     failed_items="示值误差超出最大允许误差" if failed else "",
                     certificate_no=f"{prefix}JL{day:%Y%m}-{key.upper()}-{n:05d}-{i}",
                     verifier_name="张伟" if province == "44" else "王芳",
-                    checker_name="李娜" if province == "44" else "刘洋")))
+                    checker_name="李娜" if province == "44" else "刘洋",
+                    approver_name="王强" if province == "44" else "赵敏")))
                 number += 1
     return out
 
@@ -124,7 +126,7 @@ def _water_batch(orgs: dict[str, Organisation], today: datetime.date) -> None:
         supplier="宁波某水表有限公司", model="LXS-20E", serials=serials, quantity=len(serials),
         verified_on=day, conclusion="pass", certificate_no="GDJL-SB-DEMO-001",
         regulation_code="JJG 162-2019", standard_identifier="[2021]粤量标证字第118号",
-        standard_valid_until=add_months(day, 24), verifier_name="张伟", checker_name="李娜",
+        standard_valid_until=add_months(day, 24), **signers("gd_institute"),
         region_code="440104", household=True, nominal_size="20", accuracy_class="2")
 
 

@@ -30,6 +30,19 @@ def _date(value) -> str:
     return value.strftime("%Y年%m月%d日") if value else "—"
 
 
+def signoff_rows(record: VerificationRecord) -> list[tuple[str, str]]:
+    """Issue 13: the authorisation, the three people, the place, conditions and record number."""
+    rows = [("计量授权证书编号", record.authorisation_no or "—"),
+            ("检定员", record.verifier_name), ("核验员", record.checker_name),
+            ("批准人", record.approver_name or "—")]
+    if not record.people_on_file:
+        rows.append(("人员", "人员未在册（系统启用前的记录，仅有姓名）"))
+    rows += [(label, value) for label, value in (
+        ("检定地点", record.place), ("环境条件", record.conditions),
+        ("原始记录编号", record.original_record_no)) if value]
+    return rows
+
+
 def certificate_pdf(record: VerificationRecord) -> bytes:
     """The cover of a 检定证书 (pass) or 检定结果通知书 (fail), with a QR to its public page.
 
@@ -52,8 +65,7 @@ def certificate_pdf(record: VerificationRecord) -> bytes:
         ("检定日期", _date(record.verified_on)),
         ("有效期至", _date(record.valid_until) if passed else "—（检定结果通知书无有效期）"),
         ("检定单位", record.institution.name),
-        ("检定员", record.verifier_name),
-        ("核验员", record.checker_name),
+        *signoff_rows(record),
         ("计量标准", f"{record.standard_identifier}（有效期至 {_date(record.standard_valid_until)}）"),
     ]
     doc.fields(rows, label_width_mm=42)

@@ -15,6 +15,15 @@ def kind_choices(*, utility: bool = False):
     return [("", "—")] + [(k.code, k.name) for k in qs]
 
 
+def add_people_fields(form, people) -> None:
+    """Issue 13: the verifier, checker and approver, picked from the institution's people."""
+    choices = [("", "—")] + [(str(p.pk), p.name) for p in people]
+    for name, label in (("verifier", _("Verifier")), ("checker", _("Checker")),
+                        ("approver", _("Approver"))):
+        form.fields[name] = forms.ChoiceField(label=label, choices=choices)
+        form.fields[name].widget.attrs["class"] = "form-select"
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -88,12 +97,17 @@ class VerificationForm(StyledForm):
     valid_until = forms.DateField(
         label=_("Valid until (only to shorten the period)"), required=False, widget=DateInput,
         help_text=_("Leave empty to use the full period of the regulation."))
-    verifier_name = forms.CharField(label=_("Verifier"), max_length=60)
-    checker_name = forms.CharField(label=_("Checker"), max_length=60)
+    place = forms.CharField(label=_("Place of verification"), max_length=200, required=False)
+    conditions = forms.CharField(
+        label=_("Environmental conditions"), max_length=200, required=False,
+        help_text=_("Where the regulation asks for them, e.g. temperature and humidity."))
+    original_record_no = forms.CharField(label=_("Original record number"), max_length=60,
+                                         required=False)
 
-    def __init__(self, *args, regulations=(), **kwargs):
+    def __init__(self, *args, regulations=(), people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["regulation_code"].choices = [(r, r) for r in regulations]
+        add_people_fields(self, people)
 
 
 class CorrectionForm(VerificationForm):
@@ -126,14 +140,13 @@ class BatchForm(StyledForm):
     failed_items = forms.CharField(label=_("Failed items"), required=False,
                                    widget=forms.Textarea(attrs={"rows": 2}))
     certificate_no = forms.CharField(label=_("Certificate number"), max_length=60)
-    verifier_name = forms.CharField(label=_("Verifier"), max_length=60)
-    checker_name = forms.CharField(label=_("Checker"), max_length=60)
     serials = forms.CharField(label=_("Serial numbers"), widget=forms.Textarea(attrs={"rows": 6}),
                               help_text=_("One a line."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind_code"].choices = kind_choices(utility=True)
+        add_people_fields(self, people)
 
 
 class ImportForm(StyledForm):

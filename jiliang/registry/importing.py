@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
@@ -51,6 +50,7 @@ from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Rol
 from jiliang.core.observability import IMPORT_ROWS
 from jiliang.core.tabular import Column, HeaderError, RowError, read_rows
 from jiliang.core.validation import rule_message
+from jiliang.people.signing import BulkSignoff
 from jiliang.registry import copytext, services
 from jiliang.registry.models import (
     Conclusion,
@@ -108,6 +108,9 @@ COLUMNS = [
            help=gettext_lazy("Only to shorten the period (or where the period is not confirmed).")),
     Column("verifier_name", "检定员", aliases=("verifier",), example="张三"),
     Column("checker_name", "核验员", aliases=("checker",), example="李四"),
+    Column("approver_name", "批准人", aliases=("approver",), example="王五",
+           help=gettext_lazy("The verifier, the checker and the approver are named as on the "
+                             "institution's list of people.")),
 ]
 TITLES = {c.key: c.title for c in COLUMNS}
 
@@ -119,7 +122,8 @@ def columns_for_template() -> list[Column]:
     return [replace(c, help=str(c.help)) for c in COLUMNS]
 RECORD_KEYS = ("institution_credit_code", "verified_on", "verification_type", "regulation_code",
                "standard_identifier", "standard_valid_until", "conclusion", "failed_items",
-               "certificate_no", "valid_until", "verifier_name", "checker_name", "adjusted")
+               "certificate_no", "valid_until", "verifier_name", "checker_name", "adjusted",
+               "approver_name")
 
 USES = {"trade": "trade", "贸易结算": "trade", "safety": "safety", "安全防护": "safety",
         "medical": "medical", "医疗卫生": "medical", "environment": "environment",
@@ -143,6 +147,9 @@ INST_COLS = (
     "last_institution_id", "last_certificate_no", "valid_until", "next_due_on", "due_action",
     "replacement_due_on", "term_rule", "term_province_set",
 )
+# Who signed (issue 13), after the chain columns: not chained, set from the sign-off check.
+SIGN_COLS = ("verifier_person_id", "checker_person_id", "approver_person_id", "approver_name",
+             "authorisation_no")
 REC_COLS = (
     "public_code", "instrument_id", "owner_id", "institution_id", "region_code", "province_code",
     "batch_id", "verified_on", "verification_type", "regulation_code", "standard_identifier",
@@ -150,12 +157,14 @@ REC_COLS = (
     "valid_until", "management_mode", "periodic_due_on", "term_rule", "term_province_set",
     "verifier_name", "checker_name", "supersedes_id", "correction_reason", "recorded_at",
     "recorded_by_id", "chain_key", "chain_seq", "prev_hash", "row_hash",
+    *SIGN_COLS,
 )
 
 
 INST_SPEC = "siistttttnbstsstsDDNsDDsntDDsDsb"
-REC_SPEC = "siiissNdsttdtbsjtDsDsbttNtsnsiss"
+REC_SPEC = "siiissNdsttdtbsjtDsDsbttNtsnsiss" + "iiitt"
 assert len(INST_SPEC) == len(INST_COLS) and len(REC_SPEC) == len(REC_COLS)
+SIGN_LINE = copytext.row_formatter(REC_SPEC[-len(SIGN_COLS):])
 INST_LINE = copytext.row_formatter(INST_SPEC)
 REC_MIDDLE = copytext.row_formatter(REC_SPEC[2:28])  # owner .. recorded_by
 
@@ -182,7 +191,7 @@ class Good:
     __slots__ = ("row", "owner_code", "inst_code", "owner_id", "key", "kind", "use", "serial",
                  "values", "size", "household", "medium", "region", "status", "first_use_on",
                  "rec", "term", "rule", "outcome", "rec_values", "json_head", "json_tail",
-                 "line_head", "line_tail")
+                 "line_head", "line_tail", "sign_values", "sign_line")
 
     def __init__(self, row: int) -> None:
         self.row = row
@@ -228,7 +237,7 @@ class Checker:
         self.raw_codes: dict[str, str] = {}
         self.seen_records: dict[tuple, int] = {}
         self.seen_instruments: dict[tuple, int] = {}
-        self.authorisations: dict[int, object] = {}
+        self.signoff = BulkSignoff()
         self.mode, self.own_org = self._mode(actor)
         self.own_code = self.own_org.credit_code if self.own_org else None
         self.scope = actor.scope if actor is not None else None
@@ -427,15 +436,9 @@ class Checker:
         rec["valid_until"] = _date(raw["valid_until"].strip(), "valid_until", errors)
         if conclusion == "fail" and rec["valid_until"] is not None:
             errors.append(("valid_until", _("A result notice has no valid-until date.")))
-        verifier, checker = raw["verifier_name"].strip(), raw["checker_name"].strip()
-        if not verifier:
-            errors.append(("verifier_name", _("Give the verifier's name.")))
-        if not checker:
-            errors.append(("checker_name", _("Give the checker's name.")))
-        elif checker == verifier:
-            errors.append(("checker_name", _("The checker must be another person than the "
-                                             "verifier.")))
-        rec["verifier_name"], rec["checker_name"] = verifier[:60], checker[:60]
+        # The people are found and judged against the register in check_orgs (issue 13).
+        rec["names"] = {role: raw[f"{role}_name"].strip()[:60]
+                        for role in ("verifier", "checker", "approver")}
         adjusted = raw["adjusted"].strip().lower()
         if adjusted not in YES and adjusted not in NO:
             errors.append(("adjusted", _("Enter yes or no.")))
@@ -500,27 +503,15 @@ class Checker:
             else:
                 good.rec["institution_id"] = institution[0]
                 if good.kind is not None and good.rec.get("verified_on") is not None:
-                    covered = self._authorisation(institution[0])(
-                        good.kind.code, good.region, good.rec["verified_on"])
-                    if covered is False:
-                        errors.append(("institution_credit_code", services.outside_scope_message(
-                            good.rec["verified_on"])))
+                    # Issue 13: the shared sign-off check (people and authorised scope), per row.
+                    problems, good.rec["sign"] = self.signoff.check(
+                        institution_id=institution[0], kind_code=good.kind.code,
+                        regulation_code=good.rec["regulation_code"], region_code=good.region,
+                        on=good.rec["verified_on"], names=good.rec["names"],
+                        institution_field="institution_credit_code")
+                    errors += problems
         if errors:
             raise BadRowError(errors)
-
-    def _authorisation(self, institution_id: int):
-        """Contract 2 on the bulk path: the institution's authorisations, read once per import."""
-        checker = self.authorisations.get(institution_id)
-        if checker is None:
-            if apps.is_installed("jiliang.licensing"):
-                from jiliang.licensing.selectors import authorisation_checker
-
-                checker = authorisation_checker(institution_id)
-            else:
-                def checker(kind_code, region_code, on):
-                    return None
-            self.authorisations[institution_id] = checker
-        return checker
 
 
 @dataclass
@@ -693,8 +684,12 @@ def _record_parts(good: Good, code: str, actor_id: int | None, now: datetime.dat
         rec["standard_identifier"], rec["standard_valid_until"], "", rec["adjusted"],
         rec["conclusion"], rec["failed_items"], rec["certificate_no"], out.valid_until,
         good.term.mode, out.periodic_due_on, good.rule.id, good.term.province_set,
-        rec["verifier_name"], rec["checker_name"], None, "", now, actor_id, province,
+        rec["sign"].verifier_name, rec["sign"].checker_name, None, "", now, actor_id, province,
     )
+    sign = rec["sign"]
+    good.sign_values = (sign.verifier_id, sign.checker_id, sign.approver_id, sign.approver_name,
+                        sign.authorisation_no)
+    good.sign_line = "\t" + SIGN_LINE(good.sign_values)
     good.line_head = code + "\t"
     good.line_tail = "\t" + REC_MIDDLE(good.rec_values[2:28]) + "\t" + province + "\t"
     good.json_head, good.json_tail = payload_parts(
@@ -705,7 +700,8 @@ def _record_parts(good: Good, code: str, actor_id: int | None, now: datetime.dat
         conclusion=rec["conclusion"], failed_items=rec["failed_items"],
         certificate_no=rec["certificate_no"], valid_until=out.valid_until, mode=good.term.mode,
         periodic_due_on=out.periodic_due_on, rule=good.rule.id,
-        verifier=rec["verifier_name"], checker=rec["checker_name"], recorded_at=recorded_at,
+        verifier=rec["sign"].verifier_name, checker=rec["sign"].checker_name,
+        recorded_at=recorded_at,
         recorded_by=actor_id)
 
 
@@ -1017,7 +1013,8 @@ class PostgresLoader(Loader):
         def lines() -> Iterator[str]:
             for group, good in new:
                 seq, prev, digest = _link(writers[good.region[:2]], good, group.instrument_id)
-                yield f"{good.line_head}{group.instrument_id}{good.line_tail}{seq}\t{prev}\t{digest}"
+                yield (f"{good.line_head}{group.instrument_id}{good.line_tail}{seq}\t{prev}\t"
+                       f"{digest}{good.sign_line}")
 
         with self.phase("chain + COPY records"), connection.cursor() as cursor:
             copytext.copy_lines(
@@ -1095,7 +1092,8 @@ class SqliteLoader(Loader):
                 seq, prev, digest = _link(writers[good.region[:2]], good, group.instrument_id)
                 values = list(good.rec_values)
                 values[1] = group.instrument_id
-                batch.append(tuple(self._adapt(v) for v in values) + (seq, prev, digest))
+                batch.append(tuple(self._adapt(v) for v in values) + (seq, prev, digest)
+                             + good.sign_values)
                 if len(batch) >= 2000:
                     cursor.executemany(sql, batch)
                     batch = []

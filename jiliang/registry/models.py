@@ -219,6 +219,24 @@ class VerificationRecord(Chained):
     term_province_set = models.BooleanField(_("period set by the province"), default=False)
     verifier_name = models.CharField(_("verifier"), max_length=60)
     checker_name = models.CharField(_("checker"), max_length=60)
+    # Who signed (issue 13): the people on file, the approver, the authorisation; empty on
+    # records kept from before ("people not on file"). Names above stay in the chain.
+    verifier_person = models.ForeignKey("people.Person", models.PROTECT, null=True, blank=True,
+                                        db_index=False, related_name="+",
+                                        verbose_name=_("verifier"))
+    checker_person = models.ForeignKey("people.Person", models.PROTECT, null=True, blank=True,
+                                       db_index=False, related_name="+",
+                                       verbose_name=_("checker"))
+    approver_person = models.ForeignKey("people.Person", models.PROTECT, null=True, blank=True,
+                                        db_index=False, related_name="+",
+                                        verbose_name=_("approver"))
+    approver_name = models.CharField(_("approver"), max_length=60, blank=True)
+    authorisation_no = models.CharField(_("authorisation certificate"), max_length=60,
+                                        blank=True)
+    place = models.CharField(_("place of verification"), max_length=200, blank=True, db_default="")
+    conditions = models.CharField(_("environmental conditions"), max_length=200, blank=True, db_default="")
+    original_record_no = models.CharField(_("original record number"), max_length=60,
+                                          blank=True, db_default="")
     supersedes = models.ForeignKey("self", models.PROTECT, null=True, blank=True, db_index=False,
                                    related_name="corrections", verbose_name=_("supersedes"))
     correction_reason = models.CharField(_("reason for the correction"), max_length=300,
@@ -268,6 +286,11 @@ class VerificationRecord(Chained):
     @property
     def passed(self) -> bool:
         return self.conclusion == Conclusion.PASS
+
+    @property
+    def people_on_file(self) -> bool:
+        """False for records kept from before the people register: typed names only."""
+        return self.verifier_person_id is not None
 
     @property
     def document_title(self) -> str:

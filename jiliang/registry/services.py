@@ -11,7 +11,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -26,6 +25,7 @@ from jiliang.catalog.selectors import TermResolver, kind_needs_medium
 from jiliang.core.models import Organisation, OrgKind, Region, Role, User
 from jiliang.core.services import region_get
 from jiliang.core.validation import rule_message
+from jiliang.people.signing import signoff_or_raise
 from jiliang.registry import copytext
 from jiliang.registry.models import (
     Conclusion,
@@ -48,6 +48,7 @@ RECORD_FIELDS = (
     "regulation_code", "standard_identifier", "standard_valid_until", "conclusion",
     "failed_items", "certificate_no", "valid_until", "management_mode", "supersedes",
 )
+SIGNOFF_FIELDS = ("verifier_person", "checker_person", "approver_person", "authorisation_no")
 EDITABLE = ("use", "manufacturer", "model", "measuring_range", "accuracy_class", "nominal_size",
             "household", "medium", "type_approval_no", "region_code", "address", "first_use_on")
 MEDIUMS = ("natural_gas", "other_gas")
@@ -494,24 +495,6 @@ def check_standard(verified_on: datetime.date, standard_valid_until: datetime.da
             "until": standard_valid_until.isoformat()}]})
 
 
-def check_authorisation(*, institution: Organisation, kind_code: str, region_code: str,
-                        on: datetime.date) -> None:
-    """Contract 2: refuse a record outside the institution's authorised scope (计量授权)."""
-    if not apps.is_installed("jiliang.licensing"):
-        return
-    from jiliang.licensing.selectors import authorisation_covers
-
-    covered = authorisation_covers(institution_id=institution.pk, kind_code=kind_code,
-                                   region_code=region_code, on=on)
-    if covered is False:
-        raise ValidationError({"instrument": [outside_scope_message(on)]})
-
-
-def outside_scope_message(on: datetime.date) -> str:
-    return _("Outside the institution's authorised scope: its metrology authorisation does not "
-             "cover this kind of instrument in this region on %(date)s.") % {"date": on.isoformat()}
-
-
 def term_for(instrument: Instrument, regulation_code: str, *, adjusted: bool = False,
              resolver: TermResolver | None = None):
     resolver = resolver or TermResolver()
@@ -545,16 +528,16 @@ def _require_verifier(actor) -> Organisation:
     return org
 
 
-def _clean_people(verifier_name: str, checker_name: str) -> tuple[str, str]:
-    verifier, checker = (verifier_name or "").strip(), (checker_name or "").strip()
-    if not verifier:
-        raise ValidationError({"verifier_name": [_("Give the verifier's name.")]})
-    if not checker:
-        raise ValidationError({"checker_name": [_("Give the checker's name.")]})
-    if verifier == checker:
-        raise ValidationError({"checker_name": [_(
-            "The checker must be another person than the verifier.")]})
-    return verifier[:60], checker[:60]
+def _clean_extra(**values: str) -> dict[str, str]:
+    """The place, the conditions and the original-record number (each bounded)."""
+    limits = {"place": 200, "conditions": 200, "original_record_no": 60}
+    out = {}
+    for key, value in values.items():
+        text = " ".join((value or "").split())
+        if len(text) > limits[key]:
+            raise ValidationError({key: [_("At most %(n)s characters.") % {"n": limits[key]}]})
+        out[key] = text
+    return out
 
 
 def _clean_items(conclusion: str, failed_items: Iterable[str]) -> list[str]:
@@ -581,8 +564,12 @@ def verification_record(
     standard_valid_until: datetime.date | None,
     conclusion: str,
     certificate_no: str,
-    verifier_name: str,
-    checker_name: str,
+    verifier=None,
+    checker=None,
+    approver=None,
+    place: str = "",
+    conditions: str = "",
+    original_record_no: str = "",
     as_found: str = "",
     adjusted: bool = False,
     failed_items: Sequence[str] = (),
@@ -610,7 +597,6 @@ def verification_record(
         raise ValidationError({"standard_identifier": [_("Identify the standard used.")]})
     check_standard(verified_on, standard_valid_until)
     items = _clean_items(conclusion, failed_items)
-    verifier, checker = _clean_people(verifier_name, checker_name)
     number = (certificate_no or "").strip()
     if not number:
         raise ValidationError({"certificate_no": [_(
@@ -642,8 +628,13 @@ def verification_record(
             "This instrument has been verified before; this is not its first verification.")]})
     regulation = (regulation_code or "").strip()
     found = term_for(inst, regulation, adjusted=adjusted)
-    check_authorisation(institution=institution, kind_code=inst.kind.code,
-                        region_code=inst.region_code, on=verified_on)
+    # Who signs and under which authorisation (issue 13): one check for form, API and import.
+    signed = signoff_or_raise(institution_id=institution.pk, kind_code=inst.kind.code,
+                              regulation_code=regulation, region_code=inst.region_code,
+                              on=verified_on, verifier=verifier, checker=checker,
+                              approver=approver)
+    extra = _clean_extra(place=place, conditions=conditions,
+                         original_record_no=original_record_no)
     first_on = effective.order_by("verified_on").values_list("verified_on", flat=True).first()
     result = _outcome(found.term, verified_on=verified_on, passed=conclusion == Conclusion.PASS,
                       first_verified_on=first_on or verified_on,
@@ -660,7 +651,10 @@ def verification_record(
         failed_items=items, certificate_no=number, valid_until=result.valid_until,
         management_mode=found.term.mode, periodic_due_on=result.periodic_due_on,
         term_rule=found.rule.id, term_province_set=found.term.province_set,
-        verifier_name=verifier, checker_name=checker, supersedes=supersedes,
+        verifier_name=signed.verifier_name, checker_name=signed.checker_name,
+        verifier_person_id=signed.verifier_id, checker_person_id=signed.checker_id,
+        approver_person_id=signed.approver_id, approver_name=signed.approver_name,
+        authorisation_no=signed.authorisation_no, **extra, supersedes=supersedes,
         correction_reason=(correction_reason or "").strip()[:300], recorded_at=timezone.now(),
         recorded_by=actor,
     )
@@ -676,7 +670,7 @@ def verification_record(
     rates.commit(inst)
     audit_record(actor=actor, action="registry.verification.correct" if supersedes else
                  "registry.verification.record", obj=record,
-                 after=snapshot(record, RECORD_FIELDS))
+                 after=snapshot(record, RECORD_FIELDS + SIGNOFF_FIELDS))
     return record
 
 
@@ -688,7 +682,9 @@ def verification_correct(*, actor: User, record: VerificationRecord, reason: str
         "regulation_code": record.regulation_code,
         "standard_identifier": record.standard_identifier,
         "standard_valid_until": record.standard_valid_until, "conclusion": record.conclusion,
-        "verifier_name": record.verifier_name, "checker_name": record.checker_name,
+        "verifier": record.verifier_person_id, "checker": record.checker_person_id,
+        "approver": record.approver_person_id, "place": record.place,
+        "conditions": record.conditions, "original_record_no": record.original_record_no,
         "as_found": record.as_found, "adjusted": record.adjusted,
         "failed_items": record.failed_items,
     }
@@ -716,9 +712,10 @@ def batch_record(
     regulation_code: str,
     standard_identifier: str,
     standard_valid_until: datetime.date | None,
-    verifier_name: str,
-    checker_name: str,
     region_code: str,
+    verifier=None,
+    checker=None,
+    approver=None,
     use: str = Use.TRADE,
     household: bool = True,
     nominal_size=None,
@@ -757,7 +754,6 @@ def batch_record(
         raise ValidationError({"verified_on": [_("The verification date cannot be in the future.")]})
     check_standard(verified_on, standard_valid_until)
     items = _clean_items(conclusion, failed_items)
-    verifier, checker = _clean_people(verifier_name, checker_name)
     number = (certificate_no or "").strip()
     if not number:
         raise ValidationError({"certificate_no": [_("Give the number of the batch certificate.")]})
@@ -772,12 +768,14 @@ def batch_record(
     if taken:
         raise ValidationError({"serials": [_("Already on file for this owner: %(serials)s.") % {
             "serials": ", ".join(taken)}]})
-    check_authorisation(institution=institution, kind_code=kind.code, region_code=region,
-                        on=verified_on)
     probe = Instrument(kind=kind, nominal_size=size, household=bool(household),
                        accuracy_class=accuracy_class.strip(), medium=medium or "",
                        province_code=region[:2])
     found = term_for(probe, (regulation_code or "").strip())
+    signed = signoff_or_raise(institution_id=institution.pk, kind_code=kind.code,
+                              regulation_code=found.regulation, region_code=region,
+                              on=verified_on, verifier=verifier, checker=checker,
+                              approver=approver)
     passed = conclusion == Conclusion.PASS
     result = _outcome(found.term, verified_on=verified_on, passed=passed,
                       first_verified_on=verified_on)
@@ -815,7 +813,10 @@ def batch_record(
         standard_valid_until=standard_valid_until, conclusion=conclusion, failed_items=items,
         certificate_no=number, valid_until=result.valid_until, management_mode=found.term.mode,
         periodic_due_on=result.periodic_due_on, term_rule=found.rule.id,
-        term_province_set=found.term.province_set, verifier_name=verifier, checker_name=checker,
+        term_province_set=found.term.province_set, verifier_name=signed.verifier_name,
+        checker_name=signed.checker_name, verifier_person_id=signed.verifier_id,
+        checker_person_id=signed.checker_id, approver_person_id=signed.approver_id,
+        approver_name=signed.approver_name, authorisation_no=signed.authorisation_no,
         recorded_at=now, recorded_by=actor,
     ) for m in meters]
     chain_append(records)

@@ -27,6 +27,7 @@ from jiliang.core.web import (
     roles_required,
     xlsx_response,
 )
+from jiliang.people.selectors import signing_people
 from jiliang.registry import documents, importing, selectors, services
 from jiliang.registry.forms import (
     BatchForm,
@@ -216,7 +217,8 @@ def verification_create(request):
     code = (request.POST.get("instrument_code") or request.GET.get("code") or "").strip().upper()
     inst = selectors.instrument_for_verification(request.user, public_code=code) if code else None
     form = VerificationForm(request.POST or None, regulations=regulations_of(
-        inst.kind if inst else None), initial={"instrument_code": code, "verified_on": _today()})
+        inst.kind if inst else None), initial={"instrument_code": code, "verified_on": _today()},
+        people=signing_people(request.user.organisation))
     if request.method == "POST" and form.is_valid():
         if inst is None:
             form.add_error("instrument_code", _("No instrument has this public code."))
@@ -270,8 +272,11 @@ def verification_correct(request, pk: int):
     initial = {f: getattr(record, f) for f in CorrectionForm.base_fields if hasattr(record, f)}
     initial["failed_items"] = "\n".join(record.failed_items)
     initial["certificate_no"] = ""
+    initial.update(verifier=record.verifier_person_id, checker=record.checker_person_id,
+                   approver=record.approver_person_id)
     form = CorrectionForm(request.POST or None, initial=initial,
-                          regulations=regulations_of(record.instrument.kind))
+                          regulations=regulations_of(record.instrument.kind),
+                          people=signing_people(request.user.organisation))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["failed_items"] = _failed_items(data["failed_items"])
@@ -441,7 +446,8 @@ def batch_list(request):
 
 @roles_required(*VERIFIERS)
 def batch_create(request):
-    form = BatchForm(request.POST or None, initial={"verified_on": _today(), "household": True})
+    form = BatchForm(request.POST or None, initial={"verified_on": _today(), "household": True},
+                     people=signing_people(request.user.organisation))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["serials"] = [s.strip() for s in data["serials"].splitlines() if s.strip()]

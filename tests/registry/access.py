@@ -9,7 +9,7 @@ from jiliang.registry import importing, services
 from jiliang.registry.models import Reminder
 from jiliang.registry.tasks import run_import
 from tests.access import Marker, Sample
-from tests.registry.helpers import days, enterprise, file, verify
+from tests.registry.helpers import days, enterprise, file, signers, verify
 
 
 def samples(world):
@@ -29,7 +29,7 @@ def samples(world):
         kind_code="water_meter", supplier="北京水表厂", model="LXS", quantity=1,
         serials=["MATRIX-BJ-W1"], verified_on=days(-30), conclusion="pass",
         certificate_no="MATRIX-SB-BJ", regulation_code="JJG 162-2019", standard_identifier="S",
-        standard_valid_until=days(100), verifier_name="王芳", checker_name="刘洋",
+        standard_valid_until=days(100), **signers(bj_verifier.organisation),
         region_code="110108", nominal_size="20", household=True)
     services.reminders_create(on=days(0), soon_days=400, slack_days=400)
     reminder = Reminder.objects.filter(organisation=p.orgs["acme"]).first() or \

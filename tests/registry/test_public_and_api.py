@@ -2,7 +2,7 @@
 
 from jiliang.registry.models import Instrument, PublicLookup, VerificationRecord
 from tests.base import PersonaTestCase
-from tests.registry.helpers import days, file, verify
+from tests.registry.helpers import days, file, signers, verify
 
 
 class PublicPageTests(PersonaTestCase):
@@ -55,12 +55,13 @@ class ApiTests(PersonaTestCase):
         assert again.json()["errors"][0]["field"] == "serial_number"
         assert f"/registry/instruments/{created['id']}/" in again.json()["detail"]
         verifier = self.api_as("gd_verifier")
+        people = signers(self.p.orgs["gd_institute"])
         payload = {
             "instrument_code": created["public_code"], "verified_on": days(-5).isoformat(),
             "verification_type": "first", "regulation_code": "JJG 517-2016",
             "standard_identifier": "STD-1", "standard_valid_until": days(100).isoformat(),
-            "conclusion": "pass", "certificate_no": "API-C-1", "verifier_name": "张伟",
-            "checker_name": "李娜"}
+            "conclusion": "pass", "certificate_no": "API-C-1",
+            **{f"{role}_id": person.pk for role, person in people.items()}}
         response = verifier.post("/api/v1/registry/verifications", payload,
                                  content_type="application/json")
         assert response.status_code == 201, response.content

@@ -14,7 +14,7 @@ from jiliang.registry import selectors, services
 from jiliang.registry.models import Instrument, RateCell, VerificationRecord
 from jiliang.rules.verification import add_months, add_years
 from tests.base import PersonaTestCase
-from tests.registry.helpers import days, file, today, verify
+from tests.registry.helpers import days, file, signers, today, verify
 
 
 class VerificationTests(PersonaTestCase):
@@ -74,13 +74,15 @@ class VerificationTests(PersonaTestCase):
             with pytest.raises(ValidationError) as caught:
                 verify(self.p.gd_verifier, self.inst, on=extra.pop("on", days(-10)), **extra)
             assert field in caught.value.message_dict, (extra, caught.value.message_dict)
+        people = signers(self.p.orgs["gd_institute"])
         with pytest.raises(ValidationError) as caught:
             services.verification_record(
                 actor=self.p.gd_verifier, instrument=self.inst, verified_on=days(-1),
                 verification_type="first", regulation_code="JJG 539-2016",
                 standard_identifier="S", standard_valid_until=days(10), conclusion="pass",
-                certificate_no="X-1", verifier_name="张伟", checker_name="张伟")
-        assert "checker_name" in caught.value.message_dict
+                certificate_no="X-1", verifier=people["verifier"], checker=people["verifier"],
+                approver=people["approver"])
+        assert "checker" in caught.value.message_dict
 
     def test_the_institution_may_shorten_the_validity(self):
         record = verify(self.p.gd_verifier, self.inst, on=days(-10), valid_until=days(60))
@@ -130,26 +132,6 @@ class VerificationTests(PersonaTestCase):
         assert set_by_province.valid_until == add_months(days(-1), 6)
         assert set_by_province.term_province_set
 
-    def test_a_record_outside_the_institutions_authorised_scope_is_refused(self):
-        # Contract 2, through the real licensing app: an authorisation on file holds the
-        # institution to its kinds and region; without one on file the record goes through.
-        from jiliang.licensing.services import licence_record
-
-        taxi = file(self.p.acme, kind="taximeter", serial="TX-1")
-        verify(self.p.gd_verifier, taxi, regulation="JJG 517-2016", on=days(-5))  # none on file
-        licence_record(
-            actor=self.p.gd_head, type_code="metrology_authorization",
-            holder=self.p.orgs["gd_institute"], number="(粤)法计(2024)01001",
-            issued_on=days(-400), valid_until=days(1000), regime="now",
-            particulars={"authority_level": "provincial", "form": "legal_institution",
-                         "kinds": ["taximeter"], "authorised_region": "440100"},
-        )
-        with pytest.raises(ValidationError) as caught:
-            verify(self.p.gd_verifier, self.inst, on=days(-3))  # a scale: not authorised
-        assert "授权范围" in caught.value.message_dict["instrument"][0]
-        verify(self.p.gd_verifier, taxi, regulation="JJG 517-2016", on=days(-3))  # authorised
-
-
 class BatchTests(PersonaTestCase):
     def test_a_batch_of_household_water_meters_is_filed_with_replacement_dates(self):
         on = today() - datetime.timedelta(days=30)
@@ -158,8 +140,8 @@ class BatchTests(PersonaTestCase):
             kind_code="water_meter", supplier="宁波水表", model="LXS-20", quantity=3,
             serials=["W1", "W2", "W3"], verified_on=on, conclusion="pass",
             certificate_no="GD-SB-1", regulation_code="JJG 162-2019", standard_identifier="S",
-            standard_valid_until=on + datetime.timedelta(days=100), verifier_name="张伟",
-            checker_name="李娜", region_code="440104", nominal_size="20")
+            standard_valid_until=on + datetime.timedelta(days=100),
+            **signers(self.p.orgs["gd_institute"]), region_code="440104", nominal_size="20")
         meters = Instrument.objects.filter(batch=batch)
         assert meters.count() == 3
         assert {m.replacement_due_on for m in meters} == {add_years(on, 6)}
@@ -175,7 +157,7 @@ class BatchTests(PersonaTestCase):
                 kind_code="water_meter", supplier="s", model="m", quantity=5, serials=["A", "B"],
                 verified_on=days(-1), conclusion="pass", certificate_no="GD-SB-2",
                 regulation_code="JJG 162-2019", standard_identifier="S",
-                standard_valid_until=days(10), verifier_name="a", checker_name="b",
+                standard_valid_until=days(10), **signers(self.p.orgs["gd_institute"]),
                 region_code="440104", nominal_size="20")
         assert "quantity" in caught.value.message_dict
 
