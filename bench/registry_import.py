@@ -51,6 +51,36 @@ KINDS = [
 ]
 
 
+def signing_people(institution, province: str) -> None:
+    """Issue 13: the institution's verifier, checker and approver, qualified for the kinds, and
+    a metrology authorisation over its province (the import refuses rows without them)."""
+    import datetime
+
+    from jiliang.core.models import User
+    from jiliang.licensing.models import Licence
+    from jiliang.licensing.services import licence_record
+    from jiliang.people import services as people
+    from jiliang.people.models import Person
+
+    kinds = sorted({k[0] for k in KINDS})
+    since = datetime.date(2000, 1, 1)
+    if not Person.objects.filter(organisation=institution).exists():
+        for n, name in enumerate(("张三", "李四", "王五")):
+            person = people.person_create(actor=None, organisation=institution, name=name)
+            people.qualification_add(actor=None, person=person, kind="verifier_certificate",
+                                     number=f"BENCH-{province}-{n}", items=kinds,
+                                     valid_from=since)
+            if name == "王五":
+                people.signatory_add(actor=None, person=person, valid_from=since)
+    if not Licence.objects.filter(holder=institution, type_code="metrology_authorization").exists():
+        licence_record(actor=User.objects.get(username="admin"),
+                       type_code="metrology_authorization", holder=institution,
+                       number=f"(基准)法计(2000){province[:2]}", issued_on=since,
+                       valid_until=datetime.date(2099, 12, 31), regime="now",
+                       particulars={"authority_level": "national", "form": "legal_institution",
+                                    "kinds": kinds, "authorised_region": province})
+
+
 def setup_organisations(owners: int = 200) -> tuple[list[str], dict[str, str]]:
     """Enterprises spread over the provinces, and one legal institution per province."""
     from jiliang.core.demo import credit_code, load_people
@@ -67,6 +97,7 @@ def setup_organisations(owners: int = 200) -> tuple[list[str], dict[str, str]]:
             organisation_register(actor=None, kind=OrgKind.VERIFICATION_INSTITUTION,
                                   name=f"基准测试检定机构{p[:2]}", region_code=p, credit_code=code)
         institutions[p[:2]] = code
+        signing_people(Organisation.objects.get(credit_code=code), p)
     for n in range(owners):
         p = provinces[n % len(provinces)]
         code = credit_code(f"91{p[:2]}0000BE{n:05d}00")
@@ -115,7 +146,7 @@ def generate(path: Path, rows: int, owners: list[str], institutions: dict[str, s
                 regulation_code=regulation, standard_identifier="STD-BENCH-1",
                 standard_valid_until=(today + timedelta(days=400)).isoformat(),
                 conclusion="pass" if rng.random() > 0.05 else "fail",
-                certificate_no=f"BC{n:09d}", verifier_name="张三", checker_name="李四",
+                certificate_no=f"BC{n:09d}", verifier_name="张三", checker_name="李四", approver_name="王五",
             )
             if row["conclusion"] == "fail":
                 row["failed_items"] = "示值误差"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.core.models import Organisation
 
@@ -18,7 +19,7 @@ from jiliang.core.models import Organisation
 class Person(models.Model):
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="people",
                                      verbose_name=_("organisation"))
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                 blank=True, related_name="person", verbose_name=_("user account"))
     id_card_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -64,7 +65,7 @@ class Qualification(models.Model):
     grade = models.CharField(_("grade"), max_length=1, blank=True,
                              choices=[("1", _("level 1")), ("2", _("level 2"))])
     speciality = models.CharField(_("speciality"), max_length=100, blank=True)
-    items = models.JSONField(_("items"), default=list, blank=True)
+    items = models.JSONField(pgettext_lazy("qualification", "items"), default=list, blank=True)
     issuer = models.CharField(_("issuer"), max_length=200, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)

@@ -144,7 +144,7 @@ def cpd_requirement() -> tuple[float | None, str]:
     """The annual continuing-education hours required, and where the figure comes from."""
     configured = getattr(settings, "JILIANG_CPD_HOURS_PER_YEAR", None)
     if configured is not None:
-        return float(configured), _("set by this installation (JILIANG_CPD_HOURS_PER_YEAR)")
+        return float(configured), _("set by this installation")
     data = signoff.data()["continuing_education"]
     if data["annual_hours"] is not None:
         return float(data["annual_hours"]), "; ".join(data["sources"])

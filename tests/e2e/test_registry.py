@@ -3,6 +3,7 @@ import datetime
 import pytest
 
 from tests.e2e.conftest import login
+from tests.registry.helpers import signers
 
 pytestmark = pytest.mark.e2e
 
@@ -23,6 +24,7 @@ def test_an_enterprise_files_a_verifier_records_and_the_public_page_shows_it(pag
     assert len(code) == 16
     page.click("form[action='/logout/'] button")
 
+    people = signers(e2e_personas.orgs["gd_institute"])
     login(page, "gd_verifier")
     page.wait_for_url("**/desk/")
     page.goto(f"/registry/verifications/new/?code={code}")
@@ -34,8 +36,8 @@ def test_an_enterprise_files_a_verifier_records_and_the_public_page_shows_it(pag
     page.fill("#id_standard_valid_until", (today + datetime.timedelta(days=300)).isoformat())
     page.select_option("#id_conclusion", "pass")
     page.fill("#id_certificate_no", "GDJL-E2E-0001")
-    page.fill("#id_verifier_name", "张伟")
-    page.fill("#id_checker_name", "李娜")
+    for role, person in people.items():
+        page.select_option(f"#id_{role}", str(person.pk))
     page.click("form button.btn-primary")
     page.wait_for_url("**/registry/verifications/*/")
     assert "GDJL-E2E-0001" in page.locator("h1").inner_text()

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from jiliang.people import views
+
+app_name = "people"
+URL_PREFIX = "people/"
+
+urlpatterns = [
+    path("", views.person_list, name="person-list"),
+    path("new/", views.person_create, name="person-create"),
+    path("import/", views.person_import, name="import"),
+    path("import/template.xlsx", views.import_template, name="import-template"),
+    path("<int:pk>/", views.person_detail, name="person-detail"),
+    path("<int:pk>/qualifications/", views.qualification_add, name="qualification-add"),
+    path("<int:pk>/signatory/", views.signatory_add, name="signatory-add"),
+    path("<int:pk>/cpd/", views.cpd_record, name="cpd-record"),
+    path("qualifications/<int:pk>/convert/", views.conversion_request, name="conversion-request"),
+    path("conversions/<int:pk>/decide/", views.conversion_decide, name="conversion-decide"),
+    path("public/registration/", views.public_registration, name="public-registration"),
+]
