@@ -53,7 +53,7 @@ class QualificationStatus(models.TextChoices):
     VALID = "valid", _("valid")
     LAPSED = "lapsed", _("lapsed")
     CONVERTED = "converted", _("converted")
-    SUSPENDED = "suspended", _("suspended")
+    SUSPENDED = "suspended", pgettext_lazy("qualification", "suspended")
     REVOKED = "revoked", _("revoked")
 
 
