@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jiliang.portal.middleware.OpenGraphMiddleware",  # og:title and canonical URL of public pages
 ]
 
 ROOT_URLCONF = "jiliang.urls"

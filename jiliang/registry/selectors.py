@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -234,9 +235,27 @@ def cancelled_certificate(notice: VerificationRecord) -> VerificationRecord | No
 # --- public look-ups (no scope: chosen fields only, each view logged) -------------------------
 
 
+_CODE_SEPARATORS = re.compile(r"[\s\-_.·/]+")
+
+
+def normalise_public_code(text: str) -> str:
+    """A code as a person types it from a label: full-width letters, spaces, dashes, any case."""
+    return _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text or "")).upper()
+
+
+def _typed_variants(text: str) -> list[str]:
+    """A number as printed, in the ways it may be typed: as is, upper-case, without spaces.
+
+    Matching the variants with ``IN`` keeps the look-up on the index (``iexact`` would not)."""
+    text = unicodedata.normalize("NFKC", text or "").strip()[:60]
+    squeezed = re.sub(r"\s+", "", text)
+    return list(dict.fromkeys(v for v in (text, text.upper(), squeezed, squeezed.upper(),
+                                          re.sub(r"\s+", " ", text)) if v))
+
+
 def public_instrument(code: str) -> Instrument:
     found = Instrument.objects.select_related("kind", "owner", "last_institution").filter(
-        public_code=(code or "").strip().upper()).first()
+        public_code=normalise_public_code(code)[:16]).first()
     PublicLookup.objects.create(page="instrument", code=(code or "")[:60], found=found is not None)
     if found is None:
         raise Http404
@@ -251,7 +270,7 @@ def public_latest_record(instrument: Instrument) -> VerificationRecord | None:
 def public_certificate(code: str) -> VerificationRecord:
     found = VerificationRecord.objects.select_related("instrument__kind", "instrument__owner",
                                                       "institution", "batch").filter(
-        public_code=(code or "").strip().upper()).first()
+        public_code=normalise_public_code(code)[:16]).first()
     PublicLookup.objects.create(page="certificate", code=(code or "")[:60], found=found is not None)
     if found is None:
         raise Http404
@@ -259,14 +278,64 @@ def public_certificate(code: str) -> VerificationRecord:
 
 
 def public_certificate_search(number: str) -> list[VerificationRecord]:
-    number = (number or "").strip()
-    if not number:
+    variants = _typed_variants(number)
+    if not variants:
         return []
     found = list(VerificationRecord.objects.select_related("instrument__kind", "owner",
                                                            "institution")
-                 .filter(certificate_no=number).order_by("-verified_on", "-id")[:20])
-    PublicLookup.objects.create(page="search", code=number[:60], found=bool(found))
+                 .filter(certificate_no__in=variants).order_by("-verified_on", "-id")[:20])
+    PublicLookup.objects.create(page="search", code=(number or "")[:60], found=bool(found))
     return found
+
+
+@dataclass
+class PublicCheck:
+    """What the public check found for one query; ``how`` says by which key it matched."""
+
+    how: str = ""  # "code", "certificate", "serial" or "" (nothing)
+    instrument: Instrument | None = None
+    record: VerificationRecord | None = None
+    records: list[VerificationRecord] = None  # type: ignore[assignment]
+    instruments: list[Instrument] = None  # type: ignore[assignment]
+    needs_owner: bool = False  # a serial was found, but only with its owner is it shown
+
+    def __post_init__(self) -> None:
+        self.records = self.records or []
+        self.instruments = self.instruments or []
+
+
+def public_check(text: str, *, owner: str = "") -> PublicCheck:
+    """The one public look-up: the 16-character code printed on a label (an instrument's or a
+    certificate's), a certificate number, or a serial number with its owner's name or credit
+    code. Case, spacing and full-width characters do not matter. A serial alone is not enough:
+    serials repeat across makers, and an owner's instruments are not listed to anyone who asks.
+    """
+    code = normalise_public_code(text)
+    result = PublicCheck()
+    if len(code) == 16:
+        inst = Instrument.objects.select_related("kind", "owner").filter(public_code=code).first()
+        record = None if inst else VerificationRecord.objects.filter(public_code=code).first()
+        if inst or record:
+            result = PublicCheck(how="code", instrument=inst, record=record)
+    if not result.how:
+        records = public_certificate_search(text)
+        if records:
+            return PublicCheck(how="certificate", records=records)
+        serials = _typed_variants(text)
+        owner = unicodedata.normalize("NFKC", owner or "").strip()[:200]
+        if serials:
+            qs = Instrument.objects.select_related("kind", "owner").filter(
+                serial_number__in=serials)
+            if owner:
+                owners = Q(owner__credit_code__in=_typed_variants(owner)) | Q(
+                    owner__name__icontains=owner)
+                found = list(qs.filter(owners).order_by("id")[:20])
+                if found:
+                    result = PublicCheck(how="serial", instruments=found)
+            elif qs.exists():
+                result = PublicCheck(needs_owner=True)
+    PublicLookup.objects.create(page="check", code=(text or "")[:60], found=bool(result.how))
+    return result
 
 
 # --- rates ------------------------------------------------------------------------------------

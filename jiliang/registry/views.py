@@ -511,6 +511,13 @@ def public_certificate(request, code: str):
 
 @public
 def certificate_check(request):
-    number = request.GET.get("number", "").strip()
-    found = selectors.public_certificate_search(number) if number else []
-    return render(request, "registry/certificate_check.html", {"number": number, "found": found})
+    """One box for every key a person holds: the label code, a certificate number, a serial."""
+    number = (request.GET.get("q") or request.GET.get("number") or "").strip()[:60]
+    owner = request.GET.get("owner", "").strip()[:200]
+    result = selectors.public_check(number, owner=owner) if number else None
+    if result is not None and result.how == "code":
+        if result.instrument is not None:
+            return redirect("registry:public-instrument", code=result.instrument.public_code)
+        return redirect("registry:public-certificate", code=result.record.public_code)
+    return render(request, "registry/certificate_check.html", {
+        "number": number, "owner": owner, "result": result})

@@ -12,6 +12,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -74,7 +75,8 @@ def problems_of(body: str, *, chinese: bool = False) -> list[str]:
         parser.hrefs.append(url)
     for href in parser.hrefs:
         host = urlparse(href).hostname
-        if host and host not in ("testserver", "localhost") and not ALLOWED_HOSTS.search(host):
+        own = urlparse(settings.JILIANG_PUBLIC_URL).hostname
+        if host and host not in ("testserver", own) and not ALLOWED_HOSTS.search(host):
             found.append(f"link to {href}")
     return found
 
@@ -141,4 +143,6 @@ class PublicPagesTest(PersonaTestCase):
                     continue
                 body = response.content.decode("utf-8", "replace")
                 failures += [f"{url} [{language}]: {p}" for p in problems_of(body, chinese=language == "zh-hans")]
+                if 'property="og:title"' not in body or 'rel="canonical"' not in body:
+                    failures.append(f"{url} [{language}]: no Open Graph title or canonical URL")
         assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures)

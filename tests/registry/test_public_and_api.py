@@ -36,7 +36,7 @@ class PublicPageTests(PersonaTestCase):
         page = self.client_as("anonymous").get("/registry/check/?number=CHECK-77")
         assert page.status_code == 200 and "CHECK-77" in page.content.decode()
         missing = self.client_as("anonymous", language="en").get("/registry/check/?number=NOPE")
-        assert "No certificate with this number" in missing.content.decode()
+        assert "Nothing on file matches." in missing.content.decode()
 
 
 class ApiTests(PersonaTestCase):
