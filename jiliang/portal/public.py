@@ -33,3 +33,12 @@ def official_sources(sources) -> list[str]:
     """The sources that link to an official site and to nothing else (a bare note is research)."""
     return [s for s in sources or () if all(is_official_url(u) for u in URL.findall(str(s)))
             and URL.search(str(s))]
+
+
+def label(value) -> str:
+    """A bilingual {"zh": ..., "en": ...} label of the data, in the current language."""
+    from django.utils.translation import get_language
+
+    from jiliang.rules.licensing import text
+
+    return text(value, get_language() or "zh-hans")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from jiliang.core.models import Region
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from jiliang.core.models import Region, User
+from jiliang.portal import permissions
+from jiliang.portal.models import NATIONAL, NewsItem
 
 
 @lru_cache(maxsize=1)
@@ -33,4 +40,64 @@ def provinces() -> list[tuple[str, str]]:
 
 def sitemap_urls(cap: int):
     """The portal's own published pages, for the sitemap."""
-    return iter(())
+    for pk in live_items().values_list("pk", flat=True)[:cap]:
+        yield reverse("portal:news-detail", kwargs={"pk": pk})
+
+
+# --- news and notices -------------------------------------------------------------------------
+
+
+def news_desk(user: User, *, state: str = "") -> QuerySet:
+    """The items a bureau works on: its region's (the national administration: all)."""
+    qs = NewsItem.objects.select_related("created_by", "corrects").order_by("-created_at", "-id")
+    if not user.scope.everything:
+        if not user.is_bureau or user.scope.region_prefix is None:
+            return qs.none()
+        qs = qs.filter(region_code__startswith=user.scope.region_prefix).exclude(
+            region_code=NATIONAL)
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def news_for(user: User, pk: int) -> NewsItem:
+    item = NewsItem.objects.select_related("created_by", "approved_by", "corrects").filter(
+        pk=pk).first()
+    if item is None or not permissions.sees(user, item):
+        raise Http404
+    return item
+
+
+def live_items(*, kind: str = "", province: str = "", national: bool | None = None) -> QuerySet:
+    """Published items, newest first; ``province`` (2 digits): its bureaus' and what they
+    feature; ``national``: only (or, False, no) items of the national administration."""
+    qs = NewsItem.objects.filter(state="approved", publish_at__lte=timezone.now()).order_by(
+        "-publish_at", "-id")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if national is True:
+        qs = qs.filter(region_code=NATIONAL)
+    elif national is False:
+        qs = qs.exclude(region_code=NATIONAL)
+    if province:
+        qs = qs.filter(Q(region_code__startswith=province)
+                       | Q(features__region_code__startswith=province)).distinct()
+    return qs
+
+
+def public_item(pk: int) -> NewsItem:
+    item = live_items().select_related("corrects").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def live_corrections(item: NewsItem) -> list[NewsItem]:
+    return list(live_items().filter(corrects=item).order_by("publish_at", "id"))
+
+
+def public_attachment(item: NewsItem, pk: int):
+    found = item.attachments.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

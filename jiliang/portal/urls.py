@@ -9,4 +9,17 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", views.sitemap_xml, name="sitemap"),
+    # News and notices: public pages, then the bureau's desk.
+    path("news/", views.news_list, name="news-list"),
+    path("news/<int:pk>/", views.news_detail, name="news-detail"),
+    path("news/<int:pk>/files/<int:file_pk>/", views.news_file, name="news-file"),
+    path("news/feed/<str:region>/<str:kind>.atom", views.news_feed, name="news-feed"),
+    path("news/desk/", views.news_desk, name="news-desk"),
+    path("news/desk/new/", views.news_create, name="news-create"),
+    path("news/desk/<int:pk>/", views.news_edit, name="news-edit"),
+    path("news/desk/<int:pk>/act/<slug:action>/", views.news_act, name="news-act"),
+    path("news/desk/<int:pk>/attach/", views.news_attach, name="news-attach"),
+    path("news/desk/<int:pk>/files/<int:file_pk>/", views.news_desk_file, name="news-desk-file"),
+    path("news/desk/<int:pk>/correct/", views.news_correct, name="news-correct"),
+    path("news/<int:pk>/feature/", views.news_feature, name="news-feature"),
 ]
