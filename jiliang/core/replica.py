@@ -10,7 +10,8 @@ Everything else stays on the primary:
   ``JILIANG_REPLICA_PIN_SECONDS`` its pages read from the primary, so the list it is sent
   back to shows the row it just added.
 
-Views are marked with ``public`` (``jiliang.core.web``) or ``replica_ok`` below.
+Views are marked with ``public`` (``jiliang.core.web``) or ``replica_ok`` below; exports are
+recognised by the project's convention (``?format=xlsx`` on a list, or a path in ``.xlsx``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def replica_ok(view: Callable) -> Callable:
 
 
 def replica_configured() -> bool:
-    return REPLICA in connections.settings
+    return REPLICA in settings.DATABASES
 
 
 class ReplicaRouter:
@@ -73,11 +74,16 @@ class ReplicaMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if (request.method in ("GET", "HEAD") and PIN_COOKIE not in request.COOKIES
-                and (getattr(view_func, "jiliang_public", False)
-                     or getattr(view_func, "jiliang_replica", False))
-                and replica_configured()):
+                and replica_configured() and eligible(request, view_func)):
             _on_replica.set(True)
         return None
+
+
+def eligible(request, view_func) -> bool:
+    """A public page or feed, an open statistic, or an export."""
+    return bool(getattr(view_func, "jiliang_public", False)
+                or getattr(view_func, "jiliang_replica", False)
+                or request.GET.get("format") == "xlsx" or request.path.endswith(".xlsx"))
 
 
 def serving_from_replica() -> bool:

@@ -17,6 +17,7 @@ from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import regulations_of
 from jiliang.core.models import Role
 from jiliang.core.pdf import pdf_response
+from jiliang.core.replica import replica_ok
 from jiliang.core.tabular import template_csv, template_workbook
 from jiliang.core.uploads import check_upload
 from jiliang.core.web import (
@@ -325,6 +326,7 @@ def _period(request) -> tuple[int, datetime.date, datetime.date]:
     return year, datetime.date(year, 1, 1), datetime.date(year, 12, 31)
 
 
+@replica_ok  # statistics from the maintained cells: a second of lag does them no harm
 @roles_required(bureau=True)
 def rates(request):
     """受检率 and 检定合格率 by kind, by region below the caller's, and by province (national)."""

@@ -90,3 +90,19 @@ def test_create_admin_refuses_a_short_password_or_a_taken_name(monkeypatch):
     call_command("create_admin", "chief", stdout=io.StringIO())
     with pytest.raises(CommandError, match="username"):
         call_command("create_admin", "chief", stdout=io.StringIO())
+
+
+def test_the_replica_and_pgbouncer_settings(tmp_path):
+    """DATABASE_REPLICA_URL adds the replica (a mirror in tests); JILIANG_DB_POOLER=transaction
+    turns off server-side cursors and persistent connections on every database."""
+    code = ("from django.conf import settings as s; d = s.DATABASES; "
+            "print(sorted(d), d['replica']['PORT'], d['replica']['TEST']['MIRROR'], "
+            "[d[a]['DISABLE_SERVER_SIDE_CURSORS'] for a in sorted(d)], "
+            "[d[a]['CONN_MAX_AGE'] for a in sorted(d)], s.DATABASE_ROUTERS)")
+    done = manage("shell", "-c", code, env=child_env(
+        JILIANG_VAR_DIR=str(tmp_path), DATABASE_URL="postgres://u@127.0.0.1:6432/jiliang",
+        DATABASE_REPLICA_URL="postgres://u@10.0.0.12:5432/jiliang",
+        JILIANG_DB_POOLER="transaction"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == ("['default', 'replica'] 5432 default "
+                                   "[True, True] [0, 0] ['jiliang.core.replica.ReplicaRouter']")
