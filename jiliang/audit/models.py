@@ -50,5 +50,13 @@ class LedgerEntry(Chained):
 
         return summary(self.action, self.object_type)
 
+    @property
+    def object_label(self) -> str:
+        """The object in words: "Campaign 7", not ``supervision.campaign#7``."""
+        from jiliang.audit.labels import object_name
+
+        name = object_name(self.object_type)
+        return f"{name} {self.object_id}".strip() if self.object_id else name
+
     def chain_key_value(self) -> str:
         return self.region_code[:2] if self.region_code else "00"

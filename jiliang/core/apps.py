@@ -55,6 +55,6 @@ class CoreConfig(AppConfig):
             panels.append({
                 "title": _("Latest changes"),
                 "template": "core/panel_ledger.html",
-                "context": {"entries": list(selectors.ledger_list(user)[:8])},
+                "context": {"entries": selectors.ledger_recent(user)},
             })
         return panels

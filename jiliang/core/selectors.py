@@ -71,8 +71,11 @@ def invitation_list(user: User, organisation: Organisation) -> QuerySet:
         "invited_by", "accepted_by").order_by("-created_at")
 
 
-def ledger_list(user: User, *, action: str = "", object_type: str = "") -> QuerySet:
-    """The ledger entries of the caller's region (bureaus) or of the caller's organisation."""
+def ledger_list(user: User, *, action: str = "", object_type: str = "", actor: str = "",
+                since=None, until=None, q: str = "") -> QuerySet:
+    """The ledger entries of the caller's region (bureaus) or of the caller's organisation;
+    filtered by action (its code's start), object type, actor's name, dates and ``q`` (the
+    object's id or the action code)."""
     scope = user.scope
     qs = LedgerEntry.objects.all()
     if scope.everything:
@@ -88,7 +91,31 @@ def ledger_list(user: User, *, action: str = "", object_type: str = "") -> Query
         qs = qs.filter(action__startswith=action)
     if object_type:
         qs = qs.filter(object_type=object_type)
+    if actor:
+        qs = qs.filter(actor_name__contains=actor)
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    if q:
+        qs = qs.filter(Q(object_id=q) | Q(action__startswith=q))
     return qs.order_by("-at", "-id")
+
+
+def ledger_recent(user: User, *, limit: int = 8) -> list:
+    """The latest changes for the desk, repeated lines folded: among the latest entries, one
+    line per actor, action and kind of object (the newest), with how many times it happened."""
+    out: dict[tuple, object] = {}
+    for entry in ledger_list(user)[: limit * 10]:
+        key = (entry.actor_name, entry.action, entry.object_type)
+        if key in out:
+            out[key].repeat += 1
+            continue
+        if len(out) == limit:
+            continue
+        entry.repeat = 1
+        out[key] = entry
+    return list(out.values())
 
 
 def api_token_list(user: User) -> QuerySet:

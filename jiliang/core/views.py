@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime
+from urllib.parse import urlencode
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
@@ -79,8 +82,13 @@ def organisation_detail(request, pk: int):
     invitation_roles = permissions.grants_in(user, org, how="invitation")
     for member in members:
         member.manageable = permissions.may_manage_member(user, member)
+    links = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "organisation_links", None)
+        if hook:
+            links.extend(hook(request, org))
     return render(request, "core/organisation_detail.html", {
-        "org": org,
+        "org": org, "links": links,
         "members": members,
         "can_manage": user.is_bureau and user.scope.covers_region(org.region_code),
         "may_grant": bool(account_roles),
@@ -278,8 +286,32 @@ def region_list(request):
 def ledger(request):
     if not request.user.is_bureau:
         raise PermissionDenied(_("The ledger is for bureaus."))
-    qs = selectors.ledger_list(request.user, action=request.GET.get("action", "").strip())
-    return render(request, "core/ledger.html", {"page": page_of(request, qs)})
+    g = request.GET
+    filters = {"action": g.get("action", "").strip()[:100], "actor": g.get("actor", "").strip()[:150],
+               "object_type": g.get("object_type", "").strip()[:100], "q": g.get("q", "").strip()[:64]}
+    dates, errors = {}, []
+    for name in ("since", "until"):
+        raw = g.get(name, "").strip()
+        try:
+            dates[name] = datetime.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            dates[name] = None
+            errors.append(_("“%(value)s” is not a date as YYYY-MM-DD.") % {"value": raw[:20]})
+    qs = selectors.ledger_list(request.user, **filters, **dates)
+    if errors:
+        qs = qs.none()
+    return render(request, "core/ledger.html", {
+        "page": page_of(request, qs), **filters, "filter_errors": errors,
+        "since": g.get("since", ""), "until": g.get("until", ""),
+        "object_types": _ledger_object_types(),
+        "query": urlencode({k: v for k, v in g.items() if k != "page" and v}) + "&"})
+
+
+def _ledger_object_types() -> list[tuple[str, str]]:
+    from jiliang.audit.labels import object_name
+
+    types = {m._meta.label_lower for m in apps.get_models() if m.__module__.startswith("jiliang.")}
+    return sorted(((t, object_name(t)) for t in types), key=lambda pair: pair[1])
 
 
 @login_required

@@ -25,3 +25,12 @@ class EnergyConfig(AppConfig):
             context["attention"] = selectors.supervision_counts(user)
         return [{"title": _("Energy metering"), "template": "energy/panel.html",
                  "context": context}]
+
+    def organisation_links(self, request, org) -> list[dict]:
+        from django.urls import reverse
+
+        from jiliang.energy import selectors
+
+        units = list(selectors.unit_list(request.user).filter(organisation=org)[:5])
+        return [{"title": _("Key energy-using unit") + f" · {unit.name}",
+                 "url": reverse("energy:unit-detail", args=[unit.pk])} for unit in units]

@@ -65,3 +65,16 @@ class LicensingConfig(AppConfig):
                      "template": "licensing/panel_applicant.html",
                      "context": {"counts": counts, "notices": notices}}]
         return []
+
+    def organisation_links(self, request, org) -> list[dict]:
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        if not (request.user.is_bureau or request.user.organisation_id == org.pk):
+            return []
+        return [
+            {"title": _("Licence applications"),
+             "url": f"{reverse('licensing:application-list')}?{urlencode({'q': org.name})}"},
+            {"title": _("Licences"), "url": f"{reverse('licensing:licence-list')}?{urlencode({'q': org.name})}"},
+        ]

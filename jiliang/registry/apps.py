@@ -44,3 +44,23 @@ class RegistryConfig(AppConfig):
             },
         }]
         return panels
+
+    def organisation_links(self, request, org) -> list[dict]:
+        """What is filed under an organisation here, for its page."""
+        from django.urls import reverse
+
+        from jiliang.registry import selectors
+
+        user, key = request.user, org.credit_code or str(org.pk)
+        if not (user.is_bureau or user.organisation_id == org.pk):
+            return []
+        base = reverse("registry:instrument-list")
+        return [
+            {"title": _("Instruments on file"), "url": f"{base}?owner={key}",
+             "count": selectors.instrument_list(user, owner=org.pk).count()},
+            {"title": _("Overdue and due soon"),
+             "url": f"{reverse('registry:due-list')}?owner={key}"},
+            {"title": _("Verifications"),
+             "url": f"{reverse('registry:verification-list')}?q={key}"},
+            {"title": _("QR labels (PDF)"), "url": f"{reverse('registry:labels')}?owner={key}"},
+        ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet, Sum
@@ -49,15 +49,15 @@ def instrument_list(
     use: str = "",
     status: str = "",
     region: str = "",
-    owner: int | None = None,
+    owner: int | Sequence[int] | None = None,
     q: str = "",
 ) -> QuerySet:
     qs = _scoped_instruments(user).select_related("kind", "owner")
     qs = _filters(qs, kind=kind, use=use, region=region, owner=owner)
     if status:
         qs = qs.filter(status=status)
-    if q:
-        qs = qs.filter(Q(serial_number=q.strip()) | Q(public_code=q.strip().upper()))
+    if q.strip():
+        qs = qs.filter(_instrument_search(user, q))
     return qs.order_by("-id")
 
 
@@ -68,7 +68,7 @@ def kind_id(code: str) -> int:
 
 
 def _filters(qs: QuerySet, *, kind: str = "", use: str = "", region: str = "",
-             owner: int | None = None) -> QuerySet:
+             owner: int | Sequence[int] | None = None) -> QuerySet:
     if kind:
         qs = qs.filter(kind_id=kind_id(kind))
     if use:
@@ -77,9 +77,23 @@ def _filters(qs: QuerySet, *, kind: str = "", use: str = "", region: str = "",
         if len(region) >= 2:
             qs = qs.filter(province_code=region[:2])
         qs = qs.filter(region_code__startswith=region)
-    if owner:
+    if isinstance(owner, list | tuple):
+        qs = qs.filter(owner_id__in=owner) if owner else qs.none()
+    elif owner:
         qs = qs.filter(owner_id=owner)
     return qs
+
+
+def _instrument_search(user: User, q: str) -> Q:
+    """``q`` on instruments: the serial number, the public (label) code, or the owner by
+    credit code or name (the owners the user may see)."""
+    from jiliang.core.lists import owner_filter, text_search
+
+    cond = text_search(q, exact=["serial_number"], upper=["public_code"])
+    owners = owner_filter(user, q)
+    if owners.ids:
+        cond |= Q(owner_id__in=owners.ids)
+    return cond
 
 
 def instrument_detail(user: User, pk: int) -> Instrument:
@@ -115,7 +129,8 @@ def due_list(
     kind: str = "",
     use: str = "",
     region: str = "",
-    owner: int | None = None,
+    owner: int | Sequence[int] | None = None,
+    q: str = "",
     today: datetime.date | None = None,
 ) -> QuerySet:
     """Overdue (next due date passed) or due within 30/60/90 days; in due-date order.
@@ -130,17 +145,27 @@ def due_list(
         qs = qs.filter(next_due_on__gte=start)
     qs = qs.filter(next_due_on__lte=end)
     qs = _filters(qs, kind=kind, use=use, region=region, owner=owner)
+    if q.strip():
+        qs = qs.filter(_instrument_search(user, q))
     return qs.select_related("kind", "owner").order_by("next_due_on", "id")
 
 
 def record_list(user: User, *, conclusion: str = "", kind: str = "", q: str = "") -> QuerySet:
+    """Records; ``q`` is a certificate number, a serial or public code, or the owner."""
+    from jiliang.core.lists import owner_filter, text_search
+
     qs = user.scope.filter(VerificationRecord.objects.all(), orgs=RECORD_ORGS)
     if conclusion:
         qs = qs.filter(conclusion=conclusion)
     if kind:
         qs = qs.filter(instrument__kind__code=kind)
-    if q:
-        qs = qs.filter(certificate_no=q.strip())
+    if q.strip():
+        cond = text_search(q, exact=["certificate_no", "instrument__serial_number"],
+                           upper=["instrument__public_code"])
+        owners = owner_filter(user, q)
+        if owners.ids:
+            cond |= Q(owner_id__in=owners.ids)
+        qs = qs.filter(cond)
     return qs.select_related("instrument__kind", "institution", "owner").order_by("-id")
 
 
@@ -164,12 +189,25 @@ def batch_detail(user: User, pk: int) -> MeterBatch:
     return found
 
 
-def reminder_list(user: User, *, unread: bool = False) -> QuerySet:
+def reminder_list(user: User, *, unread: bool = False, kind: str = "", due_action: str = "",
+                  q: str = "") -> QuerySet:
+    """The reminders addressed to the user's organisation; ``q`` a serial, code or owner."""
     if not user.is_authenticated or user.organisation_id is None:
         return Reminder.objects.none()
     qs = Reminder.objects.filter(organisation_id=user.organisation_id)
     if unread:
         qs = qs.filter(read_at__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if due_action:
+        qs = qs.filter(due_action=due_action)
+    if q.strip():
+        from jiliang.core.lists import text_search
+
+        qs = qs.filter(text_search(q, exact=["instrument__serial_number"],
+                                   upper=["instrument__public_code",
+                                          "instrument__owner__credit_code"],
+                                   contains=["instrument__owner__name"]))
     return qs.select_related("instrument__kind", "instrument__owner").order_by("-id")
 
 

@@ -844,6 +844,20 @@ def reminder_mark_read(*, actor: User, reminder) -> None:
         reminder.save(update_fields=["read_at"])
 
 
+@transaction.atomic
+def reminder_mark_read_many(*, actor: User, reminders) -> int:
+    """Mark reminders of the actor's organisation read at once; one ledger entry for the lot."""
+    chosen = reminders.filter(organisation_id=actor.organisation_id, read_at__isnull=True)
+    ids = list(chosen.values_list("pk", flat=True)[:10_000])
+    if not ids:
+        return 0
+    count = reminders.model.objects.filter(pk__in=ids).update(read_at=timezone.now())
+    audit_record(actor=actor, action="registry.reminder.read", object_type="registry.reminder",
+                 object_id="", region_code=getattr(actor.organisation, "region_code", ""),
+                 after={"read": ids[:100], "count": count})
+    return count
+
+
 def _bureaus_by_region() -> dict[str, int]:
     from jiliang.core.models import BUREAU_KINDS
 

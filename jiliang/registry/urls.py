@@ -30,6 +30,7 @@ urlpatterns = [
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
     path("reminders/", views.reminder_list, name="reminder-list"),
     path("reminders/<int:pk>/read/", views.reminder_read, name="reminder-read"),
+    path("reminders/read/", views.reminder_read_many, name="reminder-read-many"),
     # Public: the page a QR label opens, a certificate's page, the certificate check.
     path("i/<str:code>/", views.public_instrument, name="public-instrument"),
     path("c/<str:code>/", views.public_certificate, name="public-certificate"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import regulations_of
+from jiliang.core.lists import OwnerFilter, owner_filter, region_filter, sort_by
 from jiliang.core.models import Role
 from jiliang.core.pdf import pdf_response
 from jiliang.core.replica import replica_ok
@@ -39,7 +40,7 @@ from jiliang.registry.forms import (
     StatusForm,
     VerificationForm,
 )
-from jiliang.registry.models import Status
+from jiliang.registry.models import DueAction, Reminder, Status
 from jiliang.registry.tasks import run_import
 from jiliang.rules import verification as rules
 
@@ -53,9 +54,8 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _owner_filter(request) -> int | None:
-    raw = request.GET.get("owner", "")
-    return int(raw) if raw.isdigit() else None
+def _owner_filter(request) -> OwnerFilter:
+    return owner_filter(request.user, request.GET.get("owner"))
 
 
 def _query(request, *keys: str) -> str:
@@ -65,11 +65,29 @@ def _query(request, *keys: str) -> str:
 
 
 def _filters_context(request) -> dict:
+    """The list's filters as typed, and what they stand for: an owner by credit code, name or
+    id, a region by name or code. A value that stands for nothing is said (``filter_errors``)
+    and the list shows nothing rather than everything."""
+    owner, region = _owner_filter(request), region_filter(request.GET.get("region"))
     return {
         "kinds": InstrumentKind.objects.order_by("code"), "uses": Use.choices,
         "kind": request.GET.get("kind", ""), "use": request.GET.get("use", ""),
         "region": request.GET.get("region", "").strip(), "owner": request.GET.get("owner", ""),
+        "owner_ids": owner.ids, "owner_names": owner.names, "region_prefix": region.prefix,
+        "region_name": region.name,
+        "filter_errors": [e for e in (owner.error, region.error) if e],
     }
+
+
+def _filtered(qs, f: dict):
+    return qs.none() if f["filter_errors"] else qs
+
+
+INSTRUMENT_COLUMNS = {
+    "kind": ("kind__code",), "serial": ("serial_number",), "owner": ("owner__name",),
+    "region": ("region_code",), "status": ("status",), "next_due": ("next_due_on",),
+    "filed": ("id",),
+}
 
 
 # --- instruments ------------------------------------------------------------------------------
@@ -78,14 +96,17 @@ def _filters_context(request) -> dict:
 @login_required
 def instrument_list(request):
     f = _filters_context(request)
-    status, q = request.GET.get("status", ""), request.GET.get("q", "").strip()
-    qs = selectors.instrument_list(request.user, kind=f["kind"], use=f["use"], status=status,
-                                   region=f["region"], owner=_owner_filter(request), q=q)
+    status, q = request.GET.get("status", ""), request.GET.get("q", "").strip()[:100]
+    qs = _filtered(selectors.instrument_list(
+        request.user, kind=f["kind"], use=f["use"], status=status, region=f["region_prefix"],
+        owner=f["owner_ids"], q=q), f)
+    keys = ("kind", "use", "region", "owner", "status", "q")
+    qs, sort = sort_by(request, qs, INSTRUMENT_COLUMNS, "-filed", keep=keys)
     if request.GET.get("format") == "xlsx":
         return _instruments_xlsx("instruments.xlsx", qs, _("Instruments"))
     return render(request, "registry/instrument_list.html", {
         **f, "page": page_of(request, qs), "statuses": Status.choices, "status": status, "q": q,
-        "query": _query(request, "kind", "use", "region", "owner", "status", "q"),
+        "sort": sort, "query": _query(request, *keys, "sort"),
         "can_file": request.user.role in FILERS or request.user.is_bureau,
     })
 
@@ -193,12 +214,21 @@ def instrument_label(request, pk: int):
 
 @login_required
 def labels(request):
-    """A sheet of QR labels for the instruments of an owner (the first 300 of the filter)."""
-    owner = _owner_filter(request)
-    if owner is None and request.user.role == Role.ENTERPRISE_USER:
+    """A sheet of QR labels for the instruments of one owner, named by credit code, name or id
+    (the first 300 of the filter)."""
+    found = _owner_filter(request)
+    owner = found.single
+    if found.ids is None and request.user.role == Role.ENTERPRISE_USER:
         owner = request.user.organisation_id
     if owner is None:
-        messages.error(request, _("Choose an owner to print its labels."))
+        if found.error:
+            messages.error(request, found.error)
+        elif found.ids:
+            messages.error(request, _("%(n)s organisations match “%(value)s”: %(names)s. Give "
+                                      "the credit code or the full name.") % {
+                "n": len(found.ids), "value": found.raw, "names": "、".join(found.names[:5])})
+        else:
+            messages.error(request, _("Choose an owner to print its labels."))
         return redirect("registry:instrument-list")
     f = _filters_context(request)
     qs = selectors.instrument_list(request.user, kind=f["kind"], owner=owner,
@@ -238,13 +268,21 @@ def verification_create(request):
 @login_required
 def verification_list(request):
     conclusion, kind = request.GET.get("conclusion", ""), request.GET.get("kind", "")
-    q = request.GET.get("q", "").strip()
+    q = request.GET.get("q", "").strip()[:100]
     qs = selectors.record_list(request.user, conclusion=conclusion, kind=kind, q=q)
+    keys = ("conclusion", "kind", "q")
+    qs, sort = sort_by(request, qs, RECORD_COLUMNS, "-date", keep=keys)
     return render(request, "registry/verification_list.html", {
         "page": page_of(request, qs), "conclusion": conclusion, "kind": kind, "q": q,
-        "kinds": InstrumentKind.objects.order_by("code"),
-        "query": _query(request, "conclusion", "kind", "q"),
+        "kinds": InstrumentKind.objects.order_by("code"), "sort": sort,
+        "query": _query(request, *keys, "sort"),
     })
+
+
+RECORD_COLUMNS = {
+    "date": ("verified_on",), "number": ("certificate_no",), "owner": ("owner__name",),
+    "conclusion": ("conclusion",), "valid_until": ("valid_until",),
+}
 
 
 @login_required
@@ -309,14 +347,24 @@ def due_list(request):
     if window not in rules.DUE_WINDOWS:
         window = rules.OVERDUE
     f = _filters_context(request)
-    qs = selectors.due_list(request.user, window=window, kind=f["kind"], use=f["use"],
-                            region=f["region"], owner=_owner_filter(request))
+    q = request.GET.get("q", "").strip()[:100]
+    qs = _filtered(selectors.due_list(request.user, window=window, kind=f["kind"], use=f["use"],
+                                      region=f["region_prefix"], owner=f["owner_ids"], q=q), f)
+    keys = ("window", "kind", "use", "region", "owner", "q")
+    qs, sort = sort_by(request, qs, DUE_COLUMNS, "next_due", keep=keys)
     if request.GET.get("format") == "xlsx":
         return _instruments_xlsx(f"due-{window}.xlsx", qs, _("Due dates"))
     return render(request, "registry/due_list.html", {
-        **f, "page": page_of(request, qs), "window": window, "windows": WINDOWS,
-        "today": _today(), "query": _query(request, "window", "kind", "use", "region", "owner"),
+        **f, "page": page_of(request, qs), "window": window, "windows": WINDOWS, "q": q,
+        "today": _today(), "sort": sort, "query": _query(request, *keys, "sort"),
+        "window_query": _query(request, "kind", "use", "region", "owner", "q", "sort"),
     })
+
+
+DUE_COLUMNS = {
+    "next_due": ("next_due_on",), "action": ("due_action",), "kind": ("kind__code",),
+    "serial": ("serial_number",), "owner": ("owner__name",), "region": ("region_code",),
+}
 
 
 def _period(request) -> tuple[int, datetime.date, datetime.date]:
@@ -476,8 +524,21 @@ def batch_detail(request, pk: int):
 
 @login_required
 def reminder_list(request):
+    unread = request.GET.get("unread") == "1"
+    kind, action = request.GET.get("kind", ""), request.GET.get("action", "")
+    q = request.GET.get("q", "").strip()[:100]
+    qs = selectors.reminder_list(request.user, unread=unread, kind=kind, due_action=action, q=q)
+    keys = ("unread", "kind", "action", "q")
+    qs, sort = sort_by(request, qs, REMINDER_COLUMNS, "-made", keep=keys)
     return render(request, "registry/reminder_list.html", {
-        "page": page_of(request, selectors.reminder_list(request.user)), "today": _today()})
+        "page": page_of(request, qs), "today": _today(), "sort": sort, "unread": unread,
+        "kind": kind, "action": action, "q": q, "kinds": Reminder.Kind.choices,
+        "actions": DueAction.choices, "query": _query(request, *keys, "sort")})
+
+
+REMINDER_COLUMNS = {
+    "made": ("created_on",), "owner": ("instrument__owner__name",), "due": ("due_on",),
+}
 
 
 @require_POST
@@ -485,6 +546,21 @@ def reminder_list(request):
 def reminder_read(request, pk: int):
     reminder = get_object_or_404(selectors.reminder_list(request.user), pk=pk)
     services.reminder_mark_read(actor=request.user, reminder=reminder)
+    return redirect("registry:reminder-list")
+
+
+@require_POST
+@login_required
+def reminder_read_many(request):
+    """Mark the ticked reminders read, or every unread one the filters show (``all``)."""
+    qs = selectors.reminder_list(request.user, unread=True)
+    if request.POST.get("all") == "1":
+        chosen = qs
+    else:
+        ids = [int(v) for v in request.POST.getlist("ids")[:500] if v.isdigit()]
+        chosen = qs.filter(pk__in=ids)
+    count = services.reminder_mark_read_many(actor=request.user, reminders=chosen)
+    messages.success(request, _("Reminders marked as read: %(n)s.") % {"n": count})
     return redirect("registry:reminder-list")
 
 

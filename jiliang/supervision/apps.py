@@ -41,3 +41,12 @@ class SupervisionConfig(AppConfig):
         return [{"title": _("Supervision campaigns"),
                  "template": "supervision/panel_campaigns.html",
                  "context": {"campaigns": list(campaigns[:6]), "can_plan": user.is_bureau}}]
+
+    def organisation_links(self, request, org) -> list[dict]:
+        from django.urls import reverse
+
+        if not org.credit_code or not (request.user.is_bureau
+                                       or request.user.organisation_id == org.pk):
+            return []
+        return [{"title": _("Net-content history"),
+                 "url": reverse("supervision:packer-history", args=[org.credit_code])}]
