@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
@@ -108,3 +110,53 @@ class MemberRoleForm(StyledForm):
 class TokenForm(StyledForm):
     name = forms.CharField(label=_("Client name"), max_length=100,
                            help_text=_("e.g. “verification bench 3” or “energy gateway”"))
+
+
+class RegionPicker(forms.SelectMultiple):
+    """Regions chosen from the GB/T 2260 tree by typing a name or a code (HTMX look-up):
+    the chosen ones are ticked boxes, the look-up adds more."""
+
+    template_name = "core/widgets/region_picker.html"
+
+    def get_context(self, name, value, attrs):
+        from jiliang.core.models import Region
+
+        context = super().get_context(name, value, attrs)
+        codes = [str(v) for v in (value or []) if v]
+        found = {r.code: r for r in Region.objects.filter(code__in=codes)
+                 .select_related("parent__parent")}
+        context["widget"]["chosen"] = [found[c] for c in codes if c in found]
+        return context
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[\s,，、;；]+", value) if v]
+        return super().format_value(value)
+
+
+class RegionsField(forms.MultipleChoiceField):
+    """Division codes checked against the table of divisions (no list of 3,000 choices)."""
+
+    widget = RegionPicker
+
+    def __init__(self, *args, max_items: int = 400, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_items = max_items
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[\s,，、;；]+", value) if v]
+        return list(dict.fromkeys(str(v).strip() for v in (value or []) if str(v).strip()))
+
+    def validate(self, value):
+        from jiliang.core.models import Region
+
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(value) > self.max_items:
+            raise forms.ValidationError(_("At most %(n)s regions.") % {"n": self.max_items})
+        known = set(Region.objects.filter(code__in=value).values_list("code", flat=True))
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise forms.ValidationError(_("%(code)s is not in the table of divisions.") % {
+                "code": unknown[0][:20]})

@@ -21,6 +21,7 @@ urlpatterns = [
     path("users/<int:pk>/revoke/", views.member_revoke, name="member-revoke"),
     path("regions/", views.region_list, name="region-list"),
     path("ledger/", views.ledger, name="ledger"),
+    path("regions/pick/", views.region_pick, name="region-pick"),
     path("account/tokens/", views.token_list, name="token-list"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]

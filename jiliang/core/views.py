@@ -339,3 +339,21 @@ def token_revoke(request, pk: int):
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token is revoked."))
     return redirect("core:token-list")
+
+
+@public
+def region_pick(request):
+    """The region picker's look-up: regions by name or code, or the places within one."""
+    field = request.GET.get("field", "regions")
+    field = field if field.isidentifier() and len(field) <= 40 else "regions"
+    parent = request.GET.get("parent", "").strip()[:6]
+    q = request.GET.get("region_q", "").strip()[:64]
+    if parent.isdigit():
+        regions = selectors.region_list(parent=parent)
+    elif q:
+        regions = selectors.region_list(q=q)
+    else:
+        regions = selectors.region_list().none()
+    regions = regions.select_related("parent__parent").order_by("level", "code")[:30]
+    return render(request, "core/region_pick.html", {
+        "regions": regions, "field": field, "searched": bool(q or parent)})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import string
+
 from django import forms
 from django.apps import apps
 from django.utils.translation import get_language
@@ -44,7 +46,10 @@ class ParticularsForm(StyledForm):
                 field = forms.CharField(label=label, required=required, max_length=6,
                                         help_text=_("6-digit GB/T 2260 code, e.g. 440100."))
             elif kind == "letter":
-                field = forms.CharField(label=label, required=required, max_length=1)
+                names = p.get("letters", {})
+                field = forms.ChoiceField(label=label, required=required, choices=[("", "—")] + [
+                    (letter, f"{letter} · {rules.text(names[letter], language)}"
+                     if letter in names else letter) for letter in string.ascii_uppercase])
             else:
                 field = forms.CharField(label=label, required=required, max_length=200)
             self.fields[p["name"]] = field

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.core.forms import StyledForm
+from jiliang.core.forms import RegionsField, StyledForm
 from jiliang.supervision.models import (
     CampaignKind,
     CampaignLevel,
@@ -36,12 +36,13 @@ class CampaignForm(StyledForm):
     products = forms.CharField(
         label=_("Products"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Net content: the products sampled, one per line (e.g. 大米, 食用油)."))
-    kind_codes = forms.CharField(
-        label=_("Instrument kinds"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Catalogue kind codes, one per line (e.g. sphygmomanometer)."))
-    regions = forms.CharField(
-        label=_("Regions"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Division codes of the places covered, one per line."))
+    kind_codes = forms.MultipleChoiceField(
+        label=_("Instrument kinds"), required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("The kinds of the catalogue of instruments under compulsory management."))
+    regions = RegionsField(
+        label=_("Regions"), required=False,
+        help_text=_("The places covered: type a name or a code and tick them."))
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     continues = forms.ChoiceField(
@@ -50,6 +51,10 @@ class CampaignForm(StyledForm):
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
+        from jiliang.catalog.models import InstrumentKind
+
+        self.fields["kind_codes"].choices = [
+            (k.code, k.name) for k in InstrumentKind.objects.order_by("code")]
         self.fields["continues"].choices = [("", "—")] + [
             (str(c.pk), f"{c.year} · {c.title}") for c in campaigns]
 

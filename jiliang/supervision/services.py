@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,6 +149,25 @@ def _clean_list(values, field: str, *, max_items: int = 200) -> list[str]:
     return out
 
 
+def _catalogue_kinds(values: list[str]) -> list[str]:
+    """Instrument kinds as catalogue codes; a kind's Chinese name is taken for its code, and
+    anything the catalogue does not hold is refused (records are later checked against it)."""
+    from jiliang.catalog.models import InstrumentKind
+
+    known = dict(InstrumentKind.objects.filter(Q(code__in=values) | Q(name_zh__in=values))
+                 .values_list("code", "name_zh"))
+    by_name = {name: code for code, name in known.items()}
+    out = []
+    for value in values:
+        code = value if value in known else by_name.get(value)
+        if code is None:
+            raise ValidationError({"kind_codes": [_(
+                "“%(value)s” is not an instrument kind of the catalogue.") % {"value": value}]})
+        if code not in out:
+            out.append(code)
+    return out
+
+
 @transaction.atomic
 def campaign_plan(
     *,
@@ -221,7 +241,7 @@ def _apply_campaign(campaign: Campaign, *, year, starts_on, field_deadline, repo
         raise ValidationError({"report_deadline": [_(
             "The report cannot be due before field work is.")]})
     campaign.products = _clean_list(products, "products")
-    campaign.kind_codes = _clean_list(kind_codes, "kind_codes")
+    campaign.kind_codes = _catalogue_kinds(_clean_list(kind_codes, "kind_codes"))
     codes = []
     for code in _clean_list(regions, "regions", max_items=400):
         region = region_get(code, field="regions")

@@ -61,8 +61,8 @@ def _campaign_initial(campaign) -> dict:
         "title": campaign.title, "kind": campaign.kind, "level": campaign.level,
         "year": campaign.year, "starts_on": campaign.starts_on,
         "field_deadline": campaign.field_deadline, "report_deadline": campaign.report_deadline,
-        "products": "\n".join(campaign.products), "kind_codes": "\n".join(campaign.kind_codes),
-        "regions": "\n".join(campaign.regions), "description": campaign.description,
+        "products": "\n".join(campaign.products), "kind_codes": list(campaign.kind_codes),
+        "regions": list(campaign.regions), "description": campaign.description,
         "continues": str(campaign.continues_id or ""),
     }
 

@@ -194,3 +194,45 @@ class ScopeTests(PersonaTestCase):
                                   args=[self.r.pk])).status_code == 404
         assert client.get(reverse("supervision:netcontent-notice",
                                   args=[own.pk])).status_code == 200
+
+
+class CampaignFormTests(PersonaTestCase):
+    """Kinds come from the catalogue and regions from the table of divisions, on the form and in
+    the service behind it."""
+
+    def post(self, **fields):
+        data = {"title": "2026 医用计量器具专项检查", "kind": "special_inspection",
+                "level": "provincial", "year": "2026", "starts_on": "2026-03-01",
+                "field_deadline": "2026-06-30", "report_deadline": "2026-07-31", **fields}
+        return self.client_as("gd_clerk", language="zh-hans").post(
+            reverse("supervision:campaign-create"), data)
+
+    def test_the_campaign_form_refuses_an_unknown_kind(self):
+        response = self.post(kind_codes=["mars_rangefinder"])
+        assert response.status_code == 200
+        assert 'data-field="kind_codes"' in response.content.decode()
+        with pytest.raises(ValidationError) as caught:
+            campaign(self.p, kind="special_inspection", products=(), kind_codes=("火星测距仪",))
+        assert "kind_codes" in caught.value.message_dict
+        # a kind typed by its Chinese name (the API, an old campaign) is stored as its code
+        c = campaign(self.p, kind="special_inspection", products=(), kind_codes=("燃油加油机",))
+        assert c.kind_codes == ["fuel_dispenser"]
+
+    def test_it_takes_kinds_ticked_from_the_catalogue_and_regions_from_the_tree(self):
+        page = self.client_as("gd_clerk").get(reverse("supervision:campaign-create"))
+        assert 'value="sphygmomanometer"' in page.content.decode()
+        response = self.post(kind_codes=["sphygmomanometer", "ecg"], regions=["440100", "440300"])
+        assert response.status_code == 302, response.content.decode()[:3000]
+        from jiliang.supervision.models import Campaign
+
+        c = Campaign.objects.get(title="2026 医用计量器具专项检查")
+        assert c.kind_codes == ["sphygmomanometer", "ecg"] and c.regions == ["440100", "440300"]
+        response = self.post(title="另一项", regions=["449999"])
+        assert 'data-field="regions"' in response.content.decode()
+
+    def test_the_region_look_up_finds_places_by_name_and_by_parent(self):
+        client = self.client_as("gd_clerk")
+        found = client.get(reverse("core:region-pick"), {"region_q": "天河"}).content.decode()
+        assert 'value="440106"' in found
+        within = client.get(reverse("core:region-pick"), {"parent": "440100"}).content.decode()
+        assert 'value="440106"' in within and 'value="440300"' not in within
