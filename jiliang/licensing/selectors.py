@@ -59,19 +59,29 @@ def authorisation_scopes(institution_id: int) -> list[signoff.Scope]:
     """The institution's metrology authorisations as effective-dated scopes (every licence,
     every version of its scope, each inside the licence's validity): the registry judges a
     verification date against the scope in force then."""
-    licences = list(Licence.objects.filter(type_code="metrology_authorization",
-                                           holder_id=institution_id)
-                    .prefetch_related("scopes"))
-    out: list[signoff.Scope] = []
-    for licence in licences:
+    return authorisation_scopes_by_holder(holder_id=institution_id).get(institution_id, [])
+
+
+def authorisation_scopes_by_holder(*, holder_id: int | None = None,
+                                   on: datetime.date | None = None) -> dict[int, list]:
+    """Every institution's effective-dated scopes (one query and its prefetch); with ``on``,
+    only the licences that may be in force that day. For the coverage of counties by kind."""
+    qs = Licence.objects.filter(type_code="metrology_authorization")
+    if holder_id is not None:
+        qs = qs.filter(holder_id=holder_id)
+    if on is not None:
+        qs = qs.filter(issued_on__lte=on).filter(Q(valid_until__isnull=True)
+                                                 | Q(valid_until__gte=on))
+    out: dict[int, list[signoff.Scope]] = {}
+    for licence in qs.prefetch_related("scopes"):
         versions = [(v.effective_from, frozenset(v.kinds or ()), v.region)
                     for v in licence.scopes.all()]
         if not versions:  # on file before scopes had a history
             versions = [(licence.issued_on, frozenset(licence.scope_kinds or ()),
                          licence.scope_region)]
-        out += signoff.scopes_from_versions(versions, issued_on=licence.issued_on,
-                                            valid_until=licence.valid_until,
-                                            ended_on=licence.ended_on, number=licence.number)
+        out.setdefault(licence.holder_id, []).extend(signoff.scopes_from_versions(
+            versions, issued_on=licence.issued_on, valid_until=licence.valid_until,
+            ended_on=licence.ended_on, number=licence.number))
     return out
 
 

@@ -10,8 +10,12 @@ class PeopleConfig(AppConfig):
     nav_title = _("People")
     nav = [
         NavItem(_("People"), "people:person-list", signed_in=True),
+        NavItem(_("Metrology authorisations"), "people:authorisation-list", signed_in=True),
+        NavItem(_("Coverage of counties"), "people:coverage", bureau_only=True),
+        NavItem(_("Metrology stations"), "people:station-list", menu="public"),
         NavItem(_("Registered metrologist look-up"), "people:public-registration",
                 menu="public"),
+        NavItem(_("Authorised institutions"), "people:public-institutions", menu="public"),
     ]
 
     def ready(self) -> None:

@@ -97,7 +97,45 @@ def load_signers() -> int:
     return n
 
 
+@transaction.atomic
+def load_stations() -> int:
+    """Two stations on the register, one review with its rectification, and a JJF 1069
+    examination of the Guangdong institute's authorisation (demo data, not real stations)."""
+    from jiliang.licensing.models import Licence
+    from jiliang.people.models import Review, Station
+
+    if Station.objects.exists():
+        return 0
+    today = datetime.date.today()
+    specialised = services.station_register(
+        actor=None, kind="specialised", name="华南衡器专业计量站（演示）", region_code="440106",
+        scope="大型衡器（汽车衡、轨道衡）的检定、校准和量值传递", legal_basis="《中华人民共和国计量法实施细则》",
+        approved_by="国家市场监督管理总局", approved_on=datetime.date(2015, 3, 1),
+        valid_until=datetime.date(2030, 2, 28))
+    services.station_register(
+        actor=None, kind="fair", name="广州港公正计量站（演示）", region_code="440115",
+        scope="进出口散装货物的公正计量（衡器计重、液体计量）", legal_basis="《中华人民共和国计量法实施细则》",
+        approved_by="广东省市场监督管理局", approved_on=datetime.date(2019, 7, 1),
+        valid_until=datetime.date(2029, 6, 30))
+    review = services.review_record(
+        actor=None, station=specialised, held_on=today - datetime.timedelta(days=120),
+        findings="汽车衡检定装置的期间核查记录不完整。", conclusion="复查合格，限期整改",
+        rectification_due=today - datetime.timedelta(days=60))
+    services.review_rectified(actor=None, review=review, on=today - datetime.timedelta(days=75),
+                              rectification="补齐2024年度期间核查记录，修订核查作业指导书。")
+    licence = Licence.objects.filter(type_code="metrology_authorization",
+                                     holder=load_people()["gd_institute"]).order_by(
+        "-issued_on").first()
+    if licence is not None:
+        services.review_record(
+            actor=None, licence=licence, held_on=today - datetime.timedelta(days=20),
+            findings="1. 部分检定员证书项目与所检项目不一致；2. 原始记录未注明环境条件。",
+            rectification_due=today + datetime.timedelta(days=40), conclusion="考核合格，限期整改")
+    return Station.objects.count() + Review.objects.count()
+
+
 def load(stdout) -> None:
+    load_stations()
     n = load_signers()
     stdout.write(f"people: {n} people with qualifications" if n else
                  "people: demo people already loaded")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jiliang.core.forms import StyledForm
-from jiliang.people.models import QualificationKind
+from jiliang.people.models import QualificationKind, StationKind
 
 
 class DateInput(forms.DateInput):
@@ -51,3 +51,30 @@ class LookupForm(forms.Form):
 
 class ImportForm(StyledForm):
     file = forms.FileField(label=_("File (xlsx or csv)"))
+
+
+class StationForm(StyledForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=StationKind.choices)
+    name = forms.CharField(label=pgettext_lazy("organisation", "Name"), max_length=200)
+    region_code = forms.CharField(label=_("Division code"), max_length=6)
+    scope = forms.CharField(label=_("Scope"), max_length=4000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    legal_basis = forms.CharField(label=pgettext_lazy("station", "Legal basis"), max_length=300)
+    approved_by = forms.CharField(label=_("Approved by"), max_length=200)
+    approved_on = forms.DateField(label=_("Approved on"), widget=DateInput)
+    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput, required=False)
+
+
+class ReviewForm(StyledForm):
+    held_on = forms.DateField(label=_("Date"), widget=DateInput)
+    findings = forms.CharField(label=_("Findings"), max_length=4000, required=False,
+                               widget=forms.Textarea(attrs={"rows": 3}))
+    rectification_due = forms.DateField(label=_("Rectification due"), widget=DateInput,
+                                        required=False)
+    conclusion = forms.CharField(label=_("Conclusion"), max_length=200, required=False)
+
+
+class RectifyForm(StyledForm):
+    rectified_on = forms.DateField(label=_("Rectified on"), widget=DateInput)
+    rectification = forms.CharField(label=_("Rectification"), max_length=4000,
+                                    widget=forms.Textarea(attrs={"rows": 2}))

@@ -163,3 +163,66 @@ class Conversion(models.Model):
         ordering = ["-requested_on", "-id"]
         verbose_name = _("conversion")
         verbose_name_plural = _("conversions")
+
+
+class StationKind(models.TextChoices):
+    SPECIALISED = "specialised", _("national specialised metrology station (国家专业计量站)")
+    FAIR = "fair", _("fair metrology station (公正计量站)")
+
+
+class Station(models.Model):
+    """A national specialised metrology station (四.2) or a fair metrology station (四.6)."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=StationKind.choices)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200)
+    organisation = models.ForeignKey(Organisation, models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("organisation"))
+    region_code = models.CharField(_("division code"), max_length=6)
+    province_code = models.CharField(_("province"), max_length=2, editable=False)
+    scope = models.TextField(_("scope"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    approved_by = models.CharField(_("approved by"), max_length=200)
+    approved_on = models.DateField(_("approved on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    public = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "province_code", "name"]
+        verbose_name = _("metrology station")
+        verbose_name_plural = _("metrology stations")
+        indexes = [models.Index(fields=["province_code", "kind"], name="people_station_prov")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Review(models.Model):
+    """A review (复查) of a station or a JJF 1069 examination (考核) of an authorised
+    institution, its findings and their rectification (整改)."""
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", _("review (复查)")
+        EXAMINATION = "examination", _("examination (JJF 1069 考核)")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    station = models.ForeignKey(Station, models.CASCADE, null=True, blank=True,
+                                related_name="reviews", verbose_name=_("station"))
+    licence = models.ForeignKey("licensing.Licence", models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("authorisation"))
+    region_code = models.CharField(_("division code"), max_length=6)
+    province_code = models.CharField(_("province"), max_length=2, editable=False)
+    held_on = models.DateField(_("date"))
+    findings = models.TextField(_("findings"), blank=True)
+    rectification_due = models.DateField(_("rectification due"), null=True, blank=True)
+    rectified_on = models.DateField(_("rectified on"), null=True, blank=True)
+    rectification = models.TextField(pgettext_lazy("review", "rectification"), blank=True)
+    conclusion = models.CharField(_("conclusion"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [models.CheckConstraint(
+            condition=Q(station__isnull=False) | Q(licence__isnull=False),
+            name="people_review_subject")]

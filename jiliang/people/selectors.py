@@ -202,3 +202,89 @@ def public_registration(number: str) -> dict:
     return {"number": q.number, "name": q.person.name, "grade": q.get_grade_display(),
             "speciality": q.speciality, "status": q.get_status_display(),
             "in_force": in_force, "valid_from": q.valid_from, "valid_until": q.valid_until}
+
+
+# --- stations, examinations, authorised institutions -----------------------------------------
+
+
+def public_stations(*, kind: str = "") -> QuerySet:
+    from jiliang.people.models import Station
+
+    qs = Station.objects.filter(public=True).select_related("organisation")
+    return qs.filter(kind=kind) if kind else qs
+
+
+def station_reviews(user: User, station) -> QuerySet:
+    """A station's reviews, for the bureaus over it (none for others)."""
+    from jiliang.people.models import Review
+
+    if not (user.is_authenticated and user.is_bureau and user.scope.covers_region(
+            station.region_code)):
+        return Review.objects.none()
+    return Review.objects.filter(station=station)
+
+
+def authorisation_detail(user: User, pk: int):
+    """A metrology authorisation, for its holder and the bureaus over it."""
+    from jiliang.licensing.models import Licence
+
+    licence = Licence.objects.filter(pk=pk, type_code="metrology_authorization").select_related(
+        "holder").first()
+    if licence is None or not user.is_authenticated:
+        raise Http404
+    if not (user.scope.covers_region(licence.region_code) if user.is_bureau
+            else user.organisation_id == licence.holder_id):
+        raise Http404
+    return licence
+
+
+def authorisation_list(user: User) -> QuerySet:
+    from jiliang.licensing.models import Licence
+
+    qs = Licence.objects.filter(type_code="metrology_authorization").select_related("holder")
+    return user.scope.filter(qs, orgs=["holder_id"]).order_by("holder__name", "-issued_on")
+
+
+def public_institutions(q: str = "", *, on: datetime.date | None = None) -> list[dict]:
+    """Authorised institutions and the scope in force (kinds, area, validity): what a member of
+    the public may look up. At most 50, by name."""
+    from jiliang.catalog.models import InstrumentKind
+    from jiliang.licensing.selectors import authorisation_scopes_by_holder
+
+    on = on or datetime.date.today()
+    scopes = authorisation_scopes_by_holder(on=on)
+    orgs = Organisation.objects.filter(pk__in=list(scopes)).order_by("name")
+    if q:
+        orgs = orgs.filter(name__icontains=q)
+    names = dict(InstrumentKind.objects.values_list("code", "name_zh"))
+    from jiliang.core.models import Region
+
+    out = []
+    for org in orgs[:50]:
+        current = [s for s in scopes[org.pk] if s.in_force_on(on)]
+        if not current:
+            continue
+        rows = []
+        for s in current:
+            region = Region.objects.filter(code=s.region_prefix.ljust(6, "0")).first()
+            rows.append({"number": s.number, "kinds": sorted(names.get(k, k) for k in s.kinds),
+                         "area": region.name if region else s.region_prefix,
+                         "valid_until": s.valid_until})
+        out.append({"name": org.name, "scopes": rows})
+    return out
+
+
+def coverage(region_prefix: str, *, on: datetime.date):
+    """The coverage cells (四.5) of the counties under ``region_prefix``, every catalogue kind."""
+    from jiliang.catalog.models import InstrumentKind
+    from jiliang.core.models import Region
+    from jiliang.licensing.selectors import authorisation_scopes_by_holder
+    from jiliang.rules import coverage as rules
+
+    counties = list(Region.objects.filter(level=Region.Level.COUNTY,
+                                          code__startswith=region_prefix)
+                    .values_list("code", "name"))
+    kinds = [(k.code, k.name) for k in InstrumentKind.objects.order_by("code")]
+    cells = rules.cells([c for c, _n in counties], [k for k, _n in kinds],
+                        authorisation_scopes_by_holder(on=on), on=on)
+    return counties, kinds, cells

@@ -26,7 +26,10 @@ from jiliang.people.models import (
     Qualification,
     QualificationKind,
     QualificationStatus,
+    Review,
     Signatory,
+    Station,
+    StationKind,
 )
 from jiliang.rules import signoff
 from jiliang.rules.deadlines import validity_end
@@ -340,3 +343,85 @@ def on_licence_changed(sender, *, licence, on: datetime.date, **kwargs) -> None:
     reg.save(update_fields=["valid_until", "status", "ended_on"])
     audit_record(actor=None, action="people.qualification.licence", obj=reg, before=before,
                  after=snapshot(reg, QUALIFICATION_FIELDS))
+
+
+# --- stations (四.2, 四.6) and reviews / examinations --------------------------------------
+
+
+@transaction.atomic
+def station_register(*, actor: User | None, kind: str, name: str, region_code: str, scope: str,
+                     legal_basis: str, approved_by: str, approved_on: datetime.date | None,
+                     valid_until: datetime.date | None = None,
+                     organisation: Organisation | None = None, public: bool = True) -> Station:
+    """Put a specialised or a fair metrology station on the register (the bureau over it)."""
+    from jiliang.core.services import region_get
+
+    if kind not in StationKind.values:
+        raise ValidationError({"kind": [_("Choose one of the options.")]})
+    region = region_get(region_code, field="region_code")
+    if not permissions.may_examine(actor, region.code):
+        raise PermissionDenied(_("The register of stations is kept by the bureau over them."))
+    values = {"name": (name or "").strip(), "scope": (scope or "").strip(),
+              "legal_basis": (legal_basis or "").strip(), "approved_by": (approved_by or "").strip()}
+    limits = {"name": 200, "scope": 4000, "legal_basis": 300, "approved_by": 200}
+    for key, value in values.items():
+        if not value:
+            raise ValidationError({key: [_("This field is required.")]})
+        if len(value) > limits[key]:
+            raise ValidationError({key: [_("At most %(n)s characters.") % {"n": limits[key]}]})
+    _check_dates(approved_on, valid_until)
+    station = Station.objects.create(kind=kind, organisation=organisation, region_code=region.code,
+                                     province_code=region.code[:2], approved_on=approved_on,
+                                     valid_until=valid_until, public=bool(public), **values)
+    audit_record(actor=actor, action="people.station.register", obj=station,
+                 after={"kind": kind, **values, "region_code": region.code})
+    return station
+
+
+@transaction.atomic
+def review_record(*, actor: User | None, held_on: datetime.date | None, findings: str = "",
+                  rectification_due: datetime.date | None = None, conclusion: str = "",
+                  station: Station | None = None, licence=None) -> Review:
+    """A review (复查) of a station, or a JJF 1069 examination (考核) of an authorised
+    institution recorded against its authorisation; findings and the rectification due."""
+    if (station is None) == (licence is None):
+        raise ValidationError({"subject": [_("Name a station or an authorisation.")]})
+    if licence is not None and licence.type_code != "metrology_authorization":
+        raise ValidationError({"licence": [_("Examinations are recorded against a metrology "
+                                             "authorisation.")]})
+    region = station.region_code if station is not None else licence.region_code
+    if not permissions.may_examine(actor, region):
+        raise PermissionDenied(_("The register of stations is kept by the bureau over them."))
+    if held_on is None or held_on > timezone.localdate():
+        raise ValidationError({"held_on": [_("The date cannot be in the future.")]})
+    if rectification_due is not None and rectification_due < held_on:
+        raise ValidationError({"rectification_due": [_("The rectification is due after the "
+                                                       "review.")]})
+    row = Review.objects.create(
+        kind=Review.Kind.REVIEW if station is not None else Review.Kind.EXAMINATION,
+        station=station, licence=licence, region_code=region, province_code=region[:2],
+        held_on=held_on, findings=(findings or "")[:4000], rectification_due=rectification_due,
+        conclusion=(conclusion or "")[:200])
+    audit_record(actor=actor, action=f"people.{row.kind}.record", obj=row, region_code=region,
+                 after={"held_on": held_on.isoformat(), "findings": row.findings,
+                        "station": row.station_id, "licence": row.licence_id})
+    return row
+
+
+@transaction.atomic
+def review_rectified(*, actor: User | None, review: Review, on: datetime.date,
+                     rectification: str) -> Review:
+    row = Review.objects.select_for_update().get(pk=review.pk)
+    if not permissions.may_examine(actor, row.region_code):
+        raise PermissionDenied(_("The register of stations is kept by the bureau over them."))
+    text = (rectification or "").strip()
+    if not text:
+        raise ValidationError({"rectification": [_("Say what was rectified.")]})
+    if on < row.held_on or on > timezone.localdate():
+        raise ValidationError({"rectified_on": [_("The date lies between the review and today.")]})
+    row.rectified_on, row.rectification = on, text[:4000]
+    row.save(update_fields=["rectified_on", "rectification"])
+    audit_record(actor=actor, action=f"people.{row.kind}.rectified", obj=row,
+                 region_code=row.region_code,
+                 after={"rectified_on": on.isoformat(), "rectification": row.rectification})
+    return row

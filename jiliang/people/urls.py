@@ -18,3 +18,13 @@ urlpatterns = [
     path("conversions/<int:pk>/decide/", views.conversion_decide, name="conversion-decide"),
     path("public/registration/", views.public_registration, name="public-registration"),
 ]
+urlpatterns += [
+    path("coverage/", views.coverage, name="coverage"),
+    path("stations/", views.station_list, name="station-list"),
+    path("stations/new/", views.station_create, name="station-create"),
+    path("stations/<int:pk>/", views.station_detail, name="station-detail"),
+    path("reviews/<int:pk>/rectified/", views.review_rectified, name="review-rectified"),
+    path("authorisations/", views.authorisation_list, name="authorisation-list"),
+    path("authorisations/<int:pk>/", views.authorisation_detail, name="authorisation-detail"),
+    path("public/institutions/", views.public_institutions, name="public-institutions"),
+]

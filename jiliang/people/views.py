@@ -16,7 +16,14 @@ from django.views.decorators.http import require_POST
 from jiliang.core.models import Organisation
 from jiliang.core.tabular import template_workbook
 from jiliang.core.uploads import check_upload
-from jiliang.core.web import apply_errors, errors_onto, page_of, public
+from jiliang.core.web import (
+    apply_errors,
+    errors_onto,
+    page_of,
+    public,
+    roles_required,
+    xlsx_response,
+)
 from jiliang.people import importing, permissions, selectors, services
 from jiliang.people.forms import (
     CpdForm,
@@ -24,9 +31,12 @@ from jiliang.people.forms import (
     LookupForm,
     PersonForm,
     QualificationForm,
+    RectifyForm,
+    ReviewForm,
     SignatoryForm,
+    StationForm,
 )
-from jiliang.people.models import Conversion, Qualification
+from jiliang.people.models import Conversion, Qualification, Review, StationKind
 
 
 @login_required
@@ -198,3 +208,159 @@ def public_registration(request):
             missing = True
     return render(request, "people/public_registration.html", {
         "form": form, "found": found, "missing": missing})
+
+
+# --- coverage (四.5), stations (四.2, 四.6), authorisations and their examinations ----------
+
+
+def _coverage_prefix(request) -> str | None:
+    scope = request.user.scope
+    wanted = "".join(ch for ch in request.GET.get("region", "") if ch.isdigit())[:6]
+    if scope.everything:
+        return wanted[:2] and region_prefix_of(wanted) or None
+    prefix = scope.region_prefix or ""
+    if wanted and region_prefix_of(wanted).startswith(prefix):
+        return region_prefix_of(wanted)
+    return prefix
+
+
+def region_prefix_of(code: str) -> str:
+    from jiliang.rules.identifiers import region_prefix
+
+    try:
+        return region_prefix(code.ljust(6, "0"))
+    except Exception:  # not a division code: no narrowing
+        return ""
+
+
+@roles_required(bureau=True)
+def coverage(request):
+    from jiliang.rules import coverage as rules
+
+    prefix = _coverage_prefix(request)
+    on = timezone.localdate()
+    counties, kinds, cells = selectors.coverage(prefix, on=on) if prefix else ([], [], [])
+    county_names, kind_names = dict(counties), dict(kinds)
+    if request.GET.get("format") == "xlsx":
+        words = {rules.NONE: _("no institution authorised"),
+                 rules.ONE_ENDING: _("one institution, authorisation ending within 6 months"),
+                 rules.COVERED: _("covered")}
+        return xlsx_response(
+            f"coverage-{prefix}.xlsx",
+            [_("Division code"), _("County"), _("Kind"), _("Institutions"), _("Coverage"),
+             _("Authorisation ends")],
+            ((c.county, county_names[c.county], kind_names[c.kind], c.institutions,
+              str(words[c.status]), c.ends_on.isoformat() if c.ends_on else "")
+             for c in cells), title=str(_("Coverage")))
+    gaps = [c for c in cells if c.status != rules.COVERED]
+    chart = {"counties": [n for _c, n in counties], "kinds": [n for _k, n in kinds],
+             "cells": [[[k for k, _n in kinds].index(c.kind),
+                        [co for co, _n in counties].index(c.county),
+                        {rules.NONE: 0, rules.ONE_ENDING: 1, rules.COVERED: 2}[c.status]]
+                       for c in cells],
+             "labels": [str(_("no institution authorised")),
+                        str(_("one institution, authorisation ending within 6 months")),
+                        str(_("covered"))]}
+    return render(request, "people/coverage.html", {
+        "prefix": prefix, "counties": len(counties), "kinds": len(kinds), "gaps": gaps[:500],
+        "gap_count": len(gaps), "county_names": county_names, "kind_names": kind_names,
+        "chart": chart, "on": on, "national": request.user.scope.everything})
+
+
+@public
+def station_list(request):
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in StationKind.values else ""
+    return render(request, "people/station_list.html", {
+        "page": page_of(request, selectors.public_stations(kind=kind)), "kind": kind,
+        "kinds": StationKind.choices,
+        "can_add": request.user.is_authenticated and request.user.is_bureau})
+
+
+@public
+def station_detail(request, pk: int):
+    station = get_object_or_404(selectors.public_stations(), pk=pk)
+    reviews = selectors.station_reviews(request.user, station)
+    can_review = request.user.is_authenticated and permissions.may_examine(
+        request.user, station.region_code) and request.user.is_bureau
+    form = ReviewForm(request.POST or None) if can_review else None
+    if request.method == "POST":
+        if not can_review:
+            raise PermissionDenied(_("The register of stations is kept by the bureau over them."))
+        if form.is_valid():
+            with errors_onto(form):
+                services.review_record(actor=request.user, station=station, **form.cleaned_data)
+                messages.success(request, _("Recorded."))
+                return redirect("people:station-detail", pk=station.pk)
+    return render(request, "people/station_detail.html", {
+        "station": station, "reviews": reviews, "form": form,
+        "rectify_form": RectifyForm() if can_review else None})
+
+
+@roles_required(bureau=True)
+def station_create(request):
+    form = StationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with errors_onto(form):
+            station = services.station_register(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Added: %(name)s.") % {"name": station.name})
+            return redirect("people:station-detail", pk=station.pk)
+    return render(request, "people/station_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def review_rectified(request, pk: int):
+    review = get_object_or_404(Review, pk=pk)
+    if not (request.user.is_bureau and request.user.scope.covers_region(review.region_code)):
+        raise Http404
+    form = RectifyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_rectified(actor=request.user, review=review,
+                                      on=form.cleaned_data["rectified_on"],
+                                      rectification=form.cleaned_data["rectification"])
+            messages.success(request, _("Recorded."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    if review.station_id:
+        return redirect("people:station-detail", pk=review.station_id)
+    return redirect("people:authorisation-detail", pk=review.licence_id)
+
+
+@login_required
+def authorisation_list(request):
+    return render(request, "people/authorisation_list.html", {
+        "page": page_of(request, selectors.authorisation_list(request.user))})
+
+
+@login_required
+def authorisation_detail(request, pk: int):
+    from jiliang.licensing.selectors import authorisation_scopes
+
+    licence = selectors.authorisation_detail(request.user, pk)
+    can_examine = request.user.is_bureau and permissions.may_examine(request.user,
+                                                                     licence.region_code)
+    form = ReviewForm(request.POST or None) if can_examine else None
+    if request.method == "POST":
+        if not can_examine:
+            raise PermissionDenied(_("The register of stations is kept by the bureau over them."))
+        if form.is_valid():
+            with errors_onto(form):
+                services.review_record(actor=request.user, licence=licence, **form.cleaned_data)
+                messages.success(request, _("Recorded."))
+                return redirect("people:authorisation-detail", pk=licence.pk)
+    scopes = [s for s in authorisation_scopes(licence.holder_id) if s.number == licence.number]
+    return render(request, "people/authorisation_detail.html", {
+        "licence": licence, "scopes": scopes, "form": form,
+        "examinations": Review.objects.filter(licence=licence),
+        "rectify_form": RectifyForm() if can_examine else None})
+
+
+@public
+def public_institutions(request):
+    q = request.GET.get("q", "").strip()[:100]
+    return render(request, "people/public_institutions.html", {
+        "q": q, "rows": selectors.public_institutions(q) if q else []})
