@@ -1,8 +1,13 @@
 """The national administrator edits the catalogue here; every change is written to the ledger."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from jiliang.audit.admin import AuditedModelAdmin
+from jiliang.audit.services import audit_record, snapshot
 from jiliang.catalog.models import (
     CatalogueEntry,
     CatalogueVersion,
@@ -30,33 +35,62 @@ class NationalOnly(AuditedModelAdmin):
         return self.has_module_permission(request)
 
 
+class Reviewable(NationalOnly):
+    """A value the national administrator confirms or corrects: both mark it reviewed, audited,
+    and a reload of the reference leaves it as it is."""
+
+    actions = ["confirm"]
+    readonly_fields = ("reviewed_by", "reviewed_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Confirm the selected values (checked against the official text)"))
+    def confirm(self, request, queryset):
+        count = 0
+        with transaction.atomic():
+            for obj in queryset.select_for_update():
+                before = snapshot(obj)
+                obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
+                obj.save(update_fields=["reviewed_by", "reviewed_at"])
+                audit_record(actor=request.user, action="catalog.confirm", obj=obj, before=before,
+                             after=snapshot(obj))
+                count += 1
+        self.message_user(request, ngettext("%(n)d value confirmed.", "%(n)d values confirmed.",
+                                            count) % {"n": count}, messages.SUCCESS)
+
+
 @admin.register(CatalogueVersion)
 class CatalogueVersionAdmin(NationalOnly):
     list_display = ("code", "name_zh", "in_force_from", "in_force_until")
 
 
 @admin.register(CatalogueEntry)
-class CatalogueEntryAdmin(NationalOnly):
-    list_display = ("version", "item_no", "name_zh", "supervision", "listed", "kind")
-    list_filter = ("version",)
+class CatalogueEntryAdmin(Reviewable):
+    list_display = ("version", "item_no", "name_zh", "supervision", "listed", "kind", "confidence",
+                    "reviewed_at")
+    list_filter = ("version", "confidence")
     search_fields = ("name_zh", "name_en")
 
 
 @admin.register(InstrumentKind)
-class InstrumentKindAdmin(NationalOnly):
-    list_display = ("code", "name_zh", "name_en", "size_param", "is_utility_meter")
+class InstrumentKindAdmin(Reviewable):
+    list_display = ("code", "name_zh", "name_en", "mode", "mode_confidence", "size_param",
+                    "is_utility_meter", "reviewed_at")
     search_fields = ("code", "name_zh", "name_en")
 
 
 @admin.register(Regulation)
-class RegulationAdmin(NationalOnly):
-    list_display = ("code", "title_zh", "kind", "is_current", "confidence")
-    list_filter = ("kind", "is_current")
+class RegulationAdmin(Reviewable):
+    list_display = ("code", "title_zh", "kind", "effective_on", "withdrawn_on", "transition_until",
+                    "replaced_by", "confidence", "reviewed_at")
+    list_filter = ("is_current", "confidence", "kind")
     search_fields = ("code", "title_zh")
 
 
 @admin.register(PeriodRule)
-class PeriodRuleAdmin(NationalOnly):
+class PeriodRuleAdmin(Reviewable):
     list_display = ("code", "kind", "position", "mode", "period_months", "life_years", "confidence")
     list_filter = ("kind", "mode", "confidence")
 

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jiliang.rules import editions
 from jiliang.rules import verification as rules
 
 
@@ -39,6 +40,21 @@ class Confidence(models.TextChoices):
     HIGH = "high", _("high: stated in a retrieved source")
     MEDIUM = "medium", _("medium: partly sourced")
     LOW = "low", _("low: unconfirmed, verify against the regulation")
+
+
+class Reviewed(models.Model):
+    """A value a national administrator confirmed or corrected in the admin (audited).
+
+    A reload of the reference leaves a reviewed row as it is.
+    """
+
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+", editable=False,
+                                    verbose_name=_("confirmed by"))
+    reviewed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
 
 
 def _localised(zh: str, en: str) -> str:
@@ -77,8 +93,11 @@ class CatalogueVersion(models.Model):
         return self.in_force_until is None or day <= self.in_force_until
 
 
-class InstrumentKind(models.Model):
-    """A kind of instrument the registry files; other apps refer to it by ``code``."""
+class InstrumentKind(Reviewed):
+    """A kind of instrument the registry files; other apps refer to it by ``code``.
+
+    Data: rules/data/instrument_kinds.json, loaded by ``manage.py load_reference``.
+    """
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
@@ -89,6 +108,14 @@ class InstrumentKind(models.Model):
         _("size parameter"), max_length=10, blank=True,
         help_text=_("DN for water meters, G for gas meters; empty when the size does not matter."))
     is_utility_meter = models.BooleanField(_("utility meter"), default=False)
+    mode = models.CharField(_("management mode"), max_length=40, choices=Mode.choices, blank=True)
+    catalogue_items = models.JSONField(
+        _("catalogue items"), default=dict, blank=True,
+        help_text=_("Per catalogue version, the item (1987: its number; 2020: the entry's name) the "
+                    "kind falls under; a version it is missing from does not list it."))
+    mode_confidence = models.CharField(_("confidence of the mode"), max_length=10,
+                                       choices=Confidence.choices, blank=True)
+    sources = models.JSONField(_("sources"), default=list, blank=True)
     mode_1991 = models.CharField(_("management mode (1991 rules)"), max_length=300, blank=True)
     mode_2020 = models.CharField(_("management mode (2020 catalogue)"), max_length=300, blank=True)
     supervision_2020 = models.CharField(_("supervision (2020 catalogue)"), max_length=100,
@@ -111,7 +138,7 @@ class InstrumentKind(models.Model):
         return [str(Use(u).label) for u in self.uses if u in Use.values]
 
 
-class CatalogueEntry(models.Model):
+class CatalogueEntry(Reviewed):
     """One item of a catalogue version, with the kind it corresponds to when there is one."""
 
     version = models.ForeignKey(CatalogueVersion, models.CASCADE, related_name="entries",
@@ -123,7 +150,9 @@ class CatalogueEntry(models.Model):
     supervision = models.CharField(_("supervision"), max_length=100, blank=True)
     listed = models.BooleanField(_("listed"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=200, blank=True)
-    confidence = models.CharField(_("confidence"), max_length=200, blank=True)
+    confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices,
+                                  blank=True)
+    note = models.TextField(_("note"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
     kind = models.ForeignKey(InstrumentKind, models.SET_NULL, null=True, blank=True,
                              related_name="entries", verbose_name=_("instrument kind"))
@@ -142,19 +171,39 @@ class CatalogueEntry(models.Model):
     def name(self) -> str:
         return _localised(self.name_zh, self.name_en)
 
+    @property
+    def confirmed(self) -> bool:
+        """Graded high or medium by the reference, or confirmed by a national administrator."""
+        return self.reviewed_at is not None or self.confidence in rules.CONFIRMED_GRADES
 
-class Regulation(models.Model):
-    """A verification regulation (JJG) edition for a kind."""
+
+class Regulation(Reviewed):
+    """A verification regulation (JJG) edition for a kind, with the dates it is in force.
+
+    Data: rules/data/regulation_editions.json; the withdrawal date and the
+    successor are derived from the chain of editions (rules.editions).
+    """
 
     kind = models.ForeignKey(InstrumentKind, models.CASCADE, related_name="regulations",
                              verbose_name=_("instrument kind"))
     code = models.CharField(_("regulation"), max_length=60)
     title_zh = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
-    in_force = models.CharField(_("in force"), max_length=300, blank=True)
+    issued_on = models.DateField(_("issued"), null=True, blank=True)
+    effective_on = models.DateField(_("effective from"), null=True, blank=True)
+    withdrawn_on = models.DateField(
+        _("no longer applies from"), null=True, blank=True,
+        help_text=_("The day its successor takes effect; empty while it is in force."))
+    transition_until = models.DateField(
+        _("may still be used until"), null=True, blank=True,
+        help_text=_("The end of the transition period the successor's announcement gives."))
+    replaces = models.CharField(_("replaces"), max_length=200, blank=True)
+    replaced_by = models.CharField(_("replaced by"), max_length=60, blank=True)
     is_current = models.BooleanField(_("current edition"), default=False)
     period_note = models.TextField(_("period note"), blank=True)
-    confidence = models.CharField(_("confidence"), max_length=100, blank=True)
+    confidence = models.CharField(_("confidence of the dates"), max_length=10,
+                                  choices=Confidence.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
 
     class Meta:
@@ -170,8 +219,26 @@ class Regulation(models.Model):
     def title(self) -> str:
         return _localised(self.title_zh, self.title_en)
 
+    @property
+    def confirmed(self) -> bool:
+        return self.reviewed_at is not None or self.confidence in rules.CONFIRMED_GRADES
 
-class PeriodRule(models.Model):
+    @property
+    def in_force(self) -> str:
+        """The span of dates it applies, as a person reads it ("2017-05-30 – 2024-04-30")."""
+        start = self.effective_on.isoformat() if self.effective_on else "…"
+        end = (self.withdrawn_on - datetime.timedelta(days=1)).isoformat() if self.withdrawn_on \
+            else ""
+        return f"{start} – {end}".strip()
+
+    def as_edition(self) -> editions.Edition:
+        return editions.Edition(
+            code=self.code, effective_on=self.effective_on, withdrawn_on=self.withdrawn_on,
+            transition_until=self.transition_until, replaced_by=self.replaced_by,
+            confirmed=self.confirmed)
+
+
+class PeriodRule(Reviewed):
     """A period or service life of a kind under some regulations and conditions."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)

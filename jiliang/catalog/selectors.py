@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.catalog.models import (
     CatalogueVersion,
@@ -15,7 +16,29 @@ from jiliang.catalog.models import (
     ProvincePeriod,
     Regulation,
 )
+from jiliang.core.validation import rule_message
+from jiliang.rules import editions
 from jiliang.rules import verification as rules
+
+# The edition check's error codes, in the user's language.
+EDITION_MESSAGES = {
+    "edition.not_yet": _("%(edition)s takes effect on %(effective)s, after the verification date: "
+                         "verify under the edition in force that day."),
+    "edition.withdrawn": _("%(edition)s no longer applies from %(withdrawn)s (replaced by "
+                           "%(replaced_by)s): a verification on that date or later is made under "
+                           "the edition in force."),
+}
+
+
+def edition_messages(edition: editions.Edition | None, on: datetime.date) -> list[str]:
+    """Why a verification on ``on`` may not name this edition, in the user's language."""
+    return [rule_message(e, EDITION_MESSAGES) for e in editions.edition_errors(edition, on)]
+
+
+def edition_problems(kind_code: str, code: str, on: datetime.date) -> list[str]:
+    """The edition-in-force check for one verification (form and API); empty when it may stand."""
+    reg = Regulation.objects.filter(kind__code=kind_code, code=code).first()
+    return edition_messages(reg.as_edition() if reg is not None else None, on)
 
 
 def kind_list() -> QuerySet:
@@ -98,11 +121,17 @@ class TermResolver:
         }
         self.current: dict[str, str] = {}
         self.regulations: dict[str, set[str]] = {}
+        self.editions: dict[tuple[str, str], editions.Edition] = {}
         for reg in Regulation.objects.select_related("kind").order_by("-is_current", "code"):
             self.regulations.setdefault(reg.kind.code, set()).add(reg.code)
+            self.editions[(reg.kind.code, reg.code)] = reg.as_edition()
             if reg.is_current:
                 self.current.setdefault(reg.kind.code, reg.code)
         self._cache: dict[tuple, Resolved] = {}
+
+    def edition_problems(self, kind_code: str, code: str, on: datetime.date) -> list[str]:
+        """The edition-in-force check on the bulk path (every edition read once)."""
+        return edition_messages(self.editions.get((kind_code, code)), on)
 
     def needs_medium(self, kind_code: str) -> bool:
         return rules.needs_medium(self.by_kind.get(kind_code, ()))

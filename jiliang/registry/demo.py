@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime
 import random
+import re
 
 from django.db import transaction
 from django.utils import timezone
 
+from jiliang.catalog.models import Regulation
 from jiliang.core.demo import credit_code, demo_organisation, load_people
 from jiliang.core.models import Organisation, OrgKind, User
 from jiliang.people.demo import signers
@@ -32,13 +34,16 @@ OWNERS = [
     ("bj_taxi", "北京市朝阳区出租汽车有限公司", "110105", "91110105MA5DEM007"),
     ("bj_hospital", "北京市西城区医院", "110102", "12110102MA5DEM008"),
     ("bj_power", "北京市海淀区某产业园有限公司", "110108", "91110108MA5DEM009"),
+    ("gd_factory", "广州市黄埔区某机械制造有限公司", "440112", "91440112MA5DEM010"),
+    ("gd_logistics", "东莞市某物流有限公司", "441900", "91441900MA5DEM011"),
+    ("bj_clinic", "北京市朝阳区某眼科诊所", "110105", "91110105MA5DEM012"),
 ]
 # kind, use, regulation, period in months (None: verified once), nominal size, accuracy class
 KINDS = {
     "acme": [("scale_digital_indicating", "trade", "JJG 539-2016", 12, "", "III")],
     "bj_enterprise": [("scale_digital_indicating", "trade", "JJG 539-2016", 12, "", "III")],
     "gd_market": [("scale_digital_indicating", "trade", "JJG 539-2016", 12, "", "III")],
-    "gd_fuel": [("fuel_dispenser", "trade", "JJG 443-2015", 6, "", "0.3")],
+    "gd_fuel": [("fuel_dispenser", "trade", "JJG 443-2023", 6, "", "0.3")],
     "gd_taxi": [("taximeter", "trade", "JJG 517-2016", 12, "", "")],
     "gd_hospital": [("sphygmomanometer", "medical", "JJG 270-2008", 12, "", ""),
                     ("clinical_thermometer_glass", "medical", "JJG 111-2019", None, "", "")],
@@ -48,10 +53,28 @@ KINDS = {
     "bj_hospital": [("sphygmomanometer", "medical", "JJG 270-2008", 12, "", ""),
                     ("ecg", "medical", "JJG 543-2008", 12, "", "")],
     "bj_power": [("electricity_meter", "trade", "JJG 596-2012", 72, "", "0.5S")],
+    # The kinds of the whole catalogue (issue #14): most have no confirmed period, so the
+    # institution writes the valid-until date on the certificate (WRITTEN).
+    "gd_factory": [("pressure_gauge", "safety", "JJG 52-2013", 6, "", "1.6"),
+                   ("weight", "trade", "JJG 99-2022", 12, "", "M1"),
+                   ("sound_level_meter", "environment", "JJG 188-2017", 12, "", "2"),
+                   ("instrument_transformer", "trade", "", None, "", "0.2S"),
+                   ("harmful_gas_analyser", "safety", "", None, "", "")],
+    "gd_logistics": [("weighbridge", "trade", "JJG 539-2016", 12, "", "III"),
+                     ("scale_non_self_indicating", "trade", "JJG 14-2016", 12, "", "III"),
+                     ("lpg_dispenser", "trade", "JJG 997-2015", 6, "", "1.0"),
+                     ("flowmeter", "trade", "", None, "", "")],
+    "bj_clinic": [("tonometer", "medical", "JJG 1141-2017", 12, "", ""),
+                  ("optometer", "medical", "JJG 892-2022", 12, "", ""),
+                  ("clinical_thermometer_electronic", "medical", "JJG 1164-2019", 12, "", ""),
+                  ("balance", "trade", "JJG 98-2019", 12, "", "II")],
 }
+WRITTEN = {"pressure_gauge", "weight", "sound_level_meter", "weighbridge", "lpg_dispenser",
+           "tonometer", "optometer", "clinical_thermometer_electronic", "balance"}
 COUNTS = {"acme": 300, "bj_enterprise": 300, "gd_market": 500, "gd_fuel": 300, "gd_taxi": 400,
           "gd_hospital": 300, "gd_water": 150, "gd_traffic": 80, "bj_taxi": 500,
-          "bj_hospital": 300, "bj_power": 200}
+          "bj_hospital": 300, "bj_power": 200, "gd_factory": 150, "gd_logistics": 120,
+          "bj_clinic": 80}
 
 
 def _owners() -> dict[str, Organisation]:
@@ -61,6 +84,22 @@ def _owners() -> dict[str, Organisation]:
             kind=OrgKind.ENTERPRISE, name=name, region_code=region,
             credit_code=credit_code(first17), enterprise_roles=["owner"])
     return orgs
+
+
+def edition_on(kind: str, code: str, day: datetime.date) -> str:
+    """The edition a verification on ``day`` names: an older one where ``code`` was not yet in
+    force (a history reaching back before JJG 596-2012 was made under JJG 596-1999)."""
+    seen = set()
+    while code not in seen:
+        seen.add(code)
+        reg = Regulation.objects.filter(kind__code=kind, code=code).first()
+        if reg is None or reg.effective_on is None or day >= reg.effective_on:
+            return code
+        older = re.findall(r"JJG \d+-\d{4}", reg.replaces)
+        if not older or not Regulation.objects.filter(kind__code=kind, code=older[0]).exists():
+            return code
+        code = older[0]
+    return code
 
 
 def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int, dict]]:
@@ -84,7 +123,7 @@ def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int,
                         model=f"M-{n % 7 + 1}", accuracy_class=klass, nominal_size=size,
                         address=owner.address or owner.name)
             fate = rng.random()
-            if fate < 0.08:
+            if fate < 0.08 or not regulation:  # never verified (kinds without a regulation on file)
                 first_use = today - datetime.timedelta(days=rng.randrange(10, 400))
                 out.append((number, dict(base, first_use_on=first_use.isoformat())))
                 number += 1
@@ -99,14 +138,17 @@ def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int,
                 history = [last]
             for i, day in enumerate(history):
                 failed = fate >= 0.93 and i == len(history) - 1 and months is not None
+                edition = edition_on(kind, regulation, day)
+                written = (add_months(day, months).isoformat()
+                           if (kind in WRITTEN or edition != regulation) and not failed else "")
                 out.append((number, dict(
                     base, institution_credit_code=institution.credit_code,
                     verified_on=day.isoformat(),
                     verification_type="first" if i == 0 and len(history) == 1 else "subsequent",
-                    regulation_code=regulation, standard_identifier=f"[{day.year}]{prefix}量标证字第{n % 40 + 1:03d}号",
+                    regulation_code=edition, standard_identifier=f"[{day.year}]{prefix}量标证字第{n % 40 + 1:03d}号",
                     standard_valid_until=add_months(day, 30).isoformat(),
                     conclusion="fail" if failed else "pass",
-                    failed_items="示值误差超出最大允许误差" if failed else "",
+                    failed_items="示值误差超出最大允许误差" if failed else "", valid_until=written,
                     certificate_no=f"{prefix}JL{day:%Y%m}-{key.upper()}-{n:05d}-{i}",
                     verifier_name="张伟" if province == "44" else "王芳",
                     checker_name="李娜" if province == "44" else "刘洋",

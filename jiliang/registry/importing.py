@@ -400,6 +400,9 @@ class Checker:
         if good.kind is not None and regulation not in self.resolver.regulations.get(
                 good.kind.code, ()):
             errors.append(("regulation_code", _("Not a regulation of this kind in the catalogue.")))
+        elif good.kind is not None and verified_on is not None:  # catalogue (#14): edition in force
+            errors += [("regulation_code", m) for m in
+                       self.resolver.edition_problems(good.kind.code, regulation, verified_on)]
         rec["regulation_code"] = regulation
         standard = raw["standard_identifier"].strip()
         if not standard:

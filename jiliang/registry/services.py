@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from jiliang.audit.chain import chain_append
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.catalog.models import InstrumentKind, Use
-from jiliang.catalog.selectors import TermResolver, kind_needs_medium
+from jiliang.catalog.selectors import TermResolver, edition_problems, kind_needs_medium
 from jiliang.core.models import Organisation, OrgKind, Region, Role, User
 from jiliang.core.services import region_get
 from jiliang.core.validation import rule_message
@@ -628,6 +628,9 @@ def verification_record(
             "This instrument has been verified before; this is not its first verification.")]})
     regulation = (regulation_code or "").strip()
     found = term_for(inst, regulation, adjusted=adjusted)
+    # Catalogue (#14): only the edition in force on the verification date.
+    if problems := edition_problems(inst.kind.code, regulation, verified_on):
+        raise ValidationError({"regulation_code": problems})
     # Who signs and under which authorisation (issue 13): one check for form, API and import.
     signed = signoff_or_raise(institution_id=institution.pk, kind_code=inst.kind.code,
                               regulation_code=regulation, region_code=inst.region_code,
@@ -772,6 +775,8 @@ def batch_record(
                        accuracy_class=accuracy_class.strip(), medium=medium or "",
                        province_code=region[:2])
     found = term_for(probe, (regulation_code or "").strip())
+    if problems := edition_problems(kind.code, found.regulation, verified_on):  # catalogue (#14)
+        raise ValidationError({"regulation_code": problems})
     signed = signoff_or_raise(institution_id=institution.pk, kind_code=kind.code,
                               regulation_code=found.regulation, region_code=region,
                               on=verified_on, verifier=verifier, checker=checker,

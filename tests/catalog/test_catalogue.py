@@ -19,8 +19,12 @@ CONTRACT_CODES = {
 
 
 @pytest.mark.django_db
-def test_the_thirteen_kinds_of_the_reference_carry_the_agreed_codes():
-    assert set(InstrumentKind.objects.values_list("code", flat=True)) == CONTRACT_CODES
+def test_the_thirteen_kinds_of_the_reference_keep_the_agreed_codes_and_every_1987_item_has_a_kind():
+    codes = set(InstrumentKind.objects.values_list("code", flat=True))
+    assert CONTRACT_CODES <= codes and {"pressure_gauge", "weight", "weighbridge"} <= codes
+    v1987 = CatalogueVersion.objects.get(code="1987")
+    # Every item but 汽车里程表 (item 28, removed in 2002) can be filed under a kind.
+    assert list(v1987.entries.filter(kind=None).values_list("item_no", flat=True)) == [28]
 
 
 @pytest.mark.django_db
@@ -78,15 +82,15 @@ class ProvinceValueTests(PersonaTestCase):
     def test_the_page_shows_the_unconfirmed_rules_and_saves_a_value(self):
         client = self.client_as("gd_clerk")
         page = client.get("/catalogue/province-periods/")
-        assert page.status_code == 200 and "fuel-443-2023" not in page.content.decode()
-        rule = PeriodRule.objects.get(code="fuel-443-2023")
+        assert page.status_code == 200 and "heat-225" not in page.content.decode()
+        rule = PeriodRule.objects.get(code="heat-225")
         response = client.post("/catalogue/province-periods/", {
             "rule": rule.pk, "value": "6", "note": "粤市监计量〔2026〕2号"})
         assert response.status_code == 302
         assert rule.province_values.get(province_code="44").value == 6
         bad = client.post("/catalogue/province-periods/", {"rule": rule.pk, "value": "999",
                                                           "note": "x"}, follow=True)
-        assert "1 to 240" in bad.content.decode()
+        assert "1 to 40" in bad.content.decode()
 
     def test_the_catalogue_is_public_and_marks_what_is_not_confirmed(self):
         page = self.client_as("anonymous").get("/catalogue/kinds/fuel_dispenser/")

@@ -95,8 +95,8 @@ def test_a_value_graded_low_or_missing_is_not_applied_until_the_province_sets_it
     assert caught.value.code == "period.unknown"
     set_by_province = v.term_of(rule, 6)
     assert set_by_province.province_set and set_by_province.months == 6
-    rule, t = term("fuel_dispenser", "JJG 443-2023")
-    assert rule.period_months is None and not t.known
+    rule, t = term("heat_meter", "JJG 225-2024")
+    assert rule.life_years is None and not t.known
 
 
 def test_every_rule_names_its_confidence_and_only_null_or_graded_values():

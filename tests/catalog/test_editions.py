@@ -1,0 +1,169 @@
+"""Regulation editions in force by date, in the form, the API and the import; the catalogue as data."""
+
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from jiliang.audit.models import LedgerEntry
+from jiliang.catalog import reference, services
+from jiliang.catalog.models import CatalogueEntry, InstrumentKind, PeriodRule, Regulation
+from jiliang.registry import importing
+from jiliang.registry.models import VerificationRecord
+from jiliang.rules.verification import add_months
+from tests.base import PersonaTestCase
+from tests.registry.helpers import days, file, verify
+from tests.registry.test_import import as_csv, row
+
+
+class EditionInForceTests(PersonaTestCase):
+    def test_a_record_under_a_superseded_edition_is_refused_in_the_service_the_form_and_the_api(self):
+        fuel = file(self.p.acme, kind="fuel_dispenser")
+        with pytest.raises(ValidationError) as caught:
+            verify(self.p.gd_verifier, fuel, regulation="JJG 443-2006", on=days(-10))
+        [message] = caught.value.message_dict["regulation_code"]
+        assert "JJG 443-2006" in message and "2024-05-01" in message
+        form = self.client_as("gd_verifier").post("/registry/verifications/new/", {
+            "instrument_code": fuel.public_code, "verified_on": days(-10).isoformat(),
+            "verification_type": "subsequent", "regulation_code": "JJG 443-2015",
+            "standard_identifier": "STD-1", "standard_valid_until": days(100).isoformat(),
+            "conclusion": "pass", "certificate_no": "F-1", "verifier_name": "张伟",
+            "checker_name": "李娜"})
+        assert form.status_code == 200 and "no longer applies from 2024-05-01" in form.content.decode()
+        api = self.api_as("gd_verifier").post("/api/v1/registry/verifications", {
+            "instrument_code": fuel.public_code, "verified_on": days(-10).isoformat(),
+            "verification_type": "subsequent", "regulation_code": "JJG 443-2006",
+            "standard_identifier": "STD-1", "standard_valid_until": days(100).isoformat(),
+            "conclusion": "pass", "certificate_no": "F-2", "verifier_name": "张伟",
+            "checker_name": "李娜"}, content_type="application/json")
+        assert api.status_code == 400 and api.json()["errors"][0]["field"] == "regulation_code"
+        assert not VerificationRecord.objects.filter(instrument=fuel).exists()
+
+    def test_the_term_is_taken_from_the_edition_in_force(self):
+        fuel = file(self.p.acme, kind="fuel_dispenser")
+        on = days(-10)
+        record = verify(self.p.gd_verifier, fuel, regulation="JJG 443-2023", on=on)
+        # JJG 443-2023: 检定有效期六个月 (the reference grades it medium).
+        assert record.valid_until == add_months(on, 6) and record.term_rule == "fuel-443-2023"
+
+    def test_an_import_refuses_the_superseded_row_and_keeps_the_good_one(self):
+        rows = [row(self.p, serial_number="F-old", kind="fuel_dispenser",
+                    regulation_code="JJG 443-2015", certificate_no="I-1"),
+                row(self.p, serial_number="F-new", kind="fuel_dispenser",
+                    regulation_code="JJG 443-2023", certificate_no="I-2")]
+        result = importing.import_file(as_csv(rows), "csv", actor=self.p.gd_verifier)
+        titles = {c.key: c.title for c in importing.COLUMNS}
+        assert [(e.row, e.column) for e in result.errors] == [(2, titles["regulation_code"])]
+        assert "2024-05-01" in result.errors[0].reason
+        assert result.records_added == 1
+
+    def test_a_record_inside_a_transition_window_is_accepted_and_one_after_it_refused(self):
+        old = Regulation.objects.get(kind__code="fuel_dispenser", code="JJG 443-2015")
+        with pytest.raises(PermissionDenied):
+            services.regulation_review(actor=self.p.gd_clerk, regulation=old,
+                                       transition_until=days(1))
+        services.regulation_review(actor=self.p.admin, regulation=old, transition_until=days(-5))
+        assert LedgerEntry.objects.filter(action="catalog.regulation.review").exists()
+        fuel = file(self.p.acme, kind="fuel_dispenser")
+        record = verify(self.p.gd_verifier, fuel, regulation="JJG 443-2015", on=days(-6))
+        assert record.regulation_code == "JJG 443-2015"
+        with pytest.raises(ValidationError):
+            verify(self.p.gd_verifier, fuel, regulation="JJG 443-2015", on=days(-4))
+
+    def test_an_edition_not_yet_in_force_is_refused(self):
+        scale = file(self.p.acme)
+        with pytest.raises(ValidationError) as caught:
+            verify(self.p.gd_verifier, scale, regulation="JJG 1204-2025", on=days(-10))
+        assert "2027-01-08" in caught.value.message_dict["regulation_code"][0]
+
+    def test_a_2008_record_names_its_own_edition(self):
+        taxi = file(self.p.acme, kind="taximeter")
+        record = verify(self.p.gd_verifier, taxi, regulation="JJG 517-2009",
+                        on=reference._date("2012-06-01"), valid_until=reference._date("2013-06-01"))
+        assert record.regulation_code == "JJG 517-2009"
+        with pytest.raises(ValidationError):
+            verify(self.p.gd_verifier, taxi, regulation="JJG 517-1998",
+                   on=reference._date("2012-07-01"), valid_until=reference._date("2013-06-01"))
+
+
+class UnconfirmedTests(PersonaTestCase):
+    def test_an_unconfirmed_date_never_refuses_until_a_national_administrator_confirms_it(self):
+        # JJG 1162-2019 is graded low (number and dates from recollection): say the data gave a
+        # date after the verification; it is shown but refuses nothing.
+        Regulation.objects.filter(code="JJG 1162-2019").update(effective_on=days(30))
+        reg = Regulation.objects.get(code="JJG 1162-2019")
+        assert not reg.confirmed
+        thermometer = file(self.p.acme, kind="clinical_thermometer_electronic", use="medical")
+        verify(self.p.gd_verifier, thermometer, regulation="JJG 1162-2019", on=days(-20),
+               valid_until=days(300))
+        admin = self.client_as("admin")
+        response = admin.post("/admin/catalog/regulation/", {
+            "action": "confirm", "_selected_action": [reg.pk]})
+        assert response.status_code == 302
+        reg.refresh_from_db()
+        assert reg.confirmed and reg.reviewed_by == self.p.admin
+        assert LedgerEntry.objects.filter(action="catalog.confirm", object_id=str(reg.pk)).exists()
+        with pytest.raises(ValidationError):
+            verify(self.p.gd_verifier, thermometer, regulation="JJG 1162-2019", on=days(-10),
+                   valid_until=days(300))
+
+    def test_a_2020_entry_goes_from_unconfirmed_to_confirmed_and_only_staff_see_the_mark(self):
+        entry = CatalogueEntry.objects.get(version__code="2020", name_zh="加油机")
+        assert entry.confidence == "low" and not entry.confirmed
+        staff = self.client_as("gd_clerk").get("/catalogue/versions/2020/").content.decode()
+        public = self.client_as("anonymous").get("/catalogue/versions/2020/").content.decode()
+        assert "unconfirmed" in staff and "unconfirmed" not in public
+        assert self.client_as("gd_clerk").post("/admin/catalog/catalogueentry/", {
+            "action": "confirm", "_selected_action": [entry.pk]}).status_code in (302, 403)
+        entry.refresh_from_db()
+        assert not entry.confirmed  # a provincial clerk may not
+        self.client_as("admin").post("/admin/catalog/catalogueentry/", {
+            "action": "confirm", "_selected_action": [entry.pk]})
+        entry.refresh_from_db()
+        assert entry.confirmed
+        assert LedgerEntry.objects.filter(action="catalog.confirm",
+                                          object_id=str(entry.pk)).count() == 1
+
+
+class CatalogueAsDataTests(PersonaTestCase):
+    def test_jjg_14_is_the_non_self_indicating_scale_of_its_own_kind(self):
+        regs = Regulation.objects.filter(code="JJG 14-2016")
+        assert {r.kind.code for r in regs} == {"scale_non_self_indicating", "weighbridge"}
+        assert {r.title_zh for r in regs} == {"非自行指示秤"}
+        assert PeriodRule.objects.get(code="scale-14-2016").kind.code == "scale_non_self_indicating"
+
+    def test_a_reload_changes_nothing_and_leaves_a_reviewed_value_alone(self):
+        assert reference.load_current_catalogue() == 0
+        rule = PeriodRule.objects.get(code="heat-225")
+        PeriodRule.objects.filter(pk=rule.pk).update(life_years=10, confidence="high",
+                                                     reviewed_at=timezone.now())
+        call_command("load_reference", stdout=open("/dev/null", "w"))
+        rule.refresh_from_db()
+        assert rule.life_years == 10
+
+    def test_a_kind_added_by_data_alone_is_filed(self):
+        data = json.loads(reference.KINDS.read_text(encoding="utf-8"))
+        data["kinds"].append({
+            "code": "belt_weigher", "name_zh": "皮带秤", "name_en": "Belt weigher",
+            "items": {"1987": 10, "2020": "自动衡器"}, "mode": "periodic",
+            "mode_confidence": "medium", "size_param": "", "utility_meter": False, "uses": [],
+            "sources": ["1987 明细目录 item 10 (秤: 皮带秤)"]})
+        path = self.tmp / "instrument_kinds.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        original, reference.KINDS = reference.KINDS, path
+        try:
+            call_command("load_reference", stdout=open("/dev/null", "w"))
+        finally:
+            reference.KINDS = original
+        kind = InstrumentKind.objects.get(code="belt_weigher")
+        assert kind.name_zh == "皮带秤" and kind.catalogue_items == {"1987": 10, "2020": "自动衡器"}
+        instrument = file(self.p.acme, kind="belt_weigher")
+        assert instrument.kind == kind
+        page = self.client_as("anonymous").get("/catalogue/kinds/belt_weigher/")
+        assert page.status_code == 200 and "皮带秤" in page.content.decode()
+
+    @pytest.fixture(autouse=True)
+    def _tmp(self, tmp_path):
+        self.tmp = tmp_path
