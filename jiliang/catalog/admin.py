@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from jiliang.audit.admin import AuditedModelAdmin
 from jiliang.audit.services import audit_record, snapshot
@@ -57,8 +57,8 @@ class Reviewable(NationalOnly):
                 audit_record(actor=request.user, action="catalog.confirm", obj=obj, before=before,
                              after=snapshot(obj))
                 count += 1
-        self.message_user(request, ngettext("%(n)d value confirmed.", "%(n)d values confirmed.",
-                                            count) % {"n": count}, messages.SUCCESS)
+        self.message_user(request, gettext("Values confirmed: %(n)d.") % {"n": count},
+                          messages.SUCCESS)
 
 
 @admin.register(CatalogueVersion)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -130,20 +130,15 @@ def edition_errors(edition: Edition | None, on: datetime.date) -> list[RuleError
         errors.append(RuleError(
             "edition.not_yet", "{edition} takes effect on {effective}, after the verification date",
             edition=edition.code, effective=edition.effective_on.isoformat()))
-    if edition.withdrawn_on is not None and on >= edition.withdrawn_on:
-        if edition.transition_until is None or on > edition.transition_until:
-            errors.append(RuleError(
-                "edition.withdrawn", "{edition} no longer applies from {withdrawn}: use {replaced_by}",
-                edition=edition.code, withdrawn=edition.withdrawn_on.isoformat(),
-                replaced_by=edition.replaced_by or "—"))
+    in_transition = edition.transition_until is not None and on <= edition.transition_until
+    if edition.withdrawn_on is not None and on >= edition.withdrawn_on and not in_transition:
+        errors.append(RuleError(
+            "edition.withdrawn", "{edition} no longer applies from {withdrawn}: use {replaced_by}",
+            edition=edition.code, withdrawn=edition.withdrawn_on.isoformat(),
+            replaced_by=edition.replaced_by or "—"))
     return errors
 
 
 def in_force(editions: Iterable[Edition], on: datetime.date) -> list[Edition]:
     """The editions that a verification on ``on`` may name (confirmed dates, or none known)."""
     return [e for e in editions if not edition_errors(e, on)]
-
-
-def edition_of(values: Mapping[str, object]) -> Edition:
-    """An Edition from a mapping of its fields (a database row's values)."""
-    return Edition(**{k: values[k] for k in Edition.__dataclass_fields__ if k in values})

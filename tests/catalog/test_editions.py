@@ -1,5 +1,6 @@
 """Regulation editions in force by date, in the form, the API and the import; the catalogue as data."""
 
+import io
 import json
 
 import pytest
@@ -67,10 +68,12 @@ class EditionInForceTests(PersonaTestCase):
         services.regulation_review(actor=self.p.admin, regulation=old, transition_until=days(-5))
         assert LedgerEntry.objects.filter(action="catalog.regulation.review").exists()
         fuel = file(self.p.acme, kind="fuel_dispenser")
-        record = verify(self.p.gd_verifier, fuel, regulation="JJG 443-2015", on=days(-6))
+        record = verify(self.p.gd_verifier, fuel, regulation="JJG 443-2015", on=days(-6),
+                        valid_until=days(100))
         assert record.regulation_code == "JJG 443-2015"
         with pytest.raises(ValidationError):
-            verify(self.p.gd_verifier, fuel, regulation="JJG 443-2015", on=days(-4))
+            verify(self.p.gd_verifier, fuel, regulation="JJG 443-2015", on=days(-4),
+                   valid_until=days(100))
 
     def test_an_edition_not_yet_in_force_is_refused(self):
         scale = file(self.p.acme)
@@ -139,7 +142,7 @@ class CatalogueAsDataTests(PersonaTestCase):
         rule = PeriodRule.objects.get(code="heat-225")
         PeriodRule.objects.filter(pk=rule.pk).update(life_years=10, confidence="high",
                                                      reviewed_at=timezone.now())
-        call_command("load_reference", stdout=open("/dev/null", "w"))
+        call_command("load_reference", stdout=io.StringIO())
         rule.refresh_from_db()
         assert rule.life_years == 10
 
@@ -154,7 +157,7 @@ class CatalogueAsDataTests(PersonaTestCase):
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         original, reference.KINDS = reference.KINDS, path
         try:
-            call_command("load_reference", stdout=open("/dev/null", "w"))
+            call_command("load_reference", stdout=io.StringIO())
         finally:
             reference.KINDS = original
         kind = InstrumentKind.objects.get(code="belt_weigher")
