@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.catalog.models import (
+    CatalogueEntry,
     CatalogueVersion,
     InstrumentKind,
     PeriodRule,
@@ -148,3 +149,97 @@ class TermResolver:
                 term = rules.term_of(rule, self.province.get((province, rule.id)))
             found = self._cache[key] = Resolved(rule, term, regulation)
         return found
+
+
+# --- catalogue versions: what is compulsory when, and what a change does ------------------------
+
+
+def catalogue_version_code(day: datetime.date) -> str:
+    """The code of the catalogue version in force on ``day`` ("" when none is dated)."""
+    version = version_in_force(day)
+    return version.code if version is not None else ""
+
+
+COMPULSORY_VERIFICATION = "强制检定"
+
+
+def entry_of(kind: InstrumentKind, version: CatalogueVersion, entries=None) -> CatalogueEntry | None:
+    """The kind's entry in a version: linked to the kind, or named by its catalogue item."""
+    entries = entries if entries is not None else list(version.entries.all())
+    for entry in entries:
+        if entry.kind_id == kind.pk:
+            return entry
+    item = (kind.catalogue_items or {}).get(version.code)
+    for entry in entries:
+        if item is not None and (entry.item_no == item or entry.name_zh == item):
+            return entry
+    return None
+
+
+def compulsory(kind: InstrumentKind, version: CatalogueVersion, entries=None) -> bool | None:
+    """Whether a version puts the kind under compulsory verification: None when not known.
+
+    Listed with a supervision that includes 强制检定 (or none recorded yet) → True; a confirmed
+    entry that is not listed, or whose supervision leaves out 强制检定 (type approval only),
+    → False. Anything unconfirmed, or a kind the version's known entries do not name, is None:
+    an unknown never takes an instrument off a list.
+    """
+    entry = entry_of(kind, version, entries)
+    if entry is None or not entry.confirmed:
+        return None
+    if entry.listed is False or (entry.status or "").startswith("removed"):
+        return False
+    if entry.supervision and COMPULSORY_VERIFICATION not in entry.supervision:
+        return False
+    return True if entry.listed or version.code == "1987" else None
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: InstrumentKind
+    entered: bool  # True: entered compulsory verification; False: left it
+
+
+def version_changes(version: CatalogueVersion) -> list[Change]:
+    """The kinds that enter or leave compulsory verification when ``version`` takes effect."""
+    if version.in_force_from is None:
+        return []
+    before = version_in_force(version.in_force_from - datetime.timedelta(days=1))
+    now_entries = list(version.entries.all())
+    old_entries = list(before.entries.all()) if before is not None else []
+    out = []
+    for kind in InstrumentKind.objects.order_by("code"):
+        new = compulsory(kind, version, now_entries)
+        old = compulsory(kind, before, old_entries) if before is not None else None
+        if new is True and old is not True:
+            out.append(Change(kind, True))
+        elif new is False and old is not False:
+            out.append(Change(kind, False))
+    return out
+
+
+def left_kind_ids(day: datetime.date) -> list[int]:
+    """The kinds the catalogue in force on ``day`` no longer puts under compulsory verification."""
+    version = version_in_force(day)
+    if version is None:
+        return []
+    entries = list(version.entries.all())
+    return [k.pk for k in InstrumentKind.objects.all() if compulsory(k, version, entries) is False]
+
+
+def version_impact(user, version: CatalogueVersion) -> list[dict]:
+    """Per region (county) and kind, the instruments in use the change concerns, in the user's
+    scope: [{"region_code", "kind", "entered", "count"}]."""
+    from django.db.models import Count
+
+    from jiliang.registry.models import Instrument, Status
+
+    changes = {c.kind.pk: c for c in version_changes(version)}
+    if not changes:
+        return []
+    qs = user.scope.filter(Instrument.objects.filter(kind_id__in=list(changes),
+                                                     status=Status.IN_USE))
+    rows = (qs.values("region_code", "kind_id").annotate(count=Count("id"))
+            .order_by("region_code", "kind_id"))
+    return [{"region_code": r["region_code"], "kind": changes[r["kind_id"]].kind,
+             "entered": changes[r["kind_id"]].entered, "count": r["count"]} for r in rows]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", views.kind_list, name="kind-list"),
     path("kinds/<slug:code>/", views.kind_detail, name="kind-detail"),
     path("versions/<str:code>/", views.version_detail, name="version-detail"),
+    path("versions/<str:code>/impact/", views.version_impact, name="version-impact"),
     path("province-periods/", views.province_periods, name="province-periods"),
 ]

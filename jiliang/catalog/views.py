@@ -89,3 +89,14 @@ def province_periods(request):
         "province": province, "rows": rows, "can_edit": can_edit,
         "provinces": sorted(PROVINCE_CODES) if request.user.scope.everything else [],
     })
+
+
+@roles_required(bureau=True)
+def version_impact(request, code: str):
+    """When a catalogue version takes effect: per region, the instruments whose kind entered or
+    left compulsory verification (those that left drop off the overdue lists from that date)."""
+    version = selectors.version_detail(code)
+    rows = selectors.version_impact(request.user, version)
+    return render(request, "catalog/version_impact.html", {
+        "version": version, "rows": rows, "changes": selectors.version_changes(version),
+    })

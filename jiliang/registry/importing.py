@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy
 from jiliang.audit.chain import canonical, chain_lock
 from jiliang.audit.services import audit_record
 from jiliang.catalog.models import InstrumentKind
-from jiliang.catalog.selectors import TermResolver
+from jiliang.catalog.selectors import TermResolver, catalogue_version_code
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Role
 from jiliang.core.observability import IMPORT_ROWS
 from jiliang.core.tabular import Column, HeaderError, RowError, read_rows
@@ -145,7 +145,7 @@ INST_COLS = (
     "region_code", "province_code", "address", "status", "status_changed_on", "first_use_on",
     "batch_id", "filed_at", "first_verified_on", "last_verified_on", "last_conclusion",
     "last_institution_id", "last_certificate_no", "valid_until", "next_due_on", "due_action",
-    "replacement_due_on", "term_rule", "term_province_set",
+    "replacement_due_on", "term_rule", "term_province_set", "catalogue_version",
 )
 # Who signed (issue 13), after the chain columns: not chained, set from the sign-off check.
 SIGN_COLS = ("verifier_person_id", "checker_person_id", "approver_person_id", "approver_name",
@@ -161,7 +161,7 @@ REC_COLS = (
 )
 
 
-INST_SPEC = "siistttttnbstsstsDDNsDDsntDDsDsb"
+INST_SPEC = "siistttttnbstsstsDDNsDDsntDDsDsbs"
 REC_SPEC = "siiissNdsttdtbsjtDsDsbttNtsnsiss" + "iiitt"
 assert len(INST_SPEC) == len(INST_COLS) and len(REC_SPEC) == len(REC_COLS)
 SIGN_LINE = copytext.row_formatter(REC_SPEC[-len(SIGN_COLS):])
@@ -232,6 +232,7 @@ class Checker:
         self.regions = dict(Region.objects.values_list("code", "level"))
         self.kinds = {k.code: k for k in InstrumentKind.objects.all()}
         self.resolver = TermResolver()
+        self.catalogue_version = catalogue_version_code(self.today)  # catalogue (#14)
         self.orgs: dict[str, tuple[int, str, str] | None] = {}
         self.valid_codes: dict[str, str | None] = {}
         self.raw_codes: dict[str, str] = {}
@@ -641,7 +642,7 @@ def prepare(rows: list[tuple[int, dict[str, str]]], checker: Checker, actor_id: 
             next(codes), key[0], key[1], first.use, first.serial, *first.values[:4], first.size,
             first.household, first.medium, first.values[4], first.region, first.region[:2],
             first.values[5], first.status, None if first.status == Status.IN_USE else filed_on,
-            first.first_use_on, None, now, *_state(group, filed_on),
+            first.first_use_on, None, now, *_state(group, filed_on), checker.catalogue_version,
         )
         group.inst_line = INST_LINE(group.inst_values)
         for good in kept:
@@ -670,7 +671,8 @@ def _state(group: Group, filed_on: datetime.date) -> tuple:
 def _rebuild(group: Group, filed_on: datetime.date, now: datetime.datetime) -> None:
     """The instrument's row and cells again, after some of its rows turned out bad."""
     first = group.first
-    group.inst_values = (*group.inst_values[:21], *_state(group, filed_on))
+    group.inst_values = (*group.inst_values[:21], *_state(group, filed_on),
+                         *group.inst_values[32:])
     group.inst_line = INST_LINE(group.inst_values)
     group.cells = _cells((first.region, first.kind.pk, first.use), group.recs, first.status,
                          filed_on)

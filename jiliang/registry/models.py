@@ -132,6 +132,10 @@ class Instrument(models.Model):
     batch = models.ForeignKey(MeterBatch, models.PROTECT, null=True, blank=True, db_index=False,
                               related_name="meters", verbose_name=_("batch"))
     filed_at = models.DateTimeField(_("filed"))
+    catalogue_version = models.CharField(  # catalogue (#14): the version in force when filed
+        _("catalogue version"), max_length=10, blank=True,
+        help_text=_("The catalogue of instruments under compulsory management in force when it "
+                    "was filed."))
     # What the verifications left: kept by the services and the import, read by every list.
     first_verified_on = models.DateField(_("first verified"), null=True, blank=True)
     last_verified_on = models.DateField(_("last verified"), null=True, blank=True)

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jiliang.catalog.models import InstrumentKind
+from jiliang.catalog.selectors import left_kind_ids
 from jiliang.core.models import Region, Role, User
 from jiliang.registry.models import (
     Conclusion,
@@ -141,6 +142,8 @@ def due_list(
     today = today or timezone.localdate()
     start, end = rules.due_window(today, window)
     qs = _scoped_instruments(user).filter(status=Status.IN_USE, next_due_on__isnull=False)
+    if left := left_kind_ids(today):  # catalogue (#14): kinds no longer under compulsory verification
+        qs = qs.exclude(kind_id__in=left)
     if start is not None:
         qs = qs.filter(next_due_on__gte=start)
     qs = qs.filter(next_due_on__lte=end)

@@ -21,7 +21,12 @@ from django.utils.translation import gettext_lazy
 from jiliang.audit.chain import chain_append
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.catalog.models import InstrumentKind, Use
-from jiliang.catalog.selectors import TermResolver, edition_problems, kind_needs_medium
+from jiliang.catalog.selectors import (
+    TermResolver,
+    catalogue_version_code,
+    edition_problems,
+    kind_needs_medium,
+)
 from jiliang.core.models import Organisation, OrgKind, Region, Role, User
 from jiliang.core.services import region_get
 from jiliang.core.validation import rule_message
@@ -399,6 +404,7 @@ def instrument_file(
         province_code=region[:2], address=address.strip(), status=status,
         status_changed_on=today() if status != Status.IN_USE else None,
         first_use_on=first_use_on, batch=batch, filed_at=now,
+        catalogue_version=catalogue_version_code(timezone.localtime(now).date()),
     )
     refresh_state(instrument)
     try:
@@ -804,6 +810,7 @@ def batch_record(
         last_institution=institution, last_certificate_no=number, valid_until=result.valid_until,
         next_due_on=due, due_action=action, replacement_due_on=replace_by,
         term_rule=found.rule.id, term_province_set=found.term.province_set,
+        catalogue_version=catalogue_version_code(timezone.localtime(now).date()),
     ) for serial in clean]
     Instrument.objects.bulk_create(meters, batch_size=1000)
     if not all(m.pk for m in meters):

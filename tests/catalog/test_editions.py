@@ -170,3 +170,43 @@ class CatalogueAsDataTests(PersonaTestCase):
     @pytest.fixture(autouse=True)
     def _tmp(self, tmp_path):
         self.tmp = tmp_path
+
+
+class CatalogueChangeTests(PersonaTestCase):
+    def test_every_instrument_records_the_catalogue_version_in_force_when_filed(self):
+        assert file(self.p.acme, kind="pressure_gauge", use="safety").catalogue_version == "2020"
+        rows = [row(self.p, serial_number="V-1", kind="weight", regulation_code="JJG 99-2022",
+                    certificate_no="V-C1", valid_until=days(300).isoformat())]
+        importing.import_file(as_csv(rows), "csv", actor=self.p.gd_verifier)
+        from jiliang.registry.models import Instrument
+
+        assert Instrument.objects.get(serial_number="V-1").catalogue_version == "2020"
+
+    def test_a_kind_that_left_is_on_the_impact_list_and_off_the_overdue_lists_its_history_kept(self):
+        from jiliang.registry import selectors as registry
+
+        gauge = file(self.p.acme, kind="pressure_gauge", use="safety", first_use_on=days(-200))
+        verify(self.p.gd_verifier, gauge, regulation="JJG 52-2013", on=days(-190),
+               valid_until=days(-20))
+        clerk = self.p.gd_clerk
+        assert gauge.pk in registry.due_list(clerk).values_list("pk", flat=True)
+        impact = self.client_as("gd_clerk").get("/catalogue/versions/2020/impact/")
+        assert impact.status_code == 200 and "压力表" not in impact.content.decode()
+        # The national administrator enters what the official 2020 table says: 压力表 is not
+        # listed for compulsory verification (the admin marks the entry reviewed, audited).
+        response = self.client_as("admin").post("/admin/catalog/catalogueentry/add/", {
+            "version": CatalogueEntry.objects.filter(version__code="2020").first().version_id,
+            "name_zh": "压力表", "name_en": "", "types": "[]", "supervision": "",
+            "listed": "false", "status": "", "confidence": "high", "note": "",
+            "sources": "[\"市场监管总局公告2020年第42号 附件\"]",
+            "kind": InstrumentKind.objects.get(code="pressure_gauge").pk})
+        assert response.status_code == 302, response.content.decode()[:3000]
+        assert LedgerEntry.objects.filter(action="admin.add", object_type__contains="catalogue").exists()
+        body = self.client_as("gd_clerk", language="zh-hans").get(
+            "/catalogue/versions/2020/impact/").content.decode()
+        assert "压力表" in body and ("广州市" in body or "天河区" in body)
+        assert "压力表" not in self.client_as("bj_clerk").get(
+            "/catalogue/versions/2020/impact/").content.decode().split('id="impact"')[1]
+        assert gauge.pk not in registry.due_list(clerk).values_list("pk", flat=True)
+        assert VerificationRecord.objects.filter(instrument=gauge).count() == 1
+        assert self.client_as("acme").get("/catalogue/versions/2020/impact/").status_code == 403
