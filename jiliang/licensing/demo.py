@@ -103,9 +103,12 @@ def standard(name: str, rng: str, unc: str) -> dict:
 
 # What the demo institutions verify (the registry's demo records stay inside these).
 GD_KINDS = ["scale_digital_indicating", "taximeter", "fuel_dispenser", "electricity_meter",
-            "water_meter", "sphygmomanometer", "clinical_thermometer_glass", "vehicle_speed_meter"]
+            "water_meter", "sphygmomanometer", "clinical_thermometer_glass", "vehicle_speed_meter",
+            "pressure_gauge", "weight", "sound_level_meter", "weighbridge",
+            "scale_non_self_indicating", "lpg_dispenser"]
 BJ_KINDS = ["scale_digital_indicating", "taximeter", "electricity_meter", "gas_meter",
-            "heat_meter", "sphygmomanometer", "ecg"]
+            "heat_meter", "sphygmomanometer", "ecg", "tonometer", "optometer",
+            "clinical_thermometer_electronic", "balance"]
 
 
 def _earlier_authorisations(d: _Demo, holder: Organisation, short: str, kinds: list[str],
