@@ -189,7 +189,7 @@ class Regulation(Reviewed):
     code = models.CharField(_("regulation"), max_length=60)
     title_zh = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
-    issued_on = models.DateField(_("issued"), null=True, blank=True)
+    issued_on = models.DateField(pgettext_lazy("regulation", "issued"), null=True, blank=True)
     effective_on = models.DateField(_("effective from"), null=True, blank=True)
     withdrawn_on = models.DateField(
         _("no longer applies from"), null=True, blank=True,
