@@ -15,7 +15,7 @@ from jiliang.registry import importing
 from jiliang.registry.models import VerificationRecord
 from jiliang.rules.verification import add_months
 from tests.base import PersonaTestCase
-from tests.registry.helpers import days, file, verify
+from tests.registry.helpers import days, file, signers, verify
 from tests.registry.test_import import as_csv, row
 
 
@@ -26,19 +26,20 @@ class EditionInForceTests(PersonaTestCase):
             verify(self.p.gd_verifier, fuel, regulation="JJG 443-2006", on=days(-10))
         [message] = caught.value.message_dict["regulation_code"]
         assert "JJG 443-2006" in message and "2024-05-01" in message
+        people = {role: p.pk for role, p in signers(self.p.gd_verifier.organisation).items()}
         form = self.client_as("gd_verifier").post("/registry/verifications/new/", {
             "instrument_code": fuel.public_code, "verified_on": days(-10).isoformat(),
             "verification_type": "subsequent", "regulation_code": "JJG 443-2015",
             "standard_identifier": "STD-1", "standard_valid_until": days(100).isoformat(),
-            "conclusion": "pass", "certificate_no": "F-1", "verifier_name": "张伟",
-            "checker_name": "李娜"})
+            "conclusion": "pass", "certificate_no": "F-1", **people})
         assert form.status_code == 200 and "no longer applies from 2024-05-01" in form.content.decode()
         api = self.api_as("gd_verifier").post("/api/v1/registry/verifications", {
             "instrument_code": fuel.public_code, "verified_on": days(-10).isoformat(),
             "verification_type": "subsequent", "regulation_code": "JJG 443-2006",
             "standard_identifier": "STD-1", "standard_valid_until": days(100).isoformat(),
-            "conclusion": "pass", "certificate_no": "F-2", "verifier_name": "张伟",
-            "checker_name": "李娜"}, content_type="application/json")
+            "conclusion": "pass", "certificate_no": "F-2", "verifier_id": people["verifier"],
+            "checker_id": people["checker"], "approver_id": people["approver"]},
+            content_type="application/json")
         assert api.status_code == 400 and api.json()["errors"][0]["field"] == "regulation_code"
         assert not VerificationRecord.objects.filter(instrument=fuel).exists()
 

@@ -17,7 +17,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0005_instrument_serial_index'),
+        ('registry', '0006_signoff'),
         ('catalog', '0004_load_catalogue'),
     ]
 
