@@ -14,6 +14,7 @@ from django.db import transaction
 
 from jiliang.core.demo import load_people
 from jiliang.core.models import Organisation, User
+from jiliang.licensing.demo import BJ_KINDS, GD_KINDS
 from jiliang.people import services
 from jiliang.people.models import Person
 
@@ -21,12 +22,8 @@ CERTIFIED = datetime.date(2005, 1, 1)
 CONVERTED = datetime.date(2016, 6, 1)
 # key, verifier, checker, approver, kinds (as the licensing demo authorised them)
 INSTITUTIONS = {
-    "gd_institute": (("张伟", "李娜", "王强"), "粤", [
-        "scale_digital_indicating", "taximeter", "fuel_dispenser", "electricity_meter",
-        "water_meter", "sphygmomanometer", "clinical_thermometer_glass", "vehicle_speed_meter"]),
-    "bj_institute": (("王芳", "刘洋", "赵敏"), "京", [
-        "scale_digital_indicating", "taximeter", "electricity_meter", "gas_meter", "heat_meter",
-        "sphygmomanometer", "ecg"]),
+    "gd_institute": (("张伟", "李娜", "王强"), "粤", GD_KINDS),
+    "bj_institute": (("王芳", "刘洋", "赵敏"), "京", BJ_KINDS),
 }
 
 
