@@ -190,7 +190,8 @@ class Regulation(Reviewed):
     title_zh = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     issued_on = models.DateField(pgettext_lazy("regulation", "issued"), null=True, blank=True)
-    effective_on = models.DateField(_("effective from"), null=True, blank=True)
+    effective_on = models.DateField(pgettext_lazy("regulation", "effective from"), null=True,
+                                    blank=True)
     withdrawn_on = models.DateField(
         _("no longer applies from"), null=True, blank=True,
         help_text=_("The day its successor takes effect; empty while it is in force."))
