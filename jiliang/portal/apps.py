@@ -11,6 +11,15 @@ class PortalConfig(AppConfig):
         NavItem(_("Home"), "portal:home", menu="public"),
         NavItem(_("News and notices"), "portal:news-list", menu="public"),
         NavItem(_("News desk"), "portal:news-desk", bureau_only=True),
+        NavItem(_("Complaints"), "portal:complaint-new", menu="public"),
+        NavItem(_("Complaints and reports"), "portal:complaint-queue", bureau_only=True),
         NavItem(_("Regions"), "core:region-list", menu="public"),
         NavItem(_("API"), "api:openapi-view", menu="public"),
+    ]
+    portal_links = [
+        {"title": _("Complain about measurement"), "url_name": "portal:complaint-new",
+         "text": _("Short weight, an instrument not verified or tampered with, short net content: "
+                   "tell the bureau, with or without your name.")},
+        {"title": _("Follow a complaint"), "url_name": "portal:complaint-track",
+         "text": _("The state of a complaint, by its tracking number and access code.")},
     ]

@@ -12,3 +12,17 @@ def max_upload_bytes() -> int:
 
 def feed_size() -> int:
     return int(getattr(settings, "JILIANG_PORTAL_FEED_SIZE", 50))
+
+
+def complaint_working_days() -> int:
+    """The time limit for handling a complaint, in working days (JILIANG_COMPLAINT_WORKING_DAYS,
+    default 15): the administration checks it against the measures in force."""
+    return int(getattr(settings, "JILIANG_COMPLAINT_WORKING_DAYS", 15))
+
+
+def complaints_per_hour() -> int:
+    """Complaints accepted from one network address in an hour (JILIANG_COMPLAINTS_PER_HOUR)."""
+    return int(getattr(settings, "JILIANG_COMPLAINTS_PER_HOUR", 5))
+
+
+MAX_PHOTOS = 3

@@ -68,4 +68,18 @@ def load(stdout) -> None:
         services.news_create(actor=users["gd_clerk"], kind="notice",
                              title_zh="关于公布2026年第二批计量授权机构名单的公告",
                              body_zh="草稿：待负责人审核。")
-    stdout.write(f"portal: {NewsItem.objects.count()} news items and notices")
+        from jiliang.portal.complaints import complaint_submit, complaint_take
+
+        today = timezone.localdate()
+        complaint_submit(source="demo", category="short_weight", region_code="440106",
+                         description="在农贸市场买了两斤猪肉，回家用秤称只有一斤七两。",
+                         address="广州市天河区某农贸市场", occurred_on=today,
+                         subject="电子计价秤", contact_phone="13800000000")
+        taken, _code = complaint_submit(
+            source="demo", category="not_verified", region_code="110108",
+            description="加油站的加油机没有贴检定合格标志。", address="北京市海淀区某加油站",
+            occurred_on=today)
+        head = users["bj_clerk"]
+        if taken.handling_org_id == head.organisation_id:
+            complaint_take(actor=head, complaint=taken)
+    stdout.write(f"portal: {NewsItem.objects.count()} news items and notices, 2 complaints")

@@ -120,3 +120,64 @@ class NewsFeature(models.Model):
         constraints = [models.UniqueConstraint(fields=["item", "region_code"],
                                                name="portal_newsfeature_uniq")]
         indexes = [models.Index(fields=["region_code", "featured_at"], name="portal_feat_region")]
+
+
+# --- complaints and reports (计量投诉举报) -------------------------------------------------------
+
+
+class Complaint(models.Model):
+    """A complaint or report from the public, handled by the bureau of its region.
+
+    The contact details are the complainant's: only the handling bureau reads them, and each
+    reading is in the ledger. The access code is kept only as a keyed hash.
+    """
+
+    tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True)
+    code_hash = models.CharField(max_length=64)
+    category = models.CharField(_("what it is about"), max_length=20)
+    description = models.TextField(_("description"), max_length=2000)
+    region_code = models.CharField(_("division code"), max_length=6)
+    address = models.CharField(_("address"), max_length=300)
+    occurred_on = models.DateField(_("date of the event"))
+    subject = models.CharField(_("instrument or product"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("e-mail"), max_length=200, blank=True)
+    handling_org = models.ForeignKey("core.Organisation", models.PROTECT, related_name="+",
+                                     verbose_name=_("handling bureau"))
+    received_at = models.DateTimeField(_("received"))
+    received_on = models.DateField(_("received on"))
+    due_on = models.DateField(_("due"))
+    state = models.CharField(_("state"), max_length=12, default="received")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    outcome = models.TextField(_("outcome of handling"), max_length=4000, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    instrument = models.ForeignKey("registry.Instrument", models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("instrument"))
+    campaign = models.ForeignKey("supervision.Campaign", models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("campaign"))
+    source_hash = models.CharField(max_length=64, db_index=True)  # keyed hash of the address
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [models.Index(fields=["region_code", "state", "due_on"],
+                                name="portal_complaint_queue"),
+                   models.Index(fields=["source_hash", "received_at"],
+                                name="portal_complaint_source")]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+    @property
+    def anonymous(self) -> bool:
+        return not (self.contact_name or self.contact_phone or self.contact_email)
+
+
+class ComplaintPhoto(models.Model):
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="portal/complaints/%Y/%m/")
+    content_kind = models.CharField(max_length=16)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)

@@ -68,3 +68,22 @@ def may_feature(user: User | None, item: NewsItem) -> bool:
     if user is None or not is_editor(user) or not is_live(item):
         return False
     return publishing_region(user)[:2] != item.region_code[:2]
+
+
+# --- complaints ----------------------------------------------------------------------------
+
+
+def sees_complaint(user: User | None, complaint) -> bool:
+    """A bureau sees its region's complaints; the national administration sees all."""
+    if user is None:
+        return True
+    return bool(user.is_authenticated and user.is_bureau
+                and user.scope.covers_region(complaint.region_code))
+
+
+def handles(user: User | None, complaint) -> bool:
+    """The handling bureau's own staff: they take, close, and read the contact details."""
+    if user is None:
+        return True
+    return bool(user.is_authenticated and user.is_bureau
+                and user.organisation_id == complaint.handling_org_id)

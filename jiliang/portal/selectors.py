@@ -101,3 +101,42 @@ def public_attachment(item: NewsItem, pk: int):
     if found is None:
         raise Http404
     return found
+
+
+# --- complaints ---------------------------------------------------------------------------------
+
+
+def complaint_queue(user: User, *, state: str = "") -> QuerySet:
+    """A bureau's queue: its region's complaints, the oldest time limit first."""
+    from jiliang.portal.models import Complaint
+
+    qs = Complaint.objects.select_related("handling_org").order_by("state", "due_on", "id")
+    qs = user.scope.filter(qs) if user.is_bureau else qs.none()
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def complaint_for(user: User, pk: int):
+    from jiliang.portal.models import Complaint
+
+    found = Complaint.objects.select_related("handling_org", "handler", "instrument",
+                                             "campaign").filter(pk=pk).first()
+    if found is None or not permissions.sees_complaint(user, found):
+        raise Http404
+    return found
+
+
+def region_options(province: str) -> list[tuple[str, str]]:
+    """The cities and counties of a province, for the region picker: (code, name)."""
+    if not (len(province) == 2 and province.isdigit()):
+        return []
+    rows = list(Region.objects.filter(code__startswith=province, level__gte=2)
+                .order_by("code").values_list("code", "name", "level", "parent_id"))
+    names = {code: name for code, name, _level, _parent in rows}
+    out = []
+    for code, name, level, parent in rows:
+        if level == 3 and parent in names and names[parent] not in ("市辖区", "县"):
+            name = f"{names[parent]} {name}"
+        out.append((code, name))
+    return out

@@ -43,7 +43,7 @@ def page_urls() -> list[str]:
     """Every public page: the ones without parameters, then each app's published objects."""
     urls = [reverse(name) for route, name, view, has_params in patterns()
             if is_public(view) and not has_params and not NOT_PAGES.search(route)
-            and name != "login"]
+            and name != "login" and not getattr(view, "jiliang_fragment", False)]
     urls += list(object_urls())
     return list(dict.fromkeys(urls))
 

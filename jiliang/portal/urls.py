@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiliang.portal import views
+from jiliang.portal import complaint_views, views
 
 app_name = "portal"
 URL_PREFIX = ""
@@ -22,4 +22,17 @@ urlpatterns = [
     path("news/desk/<int:pk>/files/<int:file_pk>/", views.news_desk_file, name="news-desk-file"),
     path("news/desk/<int:pk>/correct/", views.news_correct, name="news-correct"),
     path("news/<int:pk>/feature/", views.news_feature, name="news-feature"),
+    # Complaints and reports: the public form and status page, then the bureau's queue.
+    path("complaints/new/", complaint_views.complaint_new, name="complaint-new"),
+    path("complaints/regions/", complaint_views.region_options, name="region-options"),
+    path("complaints/track/", complaint_views.complaint_track, name="complaint-track"),
+    path("complaints/queue/", complaint_views.complaint_queue, name="complaint-queue"),
+    path("complaints/queue/<int:pk>/", complaint_views.complaint_detail,
+         name="complaint-detail"),
+    path("complaints/queue/<int:pk>/take/", complaint_views.complaint_take,
+         name="complaint-take"),
+    path("complaints/queue/<int:pk>/close/", complaint_views.complaint_close,
+         name="complaint-close"),
+    path("complaints/queue/<int:pk>/contact/", complaint_views.complaint_contact,
+         name="complaint-contact"),
 ]

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from jiliang.portal import services
+from jiliang.portal import complaints, services
 from tests.access import Marker, Sample
 
 # The matrix runs outside tests/portal, so the uploads made here go to a directory of their own.
@@ -52,4 +52,11 @@ def samples(world):
             Sample("portal:news-attach", {"pk": draft.pk}, **own),
             Sample("portal:news-correct", {"pk": draft.pk}, **own),
         ]
+    complaint, _code = complaints.complaint_submit(
+        source="127.0.0.9", category="short_weight", description="矩阵投诉", region_code="440106",
+        address="天河区", occurred_on=timezone.localdate(), contact_phone="13900000000")
+    world.markers.append(Marker("矩阵投诉", "440106"))
+    gz = {"region_code": "440106"}
+    out += [Sample(f"portal:complaint-{name}", {"pk": complaint.pk}, **gz)
+            for name in ("detail", "take", "close", "contact")]
     return out
