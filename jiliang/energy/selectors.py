@@ -19,6 +19,7 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    Prefetch,
     Q,
     QuerySet,
     Sum,
@@ -86,8 +87,11 @@ def unit_detail(user: User, pk: int) -> EnergyUnit:
 
 def meter_list(user: User, unit: EnergyUnit, *, level: str = "", energy: str = "",
                q: str = "") -> QuerySet:
-    qs = Meter.objects.filter(unit_id=unit_detail(user, unit.pk).pk).select_related("owner",
-                                                                                    "parent")
+    unit_id = unit_detail(user, unit.pk).pk
+    # The parent meters by a second query that names the unit too: meters are distributed by
+    # unit (docs/scaling.md), and a join on the parent's id alone would cross shards.
+    qs = Meter.objects.filter(unit_id=unit_id).select_related("owner").prefetch_related(
+        Prefetch("parent", queryset=Meter.objects.filter(unit_id=unit_id)))
     if level:
         qs = qs.filter(level=level)
     if energy:
@@ -99,10 +103,13 @@ def meter_list(user: User, unit: EnergyUnit, *, level: str = "", energy: str = "
 
 
 def meter_detail(user: User, pk: int) -> Meter:
-    meter = Meter.objects.select_related("unit", "owner", "parent").filter(
+    meter = Meter.objects.select_related("unit", "owner").filter(
         pk=pk, unit__in=unit_list(user).values("pk")).first()
     if meter is None:
         raise Http404
+    # The parent within the unit (meters are distributed by unit, docs/scaling.md).
+    meter.parent = Meter.objects.filter(unit_id=meter.unit_id, pk=meter.parent_id).first() \
+        if meter.parent_id else None
     return meter
 
 
@@ -285,7 +292,7 @@ def _sign(direction: str) -> int:
 def unit_energy(unit: EnergyUnit, start: datetime.date, end: datetime.date) -> dict:
     """Energy by carrier at the unit boundary (L1) over [start, end], in quantity and tce."""
     converter = Converter(start)
-    rows = (DailyEnergy.objects.filter(unit=unit, level="L1", day__gte=start, day__lte=end)
+    rows = (DailyEnergy.objects.filter(unit=unit, meter__unit=unit, level="L1", day__gte=start, day__lte=end)
             .values("carrier", "direction", "meter__register_unit", "meter__ncv_kj_per_unit")
             .annotate(quantity=Sum("consumption")).order_by("carrier"))
     by_carrier: dict[str, dict] = {}
@@ -315,7 +322,7 @@ def unit_trend(unit: EnergyUnit, *, days: int = 90, end: datetime.date | None = 
     end = end or timezone.localdate()
     start = end - datetime.timedelta(days=days - 1)
     converter = Converter(start)
-    rows = (DailyEnergy.objects.filter(unit=unit, level="L1", day__gte=start, day__lte=end)
+    rows = (DailyEnergy.objects.filter(unit=unit, meter__unit=unit, level="L1", day__gte=start, day__lte=end)
             .values("day", "carrier", "direction", "meter__register_unit",
                     "meter__ncv_kj_per_unit")
             .annotate(quantity=Sum("consumption")))
@@ -341,7 +348,7 @@ def unit_trend(unit: EnergyUnit, *, days: int = 90, end: datetime.date | None = 
 def unit_sankey(unit: EnergyUnit, start: datetime.date, end: datetime.date) -> dict:
     """The flow from the boundary meters (by carrier) to the sub-units metered at L2, in tce."""
     converter = Converter(start)
-    rows = (DailyEnergy.objects.filter(unit=unit, level__in=("L1", "L2"), day__gte=start,
+    rows = (DailyEnergy.objects.filter(unit=unit, meter__unit=unit, level__in=("L1", "L2"), day__gte=start,
                                        day__lte=end)
             .values("level", "carrier", "direction", "meter__sub_unit", "meter__register_unit",
                     "meter__ncv_kj_per_unit")
@@ -408,7 +415,8 @@ def unit_quality(unit: EnergyUnit, start: datetime.date, end: datetime.date) -> 
     by_meter: dict[int, list[dict]] = defaultdict(list)
     for f in figures:
         by_meter[f["meter_id"]].append(f)
-    meters = list(unit.meters.exclude(status=Meter.Status.STOPPED).select_related("parent"))
+    meters = list(unit.meters.exclude(status=Meter.Status.STOPPED).prefetch_related(
+        Prefetch("parent", queryset=Meter.objects.filter(unit_id=unit.pk))))
     out = []
     for meter in meters:
         rows = by_meter.get(meter.pk, [])
@@ -641,7 +649,7 @@ def energy_audit(unit: EnergyUnit, year: int) -> dict:
     end = min(end, today)
     energy = unit_energy(unit, start, end)
     converter = Converter(start)
-    sub_rows = (DailyEnergy.objects.filter(unit=unit, level="L2", day__gte=start, day__lte=end)
+    sub_rows = (DailyEnergy.objects.filter(unit=unit, meter__unit=unit, level="L2", day__gte=start, day__lte=end)
                 .values("meter__sub_unit", "carrier", "meter__register_unit",
                         "meter__ncv_kj_per_unit")
                 .annotate(quantity=Sum("consumption")))
