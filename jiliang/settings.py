@@ -36,7 +36,7 @@ PRODUCTION = JILIANG_ENV == "production"
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("JILIANG_DEBUG", "") == "1"
-ALLOWED_HOSTS = os.environ.get("JILIANG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+ALLOWED_HOSTS = os.environ.get("JILIANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 # The public address that QR codes and feeds point at.
 JILIANG_PUBLIC_URL = os.environ.get("JILIANG_PUBLIC_URL", "http://127.0.0.1:8000")
@@ -278,3 +278,72 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Days an invitation to open an account stays valid.
 JILIANG_INVITATION_DAYS = int(os.environ.get("JILIANG_INVITATION_DAYS", "7"))
+# Sign-in protection (django-axes): after JILIANG_LOGIN_FAILURES wrong passwords for one user
+# name, or from one address, sign-in is refused for JILIANG_LOGIN_COOLOFF_MINUTES.
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp",
+                   "django_otp.plugins.otp_static"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("JILIANG_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(
+    minutes=int(os.environ.get("JILIANG_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "jiliang.core.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "jiliang.core.signin.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: use the peer address).
+JILIANG_TRUSTED_PROXIES = int(os.environ.get("JILIANG_TRUSTED_PROXIES", "0"))
+# A second factor (TOTP, with one-time recovery codes) for the roles marked second_factor in
+# rules/data/role_grants.json (bureau heads, national administrators); optional for others.
+OTP_TOTP_ISSUER = "Jiliang"
+# Sign-out after idle minutes: bureau staff, everyone else; and an absolute session length.
+JILIANG_IDLE_MINUTES_BUREAU = int(os.environ.get("JILIANG_IDLE_MINUTES_BUREAU", "30"))
+JILIANG_IDLE_MINUTES_OTHERS = int(os.environ.get("JILIANG_IDLE_MINUTES_OTHERS", "120"))
+SESSION_COOKIE_AGE = int(os.environ.get("JILIANG_SESSION_HOURS", "12")) * 3600
+_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE[_auth:_auth] = ["django_otp.middleware.OTPMiddleware"]
+_frames = MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1
+MIDDLEWARE[_frames:_frames] = [
+    "jiliang.core.signin.IdleTimeoutMiddleware",
+    "jiliang.core.signin.SecondFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+# --- Security headers and cookies (README "Security") -----------------------------------
+# A strict Content-Security-Policy everywhere (development too, so the tests see what a served
+# site sends): scripts only from our own static files (Bootstrap, HTMX, ECharts are vendored),
+# no inline script or handler, no eval; style attributes allowed (ECharts and a few templates
+# set them), style elements only from files.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("JILIANG_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("JILIANG_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("JILIANG_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("JILIANG_HSTS_PRELOAD", "1") == "1"
+    if JILIANG_TRUSTED_PROXIES > 0:
+        # The proxy terminates TLS and says so (deploy/: nginx sets X-Forwarded-Proto).
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

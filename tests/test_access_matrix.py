@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from jiliang.api import api
 from jiliang.core.services import api_token_issue
 from tests.access import Sample, World
-from tests.base import PersonaTestCase
+from tests.base import PersonaTestCase, sign_in
 
 SKIPPED_PREFIXES = ("admin/", "api/v1/", "i18n/", "static/")
 PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -116,7 +116,7 @@ class AccessMatrixTest(PersonaTestCase):
                 for pname, user in personas.items():
                     client = Client(HTTP_ACCEPT_LANGUAGE="en")
                     if user.is_authenticated:
-                        client.force_login(user)
+                        sign_in(client, user)
                     readable = None
                     if sample is not None and not public:
                         readable = world.may_read(user, sample)
@@ -124,7 +124,7 @@ class AccessMatrixTest(PersonaTestCase):
                     check(f"GET {url} as {pname}", response, user, public=public,
                           expect_login=True, readable=readable)
                     if user.is_authenticated:
-                        client.force_login(user)
+                        sign_in(client, user)
                     response = client.post(url, {})
                     check(f"POST {url} as {pname}", response, user, public=public,
                           expect_login=False, readable=False if readable is False else None)

@@ -124,3 +124,16 @@ class HolidayYearAdmin(admin.ModelAdmin):
             actor=request.user, year=obj.year, holidays=form.cleaned_data["holidays"],
             workdays=form.cleaned_data["workdays"], source=form.cleaned_data["source"])
         obj.pk = saved.pk
+
+
+def _login_through_the_site(request, extra_context=None):
+    """The admin signs in through the site's own login (lockouts, second factor), never its own
+    form."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.urls import reverse
+
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"),
+                             login_url=reverse("login"))
+
+
+admin.site.login = _login_through_the_site

@@ -15,6 +15,7 @@ class CoreConfig(AppConfig):
         NavItem(_("Regions"), "core:region-list"),
         NavItem(_("Audit ledger"), "core:ledger", bureau_only=True),
         NavItem(_("API tokens"), "core:token-list", signed_in=True, menu="account"),
+        NavItem(_("Second factor"), "core:second-factor", signed_in=True, menu="account"),
     ]
 
     def ready(self) -> None:
@@ -27,6 +28,10 @@ class CoreConfig(AppConfig):
         from jiliang.core import observability
 
         observability.connect_signals()
+        # Sign-in: the second factor remembered per session, lockouts in the ledger.
+        from jiliang.core import signin
+
+        signin.connect_signals()
 
     def ledger_verb(self, verb: str):
         """The verbs of accounts and roles (see services: grants, revocations, refusals)."""

@@ -15,6 +15,28 @@ from jiliang.core.models import Organisation, OrgKind, Role, User
 from jiliang.rules.identifiers import uscc_check_character
 
 DEMO_PASSWORD = "jiliang-demo"
+# The demo's second factor (RFC 6238 TOTP, 30 s, 6 digits): heads and national administrators
+# sign in with a code from any authenticator app holding this key (README, demo logins), or
+# from `python manage.py demo_otp_code USER`. Published, so never loaded in production.
+DEMO_TOTP_KEY_BASE32 = "JILIANGDEMOSECRETKEYFORTOTP23456"
+
+
+def demo_totp_key_hex() -> str:
+    import base64
+
+    return base64.b32decode(DEMO_TOTP_KEY_BASE32).hex()
+
+
+def seed_second_factor() -> list[str]:
+    """Every demo user whose role needs a second factor gets the demo TOTP device; returns
+    their user names."""
+    from jiliang.rules.roles import roles
+
+    names = []
+    for user in User.objects.filter(role__in=roles().second_factor, is_active=True):
+        services.second_factor_seed(user=user, key_hex=demo_totp_key_hex())
+        names.append(user.username)
+    return sorted(names)
 
 
 def credit_code(first17: str) -> str:

@@ -160,3 +160,11 @@ class RegionsField(forms.MultipleChoiceField):
         if unknown:
             raise forms.ValidationError(_("%(code)s is not in the table of divisions.") % {
                 "code": unknown[0][:20]})
+
+
+class SecondFactorForm(StyledForm):
+    token = forms.CharField(
+        label=_("One-time code"), max_length=16,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                      "inputmode": "text"}))

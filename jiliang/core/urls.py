@@ -23,5 +23,8 @@ urlpatterns = [
     path("ledger/", views.ledger, name="ledger"),
     path("regions/pick/", views.region_pick, name="region-pick"),
     path("account/tokens/", views.token_list, name="token-list"),
+    path("login/verify/", views.second_factor_verify, name="second-factor-verify"),
+    path("account/second-factor/", views.second_factor, name="second-factor"),
+    path("account/second-factor/recovery-codes/", views.recovery_codes, name="recovery-codes"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]

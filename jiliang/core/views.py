@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import base64
 import datetime
 from urllib.parse import urlencode
 
+import segno
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
@@ -11,16 +13,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token as otp_match_token
 
-from jiliang.core import permissions, selectors, services
+from jiliang.core import permissions, selectors, services, signin
 from jiliang.core.forms import (
     InvitationAcceptForm,
     InvitationForm,
     MemberRoleForm,
     OrganisationEditForm,
     OrganisationForm,
+    SecondFactorForm,
     TokenForm,
     UserForm,
 )
@@ -357,3 +363,79 @@ def region_pick(request):
     regions = regions.select_related("parent__parent").order_by("level", "code")[:30]
     return render(request, "core/region_pick.html", {
         "regions": regions, "field": field, "searched": bool(q or parent)})
+
+
+# --- Second factor ------------------------------------------------------------------------
+
+def _next_url(request, default: str = "core:desk") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse(default)
+
+
+@login_required
+def second_factor_verify(request):
+    """After the password: a code from the authenticator app, or a one-time recovery code."""
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        device = otp_match_token(request.user, token)
+        if device is None:
+            form.add_error("token", _("This code does not match, or it was already used."))
+        else:
+            otp_login(request, device)
+            if device.name == "recovery":
+                messages.warning(request, _(
+                    "You signed in with a recovery code; it cannot be used again. Issue new "
+                    "codes on the second-factor page when few are left."))
+            return redirect(_next_url(request))
+    return render(request, "registration/second_factor_verify.html",
+                  {"form": form, "next": _next_url(request)})
+
+
+@login_required
+def second_factor(request):
+    """Set up the authenticator app (required for heads and national administrators, optional
+    for everyone else), and issue new recovery codes."""
+    from django_otp import user_has_device
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    user = request.user
+    if user_has_device(user):
+        if not user.is_verified():
+            return redirect(f"{reverse('core:second-factor-verify')}?next={request.path}")
+        left = StaticToken.objects.filter(device__user=user, device__name="recovery").count()
+        return render(request, "core/second_factor.html", {"ready": True, "codes_left": left})
+    device = services.second_factor_start(actor=user)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.second_factor_confirm(actor=user, device=device,
+                                                   token=form.cleaned_data["token"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            otp_login(request, device)
+            request.session[signin.SESSION_HAS_DEVICE] = True
+            return secret_page(render(request, "core/recovery_codes.html",
+                                      {"codes": codes, "next": _next_url(request)}))
+    secret = base64.b32encode(device.bin_key).decode()
+    qr = segno.make(device.config_url, error="m").svg_data_uri(scale=4)
+    return secret_page(render(request, "core/second_factor.html", {
+        "ready": False, "form": form, "secret": secret, "qr": qr,
+        "required": signin.needs_second_factor(user),
+        "next": request.GET.get("next", "")}))
+
+
+@login_required
+@require_POST
+def recovery_codes(request):
+    if not request.user.is_verified():
+        raise PermissionDenied(_("Give your second factor first."))
+    codes = services.recovery_codes_issue(actor=request.user)
+    return secret_page(render(request, "core/recovery_codes.html",
+                              {"codes": codes, "next": reverse("core:second-factor")}))

@@ -14,7 +14,7 @@ from jiliang.audit.models import LedgerEntry
 from jiliang.core import services
 from jiliang.core.models import Invitation, OrgKind, Role, User
 from jiliang.rules.roles import roles
-from tests.base import PersonaTestCase
+from tests.base import PersonaTestCase, sign_in
 
 PASSWORD = "granted-pass-7"
 
@@ -113,9 +113,7 @@ class GrantMatrixTest(PersonaTestCase):
     def _client(self, user):
         from django.test import Client
 
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
+        return sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), user)
 
     def _api(self, user):
         from django.test import Client

@@ -51,7 +51,25 @@ def e2e_personas(transactional_db):
 
 
 def login(page, username: str, password: str = "jiliang-demo") -> None:
+    """Sign in through the form; a head or a national administrator then types the code of
+    the demo TOTP device, as a person would from their authenticator app."""
+    from jiliang.core.demo import demo_totp_key_hex
+    from jiliang.core.models import User
+    from jiliang.core.services import second_factor_seed
+    from jiliang.rules.roles import requires_second_factor
+
+    user = User.objects.filter(username=username).first()
+    device = None
+    if user is not None and requires_second_factor(user.role):
+        device = second_factor_seed(user=user, key_hex=demo_totp_key_hex())
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    if device is not None and password == "jiliang-demo":
+        from django_otp.oath import TOTP
+
+        page.wait_for_url("**/login/verify/**")
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        page.fill("#id_token", f"{totp.token():06d}")
+        page.click("button[type=submit]")

@@ -6,7 +6,7 @@ import importlib.util
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from jiliang.core.demo import DEMO_PASSWORD, PEOPLE
+from jiliang.core.demo import DEMO_PASSWORD, DEMO_TOTP_KEY_BASE32, PEOPLE, seed_second_factor
 
 
 class Command(BaseCommand):
@@ -25,3 +25,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, _org_key, role, full_name in PEOPLE:
             self.stdout.write(f"  {username:<12} {role.label} — {full_name}")
+        heads = seed_second_factor()
+        self.stdout.write(f"Second factor for {', '.join(heads)}: a TOTP app holding the key "
+                          f"{DEMO_TOTP_KEY_BASE32}, or `python manage.py demo_otp_code USER`.")

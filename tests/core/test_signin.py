@@ -1,0 +1,166 @@
+"""Signing in: lockout by user name and by address and its expiry, the second factor required
+for heads, recovery codes that work once, the admin behind the same login, the idle timeout."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+from axes.models import AccessAttempt
+from django.test import Client, override_settings
+from django.urls import reverse
+from django_otp.oath import TOTP
+
+from jiliang.audit.models import LedgerEntry
+from jiliang.core import services
+from jiliang.core.demo import DEMO_PASSWORD, demo_totp_key_hex
+from tests.base import PersonaTestCase, sign_in
+
+
+def code_of(device) -> str:
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def log_in(client, username, password=DEMO_PASSWORD, address="10.0.0.1"):
+    return client.post(reverse("login"), {"username": username, "password": password},
+                       REMOTE_ADDR=address)
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, AXES_COOLOFF_TIME=datetime.timedelta(minutes=15))
+class LockoutTest(PersonaTestCase):
+    def test_a_user_name_is_locked_after_the_configured_failures_until_the_cool_off_ends(self):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        for n in range(3):
+            # From three addresses: the user name alone locks.
+            response = log_in(client, "gd_clerk", "wrong-password", address=f"10.0.1.{n}")
+            self.assertEqual(response.status_code, 200 if n < 2 else 429)
+        response = log_in(client, "gd_clerk", address="10.0.2.1")
+        self.assertEqual(response.status_code, 429)
+        self.assertContains(response, "Signing in is locked", status_code=429)
+        self.assertNotIn("_auth_user_id", client.session)
+        self.assertEqual(LedgerEntry.objects.filter(action="user.locked_out",
+                                                    object_id="gd_clerk").count(), 1)
+        # Another user from another address is not affected.
+        self.assertEqual(log_in(Client(), "gz_clerk", address="10.0.3.1").status_code, 302)
+        # Once the cool-off has passed, the right password signs in again.
+        AccessAttempt.objects.update(
+            attempt_time=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=16))
+        response = log_in(client, "gd_clerk", address="10.0.2.1")
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response["Location"], reverse("core:desk"))
+
+    def test_an_address_is_locked_whatever_the_user_names_it_tries(self):
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        for name in ("nobody1", "nobody2", "nobody3"):
+            log_in(client, name, "wrong-password", address="10.9.9.9")
+        response = log_in(client, "bj_clerk", address="10.9.9.9")
+        self.assertEqual(response.status_code, 429)
+        self.assertContains(response, "锁定", status_code=429)
+        self.assertEqual(log_in(Client(), "bj_clerk", address="10.9.9.10").status_code, 302)
+
+    def test_the_admin_login_is_the_sites_login(self):
+        response = Client().get("/admin/login/?next=/admin/")
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith(reverse("login")))
+
+
+@override_settings(OTP_TOTP_THROTTLE_FACTOR=0)  # wrong codes are tried first below
+class SecondFactorTest(PersonaTestCase):
+    def test_a_head_without_a_device_must_set_one_up_before_anything_else(self):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(log_in(client, "gd_head").status_code, 302)
+        response = client.get(reverse("core:desk"))
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith(reverse("core:second-factor")))
+        self.assertEqual(client.get("/api/v1/me").status_code, 401)
+        page = client.get(reverse("core:second-factor"))
+        self.assertEqual(page["Cache-Control"], "no-store")
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.get(user=self.p.gd_head, confirmed=False)
+        wrong = client.post(reverse("core:second-factor"), {"token": "000000"})
+        self.assertContains(wrong, "does not match")
+        done = client.post(reverse("core:second-factor"), {"token": code_of(device)})
+        self.assertEqual(done["Cache-Control"], "no-store")
+        self.assertEqual(len(done.context["codes"]), 10)
+        self.assertEqual(client.get(reverse("core:desk")).status_code, 200)
+        self.assertTrue(LedgerEntry.objects.filter(action="second_factor.confirm",
+                                                   object_id=str(self.p.gd_head.pk)).exists())
+
+    def test_totp_is_required_for_a_head_at_every_sign_in(self):
+        device = services.second_factor_seed(user=self.p.gd_head, key_hex=demo_totp_key_hex())
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        log_in(client, "gd_head")
+        response = client.get(reverse("core:desk"))
+        self.assertTrue(response["Location"].startswith(reverse("core:second-factor-verify")))
+        # The admin too: the national administrator's session is not verified yet either.
+        admin = Client()
+        log_in(admin, "admin", address="10.0.0.2")
+        self.assertEqual(admin.get("/admin/").status_code, 302)
+        wrong = client.post(reverse("core:second-factor-verify"), {"token": "123456"})
+        self.assertContains(wrong, "does not match")
+        right = client.post(reverse("core:second-factor-verify"),
+                            {"token": code_of(device), "next": reverse("core:desk")})
+        self.assertRedirects(right, reverse("core:desk"))
+
+    def test_a_clerk_without_a_device_is_not_asked(self):
+        client = Client()
+        log_in(client, "gd_clerk")
+        self.assertEqual(client.get(reverse("core:desk")).status_code, 200)
+
+    def test_a_recovery_code_works_once(self):
+        services.second_factor_seed(user=self.p.gd_head, key_hex=demo_totp_key_hex())
+        codes = services.recovery_codes_issue(actor=self.p.gd_head)
+        for attempt in (1, 2):
+            client = Client(HTTP_ACCEPT_LANGUAGE="en")
+            log_in(client, "gd_head")
+            response = client.post(reverse("core:second-factor-verify"),
+                                   {"token": codes[0], "next": reverse("core:desk")})
+            if attempt == 1:
+                self.assertRedirects(response, reverse("core:desk"))
+            else:
+                self.assertContains(response, "already used")
+                self.assertEqual(client.get(reverse("core:desk")).status_code, 302)
+
+    def test_the_verified_admin_reaches_the_admin_site(self):
+        client = sign_in(Client(), self.p.admin)
+        self.assertEqual(client.get("/admin/").status_code, 200)
+
+    def test_new_recovery_codes_are_shown_once_and_not_stored_by_the_browser(self):
+        client = sign_in(Client(), self.p.gd_head)
+        response = client.post(reverse("core:recovery-codes"))
+        self.assertEqual(response["Cache-Control"], "no-store")
+        self.assertEqual(len(response.context["codes"]), 10)
+
+
+class ThrottleTest(PersonaTestCase):
+    def test_after_a_wrong_code_even_the_right_one_waits(self):
+        device = services.second_factor_seed(user=self.p.gd_head, key_hex=demo_totp_key_hex())
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        log_in(client, "gd_head")
+        client.post(reverse("core:second-factor-verify"), {"token": "123456"})
+        response = client.post(reverse("core:second-factor-verify"), {"token": code_of(device)})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(client.get(reverse("core:desk")).status_code, 302)
+
+
+class IdleTimeoutTest(PersonaTestCase):
+    def test_an_idle_bureau_session_is_signed_out(self):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        log_in(client, "gd_clerk")
+        self.assertEqual(client.get(reverse("core:desk")).status_code, 200)
+        session = client.session
+        session["jl_seen"] = int(time.time()) - 31 * 60
+        session.save()
+        response = client.get(reverse("core:desk"))
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith(reverse("login")))
+        self.assertNotIn("_auth_user_id", client.session)
+
+    def test_an_enterprise_session_has_the_longer_limit(self):
+        client = Client()
+        log_in(client, "acme")
+        session = client.session
+        session["jl_seen"] = int(time.time()) - 31 * 60
+        session.save()
+        self.assertEqual(client.get(reverse("core:desk")).status_code, 200)
