@@ -27,7 +27,7 @@ from jiliang.core.models import (
     Role,
     User,
 )
-from jiliang.core.validation import field_error
+from jiliang.core.validation import field_error, name_clean
 from jiliang.rules import RuleError
 from jiliang.rules import roles as grant_rules
 from jiliang.rules.identifiers import organisation_code_warning, region_level, uscc_validate
@@ -114,9 +114,12 @@ def organisation_register(
     phone: str = "",
 ) -> Organisation:
     """Put an organisation on file. Bureaus register within their region; the national admin anywhere."""
-    name = (name or "").strip()
+    name = name_clean(name, field="name")
     if not name:
         raise ValidationError({"name": [_("Give the organisation's name.")]})
+    address = name_clean(address, field="address")
+    contact = name_clean(contact, field="contact")
+    phone = name_clean(phone, field="phone")
     region = region_get(region_code)
     if not _can_manage_region(actor, region.code):
         raise PermissionDenied(_("You may register organisations only within your own region."))
@@ -164,7 +167,7 @@ def organisation_update(*, actor: User, organisation: Organisation, **changes) -
         org.credit_code = code
     for field in ("name", "address", "contact", "phone"):
         if field in changes:
-            setattr(org, field, (changes.pop(field) or "").strip())
+            setattr(org, field, name_clean(changes.pop(field), field=field))
     if "enterprise_roles" in changes:
         org.enterprise_roles = [
             r for r in changes.pop("enterprise_roles") or []
@@ -285,7 +288,9 @@ def _authorise_grant(
 
 
 def _check_new_account(username: str, password: str, **attrs) -> str:
-    username = (username or "").strip()
+    username = name_clean(username, field="username")
+    if "first_name" in attrs:
+        attrs["first_name"] = name_clean(attrs["first_name"], field="full_name")
     if not username:
         raise ValidationError({"username": [_("Give a user name.")]})
     if User.objects.filter(username=username).exists():
@@ -425,7 +430,8 @@ def invitation_issue(
     key = "jli_" + secrets.token_urlsafe(24)
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            organisation=organisation, role=role, full_name=(full_name or "").strip()[:150],
+            organisation=organisation, role=role,
+            full_name=name_clean(full_name, field="full_name")[:150],
             email=(email or "").strip(), key_hash=ApiToken.hash_key(key), invited_by=actor,
             region_code=organisation.region_code,
             expires_at=timezone.now() + datetime.timedelta(days=settings.JILIANG_INVITATION_DAYS),

@@ -51,3 +51,21 @@ def errors_as_list(error: ValidationError) -> list[dict[str, str]]:
             for message in errors
         ]
     return [{"field": "", "message": str(m)} for m in error.messages]
+
+
+def name_clean(value: str | None, *, field: str, single_line: bool = True) -> str:
+    """``value`` stripped, or a ValidationError naming ``field`` when it holds a control, format
+    or separator character (rules.text); tabs and line breaks count unless ``single_line`` is
+    False."""
+    from jiliang.rules.text import hidden_character
+
+    text = (value or "").strip()
+    checked = text if single_line else text.replace("\n", "").replace("\r", "").replace(
+        "\t", "")
+    found = hidden_character(checked)
+    if found is not None:
+        position, code = found
+        raise ValidationError({field: [_(
+            "This contains an invisible control character (%(code)s) at position %(n)s: type "
+            "it again without it.") % {"code": code, "n": position}]})
+    return text

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.core.models import Organisation, User
+from jiliang.core.validation import name_clean
 from jiliang.people import permissions
 from jiliang.people.models import (
     Conversion,
@@ -75,7 +76,7 @@ def parse_items(value: Iterable[str] | str) -> list[str]:
 def person_create(*, actor: User | None, organisation: Organisation, name: str,
                   id_card: str = "", user: User | None = None) -> Person:
     _deny_unless(permissions.may_keep_people(actor, organisation))
-    name = " ".join((name or "").split())
+    name = " ".join(name_clean(name, field="name").split())
     if not name:
         raise ValidationError({"name": [_("Give the person's name.")]})
     if len(name) > 60:
