@@ -57,6 +57,7 @@ JILIANG_APPS = [
     "jiliang.catalog",
     "jiliang.licensing",
     "jiliang.people",
+    "jiliang.traceability",  # before the registry: its demo standards serve the registry's demo
     "jiliang.registry",
     "jiliang.supervision",
     "jiliang.energy",

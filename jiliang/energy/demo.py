@@ -221,7 +221,19 @@ def _file_in_registry(orgs, meters: dict) -> None:
             verification_type="subsequent", regulation_code="JJG 596-2012",
             standard_identifier="[2019]粤量标证字第0596号",
             standard_valid_until=datetime.date(2028, 12, 31), conclusion="pass",
-            certificate_no=certificate, **signers("gd_institute"), valid_until=valid_until)
+            certificate_no=certificate, **signers("gd_institute"), valid_until=valid_until,
+            standard_id=_registered_standard("GD-WS-POWER"))
+
+
+def _registered_standard(code: str) -> int | None:
+    """Traceability (issue 12): the demo's registered standard, when that app is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("jiliang.traceability"):
+        return None
+    from jiliang.traceability.models import Standard
+
+    return Standard.objects.filter(code=code).values_list("pk", flat=True).first()
 
 
 def _paperwork(steel, ceramics, orgs, today) -> None:

@@ -885,6 +885,7 @@ def _grant(app: Application, act: _Act, *, deemed: bool = False) -> None:
                 number=app.number, certificate=number)
         audit_record(actor=act.actor, action=f"licensing.licence.{kind}", obj=licence,
                      after=licence_summary(licence))
+        _standard_certificate(licence, act, renewal=False)
         return
     licence = Licence.objects.select_for_update().get(pk=app.licence_id)
     before = licence_summary(licence)
@@ -911,6 +912,19 @@ def _grant(app: Application, act: _Act, *, deemed: bool = False) -> None:
             valid_until=_iso(licence.valid_until))
     audit_record(actor=act.actor, action=f"licensing.licence.{kind}", obj=licence,
                  before=before, after=licence_summary(licence))
+    if kind == "renewed":
+        _standard_certificate(licence, act, renewal=True)
+
+
+def _standard_certificate(licence: Licence, act: _Act, *, renewal: bool) -> None:
+    """Traceability (issue 12): a standards-assessment grant or renewal creates or renews the
+    standard's certificate in the register, when that app is installed."""
+    if licence.type_code != "measurement_standard_assessment" or \
+            not apps.is_installed("jiliang.traceability"):
+        return
+    from jiliang.traceability.services import certificate_from_licence
+
+    certificate_from_licence(actor=act.actor, licence=licence, on=act.on, renewal=renewal)
 
 
 @transaction.atomic

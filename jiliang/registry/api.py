@@ -108,6 +108,8 @@ class RecordOut(Schema):
     regulation_code: str
     standard_identifier: str
     standard_valid_until: datetime.date
+    standard_id: int | None
+    standard_on_file: bool
     as_found: str
     adjusted: bool
     conclusion: str
@@ -139,6 +141,10 @@ class RecordOut(Schema):
     def resolve_public_url(obj) -> str:
         return documents.certificate_url(obj)
 
+    @staticmethod
+    def resolve_standard_on_file(obj) -> bool:
+        return obj.standard_id is not None
+
 
 class RecordIn(Schema):
     instrument_id: int | None = Field(None, description="the instrument's id, or")
@@ -146,8 +152,11 @@ class RecordIn(Schema):
     verified_on: datetime.date
     verification_type: VerificationType
     regulation_code: str
-    standard_identifier: str = Field(..., max_length=100)
-    standard_valid_until: datetime.date
+    # Traceability (issue 12): the registered standard (and lots); free text only without it.
+    standard_id: int | None = Field(None, description="a registered standard of your institution")
+    reference_lot_ids: list[int] = Field([], max_length=50)
+    standard_identifier: str = Field("", max_length=100)
+    standard_valid_until: datetime.date | None = None
     conclusion: Conclusion
     certificate_no: str = Field(..., max_length=60)
     # Issue 13: three people of the institution (ids from /api/v1/people/people).
@@ -170,6 +179,7 @@ class CorrectionIn(Schema):
     regulation_code: str | None = None
     standard_identifier: str | None = Field(None, max_length=100)
     standard_valid_until: datetime.date | None = None
+    standard_id: int | None = None
     conclusion: Conclusion | None = None
     certificate_no: str = Field(..., max_length=60, description="the correction's own number")
     verifier_id: int | None = None

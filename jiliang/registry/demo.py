@@ -145,7 +145,8 @@ def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int,
                     base, institution_credit_code=institution.credit_code,
                     verified_on=day.isoformat(),
                     verification_type="first" if i == 0 and len(history) == 1 else "subsequent",
-                    regulation_code=edition, standard_identifier=f"[{day.year}]{prefix}量标证字第{n % 40 + 1:03d}号",
+                    regulation_code=edition,
+                    standard_identifier=_standard(prefix, kind, day, n),
                     standard_valid_until=add_months(day, 30).isoformat(),
                     conclusion="fail" if failed else "pass",
                     failed_items="示值误差超出最大允许误差" if failed else "", valid_until=written,
@@ -155,6 +156,18 @@ def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int,
                     approver_name="王强" if province == "44" else "赵敏")))
                 number += 1
     return out
+
+
+def _standard(prefix: str, kind: str, day: datetime.date, n: int) -> str:
+    """Traceability (issue 12): the institution's registered standard for the kind (its demo
+    loads first); without that app, a certificate number as text."""
+    from django.apps import apps
+
+    if apps.is_installed("jiliang.traceability"):
+        from jiliang.traceability.demo import standard_code
+
+        return standard_code(prefix, kind)
+    return f"[{day.year}]{prefix}量标证字第{n % 40 + 1:03d}号"
 
 
 def _water_batch(orgs: dict[str, Organisation], today: datetime.date) -> None:

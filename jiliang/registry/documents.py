@@ -68,6 +68,12 @@ def certificate_pdf(record: VerificationRecord) -> bytes:
         *signoff_rows(record),
         ("计量标准", f"{record.standard_identifier}（有效期至 {_date(record.standard_valid_until)}）"),
     ]
+    standard = selectors.record_standard(record)  # traceability (issue 12)
+    if standard and standard["on_file"]:
+        rows[-1] = ("计量标准", f"{standard['name']}（{standard['code']}）")
+        rows.append(("计量标准考核证书号", standard["certificate_no"]))
+    elif standard:
+        rows[-1] = (rows[-1][0], f"{rows[-1][1]}（计量标准未在册）")
     doc.fields(rows, label_width_mm=42)
     if not passed:
         doc.heading("不合格项目")

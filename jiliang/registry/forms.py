@@ -104,10 +104,23 @@ class VerificationForm(StyledForm):
     original_record_no = forms.CharField(label=_("Original record number"), max_length=60,
                                          required=False)
 
-    def __init__(self, *args, regulations=(), people=(), **kwargs):
+    def __init__(self, *args, regulations=(), people=(), standards=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["regulation_code"].choices = [(r, r) for r in regulations]
         add_people_fields(self, people)
+        if standards is not None:  # traceability (issue 12): a registered standard, not text
+            mine, lots = standards
+            del self.fields["standard_identifier"], self.fields["standard_valid_until"]
+            self.fields["standard_id"] = forms.TypedChoiceField(
+                label=_("Measurement standard"), coerce=int, choices=[("", "—"), *mine],
+                help_text=_("Your institution's registered standards for this kind of "
+                            "instrument."))
+            self.fields["reference_lot_ids"] = forms.TypedMultipleChoiceField(
+                label=_("Reference-material lots used"), coerce=int, choices=lots,
+                required=False)
+            order = list(self.fields)
+            at = order.index("regulation_code") + 1
+            self.order_fields([*order[:at], "standard_id", "reference_lot_ids", *order[at:]])
 
 
 class CorrectionForm(VerificationForm):

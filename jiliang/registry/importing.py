@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
@@ -157,12 +158,13 @@ REC_COLS = (
     "valid_until", "management_mode", "periodic_due_on", "term_rule", "term_province_set",
     "verifier_name", "checker_name", "supersedes_id", "correction_reason", "recorded_at",
     "recorded_by_id", "chain_key", "chain_seq", "prev_hash", "row_hash",
+    "standard_id",  # traceability (issue 12)
     *SIGN_COLS,
 )
 
 
 INST_SPEC = "siistttttnbstsstsDDNsDDsntDDsDsbs"
-REC_SPEC = "siiissNdsttdtbsjtDsDsbttNtsnsiss" + "iiitt"
+REC_SPEC = "siiissNdsttdtbsjtDsDsbttNtsnsiss" + "n" + "iiitt"  # ... standard_id, sign-off
 assert len(INST_SPEC) == len(INST_COLS) and len(REC_SPEC) == len(REC_COLS)
 SIGN_LINE = copytext.row_formatter(REC_SPEC[-len(SIGN_COLS):])
 INST_LINE = copytext.row_formatter(INST_SPEC)
@@ -239,6 +241,9 @@ class Checker:
         self.seen_records: dict[tuple, int] = {}
         self.seen_instruments: dict[tuple, int] = {}
         self.signoff = BulkSignoff()
+        # Traceability (issue 12): each institution's standards, loaded once per import.
+        self.registered = apps.is_installed("jiliang.traceability")
+        self.registers: dict[int, object] = {}
         self.mode, self.own_org = self._mode(actor)
         self.own_code = self.own_org.credit_code if self.own_org else None
         self.scope = actor.scope if actor is not None else None
@@ -410,7 +415,9 @@ class Checker:
             errors.append(("standard_identifier", _("Identify the standard used.")))
         rec["standard_identifier"] = standard[:100]
         standard_until = _date(raw["standard_valid_until"].strip(), "standard_valid_until", errors)
-        if standard_until is None:
+        if self.registered:  # the register gives the standard's validity (issue 12)
+            pass
+        elif standard_until is None:
             if not raw["standard_valid_until"].strip():
                 errors.append(("standard_valid_until", _(
                     "Give the validity date of the standard used.")))
@@ -514,8 +521,30 @@ class Checker:
                         on=good.rec["verified_on"], names=good.rec["names"],
                         institution_field="institution_credit_code")
                     errors += problems
+                    errors += self._standard(institution[0], good)
         if errors:
             raise BadRowError(errors)
+
+    def _standard(self, institution_id: int, good: Good) -> list[tuple[str, str]]:
+        """Traceability (issue 12): the row's standard (its code or assessment certificate
+        number) among the institution's registered standards, judged for the row's date."""
+        if not self.registered:
+            return []
+        from jiliang.traceability.binding import Register, message
+
+        reg = self.registers.get(institution_id)
+        if reg is None:
+            reg = self.registers[institution_id] = Register.load(owner_id=institution_id)
+        rec, on = good.rec, good.rec["verified_on"]
+        standard_id = reg.find(rec["standard_identifier"])
+        problems = reg.problems(standard_id, institution_id=institution_id,
+                                kind_code=good.kind.code, instrument_range=good.values[2],
+                                on=on)
+        if problems:
+            return [("standard_identifier", message(p)) for p in problems]
+        rec["standard_id"] = standard_id
+        rec["standard_identifier"], rec["standard_valid_until"] = reg.identifier(standard_id, on)
+        return []
 
 
 @dataclass
@@ -1019,7 +1048,8 @@ class PostgresLoader(Loader):
             for group, good in new:
                 seq, prev, digest = _link(writers[good.region[:2]], good, group.instrument_id)
                 yield (f"{good.line_head}{group.instrument_id}{good.line_tail}{seq}\t{prev}\t"
-                       f"{digest}{good.sign_line}")
+                       f"{digest}\t{good.rec.get('standard_id') or copytext.NULL}"
+                       f"{good.sign_line}")
 
         with self.phase("chain + COPY records"), connection.cursor() as cursor:
             copytext.copy_lines(
@@ -1097,7 +1127,8 @@ class SqliteLoader(Loader):
                 seq, prev, digest = _link(writers[good.region[:2]], good, group.instrument_id)
                 values = list(good.rec_values)
                 values[1] = group.instrument_id
-                batch.append(tuple(self._adapt(v) for v in values) + (seq, prev, digest)
+                batch.append(tuple(self._adapt(v) for v in values)
+                             + (seq, prev, digest, good.rec.get("standard_id"))
                              + good.sign_values)
                 if len(batch) >= 2000:
                     cursor.executemany(sql, batch)

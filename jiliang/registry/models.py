@@ -249,6 +249,15 @@ class VerificationRecord(Chained):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                     blank=True, db_index=False, related_name="+",
                                     verbose_name=_("recorded by"))
+    # Traceability (issue 12): the registered standard and the reference-material lots used.
+    # Records from before the register have none ("standard not on file"); the standard's code
+    # and certificate number are also in standard_identifier, which the chain covers.
+    standard = models.ForeignKey("traceability.Standard", models.PROTECT, null=True, blank=True,
+                                 db_index=False, related_name="+",
+                                 verbose_name=_("measurement standard"))
+    reference_lots = models.ManyToManyField("traceability.MaterialLot", blank=True,
+                                            related_name="+",
+                                            verbose_name=_("reference-material lots"))
 
     CHAIN_FIELDS = (
         "public_code", "instrument", "owner", "institution", "region_code", "batch", "verified_on",
@@ -279,6 +288,9 @@ class VerificationRecord(Chained):
             models.Index(fields=["batch"], condition=Q(batch__isnull=False),
                          name="registry_rec_batch"),
             models.Index(fields=["certificate_no"], name="registry_rec_certno"),
+            # Impact analysis: the certificates of one standard since a date.
+            models.Index(fields=["standard", "verified_on", "id"],
+                         condition=Q(standard__isnull=False), name="registry_rec_standard"),
         ]
 
     def __str__(self) -> str:

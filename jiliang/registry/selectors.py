@@ -514,3 +514,44 @@ def instruments_of_owner(*, owner_id: int, kind_codes: Iterable[str] | None = No
         qs = qs.filter(kind__code__in=list(kind_codes))
     return qs.order_by("kind_id", "serial_number")
 
+
+# --- traceability (issue 12) ------------------------------------------------------------------
+
+
+def record_standard(record: VerificationRecord) -> dict | None:
+    """The registered standard behind a record (``on_file`` False: "standard not on file");
+    None without the traceability app."""
+    from django.apps import apps
+
+    if not apps.is_installed("jiliang.traceability"):
+        return None
+    from jiliang.traceability.selectors import record_standard as lookup
+
+    return lookup(record)
+
+
+def under_review(instrument: Instrument) -> bool:
+    """A certificate of the instrument was issued with a standard later found wrong."""
+    from django.apps import apps
+
+    if not apps.is_installed("jiliang.traceability"):
+        return False
+    from jiliang.traceability.selectors import under_review as lookup
+
+    return lookup(instrument.pk)
+
+
+def standard_choices(institution_id: int | None, kind_code: str = "") -> tuple[list, list] | None:
+    """(standards, reference-material lots) of the institution for the record form; None without
+    the traceability app (the form then asks for the standard as free text)."""
+    from django.apps import apps
+
+    if not apps.is_installed("jiliang.traceability"):
+        return None
+    from jiliang.traceability.selectors import lots_for, standards_for
+
+    if institution_id is None:
+        return [], []
+    return ([(s.pk, f"{s.code} {s.name}") for s in standards_for(institution_id, kind_code)],
+            [(lot.pk, str(lot)) for lot in lots_for(institution_id)])
+

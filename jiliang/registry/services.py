@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -501,6 +502,20 @@ def check_standard(verified_on: datetime.date, standard_valid_until: datetime.da
             "until": standard_valid_until.isoformat()}]})
 
 
+def standard_binding(*, institution: Organisation, instrument: Instrument, on: datetime.date,
+                     standard_id: int | None, lot_ids: Sequence[int] = ()):
+    """Traceability (issue 12): with the app installed, a record stands on a registered standard
+    of the institution that was valid that day (``jiliang.rules.traceability.record_errors``);
+    a ValidationError names every reason it cannot. None without the app (free text)."""
+    if not apps.is_installed("jiliang.traceability"):
+        return None
+    from jiliang.traceability.binding import bind_record
+
+    return bind_record(institution_id=institution.pk, kind_code=instrument.kind.code,
+                       instrument_range=instrument.measuring_range, on=on,
+                       standard_id=standard_id, lot_ids=lot_ids)
+
+
 def term_for(instrument: Instrument, regulation_code: str, *, adjusted: bool = False,
              resolver: TermResolver | None = None):
     resolver = resolver or TermResolver()
@@ -566,8 +581,6 @@ def verification_record(
     verified_on: datetime.date,
     verification_type: str,
     regulation_code: str,
-    standard_identifier: str,
-    standard_valid_until: datetime.date | None,
     conclusion: str,
     certificate_no: str,
     verifier=None,
@@ -576,12 +589,16 @@ def verification_record(
     place: str = "",
     conditions: str = "",
     original_record_no: str = "",
+    standard_identifier: str = "",
+    standard_valid_until: datetime.date | None = None,
     as_found: str = "",
     adjusted: bool = False,
     failed_items: Sequence[str] = (),
     valid_until: datetime.date | None = None,
     supersedes: VerificationRecord | None = None,
     correction_reason: str = "",
+    standard_id: int | None = None,
+    reference_lot_ids: Sequence[int] = (),
 ) -> VerificationRecord:
     """Record a verification; a pass issues a 检定证书, a fail a 检定结果通知书.
 
@@ -598,6 +615,11 @@ def verification_record(
         raise ValidationError({"verified_on": [_("The verification date cannot be in the future.")]})
     if verification_type not in VerificationType.values:
         raise ValidationError({"verification_type": [_("Choose the type of verification.")]})
+    # Traceability (issue 12): the registered standard (and lots), judged for that day.
+    bound = standard_binding(institution=institution, instrument=inst, on=verified_on,
+                             standard_id=standard_id, lot_ids=reference_lot_ids)
+    if bound is not None:
+        standard_identifier, standard_valid_until = bound.identifier, bound.valid_until
     standard = (standard_identifier or "").strip()
     if not standard:
         raise ValidationError({"standard_identifier": [_("Identify the standard used.")]})
@@ -665,7 +687,7 @@ def verification_record(
         approver_person_id=signed.approver_id, approver_name=signed.approver_name,
         authorisation_no=signed.authorisation_no, **extra, supersedes=supersedes,
         correction_reason=(correction_reason or "").strip()[:300], recorded_at=timezone.now(),
-        recorded_by=actor,
+        recorded_by=actor, standard=bound.standard if bound else None,
     )
     try:
         with transaction.atomic():
@@ -674,6 +696,9 @@ def verification_record(
         raise ValidationError({"certificate_no": [_(
             "Your institution has already issued number %(no)s; certificate numbers are unique "
             "per institution.") % {"no": number}]}) from None
+    if bound is not None:  # traceability (issue 12)
+        record.reference_lots.set(bound.lots)
+        bound.resolve(instrument_id=inst.pk, record=record)
     refresh_state(inst)
     inst.save(update_fields=STATE_FIELDS)
     rates.commit(inst)
@@ -695,7 +720,8 @@ def verification_correct(*, actor: User, record: VerificationRecord, reason: str
         "approver": record.approver_person_id, "place": record.place,
         "conditions": record.conditions, "original_record_no": record.original_record_no,
         "as_found": record.as_found, "adjusted": record.adjusted,
-        "failed_items": record.failed_items,
+        "failed_items": record.failed_items, "standard_id": record.standard_id,
+        "reference_lot_ids": list(record.reference_lots.values_list("pk", flat=True)),
     }
     base.update(values)
     return verification_record(actor=actor, instrument=record.instrument, supersedes=record,

@@ -249,7 +249,9 @@ def verification_create(request):
     inst = selectors.instrument_for_verification(request.user, public_code=code) if code else None
     form = VerificationForm(request.POST or None, regulations=regulations_of(
         inst.kind if inst else None), initial={"instrument_code": code, "verified_on": _today()},
-        people=signing_people(request.user.organisation))
+        people=signing_people(request.user.organisation),
+        standards=selectors.standard_choices(request.user.organisation_id,
+                                             inst.kind.code if inst else ""))
     if request.method == "POST" and form.is_valid():
         if inst is None:
             form.add_error("instrument_code", _("No instrument has this public code."))
@@ -294,6 +296,7 @@ def verification_detail(request, pk: int):
         "can_correct": (request.user.role in VERIFIERS and state.state != "superseded"
                         and record.institution_id == request.user.organisation_id),
         "public_url": documents.certificate_url(record),
+        "standard": selectors.record_standard(record),
     })
 
 
@@ -313,9 +316,12 @@ def verification_correct(request, pk: int):
     initial["certificate_no"] = ""
     initial.update(verifier=record.verifier_person_id, checker=record.checker_person_id,
                    approver=record.approver_person_id)
+    initial["standard_id"] = record.standard_id
     form = CorrectionForm(request.POST or None, initial=initial,
                           regulations=regulations_of(record.instrument.kind),
-                          people=signing_people(request.user.organisation))
+                          people=signing_people(request.user.organisation),
+                          standards=selectors.standard_choices(request.user.organisation_id,
+                                                               record.instrument.kind.code))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["failed_items"] = _failed_items(data["failed_items"])
@@ -575,6 +581,7 @@ def public_instrument(request, code: str):
     return render(request, "registry/public_instrument.html", {
         "inst": inst, "latest": latest, "today": _today(),
         "state": selectors.certificate_state(latest) if latest else None,
+        "under_review": selectors.under_review(inst),
     })
 
 
@@ -584,6 +591,7 @@ def public_certificate(request, code: str):
     return render(request, "registry/public_certificate.html", {
         "record": record, "state": selectors.certificate_state(record),
         "cancelled": selectors.cancelled_certificate(record), "today": _today(),
+        "standard": selectors.record_standard(record),
     })
 
 

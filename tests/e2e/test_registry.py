@@ -2,8 +2,10 @@ import datetime
 
 import pytest
 
+from tests.core.test_documents import pdf_text
 from tests.e2e.conftest import login
 from tests.registry.helpers import signers
+from tests.traceability import helpers as traceability
 
 pytestmark = pytest.mark.e2e
 
@@ -25,6 +27,9 @@ def test_an_enterprise_files_a_verifier_records_and_the_public_page_shows_it(pag
     page.click("form[action='/logout/'] button")
 
     people = signers(e2e_personas.orgs["gd_institute"])
+    standard = traceability.standard(
+        e2e_personas.orgs["gd_institute"], "E2E-TAXI-STD", kinds=["taximeter"],
+        cert="[2024]粤量标证字第088号", name="出租汽车计价器检定装置")
     login(page, "gd_verifier")
     page.wait_for_url("**/desk/")
     page.goto(f"/registry/verifications/new/?code={code}")
@@ -32,8 +37,8 @@ def test_an_enterprise_files_a_verifier_records_and_the_public_page_shows_it(pag
     page.fill("#id_verified_on", (today - datetime.timedelta(days=1)).isoformat())
     page.select_option("#id_verification_type", "first")
     page.select_option("#id_regulation_code", "JJG 517-2016")
-    page.fill("#id_standard_identifier", "[2024]粤量标证字第088号")
-    page.fill("#id_standard_valid_until", (today + datetime.timedelta(days=300)).isoformat())
+    # The verifier picks one of the institution's registered standards (traceability).
+    page.select_option("#id_standard_id", str(standard.pk))
     page.select_option("#id_conclusion", "pass")
     page.fill("#id_certificate_no", "GDJL-E2E-0001")
     for role, person in people.items():
@@ -41,6 +46,11 @@ def test_an_enterprise_files_a_verifier_records_and_the_public_page_shows_it(pag
     page.click("form button.btn-primary")
     page.wait_for_url("**/registry/verifications/*/")
     assert "GDJL-E2E-0001" in page.locator("h1").inner_text()
+    assert "出租汽车计价器检定装置" in page.locator("#standard").inner_text()
+    pdf = page.request.get(page.url + "pdf/")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = pdf_text(pdf.body())
+    assert "出租汽车计价器检定装置" in text and "[2024]粤量标证字第088号" in text
     page.click("form[action='/logout/'] button")
 
     page.goto(f"/registry/i/{code}/")

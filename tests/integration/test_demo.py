@@ -39,6 +39,16 @@ class DemoTests(TransactionTestCase):
                       .order_by("management_no").distinct())
         status = meter_registry_status(meters)
         assert [status[m.pk]["overdue"] for m in meters] == [False, True]
+        # Traceability: national → Guangdong public → working standard, and every registry demo
+        # record but the meter batch's is bound to a registered standard.
+        from jiliang.traceability.models import Comparison, Standard
+        from jiliang.traceability.selectors import chain_of
+
+        chain, reached = chain_of(Standard.objects.get(code="GD-WS-MASS"))
+        assert [s.code for s in chain] == ["GD-WS-MASS", "GD-PS-MASS", "NAT-MASS"] and reached
+        assert not VerificationRecord.objects.filter(standard__isnull=True,
+                                                     batch__isnull=True).exists()
+        assert Comparison.objects.filter(state="published").exists()
         before = self.counts()
         assert all(before)
         # An ordinary edit: every organisation renamed. The demo finds them by credit code (a

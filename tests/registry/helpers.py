@@ -36,7 +36,9 @@ def file(actor, *, owner=None, kind="scale_digital_indicating", use="trade", ser
 
 
 def verify(verifier, instrument, *, on=None, conclusion="pass", number=None,
-           regulation="JJG 539-2016", standard_until=None, **extra):
+           regulation="JJG 539-2016", standard_until=None, standard=None, **extra):
+    """Records bind to a registered standard of the verifier's institution (traceability):
+    ``standard`` if given, else its default standard valid for years either side of today."""
     on = on or days(-10)
     if conclusion == "fail":
         extra.setdefault("failed_items", ["示值误差"])
@@ -44,6 +46,10 @@ def verify(verifier, instrument, *, on=None, conclusion="pass", number=None,
     if not {"verifier", "checker", "approver"} & extra.keys() and org is not None \
             and org.kind == "verification_institution":
         extra.update(signers(org))
+    if "standard_id" not in extra:
+        from tests.traceability.helpers import default_standard
+
+        extra["standard_id"] = (standard or default_standard(verifier.organisation)).pk
     return services.verification_record(
         actor=verifier, instrument=instrument, verified_on=on,
         verification_type=extra.pop("verification_type", "subsequent"),

@@ -17,6 +17,7 @@ from jiliang.registry.models import ImportJob, Instrument, RateCell, RateDelta, 
 from jiliang.registry.tasks import run_import
 from tests.base import PersonaTestCase
 from tests.registry.helpers import days, file, signers, verify
+from tests.traceability.helpers import default_standard
 
 KEYS = [c.key for c in importing.COLUMNS]
 
@@ -27,8 +28,8 @@ def row(p, **values):
                 use="trade", region_code="440106",
                 institution_credit_code=p.orgs["gd_institute"].credit_code,
                 verified_on=days(-30).isoformat(), regulation_code="JJG 539-2016",
-                standard_identifier="[2024]粤量标证字第001号",
-                standard_valid_until=days(300).isoformat(), conclusion="pass",
+                standard_identifier=default_standard(p.orgs["gd_institute"]).code,
+                standard_valid_until="", conclusion="pass",
                 verifier_name="张伟", checker_name="李娜", approver_name="王强")
     signers(p.orgs["gd_institute"])  # the people named and an authorisation, on file once
     base.update(values)
@@ -79,8 +80,8 @@ class ImportTests(PersonaTestCase):
                                            institution_credit_code=credit_code("91440106MA5NEBADY")),
             "kind": row(p, serial_number="B-4", certificate_no="B-4", kind="spaceship"),
             "verified_on": row(p, serial_number="B-5", certificate_no="B-5", verified_on="2025-13-40"),
-            "standard_valid_until": row(p, serial_number="B-6", certificate_no="B-6",
-                                        standard_valid_until=days(-60).isoformat()),
+            "standard_identifier": row(p, serial_number="B-6", certificate_no="B-6",
+                                       standard_identifier="[2019]粤量标证字第999号"),
             "certificate_no": row(p, serial_number="G-0", certificate_no="IMP-0"),
             "failed_items": row(p, serial_number="B-8", certificate_no="B-8", conclusion="fail"),
             "valid_until": row(p, serial_number="B-9", certificate_no="B-9",

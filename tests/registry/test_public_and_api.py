@@ -3,6 +3,7 @@
 from jiliang.registry.models import Instrument, PublicLookup, VerificationRecord
 from tests.base import PersonaTestCase
 from tests.registry.helpers import days, file, signers, verify
+from tests.traceability.helpers import default_standard, standard
 
 
 class PublicPageTests(PersonaTestCase):
@@ -59,19 +60,21 @@ class ApiTests(PersonaTestCase):
         payload = {
             "instrument_code": created["public_code"], "verified_on": days(-5).isoformat(),
             "verification_type": "first", "regulation_code": "JJG 517-2016",
-            "standard_identifier": "STD-1", "standard_valid_until": days(100).isoformat(),
+            "standard_id": default_standard(self.p.orgs["gd_institute"]).pk,
             "conclusion": "pass", "certificate_no": "API-C-1",
             **{f"{role}_id": person.pk for role, person in people.items()}}
         response = verifier.post("/api/v1/registry/verifications", payload,
                                  content_type="application/json")
         assert response.status_code == 201, response.content
         assert response.json()["valid_until"] is not None
-        expired = dict(payload, certificate_no="API-C-2", standard_valid_until=days(-6).isoformat(),
+        lapsed = standard(self.p.orgs["gd_institute"], "API-LAPSED", cert_until=days(-6))
+        expired = dict(payload, certificate_no="API-C-2", standard_id=lapsed.pk,
                        verified_on=days(-4).isoformat(), verification_type="subsequent")
         refused = verifier.post("/api/v1/registry/verifications", expired,
                                 content_type="application/json")
         assert refused.status_code == 400
-        assert refused.json()["errors"][0]["field"] == "standard_valid_until"
+        assert refused.json()["errors"][0]["field"] == "standard"
+        assert "not in force" in refused.json()["errors"][0]["message"]
         assert acme.post("/api/v1/registry/verifications", payload,
                          content_type="application/json").status_code == 403
 

@@ -15,6 +15,7 @@ from jiliang.registry.models import Instrument, RateCell, VerificationRecord
 from jiliang.rules.verification import add_months, add_years
 from tests.base import PersonaTestCase
 from tests.registry.helpers import days, file, signers, today, verify
+from tests.traceability.helpers import default_standard, standard
 
 
 class VerificationTests(PersonaTestCase):
@@ -45,8 +46,9 @@ class VerificationTests(PersonaTestCase):
 
     def test_a_verification_with_an_expired_standard_is_refused(self):
         with pytest.raises(ValidationError) as caught:
-            verify(self.p.gd_verifier, self.inst, on=days(-10), standard_until=days(-11))
-        assert "超过有效期的计量标准" in caught.value.message_dict["standard_valid_until"][0]
+            verify(self.p.gd_verifier, self.inst, on=days(-10), standard=standard(
+                self.p.orgs["gd_institute"], "EXPIRED-1", cert_until=days(-11)))
+        assert "考核证书" in caught.value.message_dict["standard"][0]
         assert not VerificationRecord.objects.exists()
 
     def test_certificate_numbers_are_unique_per_institution(self):
@@ -79,7 +81,7 @@ class VerificationTests(PersonaTestCase):
             services.verification_record(
                 actor=self.p.gd_verifier, instrument=self.inst, verified_on=days(-1),
                 verification_type="first", regulation_code="JJG 539-2016",
-                standard_identifier="S", standard_valid_until=days(10), conclusion="pass",
+                standard_id=default_standard(self.p.orgs["gd_institute"]).pk, conclusion="pass",
                 certificate_no="X-1", verifier=people["verifier"], checker=people["verifier"],
                 approver=people["approver"])
         assert "checker" in caught.value.message_dict

@@ -1,0 +1,172 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.core.forms import StyledForm
+from jiliang.rules import comparison as cmp_rules
+from jiliang.traceability.models import Calibration, Category, Device, StandardStatus
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class StandardForm(StyledForm):
+    code = forms.CharField(label=_("Code"), max_length=60)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int)
+    measurand = forms.CharField(label=_("Measurand"), max_length=100)
+    kinds = forms.MultipleChoiceField(label=_("Instrument kinds served"), required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    range_low = forms.DecimalField(label=_("Range from"), required=False, max_digits=20,
+                                   decimal_places=6)
+    range_high = forms.DecimalField(label=_("Range to"), required=False, max_digits=20,
+                                    decimal_places=6)
+    range_unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    uncertainty = forms.CharField(label=_("Uncertainty, accuracy class or maximum permissible "
+                                          "error"), max_length=200)
+    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    mobile = forms.BooleanField(label=_("Touring standard"), required=False)
+    upstream_id = forms.TypedChoiceField(label=_("Traced to"), coerce=int, required=False,
+                                         empty_value=None)
+
+    def __init__(self, *args, owners=(), kinds=(), upstreams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_id"].choices = list(owners)
+        self.fields["kinds"].choices = list(kinds)
+        self.fields["upstream_id"].choices = [("", "—"), *upstreams]
+
+
+class DeviceForm(StyledForm):
+    role = forms.ChoiceField(label=_("Role"), choices=Device.Role.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    maker = forms.CharField(label=_("Maker"), max_length=200, required=False)
+    model = forms.CharField(label=_("Model"), max_length=100, required=False)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=64)
+
+
+class CertificateForm(StyledForm):
+    number = forms.CharField(label=_("Certificate number"), max_length=60)
+    issuer = forms.CharField(label=_("Issued by"), max_length=200)
+    issued_on = forms.DateField(label=_("Issued on"), widget=DateInput)
+    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput)
+    reexamined_on = forms.DateField(label=_("Re-examined on"), widget=DateInput, required=False)
+
+
+class CalibrationForm(StyledForm):
+    higher_standard_id = forms.TypedChoiceField(label=_("With the higher standard"), coerce=int,
+                                                required=False, empty_value=None)
+    performed_by_name = forms.CharField(label=_("By"), max_length=200, required=False,
+                                        help_text=_("Left empty: the higher standard's owner."))
+    certificate_no = forms.CharField(label=_("Certificate number"), max_length=60)
+    calibrated_on = forms.DateField(label=_("Date"), widget=DateInput)
+    due_on = forms.DateField(label=_("Due"), widget=DateInput)
+    result = forms.ChoiceField(label=_("Result"), choices=Calibration.Result.choices)
+    uncertainty = forms.CharField(label=_("Uncertainty stated"), max_length=200, required=False)
+
+    def __init__(self, *args, higher=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["higher_standard_id"].choices = [("", "—"), *higher]
+
+
+class StatusForm(StyledForm):
+    status = forms.ChoiceField(label=_("Status"), choices=StandardStatus.choices)
+    on = forms.DateField(label=_("From"), widget=DateInput, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class BookingForm(StyledForm):
+    site = forms.CharField(label=_("Site"), max_length=200)
+    region_code = forms.CharField(label=_("Division code"), max_length=6)
+    starts_on = forms.DateField(label=_("From"), widget=DateInput)
+    ends_on = forms.DateField(label=_("To"), widget=DateInput)
+    purpose = forms.CharField(label=_("Purpose"), max_length=200)
+
+
+class MaterialForm(StyledForm):
+    number = forms.CharField(label=_("Number"), max_length=30,
+                             help_text=_("GBW 12345 or GBW(E) 123456."))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    matrix = forms.CharField(label=_("Matrix"), max_length=100, required=False)
+    producer = forms.CharField(label=_("Producer"), max_length=200)
+    property_name = forms.CharField(label=_("Certified property"), max_length=100)
+    value = forms.CharField(label=_("Certified value"), max_length=40)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    expanded_u = forms.CharField(label=_("Expanded uncertainty U"), max_length=40)
+    k = forms.CharField(label=_("Coverage factor k"), max_length=10, initial="2")
+    certificate_valid_until = forms.DateField(label=_("Certificate valid until"),
+                                              widget=DateInput, required=False)
+    shelf_life_months = forms.IntegerField(label=_("Shelf life (months)"), required=False,
+                                           min_value=1, max_value=600)
+    storage = forms.CharField(label=_("Storage"), max_length=200, required=False)
+
+
+class LotForm(StyledForm):
+    holder_id = forms.TypedChoiceField(label=_("Held by"), coerce=int)
+    lot_no = forms.CharField(label=_("Lot number"), max_length=60)
+    expires_on = forms.DateField(label=_("Expires on"), widget=DateInput)
+    quantity = forms.CharField(label=_("Quantity"), max_length=60, required=False)
+
+    def __init__(self, *args, holders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["holder_id"].choices = list(holders)
+
+
+class ComparisonForm(StyledForm):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    organiser_id = forms.TypedChoiceField(label=_("Organiser"), coerce=int)
+    pilot_id = forms.TypedChoiceField(label=_("Pilot laboratory"), coerce=int)
+    measurand = forms.CharField(label=_("Measurand"), max_length=100)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    method = forms.ChoiceField(label=_("Scoring method"),
+                               choices=[(cmp_rules.EN, "En"), (cmp_rules.Z, "z")])
+    artefact = forms.CharField(label=_("Artefact"), max_length=200)
+    protocol = forms.CharField(label=_("Protocol"), max_length=20000, widget=forms.Textarea(
+        attrs={"rows": 4}))
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
+
+    def __init__(self, *args, organisers=(), pilots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organiser_id"].choices = list(organisers)
+        self.fields["pilot_id"].choices = list(pilots)
+
+
+class ParticipantForm(StyledForm):
+    institution_id = forms.TypedChoiceField(label=_("Participant"), coerce=int)
+    lab_code = forms.CharField(label=_("Laboratory code"), max_length=20)
+    standard_id = forms.TypedChoiceField(label=_("Standard used"), coerce=int, required=False,
+                                         empty_value=None)
+
+    def __init__(self, *args, institutions=(), standards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution_id"].choices = list(institutions)
+        self.fields["standard_id"].choices = [("", "—"), *standards]
+
+
+class ResultForm(StyledForm):
+    value = forms.CharField(label=_("Result"), max_length=40)
+    expanded_u = forms.CharField(label=_("Expanded uncertainty"), max_length=40, required=False)
+    in_reference = forms.BooleanField(label=_("Part of the reference value"), required=False)
+
+
+class ScoreForm(StyledForm):
+    reference_value = forms.CharField(label=_("Reference value"), max_length=40)
+    reference_u = forms.CharField(label=_("Its expanded uncertainty (En)"), max_length=40,
+                                  required=False)
+    sigma_pt = forms.CharField(label=_("Standard deviation for proficiency assessment (z)"),
+                               max_length=40, required=False)
+
+
+class ReportForm(StyledForm):
+    report = forms.CharField(label=_("Report"), max_length=50000,
+                             widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class FollowUpForm(StyledForm):
+    action = forms.CharField(label=_("Follow-up action"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    suspend_standard = forms.BooleanField(label=_("Suspend the participant's standard"),
+                                          required=False)
+    close = forms.BooleanField(label=_("Follow-up closed"), required=False)
