@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_scheduled_run'),
-        ('registry', '0006_signoff'),
+        ('registry', '0007_instrument_catalogue_version'),
         ('traceability', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
