@@ -1,6 +1,7 @@
 """`make run`'s demo data, every app together: it loads clean, joins up, and loads once."""
 
 import io
+import re
 
 from django.core.management import call_command
 from django.test import TransactionTestCase
@@ -34,6 +35,11 @@ class DemoTests(TransactionTestCase):
         # Every demo verification lies inside an authorisation the licensing demo put on file.
         assert " 0 bad rows" in first, first
         assert "Demo logins" in first
+        # The heads and the administrator have the published demo TOTP key (README).
+        assert "JILIANGDEMOSECRETKEYFORTOTP23456" in first
+        code = io.StringIO()
+        call_command("demo_otp_code", "gd_head", stdout=code)
+        assert re.fullmatch(r"\d{6}\n", code.getvalue())
         meters = list(Meter.objects.filter(unit__organisation__members__username="acme",
                                            management_no__in=["E-001", "E-101"])
                       .order_by("management_no").distinct())
