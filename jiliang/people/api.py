@@ -156,6 +156,28 @@ def cpd_record(request, person_id: int, payload: CpdIn):
                                     hours=payload.hours, note=payload.note)
 
 
+class ExamIn(Schema):
+    subject: str = Field(..., max_length=100)
+    sat_on: datetime.date
+    passed: bool
+    score: Decimal | None = Field(None, ge=0, le=1000)
+
+
+class ExamOut(Schema):
+    id: int
+    subject: str
+    sat_on: datetime.date
+    passed: bool
+    score: Decimal | None
+
+
+@router.post("/people/{int:person_id}/exams", response={201: ExamOut})
+def exam_record(request, person_id: int, payload: ExamIn):
+    """An examination subject (资格考试) sat by the person."""
+    person = selectors.person_detail(request.user, person_id)
+    return 201, services.exam_record(actor=request.user, person=person, **payload.dict())
+
+
 @router.get("/public/registrations/{number}", response=PublicRegistrationOut, auth=None)
 def public_registration(request, number: str):
     """A registered metrologist by registration number: the listed fields, nothing else."""

@@ -30,6 +30,7 @@ def samples(world):
             Sample("jiliang_people_api_person_detail", {"person_id": person.pk}, **owned),
             Sample("jiliang_people_api_qualification_add", {"person_id": person.pk}, **owned),
             Sample("jiliang_people_api_cpd_record", {"person_id": person.pk}, **owned),
+            Sample("jiliang_people_api_exam_record", {"person_id": person.pk}, **owned),
         ]
     registration = services.qualification_add(
         actor=None, person=person, kind="registration", number="MATRIX-REG-1",

@@ -220,3 +220,33 @@ class EffectiveDatedScopeTests(PersonaTestCase):
             verify(self.p.gd_verifier, taxi, regulation="JJG 517-2016", on=D(2025, 11, 10))
         assert "授权范围" in caught.value.message_dict["instrument"][0]
         assert VerificationRecord.objects.filter(instrument=taxi).count() == 1
+
+
+class LegacyRecordTests(PersonaTestCase):
+    def test_a_record_kept_from_before_with_typed_names_stays_readable_and_is_flagged(self):
+        """Records on file before the people register (typed names, no people): the page and
+        the PDF show them, flagged "people not on file"."""
+        import io as _io
+
+        from pypdf import PdfReader
+
+        from jiliang.audit.chain import chain_append
+
+        record = verify(self.p.gd_verifier, file(self.p.acme, serial="OLD-1"), number="OLD-C-1")
+        legacy = VerificationRecord(**{
+            f.attname: getattr(record, f.attname) for f in VerificationRecord._meta.concrete_fields
+            if f.attname not in ("id", "public_code", "chain_seq", "prev_hash", "row_hash",
+                                 "verifier_person_id", "checker_person_id", "approver_person_id",
+                                 "approver_name", "authorisation_no")})
+        legacy.certificate_no, legacy.instrument = "OLD-C-0", file(self.p.acme, serial="OLD-2")
+        legacy.verifier_name, legacy.checker_name = "老张", "老李"
+        chain_append([legacy])
+        assert not legacy.people_on_file and record.people_on_file
+        page = self.client_as("gd_verifier", language="en").get(
+            f"/registry/verifications/{legacy.pk}/").content.decode()
+        assert "老张" in page and "people not on file" in page
+        pdf = self.client_as("gd_verifier").get(f"/registry/verifications/{legacy.pk}/pdf/")
+        text = PdfReader(_io.BytesIO(pdf.content)).pages[0].extract_text()
+        assert "老张" in text and "人员未在册" in text
+        api = self.api_as("gd_verifier").get(f"/api/v1/registry/verifications/{legacy.pk}").json()
+        assert api["people_on_file"] is False and api["verifier_person_id"] is None
