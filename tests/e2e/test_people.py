@@ -24,6 +24,10 @@ def test_a_verifier_picks_the_checker_and_approver_and_the_pdf_names_them(page, 
     load_licences(Quiet())  # the demo's authorisations of gd_institute, through the services
     load_signers()
     people = signers("gd_institute")
+    from tests.traceability import helpers as traceability
+
+    standard = traceability.standard(e2e_personas.orgs["gd_institute"], "E2E-PEOPLE-STD",
+                                     kinds=["taximeter"], cert="[2024]粤量标证字第089号")
     today = datetime.date.today()
     inst = services.instrument_file(actor=e2e_personas.acme, kind_code="taximeter", use="trade",
                                     serial_number="E2E-PEOPLE-1", region_code="440106")
@@ -33,8 +37,7 @@ def test_a_verifier_picks_the_checker_and_approver_and_the_pdf_names_them(page, 
     page.fill("#id_verified_on", (today - datetime.timedelta(days=2)).isoformat())
     page.select_option("#id_verification_type", "first")
     page.select_option("#id_regulation_code", "JJG 517-2016")
-    page.fill("#id_standard_identifier", "[2024]粤量标证字第088号")
-    page.fill("#id_standard_valid_until", (today + datetime.timedelta(days=300)).isoformat())
+    page.select_option("#id_standard_id", str(standard.pk))
     page.select_option("#id_conclusion", "pass")
     page.fill("#id_certificate_no", "GDJL-E2E-PEOPLE-1")
     page.fill("#id_place", "本院出租车计价器检定站")

@@ -81,6 +81,14 @@ class SignoffRefusalTests(PersonaTestCase):
 
     # --- the three channels ------------------------------------------------------------------
 
+    @staticmethod
+    def standard_of(username: str):
+        """The institution's registered standard (traceability, issue 12): valid, every kind."""
+        from jiliang.core.models import User
+        from tests.traceability.helpers import default_standard
+
+        return default_standard(User.objects.get(username=username).organisation)
+
     def values(self, *, inst=None, on=None, verifier="张三", checker="李四", approver="王五",
                staff=None, number="T-1"):
         inst = inst or self.scale
@@ -97,8 +105,7 @@ class SignoffRefusalTests(PersonaTestCase):
         response = self.client.post("/api/v1/registry/verifications", {
             "instrument_code": v["inst"].public_code, "verified_on": v["on"].isoformat(),
             "verification_type": "subsequent", "regulation_code": v["regulation"],
-            "standard_identifier": "[2024]粤量标证字第001号",
-            "standard_valid_until": (v["on"] + datetime.timedelta(days=300)).isoformat(),
+            "standard_id": self.standard_of(user).pk,
             "conclusion": "pass", "certificate_no": v["number"],
             **{f"{role}_id": p.pk for role, p in v["people"].items()}},
             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}",
@@ -124,8 +131,7 @@ class SignoffRefusalTests(PersonaTestCase):
         response = client.post("/registry/verifications/new/", {
             "instrument_code": v["inst"].public_code, "verified_on": v["on"].isoformat(),
             "verification_type": "subsequent", "regulation_code": v["regulation"],
-            "standard_identifier": "[2024]粤量标证字第001号",
-            "standard_valid_until": (v["on"] + datetime.timedelta(days=300)).isoformat(),
+            "standard_id": str(self.standard_of(user).pk),
             "conclusion": "pass", "certificate_no": v["number"],
             **{role: str(p.pk) for role, p in v["people"].items()}})
         if response.status_code == 302:
@@ -143,8 +149,8 @@ class SignoffRefusalTests(PersonaTestCase):
                    serial_number=f"IMP-{v['number']}", region_code=inst.region_code,
                    nominal_size=str(inst.nominal_size or ""),
                    institution_credit_code=org.credit_code, verified_on=v["on"].isoformat(),
-                   regulation_code=v["regulation"], standard_identifier="S",
-                   standard_valid_until=(v["on"] + datetime.timedelta(days=300)).isoformat(),
+                   regulation_code=v["regulation"],
+                   standard_identifier=self.standard_of(user).code,
                    conclusion="pass", certificate_no=f"IMP-{v['number']}",
                    **{f"{role}_name": p.name for role, p in v["people"].items()})
         out = io.StringIO()
