@@ -33,7 +33,7 @@ def test_type_approval_from_application_to_public_certificate(page, e2e_personas
     page.select_option("#id_origin", "domestic")
     page.fill("#id_instrument_name", "电子计价秤")
     page.fill("#id_model", "E2E-15")
-    page.fill("#id_category_letter", "F")
+    page.select_option("#id_category_letter", "F")
     with page.expect_navigation():
         page.click("main button[type=submit]")
     page.wait_for_selector("#state[data-state='draft']")
