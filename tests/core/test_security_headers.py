@@ -64,6 +64,16 @@ class ContentSecurityPolicyTest(PersonaTestCase):
 
 
 
+def test_no_template_holds_an_inline_script_or_handler():
+    """Every template, the pages the walk above cannot reach without an object included."""
+    offenders = []
+    for template in sorted((ROOT / "jiliang").rglob("templates/**/*.html")):
+        text = template.read_text(encoding="utf-8")
+        if INLINE_SCRIPT.search(text) or HANDLER.search(text):
+            offenders.append(str(template.relative_to(ROOT)))
+    assert not offenders, offenders
+
+
 def _manage(args, tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JILIANG_"))}
     env.update({"JILIANG_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "jiliang.settings",

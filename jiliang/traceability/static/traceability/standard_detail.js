@@ -1,0 +1,14 @@
+// A standard's traceability chain as a graph (data from the page's json_script).
+(function () {
+  const data = JSON.parse(document.getElementById('chain-data').textContent);
+  const n = data.nodes.length;
+  const chart = echarts.init(document.getElementById('chain-graph'));
+  chart.setOption({
+    tooltip: {formatter: p => p.dataType === 'node' ? p.data.title + '<br>' + p.data.category : ''},
+    series: [{type: 'graph', layout: 'force', roam: true, force: {repulsion: 220, edgeLength: 90},
+      edgeSymbol: ['none', 'arrow'], label: {show: true, formatter: p => p.data.name},
+      data: data.nodes.map(x => ({name: x.name, title: x.title, category: x.category,
+        symbolSize: x.national ? 36 : 24, itemStyle: {color: x.national ? '#b02a37' : '#0d6efd'}})),
+      links: data.links}]
+  });
+})();
