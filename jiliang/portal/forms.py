@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.core.forms import StyledForm
 from jiliang.portal.models import BODY_MAX, TITLE_MAX
 from jiliang.rules import news as rules
 
@@ -13,7 +14,7 @@ def _kind_choices():
     return [(code, label(name)) for code, name in rules.kinds().items()]
 
 
-class NewsForm(forms.Form):
+class NewsForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=_kind_choices)
     title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=TITLE_MAX)
     body_zh = forms.CharField(label=_("Text (Chinese)"), max_length=BODY_MAX,
@@ -24,18 +25,18 @@ class NewsForm(forms.Form):
                               required=False, widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(StyledForm):
     publish_at = forms.DateTimeField(
         label=_("Publish at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(StyledForm):
     reasons = forms.CharField(label=_("What is to be changed"), max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(StyledForm):
     file = forms.FileField(label=_("Attachment (PDF, PNG or JPEG)"))
 
 
@@ -65,7 +66,7 @@ def _category_choices():
     return [("", "—")] + [(c, label(n)) for c, n in complaints.categories().items()]
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(StyledForm):
     category = forms.ChoiceField(label=_("What is it about"), choices=_category_choices)
     description = forms.CharField(label=_("Describe it"), max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 5}))
@@ -103,12 +104,12 @@ class ComplaintForm(forms.Form):
         return data
 
 
-class TrackForm(forms.Form):
+class TrackForm(StyledForm):
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=30)
     code = forms.CharField(label=_("Access code"), max_length=12)
 
 
-class CloseForm(forms.Form):
+class CloseForm(StyledForm):
     outcome = forms.CharField(label=_("What was found and done"), max_length=4000,
                               widget=forms.Textarea(attrs={"rows": 4}))
     instrument_code = forms.CharField(label=_("Instrument's label code (optional)"),

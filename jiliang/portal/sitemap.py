@@ -11,6 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # Machine-readable or print files are linked from their pages, not listed on their own.
 NOT_PAGES = re.compile(r"\.(?:atom|json|pdf|xml|txt|csv|xlsx)$")
 SITEMAP_CAP = 10_000  # a sitemap file holds at most 50,000 URLs (sitemaps.org protocol)
+# Public endpoints that are not pages: the sign-in form, health checks, parts of pages. A view
+# may also say so itself with ``view.jiliang_fragment = True``.
+NOT_PAGE_NAMES = frozenset({"login", "healthz", "readyz", "metrics", "core:region-pick"})
 SKIPPED = ("admin/", "api/v1/", "i18n/", "static/")
 
 
@@ -34,6 +37,10 @@ def is_public(view) -> bool:
     return bool(getattr(view, "jiliang_public", False))
 
 
+def is_fragment(name: str, view) -> bool:
+    return name in NOT_PAGE_NAMES or bool(getattr(view, "jiliang_fragment", False))
+
+
 def static_prefix(route: str) -> str:
     """The part of a route before its first parameter, as a URL path."""
     return "/" + re.split(r"[<(^$]", route, maxsplit=1)[0]
@@ -43,7 +50,7 @@ def page_urls() -> list[str]:
     """Every public page: the ones without parameters, then each app's published objects."""
     urls = [reverse(name) for route, name, view, has_params in patterns()
             if is_public(view) and not has_params and not NOT_PAGES.search(route)
-            and name != "login" and not getattr(view, "jiliang_fragment", False)]
+            and not is_fragment(name, view)]
     urls += list(object_urls())
     return list(dict.fromkeys(urls))
 
