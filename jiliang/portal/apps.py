@@ -13,8 +13,6 @@ class PortalConfig(AppConfig):
         NavItem(_("News desk"), "portal:news-desk", bureau_only=True),
         NavItem(_("Complaints"), "portal:complaint-new", menu="public"),
         NavItem(_("Complaints and reports"), "portal:complaint-queue", bureau_only=True),
-        NavItem(_("Regions"), "core:region-list", menu="public"),
-        NavItem(_("API"), "api:openapi-view", menu="public"),
     ]
     portal_links = [
         {"title": _("Complain about measurement"), "url_name": "portal:complaint-new",
