@@ -1,5 +1,11 @@
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+
+# Tests never assert on a time: hypothesis' per-example deadline would fail an example that a
+# busy CI machine runs slowly.
+hypothesis_settings.register_profile("jiliang", deadline=None)
+hypothesis_settings.load_profile("jiliang")
 
 
 def pytest_configure(config):

@@ -17,6 +17,7 @@ from jiliang.rules.verification import add_months
 from tests.base import PersonaTestCase
 from tests.registry.helpers import days, file, signers, verify
 from tests.registry.test_import import as_csv, row
+from tests.traceability.helpers import default_standard
 
 
 class EditionInForceTests(PersonaTestCase):
@@ -27,17 +28,19 @@ class EditionInForceTests(PersonaTestCase):
         [message] = caught.value.message_dict["regulation_code"]
         assert "JJG 443-2006" in message and "2024-05-01" in message
         people = {role: p.pk for role, p in signers(self.p.gd_verifier.organisation).items()}
+        standard = default_standard(self.p.gd_verifier.organisation).pk
         form = self.client_as("gd_verifier").post("/registry/verifications/new/", {
             "instrument_code": fuel.public_code, "verified_on": days(-10).isoformat(),
             "verification_type": "subsequent", "regulation_code": "JJG 443-2015",
             "standard_identifier": "STD-1", "standard_valid_until": days(100).isoformat(),
-            "conclusion": "pass", "certificate_no": "F-1", **people})
+            "conclusion": "pass", "certificate_no": "F-1", "standard_id": standard, **people})
         assert form.status_code == 200 and "no longer applies from 2024-05-01" in form.content.decode()
         api = self.api_as("gd_verifier").post("/api/v1/registry/verifications", {
             "instrument_code": fuel.public_code, "verified_on": days(-10).isoformat(),
             "verification_type": "subsequent", "regulation_code": "JJG 443-2006",
             "standard_identifier": "STD-1", "standard_valid_until": days(100).isoformat(),
-            "conclusion": "pass", "certificate_no": "F-2", "verifier_id": people["verifier"],
+            "conclusion": "pass", "certificate_no": "F-2", "standard_id": standard,
+            "verifier_id": people["verifier"],
             "checker_id": people["checker"], "approver_id": people["approver"]},
             content_type="application/json")
         assert api.status_code == 400 and api.json()["errors"][0]["field"] == "regulation_code"
