@@ -14,6 +14,8 @@ class CatalogConfig(AppConfig):
         NavItem(_("Catalogue"), "catalog:kind-list", menu="public"),
         NavItem(_("Province periods"), "catalog:province-periods", bureau_only=True,
                 menu="account"),
+        NavItem(_("Without type approval"), "catalog:type-approval-flags", bureau_only=True,
+                menu="account"),
     ]
     portal_links = [
         {"title": _("Catalogue of compulsorily verified instruments"), "url_name": "catalog:kind-list",

@@ -11,4 +11,5 @@ urlpatterns = [
     path("versions/<str:code>/", views.version_detail, name="version-detail"),
     path("versions/<str:code>/impact/", views.version_impact, name="version-impact"),
     path("province-periods/", views.province_periods, name="province-periods"),
+    path("type-approval-flags/", views.type_approval_flags, name="type-approval-flags"),
 ]

@@ -100,3 +100,15 @@ def version_impact(request, code: str):
     return render(request, "catalog/version_impact.html", {
         "version": version, "rows": rows, "changes": selectors.version_changes(version),
     })
+
+
+@roles_required(bureau=True)
+def type_approval_flags(request):
+    """Instruments in use of a kind needing type approval whose number names no approval in
+    force: for the bureau to check (work plan 五.2–五.4)."""
+    from jiliang.catalog import type_approval
+    from jiliang.core.web import page_of
+
+    return render(request, "catalog/type_approval_flags.html", {
+        "page": page_of(request, type_approval.flagged(request.user)),
+    })

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy
 
 from jiliang.audit.chain import canonical, chain_lock
 from jiliang.audit.services import audit_record
+from jiliang.catalog import type_approval
 from jiliang.catalog.models import InstrumentKind
 from jiliang.catalog.selectors import TermResolver, catalogue_version_code
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Role
@@ -347,9 +348,11 @@ class Checker:
         good.first_use_on = _date(raw["first_use_on"].strip(), "first_use_on", errors)
         if good.first_use_on and good.first_use_on > self.today:
             errors.append(("first_use_on", _("The date of first use cannot be in the future.")))
+        approval_no = " ".join(raw["type_approval_no"].split()).upper()
+        if approval_no and (problem := type_approval.check_number(approval_no)):  # catalogue (#14)
+            errors.append(("type_approval_no", str(type_approval.NUMBER_MESSAGES[problem])))
         good.values = (raw["manufacturer"][:200], raw["model"][:100], raw["measuring_range"][:100],
-                       raw["accuracy_class"][:20], raw["type_approval_no"][:40],
-                       raw["address"][:300])
+                       raw["accuracy_class"][:20], approval_no[:40], raw["address"][:300])
         if any(raw[k] for k in RECORD_KEYS):
             good.rec = self._check_record(raw, good, errors)
         elif self.mode == "institution":

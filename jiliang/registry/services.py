@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from jiliang.audit.chain import chain_append
 from jiliang.audit.services import audit_record, snapshot
+from jiliang.catalog import type_approval
 from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import (
     TermResolver,
@@ -391,6 +392,7 @@ def instrument_file(
     _check_size(kind, size, medium or "")
     if first_use_on is not None and first_use_on > today():
         raise ValidationError({"first_use_on": [_("The date of first use cannot be in the future.")]})
+    type_approval_no = type_approval.clean_number(type_approval_no)  # catalogue (#14): CPA number
     if status not in Status.values:
         raise ValidationError({"status": [_("Choose a status from the list.")]})
     existing = Instrument.objects.filter(owner=owner, kind=kind, serial_number=serial).first()
@@ -401,7 +403,7 @@ def instrument_file(
         owner=owner, kind=kind, use=use, serial_number=serial, manufacturer=manufacturer.strip(),
         model=model.strip(), measuring_range=measuring_range.strip(),
         accuracy_class=accuracy_class.strip(), nominal_size=size, household=bool(household),
-        medium=medium or "", type_approval_no=type_approval_no.strip(), region_code=region,
+        medium=medium or "", type_approval_no=type_approval_no, region_code=region,
         province_code=region[:2], address=address.strip(), status=status,
         status_changed_on=today() if status != Status.IN_USE else None,
         first_use_on=first_use_on, batch=batch, filed_at=now,
@@ -443,6 +445,8 @@ def instrument_update(*, actor: User | None, instrument: Instrument, **changes) 
     for field, value in changes.items():
         if field == "nominal_size":
             value = parse_size(value)
+        elif field == "type_approval_no":  # catalogue (#14): a CPA number
+            value = type_approval.clean_number(value)
         elif field == "household":
             value = bool(value)
         elif field == "first_use_on":

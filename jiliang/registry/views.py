@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
+from jiliang.catalog import type_approval
 from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import regulations_of
 from jiliang.core.lists import OwnerFilter, owner_filter, region_filter, sort_by
@@ -578,10 +579,12 @@ def public_instrument(request, code: str):
     """The page a QR label opens: what the person in front of the instrument needs to know."""
     inst = selectors.public_instrument(code)
     latest = selectors.public_latest_record(inst)
+    found = type_approval.approval(inst.type_approval_no)  # catalogue (#14): its type approval
     return render(request, "registry/public_instrument.html", {
         "inst": inst, "latest": latest, "today": _today(),
         "state": selectors.certificate_state(latest) if latest else None,
         "under_review": selectors.under_review(inst),
+        "approval": type_approval.approval_summary(found) if found else None,
     })
 
 

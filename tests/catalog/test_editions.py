@@ -214,3 +214,41 @@ class CatalogueChangeTests(PersonaTestCase):
         assert gauge.pk not in registry.due_list(clerk).values_list("pk", flat=True)
         assert VerificationRecord.objects.filter(instrument=gauge).count() == 1
         assert self.client_as("acme").get("/catalogue/versions/2020/impact/").status_code == 403
+
+
+class TypeApprovalTests(PersonaTestCase):
+    def approve(self, number="CPA 24-F101", model="ACS-30E"):
+        from jiliang.licensing.services import licence_record
+
+        return licence_record(
+            actor=self.p.gd_clerk, type_code="type_approval", holder=self.p.orgs["acme"],
+            number=number, issued_on=days(-400),
+            particulars={"origin": "domestic", "instrument_name": "电子计价秤", "model": model,
+                         "category_letter": "F"})
+
+    def test_a_type_approval_number_is_validated_and_shown_on_the_public_check(self):
+        with pytest.raises(ValidationError) as caught:
+            file(self.p.acme, type_approval_no="型批2024-1")
+        assert "CPA" in caught.value.message_dict["type_approval_no"][0]
+        self.approve()
+        scale = file(self.p.acme, model="ACS-30E", type_approval_no="cpa 24-f101")
+        assert scale.type_approval_no == "CPA 24-F101"
+        page = self.client_as("anonymous", language="zh-hans").get(
+            f"/registry/i/{scale.public_code}/").content.decode()
+        assert "CPA 24-F101" in page and "ACS-30E" in page and "型式批准" in page
+
+    def test_an_instrument_without_a_valid_approval_is_flagged_for_the_bureau(self):
+        from jiliang.catalog import type_approval
+
+        self.approve()
+        approved = file(self.p.acme, type_approval_no="CPA 24-F101")
+        unknown = file(self.p.acme, type_approval_no="CPA 24-F999")
+        none = file(self.p.acme)
+        other_kind = file(self.p.acme, kind="pressure_gauge", use="safety")  # no type approval
+        flagged = set(type_approval.flagged(self.p.gd_clerk).values_list("pk", flat=True))
+        assert {unknown.pk, none.pk} <= flagged
+        assert approved.pk not in flagged and other_kind.pk not in flagged
+        assert not type_approval.flagged(self.p.bj_clerk).filter(pk=none.pk).exists()
+        page = self.client_as("gd_clerk").get("/catalogue/type-approval-flags/")
+        assert page.status_code == 200 and unknown.serial_number in page.content.decode()
+        assert self.client_as("acme").get("/catalogue/type-approval-flags/").status_code == 403
