@@ -183,6 +183,12 @@ class ProductSampleForm(StyledForm):
         label=_("Test items"), widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One item per line: item | requirement | result | pass or fail."))
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    # The approved type (catalogue #14): its CPA number and the key-part consistency check.
+    type_approval_no = forms.CharField(label=_("Type-approval number"), max_length=40,
+                                       required=False)
+    key_parts_consistent = forms.NullBooleanField(
+        label=_("Key parts as approved"), required=False, widget=forms.NullBooleanSelect)
+    key_parts_note = forms.CharField(label=_("Key-part check"), max_length=300, required=False)
 
 
 class LabelCheckForm(StyledForm):

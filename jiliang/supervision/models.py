@@ -310,6 +310,13 @@ class ProductSample(models.Model):
     items = models.JSONField(_("test items"), default=list)
     conclusion = models.CharField(_("conclusion"), max_length=8, choices=Verdict.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The approved type it is checked against (catalogue #14, plan 一.3 and 五.4).
+    type_approval_no = models.CharField(_("type-approval number"), max_length=40, blank=True)
+    key_parts_consistent = models.BooleanField(
+        _("key parts as approved"), null=True, blank=True,
+        help_text=_("Whether the key parts match those of the approved type; empty when not "
+                    "checked."))
+    key_parts_note = models.CharField(_("key-part check"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
                                     blank=True, related_name="+", verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)

@@ -750,8 +750,12 @@ def product_sample_record(
     kind_code: str = "",
     note: str = "",
     region_code: str = "",
+    type_approval_no: str = "",
+    key_parts_consistent: bool | None = None,
+    key_parts_note: str = "",
 ) -> ProductSample:
-    """A sampled instrument with its test items; the conclusion fails when any item fails."""
+    """A sampled instrument with its test items; the conclusion fails when any item fails, or
+    when its key parts are not those of the approved type it names."""
     from jiliang.supervision.sheets import yes_no
 
     task = _recordable(actor, task, CampaignKind.PRODUCT_SAMPLING)
@@ -784,6 +788,7 @@ def product_sample_record(
                             "passed": bool(passed)})
     if not clean_items:
         raise ValidationError({"items": [_("Give at least one test item and its result.")]})
+    approval_no = approved_model_check(type_approval_no, model, key_parts_consistent)  # #14
     if ProductSample.objects.filter(campaign=task.campaign,
                                     sample_number=sample_number.strip()).exists():
         raise ValidationError({"sample_number": [_(
@@ -794,13 +799,40 @@ def product_sample_record(
         product=product.strip()[:100], model=model.strip()[:100],
         kind_code=(kind_code or "").strip().lower()[:64],
         sample_number=sample_number.strip()[:64], sampled_on=day, items=clean_items,
-        conclusion=Verdict.PASS if all(i["passed"] for i in clean_items) else Verdict.FAIL,
+        conclusion=Verdict.PASS if all(i["passed"] for i in clean_items)
+        and key_parts_consistent is not False else Verdict.FAIL,
         note=(note or "").strip()[:300], recorded_by=_user(actor),
+        type_approval_no=approval_no, key_parts_consistent=key_parts_consistent,
+        key_parts_note=(key_parts_note or "").strip()[:300],
     )
     audit_record(actor=actor, action="product_sample.record", obj=sample,
                  after=snapshot(sample, ("task", "manufacturer_name", "product", "model",
-                                         "sample_number", "sampled_on", "items", "conclusion")))
+                                         "sample_number", "sampled_on", "items", "conclusion",
+                                         "type_approval_no", "key_parts_consistent")))
     return sample
+
+
+def approved_model_check(number: str, model: str, key_parts_consistent: bool | None) -> str:
+    """The type approval a sample is checked against: a CPA number of an approval in force whose
+    model is the sample's; the key-part check needs one."""
+    from jiliang.catalog import type_approval
+
+    number = type_approval.clean_number(number)
+    if not number:
+        if key_parts_consistent is not None:
+            raise ValidationError({"type_approval_no": [_(
+                "Name the type approval whose key parts the sample was checked against.")]})
+        return ""
+    licence = type_approval.approval(number)
+    if licence is None:
+        raise ValidationError({"type_approval_no": [_(
+            "No type approval in force is on file under this number.")]})
+    approved = type_approval.approval_summary(licence)["model"]
+    if approved and approved.strip().upper() != (model or "").strip().upper():
+        raise ValidationError({"model": [_(
+            "The approval %(no)s is for model %(model)s, not this one.") % {
+            "no": number, "model": approved}]})
+    return number
 
 
 def label_check_build(

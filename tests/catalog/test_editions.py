@@ -252,3 +252,28 @@ class TypeApprovalTests(PersonaTestCase):
         page = self.client_as("gd_clerk").get("/catalogue/type-approval-flags/")
         assert page.status_code == 200 and unknown.serial_number in page.content.decode()
         assert self.client_as("acme").get("/catalogue/type-approval-flags/").status_code == 403
+
+    def test_a_sampling_record_links_to_the_approved_model_and_records_the_key_part_check(self):
+        from jiliang.supervision import services as supervision
+        from tests.supervision.helpers import campaign, task
+
+        licence = self.approve(model="ACS-15")
+        assert licence.particulars["model"] == "ACS-15"
+        sampling = task(self.p, campaign(self.p, kind="product_sampling", products=()))
+        base = {"actor": self.p.gd_clerk, "task": sampling, "manufacturer_name": "艾克米公司",
+                "product": "电子计价秤", "sampled_on": days(-3),
+                "items": [{"item": "示值误差", "passed": True}]}
+        with pytest.raises(ValidationError) as caught:  # not the approved model
+            supervision.product_sample_record(**base, model="ACS-30", sample_number="S-1",
+                                              type_approval_no="CPA 24-F101")
+        assert "model" in caught.value.message_dict
+        with pytest.raises(ValidationError) as caught:  # no approval under that number
+            supervision.product_sample_record(**base, model="ACS-15", sample_number="S-1",
+                                              type_approval_no="CPA 24-F555")
+        assert "type_approval_no" in caught.value.message_dict
+        sample = supervision.product_sample_record(
+            **base, model="ACS-15", sample_number="S-2", type_approval_no="CPA 24-F101",
+            key_parts_consistent=False, key_parts_note="称重传感器型号与批准的不一致")
+        assert sample.type_approval_no == licence.number and sample.conclusion == "fail"
+        page = self.client_as("gd_clerk").get(f"/supervision/samples/{sample.pk}/")
+        assert page.status_code == 200 and "称重传感器型号与批准的不一致" in page.content.decode()
