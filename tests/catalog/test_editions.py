@@ -86,13 +86,19 @@ class EditionInForceTests(PersonaTestCase):
         assert "2027-01-08" in caught.value.message_dict["regulation_code"][0]
 
     def test_a_2008_record_names_its_own_edition(self):
+        from tests.traceability.helpers import standard
+
+        day = reference._date
+        then = standard(self.p.gd_verifier.organisation, "WS-2012", cert_from=day("2010-01-01"),
+                        calibrated_on=day("2011-06-01"), due_on=day("2013-06-01"))
         taxi = file(self.p.acme, kind="taximeter")
-        record = verify(self.p.gd_verifier, taxi, regulation="JJG 517-2009",
-                        on=reference._date("2012-06-01"), valid_until=reference._date("2013-06-01"))
+        record = verify(self.p.gd_verifier, taxi, regulation="JJG 517-2009", standard=then,
+                        on=day("2012-06-01"), valid_until=day("2013-06-01"))
         assert record.regulation_code == "JJG 517-2009"
-        with pytest.raises(ValidationError):
-            verify(self.p.gd_verifier, taxi, regulation="JJG 517-1998",
-                   on=reference._date("2012-07-01"), valid_until=reference._date("2013-06-01"))
+        with pytest.raises(ValidationError) as caught:
+            verify(self.p.gd_verifier, taxi, regulation="JJG 517-1998", standard=then,
+                   on=day("2012-07-01"), valid_until=day("2013-06-01"))
+        assert "JJG 517-2009" in caught.value.message_dict["regulation_code"][0]
 
 
 class UnconfirmedTests(PersonaTestCase):
