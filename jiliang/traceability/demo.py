@@ -24,15 +24,21 @@ FIRST_YEAR = 2004
 # group: (measurand, national standard name, kinds served, range, unit, uncertainty of the
 # working standard)
 GROUPS = {
-    "MASS": ("质量", "质量国家计量基准（千克）", ["scale_digital_indicating"], ("0", "3000"), "kg",
-             "F1 级砝码组"),
+    "MASS": ("质量", "质量国家计量基准（千克）", ["scale_digital_indicating", "weight",
+                                             "weighbridge", "scale_non_self_indicating", "balance"],
+             ("0", "3000"), "kg", "F1 级砝码组"),
     "FLOW": ("流量与容量", "液体流量国家计量基准", ["fuel_dispenser", "water_meter", "gas_meter",
-                                          "heat_meter"], None, "", "U = 0.05 % (k = 2)"),
+                                          "heat_meter", "lpg_dispenser"], None, "",
+             "U = 0.05 % (k = 2)"),
     "TIME": ("时间频率与长度", "时间频率国家计量基准", ["taximeter", "vehicle_speed_meter"], None, "",
              "U = 0.1 % (k = 2)"),
     "MED": ("压力、温度与医用电学", "压力与温度国家计量基准",
             ["sphygmomanometer", "clinical_thermometer_glass", "ecg", "radiotherapy_dosimetry",
-             "breath_alcohol"], None, "", "MPE ±0.1 kPa"),
+             "breath_alcohol", "pressure_gauge", "tonometer", "clinical_thermometer_electronic"],
+            None, "", "MPE ±0.1 kPa"),
+    # The kinds of the whole catalogue the registry's demo files (catalogue, issue 14).
+    "AO": ("声学与光学", "声学与光学国家计量基准", ["sound_level_meter", "optometer"], None, "",
+           "U = 0.2 dB (k = 2)"),
     "POWER": ("电能", "电能国家计量基准", ["electricity_meter"], None, "", "0.05 级"),
 }
 PROVINCES = {"GD": ("gd_institute", "广东省市场监督管理局", "粤"),
