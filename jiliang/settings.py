@@ -292,6 +292,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "jiliang.core.signin.locked_out"
 AXES_CLIENT_IP_CALLABLE = "jiliang.core.signin.client_ip"
+AXES_USERNAME_CALLABLE = "jiliang.core.signin.client_username"
 AXES_VERBOSE = False
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: use the peer address).
 JILIANG_TRUSTED_PROXIES = int(os.environ.get("JILIANG_TRUSTED_PROXIES", "0"))

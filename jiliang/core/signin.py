@@ -36,14 +36,30 @@ OPEN_BEFORE_VERIFIED = frozenset({
 
 
 def client_ip(request) -> str:
-    """The client's address: the peer's, or the one the last trusted proxy saw."""
+    """The client's address: the peer's, or the one the outermost trusted proxy saw (only a
+    well-formed address is believed)."""
+    import ipaddress
+
     proxies = settings.JILIANG_TRUSTED_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")[:1000]
     if proxies > 0 and forwarded:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if len(hops) >= proxies:
-            return hops[-proxies]
+            try:
+                return str(ipaddress.ip_address(hops[-proxies]))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR", "")
+
+
+def client_username(request, credentials=None) -> str | None:
+    """The user name a sign-in tried, cut to the longest a user name can be (150), so a
+    kilobyte of nonsense in the form is recorded, not a database error."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    value = (credentials or {}).get(field) if credentials else None
+    if value is None and request is not None and hasattr(request, "POST"):
+        value = request.POST.get(field)
+    return None if value is None else str(value)[:150]
 
 
 def needs_second_factor(user, session=None) -> bool:

@@ -58,6 +58,24 @@ class LockoutTest(PersonaTestCase):
         self.assertContains(response, "锁定", status_code=429)
         self.assertEqual(log_in(Client(), "bj_clerk", address="10.9.9.10").status_code, 302)
 
+    def test_a_kilobyte_user_name_is_a_failed_sign_in_not_a_server_error(self):
+        response = log_in(Client(), "长" * 1000, "wrong-password")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(all(len(a.username or "") <= 150 for a in AccessAttempt.objects.all()))
+        self.assertTrue(AccessAttempt.objects.exists())
+
+    def test_a_forged_forwarded_address_is_not_believed(self):
+        from django.test import RequestFactory
+
+        from jiliang.core.signin import client_ip
+
+        request = RequestFactory().get("/", REMOTE_ADDR="10.1.1.1",
+                                       HTTP_X_FORWARDED_FOR="not-an-address")
+        with self.settings(JILIANG_TRUSTED_PROXIES=1):
+            self.assertEqual(client_ip(request), "10.1.1.1")
+            request.META["HTTP_X_FORWARDED_FOR"] = "203.0.113.9, 198.51.100.7"
+            self.assertEqual(client_ip(request), "198.51.100.7")
+
     def test_the_admin_login_is_the_sites_login(self):
         response = Client().get("/admin/login/?next=/admin/")
         self.assertEqual(response.status_code, 302)
