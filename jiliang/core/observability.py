@@ -178,7 +178,13 @@ def metrics(request):
 @public
 @never_cache
 def healthz(request):
-    """The process is up and answers (no database touched)."""
+    """The process is up and answers (no database touched). ``?db=1``: and it reads one row by
+    primary key (the bare baseline of bench/serve_load.py: the same server, the least work)."""
+    if request.GET.get("db") == "1":
+        from jiliang.core.models import Region
+
+        region = Region.objects.filter(pk="110000").values_list("code", flat=True).first()
+        return JsonResponse({"status": "ok", "row": region})
     return JsonResponse({"status": "ok"})
 
 

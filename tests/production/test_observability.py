@@ -17,6 +17,7 @@ def test_healthz_answers_without_the_database():
     response = Client().get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert "no-store" in response["Cache-Control"]
+    assert Client().get("/healthz?db=1").json() == {"status": "ok", "row": "110000"}
 
 
 @pytest.mark.django_db
