@@ -349,3 +349,6 @@ if PRODUCTION:
     if JILIANG_TRUSTED_PROXIES > 0:
         # The proxy terminates TLS and says so (deploy/: nginx sets X-Forwarded-Proto).
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How long a cached public page is kept at most (jiliang/core/caching.py); a write that
+# changes the page replaces it at once, whatever this says.
+JILIANG_PUBLIC_CACHE_SECONDS = int(os.environ.get("JILIANG_PUBLIC_CACHE_SECONDS", "300"))

@@ -226,6 +226,12 @@ PUBLIC_KINDS = ("granted", "filed", "changed", "renewed", "withdrawn", "revoked"
                 "expired", "recorded")
 
 
+def disclosures_version() -> int:
+    """Changes whenever a disclosure is published (the table is append-only): the cache
+    version of the public disclosure list and its feeds (jiliang.core.caching)."""
+    return LicenceEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def public_events(
     *,
     kind: str = "",

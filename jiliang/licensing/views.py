@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from jiliang.core.caching import public_cache
 from jiliang.core.models import Organisation
 from jiliang.core.pdf import pdf_response
 from jiliang.core.web import page_of, public, roles_required
@@ -677,6 +678,7 @@ def _item_title(row) -> str:
 
 
 @public
+@public_cache(version=selectors.disclosures_version)
 def public_feed_atom(request):
     from django.utils.feedgenerator import Atom1Feed
 
@@ -698,6 +700,7 @@ def public_feed_atom(request):
 
 
 @public
+@public_cache(version=selectors.disclosures_version)
 def public_feed_json(request):
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
     items = []

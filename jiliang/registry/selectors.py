@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -297,10 +298,22 @@ def _typed_variants(text: str) -> list[str]:
                                           re.sub(r"\s+", " ", text)) if v))
 
 
+def _log_lookup(**fields) -> None:
+    """Log a public look-up. Its commit does not wait for the WAL to reach the disk
+    (PostgreSQL ``synchronous_commit = off`` for this one transaction): the log is a count of
+    visits, and the flush was most of a public page's time (bench/README.md). A crash may lose
+    the last fraction of a second of look-ups, never anything else."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        PublicLookup.objects.create(**fields)
+
+
 def public_instrument(code: str) -> Instrument:
     found = Instrument.objects.select_related("kind", "owner", "last_institution").filter(
         public_code=normalise_public_code(code)[:16]).first()
-    PublicLookup.objects.create(page="instrument", code=(code or "")[:60], found=found is not None)
+    _log_lookup(page="instrument", code=(code or "")[:60], found=found is not None)
     if found is None:
         raise Http404
     return found
@@ -315,7 +328,7 @@ def public_certificate(code: str) -> VerificationRecord:
     found = VerificationRecord.objects.select_related("instrument__kind", "instrument__owner",
                                                       "institution", "batch").filter(
         public_code=normalise_public_code(code)[:16]).first()
-    PublicLookup.objects.create(page="certificate", code=(code or "")[:60], found=found is not None)
+    _log_lookup(page="certificate", code=(code or "")[:60], found=found is not None)
     if found is None:
         raise Http404
     return found
@@ -328,7 +341,7 @@ def public_certificate_search(number: str) -> list[VerificationRecord]:
     found = list(VerificationRecord.objects.select_related("instrument__kind", "owner",
                                                            "institution")
                  .filter(certificate_no__in=variants).order_by("-verified_on", "-id")[:20])
-    PublicLookup.objects.create(page="search", code=(number or "")[:60], found=bool(found))
+    _log_lookup(page="search", code=(number or "")[:60], found=bool(found))
     return found
 
 
@@ -378,7 +391,7 @@ def public_check(text: str, *, owner: str = "") -> PublicCheck:
                     result = PublicCheck(how="serial", instruments=found)
             elif qs.exists():
                 result = PublicCheck(needs_owner=True)
-    PublicLookup.objects.create(page="check", code=(text or "")[:60], found=bool(result.how))
+    _log_lookup(page="check", code=(text or "")[:60], found=bool(result.how))
     return result
 
 
