@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.cookiejar
 import os
 import platform
 import re
@@ -86,7 +85,8 @@ def start_server(url: str, port: int, var_dir: Path) -> subprocess.Popen:
     env.update(JILIANG_ENV="production", JILIANG_SECRET_KEY=secrets.token_urlsafe(50),
                JILIANG_ALLOWED_HOSTS="127.0.0.1", JILIANG_WEB_BIND=f"127.0.0.1:{port}",
                JILIANG_VAR_DIR=str(var_dir), JILIANG_TASK_WORKERS="1",
-               JILIANG_READY_CHECKS="database,queue", JILIANG_LOG_LEVEL="WARNING")
+               JILIANG_READY_CHECKS="database,queue", JILIANG_LOG_LEVEL="WARNING",
+               JILIANG_SSL_REDIRECT="0")  # plain HTTP on the loopback, no TLS proxy in front
     process = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
@@ -103,20 +103,34 @@ def start_server(url: str, port: int, var_dir: Path) -> subprocess.Popen:
 
 
 def login(port: int, username: str, password: str) -> str:
-    """Sign in through the login form; returns the Cookie header of the session."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    base = f"http://127.0.0.1:{port}"
-    page = opener.open(f"{base}/login/").read().decode()
+    """Sign in through the login form; returns the Cookie header of the session. (The cookies
+    are Secure in production; this client sends them over the loopback by hand.)"""
+    import http.client
+
+    def request(method: str, path: str, body: str = "", cookies: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read().decode("utf-8", "replace")
+        got = {}
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                got[key] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, content, got
+
+    _status, page, cookies = request("GET", "/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"username": username, "password": password,
-                                   "csrfmiddlewaretoken": token}).encode()
-    request = urllib.request.Request(f"{base}/login/", data=data,
-                                     headers={"Referer": f"{base}/login/"})
-    opener.open(request).read()
-    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
-    assert "session" in cookies, "the demo login failed"
-    return cookies
+    body = urllib.parse.urlencode({"username": username, "password": password,
+                                   "csrfmiddlewaretoken": token})
+    status, _page, more = request("POST", "/login/", body, cookies)
+    cookies.update(more)
+    assert status == 302 and any("session" in k for k in more), "the demo login failed"
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
 async def _client(port: int, path: str, headers: str, deadline: float, budget: list[int],

@@ -259,6 +259,10 @@ if _cache_url := os.environ.get("JILIANG_CACHE_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": _cache_url, "TIMEOUT": 300}}
 
+# The probes and metrics answer plain HTTP on the loopback too (load balancers, Prometheus on
+# the machine): the HTTPS redirect of the security block leaves them alone.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
 # What /readyz checks: the databases, the task queue, the MQTT broker of meter ingest
 # (a site that takes no readings over MQTT leaves out "mqtt").
 JILIANG_READY_CHECKS = [c for c in os.environ.get(

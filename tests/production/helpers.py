@@ -23,7 +23,8 @@ def child_env(**extra: str | None) -> dict[str, str]:
 def production_env(var_dir: Path, **extra: str | None) -> dict[str, str]:
     return child_env(JILIANG_ENV="production", JILIANG_SECRET_KEY=secrets.token_urlsafe(50),
                      JILIANG_ALLOWED_HOSTS="127.0.0.1,localhost", JILIANG_VAR_DIR=str(var_dir),
-                     **extra)
+                     # plain HTTP on the loopback: no TLS proxy in front in the tests
+                     JILIANG_SSL_REDIRECT="0", **extra)
 
 
 def manage(*args: str, env: dict[str, str], input: str | None = None,
