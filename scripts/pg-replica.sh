@@ -55,11 +55,25 @@ start)
         echo "hot_standby = on"
         echo "shared_buffers = 32MB"
         echo "logging_collector = off"
+        # A scratch server: no flushing to disk (it also skips the start-up sync of the
+        # copied data directory, which takes minutes when the primary holds big databases).
+        echo "fsync = off"
+        echo "full_page_writes = off"
+        echo "synchronous_commit = off"
     } > "$DIR/data/postgresql.conf"
     printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' > "$DIR/data/pg_hba.conf"
     : > "$DIR/data/pg_ident.conf"
     chown "$RUNAS" "$DIR/data/postgresql.conf" "$DIR/data/pg_hba.conf" "$DIR/data/pg_ident.conf"
-    as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t 60 start >/dev/null
+    # A hot standby opens for reads once the primary reports no transaction too large to track
+    # (it does every 15 s); a long transaction with many savepoints on the primary delays it.
+    if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t "${JILIANG_REPLICA_WAIT:-180}" \
+            start >/dev/null; then
+        tail -5 "$DIR/log" >&2
+        as_pg "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+        rm -rf "$DIR"
+        echo "the replica did not open for reads in time (a long transaction on the primary?)" >&2
+        exit 4
+    fi
     echo "$DIR"
     ;;
 stop)
