@@ -18,6 +18,8 @@ class PortalConfig(AppConfig):
         {"title": _("Complain about measurement"), "url_name": "portal:complaint-new",
          "text": _("Short weight, an instrument not verified or tampered with, short net content: "
                    "tell the bureau, with or without your name.")},
+        {"title": _("World Metrology Day"), "url_name": "portal:wmd",
+         "text": _("20 May: the year's theme and the bureaus' events on the map.")},
         {"title": _("Follow a complaint"), "url_name": "portal:complaint-track",
          "text": _("The state of a complaint, by its tracking number and access code.")},
     ]

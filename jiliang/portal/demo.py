@@ -82,4 +82,17 @@ def load(stdout) -> None:
         head = users["bj_clerk"]
         if taken.handling_org_id == head.organisation_id:
             complaint_take(actor=head, complaint=taken)
-    stdout.write(f"portal: {NewsItem.objects.count()} news items and notices, 2 complaints")
+        from jiliang.portal import metrology_day
+
+        day = metrology_day.day_set(actor=None, year=today.year, theme_zh="计量让生活更美好",
+                                    summary="各地计量行政部门和计量技术机构在5月20日前后开放实验室、"
+                                            "走进市场和社区，宣传计量知识。")
+        may20 = datetime.date(today.year, 5, 20)
+        for user, region, title, place in (
+                ("gd_clerk", "440000", "计量开放日：走进广东省计量科学研究院", "广州市天河区"),
+                ("gd_clerk", "440300", "集贸市场公平秤免费校准", "深圳市某农贸市场"),
+                ("bj_clerk", "110108", "计量知识进社区", "北京市海淀区某社区服务中心")):
+            metrology_day.event_add(actor=users[user], day=day, region_code=region, title=title,
+                                    on=may20, place=place)
+    stdout.write(f"portal: {NewsItem.objects.count()} news items and notices, 2 complaints, "
+                 f"World Metrology Day {today.year} with 3 events")

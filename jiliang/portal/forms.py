@@ -116,3 +116,33 @@ class CloseForm(StyledForm):
                                       max_length=40, required=False)
     campaign = forms.IntegerField(label=_("Campaign (optional)"), required=False,
                                   widget=forms.Select)
+
+
+# --- World Metrology Day -----------------------------------------------------------------------
+
+
+class DayForm(StyledForm):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    theme_zh = forms.CharField(label=_("Theme (Chinese)"), max_length=200)
+    theme_en = forms.CharField(label=_("Theme (English, optional)"), max_length=200,
+                               required=False)
+    summary = forms.CharField(label=_("Summary (optional)"), max_length=4000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EventForm(StyledForm):
+    title = forms.CharField(label=_("Event"), max_length=200)
+    region_code = forms.ChoiceField(label=_("City or county"), choices=())
+    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Place"), max_length=300)
+    description = forms.CharField(label=_("Description (optional)"), max_length=2000,
+                                  required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region_code"].choices = list(regions)
+
+
+class MaterialForm(StyledForm):
+    title = forms.CharField(label=_("Title of the material"), max_length=200)
+    file = forms.FileField(label=_("File (PDF, PNG or JPEG)"))

@@ -181,3 +181,54 @@ class ComplaintPhoto(models.Model):
     content_kind = models.CharField(max_length=16)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+
+
+# --- World Metrology Day (20 May, work plan 七.4) -----------------------------------------------
+
+
+class MetrologyDay(models.Model):
+    """One year's campaign: its theme, set by the national administration."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    theme_zh = models.CharField(_("theme (Chinese)"), max_length=200)
+    theme_en = models.CharField(_("theme (English)"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), max_length=4000, blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("World Metrology Day")
+        verbose_name_plural = _("World Metrology Days")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.theme_zh}"
+
+
+class MetrologyDayEvent(models.Model):
+    """An event a bureau holds for the day: what, when, where."""
+
+    day = models.ForeignKey(MetrologyDay, models.CASCADE, related_name="events")
+    region_code = models.CharField(_("division code"), max_length=6)
+    organiser = models.ForeignKey("core.Organisation", models.PROTECT, related_name="+",
+                                  verbose_name=_("organiser"))
+    title = models.CharField(_("event"), max_length=200)
+    on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=300)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["on", "region_code", "id"]
+        indexes = [models.Index(fields=["day", "region_code"], name="portal_wmd_event_region")]
+
+
+class MetrologyDayMaterial(models.Model):
+    """A poster, leaflet or guide for the day (PDF, PNG or JPEG, checked by content)."""
+
+    day = models.ForeignKey(MetrologyDay, models.CASCADE, related_name="materials")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(upload_to="portal/wmd/%Y/")
+    original_name = models.CharField(max_length=255)
+    content_kind = models.CharField(max_length=16)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")

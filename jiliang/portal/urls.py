@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiliang.portal import complaint_views, views
+from jiliang.portal import complaint_views, views, wmd_views
 
 app_name = "portal"
 URL_PREFIX = ""
@@ -35,4 +35,12 @@ urlpatterns = [
          name="complaint-close"),
     path("complaints/queue/<int:pk>/contact/", complaint_views.complaint_contact,
          name="complaint-contact"),
+    # World Metrology Day (20 May): the public campaign page and map, the bureaus' form.
+    path("metrology-day/", wmd_views.wmd_latest, name="wmd"),
+    path("metrology-day/<int:year>/", wmd_views.wmd_year, name="wmd-year"),
+    path("metrology-day/<int:year>/materials/<int:pk>/", wmd_views.wmd_material,
+         name="wmd-material"),
+    path("metrology-day/<int:year>/manage/", wmd_views.wmd_manage, name="wmd-manage"),
+    path("metrology-day/events/<int:pk>/remove/", wmd_views.wmd_event_remove,
+         name="wmd-event-remove"),
 ]

@@ -91,6 +91,22 @@ def test_a_visitor_reads_a_notice_checks_an_instrument_and_files_and_follows_a_c
     assert "已受理" in page.locator("#state").inner_text()
 
 
+def test_a_metrology_day_event_is_on_the_map(page, e2e_personas):
+    from jiliang.portal import metrology_day
+
+    day = metrology_day.day_set(actor=None, year=2026, theme_zh="计量让生活更美好")
+    metrology_day.event_add(actor=e2e_personas.gz_clerk, day=day, region_code="440106",
+                            title="计量开放日", on=days(0).replace(year=2026, month=5, day=20),
+                            place="广州计量院")
+    page.goto("/metrology-day/")
+    page.wait_for_selector("#wmd-map[data-ready='1'] canvas")
+    assert "计量开放日" in page.content()
+    value = page.evaluate("echarts.getInstanceByDom(document.getElementById('wmd-map'))"
+                          ".getOption().series[0].data.find(d => d.name === '广东').value")
+    assert value == 1
+    assert not axe_violations(page)
+
+
 def test_every_public_page_passes_axe_and_fits_a_phone(browser, live_server, e2e_personas):
     notice(e2e_personas)
     context = browser.new_context(base_url=live_server.url, locale="zh-CN",

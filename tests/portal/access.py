@@ -59,4 +59,18 @@ def samples(world):
     gz = {"region_code": "440106"}
     out += [Sample(f"portal:complaint-{name}", {"pk": complaint.pk}, **gz)
             for name in ("detail", "take", "close", "contact")]
+    from jiliang.portal import metrology_day
+
+    day = metrology_day.day_set(actor=None, year=2026, theme_zh="矩阵主题")
+    event = metrology_day.event_add(actor=p.gd_clerk, day=day, region_code="440000",
+                                    title="矩阵活动", on=timezone.localdate().replace(
+                                        year=2026, month=5, day=20), place="广州")
+    material = metrology_day.material_add(actor=p.gd_clerk, day=day, title="海报",
+                                          upload=SimpleUploadedFile("p.pdf", PDF))
+    out += [
+        Sample("portal:wmd-year", {"year": 2026}, **public),
+        Sample("portal:wmd-material", {"year": 2026, "pk": material.pk}, **public),
+        Sample("portal:wmd-manage", {"year": 2026}, allowed=lambda u: u.is_bureau),
+        Sample("portal:wmd-event-remove", {"pk": event.pk}, region_code="440000"),
+    ]
     return out

@@ -1,0 +1,122 @@
+"""World Metrology Day pages: the public campaign page with its map, the bureaus' form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiliang.core.web import errors_onto, public, roles_required
+from jiliang.portal import metrology_day as services
+from jiliang.portal import selectors
+from jiliang.portal.forms import DayForm, EventForm, MaterialForm
+from jiliang.portal.models import MetrologyDay, MetrologyDayEvent
+from jiliang.portal.views import _download
+
+
+def _page(request, day: MetrologyDay | None):
+    from jiliang.registry.selectors import short_province_name
+
+    events = list(day.events.select_related("organiser")) if day else []
+    names = selectors.region_names(sorted({e.region_code[:2] for e in events}))
+    by_province: dict[str, list] = {}
+    for event in events:
+        by_province.setdefault(event.region_code[:2], []).append(event)
+    groups = [{"code": code, "name": names[code], "events": rows}
+              for code, rows in sorted(by_province.items())]
+    chart = {"map": [{"name": short_province_name(g["name"]), "value": len(g["events"])}
+                     for g in groups],
+             "label": _("Events")}
+    return render(request, "portal/wmd.html", {
+        "day": day, "groups": groups, "chart": chart,
+        "years": list(MetrologyDay.objects.values_list("year", flat=True)),
+        "english": request.LANGUAGE_CODE.startswith("en"),
+    })
+
+
+@public
+def wmd_latest(request):
+    return _page(request, MetrologyDay.objects.first())
+
+
+@public
+def wmd_year(request, year: int):
+    return _page(request, get_object_or_404(MetrologyDay, year=year))
+
+
+@public
+def wmd_material(request, year: int, pk: int):
+    day = get_object_or_404(MetrologyDay, year=year)
+    material = day.materials.filter(pk=pk).first()
+    if material is None:
+        raise Http404
+    return _download(material)
+
+
+def _province(request) -> str:
+    scope = request.user.scope
+    if scope.everything:
+        code = request.GET.get("province") or request.POST.get("province") or "11"
+        return code if code in dict(selectors.provinces()) else "11"
+    return (scope.region_prefix or "")[:2]
+
+
+@roles_required(bureau=True)
+def wmd_manage(request, year: int):
+    """Bureaus fill in their events and materials; the national administration sets the theme."""
+    day = MetrologyDay.objects.filter(year=year).first()
+    province = _province(request)
+    prefix = request.user.scope.region_prefix or province
+    regions = [(c, n) for c, n in [(province + "0000", selectors.region_names([province])[province])]
+               + selectors.region_options(province) if c.startswith(prefix)]
+    day_form = DayForm(initial={"year": year, "theme_zh": day.theme_zh if day else "",
+                                "theme_en": day.theme_en if day else "",
+                                "summary": day.summary if day else ""})
+    event_form = EventForm(regions=regions)
+    material_form = MaterialForm()
+    if request.method == "POST":
+        what = request.POST.get("what")
+        if what == "theme":
+            day_form = DayForm(request.POST)
+            if day_form.is_valid():
+                with errors_onto(day_form):
+                    services.day_set(actor=request.user, **day_form.cleaned_data)
+                    messages.success(request, _("Saved."))
+                    return redirect("portal:wmd-manage", year=day_form.cleaned_data["year"])
+        elif day is None:
+            raise Http404
+        elif what == "event":
+            event_form = EventForm(request.POST, regions=regions)
+            if event_form.is_valid():
+                with errors_onto(event_form):
+                    services.event_add(actor=request.user, day=day, **event_form.cleaned_data)
+                    messages.success(request, _("The event is on the map."))
+                    return redirect("portal:wmd-manage", year=year)
+        elif what == "material":
+            material_form = MaterialForm(request.POST, request.FILES)
+            if material_form.is_valid():
+                with errors_onto(material_form, permission_field="file"):
+                    services.material_add(actor=request.user, day=day,
+                                          title=material_form.cleaned_data["title"],
+                                          upload=material_form.cleaned_data["file"])
+                    messages.success(request, _("The material is added."))
+                    return redirect("portal:wmd-manage", year=year)
+    events = day.events.filter(organiser=request.user.organisation) if day else []
+    return render(request, "portal/wmd_manage.html", {
+        "year": year, "day": day, "day_form": day_form if services.may_set_theme(request.user)
+        else None, "event_form": event_form, "material_form": material_form, "events": events,
+        "provinces": selectors.provinces() if request.user.scope.everything else [],
+        "province": province,
+    })
+
+
+@require_POST
+@roles_required(bureau=True)
+def wmd_event_remove(request, pk: int):
+    event = get_object_or_404(MetrologyDayEvent.objects.select_related("day"), pk=pk)
+    if not request.user.scope.covers_region(event.region_code):
+        raise Http404
+    services.event_remove(actor=request.user, event=event)
+    return redirect("portal:wmd-manage", year=event.day.year)
