@@ -92,10 +92,11 @@ def fill(rows: int) -> tuple[int, list[int]]:
             INSERT INTO registry_instrument (public_code, owner_id, kind_id, use, serial_number,
                 manufacturer, model, measuring_range, accuracy_class, household, medium,
                 type_approval_no, region_code, province_code, address, status, filed_at,
-                last_conclusion, last_certificate_no, due_action, term_rule, term_province_set)
+                last_conclusion, last_certificate_no, due_action, term_rule, term_province_set,
+                catalogue_version)
             SELECT 'T' || lpad(g::text, 15, '0'), (%(owners)s::bigint[])[1 + g %% %(n)s],
                    %(kind)s, 'trade', 'TS' || g, '', '', '', '', false, '', '', '440106', '44',
-                   '', 'in_use', now(), '', '', '', '', false
+                   '', 'in_use', now(), '', '', '', '', false, ''
             FROM generate_series(0, %(m)s - 1) g""",
                        {"owners": owner_ids, "n": len(owner_ids), "kind": kind,
                         "m": instruments})
@@ -114,13 +115,15 @@ def fill(rows: int) -> tuple[int, list[int]]:
                     adjusted, conclusion, failed_items, certificate_no, management_mode,
                     term_rule, term_province_set, verifier_name, checker_name,
                     correction_reason, recorded_at, chain_key, chain_seq, prev_hash, row_hash,
-                    standard_id)
+                    standard_id, approver_name, authorisation_no, place, conditions,
+                    original_record_no)
                 SELECT 'R' || lpad(g::text, 15, '0'), %(i0)s + g %% %(m)s,
                        (%(owners)s::bigint[])[1 + (g %% %(m)s) %% %(n)s], %(inst)s, '440106',
                        '44', DATE '2023-01-01' + ((g * 7919) %% 1095)::int, 'subsequent',
                        'JJG 539-2016', 'bench', DATE '2028-01-01', '', false, 'pass', '[]',
                        'B' || g, 'periodic', '', false, 'a', 'b', '', now(), 'BENCH', g + 1,
-                       '', '', (%(stds)s::bigint[])[1 + (g * 104729) %% %(k)s]
+                       '', '', (%(stds)s::bigint[])[1 + (g * 104729) %% %(k)s], 'c', '', '', '',
+                       ''
                 FROM generate_series(%(start)s::bigint, %(stop)s::bigint - 1) g""",
                            {"i0": first_instrument, "m": instruments, "owners": owner_ids,
                             "n": len(owner_ids), "inst": inst.pk, "stds": standard_ids,

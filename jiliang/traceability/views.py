@@ -454,3 +454,53 @@ def public_comparisons(request):
     return render(request, "traceability/public_comparisons.html", {
         "page": page_of(request, selectors.published_comparisons())})
 
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@login_required
+def import_page(request):
+    """xlsx/csv import of standards, devices and reference-material lots (row-level errors)."""
+    from django.core.exceptions import ValidationError
+
+    from jiliang.core.tabular import HeaderError
+    from jiliang.core.uploads import check_upload
+    from jiliang.traceability import importing
+
+    user = request.user
+    if not (user.is_bureau or user.organisation_id):
+        raise PermissionDenied(_("Your role does not import into the register."))
+    sheet = request.POST.get("sheet") or request.GET.get("sheet") or "standards"
+    if sheet not in importing.SHEETS:
+        sheet = "standards"
+    context = {"sheet": sheet, "sheets": [("standards", _("Measurement standards")),
+                                          ("devices", _("Devices")),
+                                          ("lots", _("Reference-material lots"))]}
+    if request.method == "POST":
+        try:
+            kind = check_upload(request.FILES.get("file"), allowed=("xlsx", "csv"),
+                                max_bytes=5 * 1024 * 1024)
+            context["result"] = importing.import_sheet(sheet, request.FILES["file"].read(), kind,
+                                                       actor=user)
+        except ValidationError as error:
+            context["error"] = " ".join(error.messages)
+        except HeaderError as error:
+            context["error"] = str(error)
+    return render(request, "traceability/import.html", context)
+
+
+@login_required
+def import_template(request, sheet: str):
+    from django.http import Http404, HttpResponse
+
+    from jiliang.core.tabular import template_workbook
+    from jiliang.traceability import importing
+
+    if sheet not in importing.SHEETS:
+        raise Http404
+    columns = [c.__class__(**{**c.__dict__, "help": str(c.help)}) for c in importing.SHEETS[sheet]]
+    response = HttpResponse(template_workbook(columns, title=sheet), content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response["Content-Disposition"] = f'attachment; filename="{sheet}.xlsx"'
+    return response

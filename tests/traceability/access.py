@@ -87,6 +87,7 @@ def samples(world):
     signed_in = {"allowed": lambda u: True}
     out += [
         Sample("traceability:material-detail", {"pk": rm.pk}, **signed_in),
+        Sample("traceability:import-template", {"sheet": "standards"}, **signed_in),
         Sample("traceability:lot-create", {"pk": rm.pk},
                allowed=lambda u: u.is_bureau or u.organisation_id is not None),
         Sample("traceability:comparison-detail", {"pk": c.pk}, region_code="440000",
