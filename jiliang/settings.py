@@ -38,8 +38,13 @@ SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("JILIANG_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("JILIANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
-# The public address that QR codes and feeds point at.
-JILIANG_PUBLIC_URL = os.environ.get("JILIANG_PUBLIC_URL", "http://127.0.0.1:8000")
+# The public address that QR codes, feeds and the API's public_url point at. Unset, it follows
+# the HOST and PORT the server runs on (`make run PORT=9000`); a wildcard host (0.0.0.0, ::)
+# is not an address a phone can open, so it reads as 127.0.0.1.
+_SERVE_HOST = os.environ.get("HOST", "127.0.0.1")
+_SERVE_HOST = "127.0.0.1" if _SERVE_HOST in ("", "0.0.0.0", "::", "[::]") else _SERVE_HOST
+JILIANG_PUBLIC_URL = (os.environ.get("JILIANG_PUBLIC_URL")
+                      or f"http://{_SERVE_HOST}:{os.environ.get('PORT') or '8000'}").rstrip("/")
 
 # Daily background tasks are enqueued after this hour (local time).
 JILIANG_DAILY_HOUR = int(os.environ.get("JILIANG_DAILY_HOUR", "2"))
@@ -356,3 +361,10 @@ if PRODUCTION:
 # How long a cached public page is kept at most (jiliang/core/caching.py); a write that
 # changes the page replaces it at once, whatever this says.
 JILIANG_PUBLIC_CACHE_SECONDS = int(os.environ.get("JILIANG_PUBLIC_CACHE_SECONDS", "300"))
+
+
+# --- Issue 15: a 403 is logged as one line, without the traceback of PermissionDenied ---------
+LOGGING.setdefault("filters", {})["no_traceback_for_403"] = {
+    "()": "jiliang.core.quiet.NoTracebackFor403"}
+LOGGING.setdefault("loggers", {}).setdefault("django.request", {}).setdefault(
+    "filters", []).append("no_traceback_for_403")

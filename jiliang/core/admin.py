@@ -9,6 +9,11 @@ from jiliang.audit.admin import AuditedModelAdmin
 from jiliang.core import services
 from jiliang.core.models import ApiToken, HolidayYear, Organisation, Region, Role, User
 
+# The admin's own titles, in the reader's language (not Django's "site administration").
+admin.site.site_header = _("Jiliang metrology management: administration")
+admin.site.site_title = _("Jiliang administration")
+admin.site.index_title = _("Reference data and accounts")
+
 
 @admin.register(Region)
 class RegionAdmin(AuditedModelAdmin):

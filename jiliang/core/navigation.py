@@ -46,8 +46,12 @@ def _configs():
         yield apps.get_app_config(label.rsplit(".", 1)[-1])
 
 
+FIRST = ("portal:home",)  # the home page leads the bar, whichever app is listed first
+
+
 def items_for(user, menu: str = "main") -> list[dict]:
-    return [item for config in _configs() for item in _app_items(config, user, menu)]
+    items = [item for config in _configs() for item in _app_items(config, user, menu)]
+    return sorted(items, key=lambda item: item["name"] not in FIRST)
 
 
 def menus_for(user) -> list[dict]:

@@ -439,3 +439,15 @@ def recovery_codes(request):
     codes = services.recovery_codes_issue(actor=request.user)
     return secret_page(render(request, "core/recovery_codes.html",
                               {"codes": codes, "next": reverse("core:second-factor")}))
+
+@public
+def favicon(request):
+    """``/favicon.ico``, which browsers and feed readers ask for whatever the page says."""
+    from django.contrib.staticfiles import finders
+    from django.http import HttpResponse
+
+    path = finders.find("jiliang/favicon.svg")
+    with open(path, "rb") as f:
+        response = HttpResponse(f.read(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
