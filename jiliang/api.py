@@ -91,7 +91,21 @@ def _schema_message(error: dict) -> str:
         return _("The request body is not a valid JSON object.")
     if kind == "enum" or kind == "literal_error":
         return _("Choose one of: %(options)s.") % {"options": ctx.get("expected", "")}
-    return str(error.get("msg", _("This value is not valid.")))
+    if kind in ("list_type", "tuple_type", "set_type", "iterable_type"):
+        return _("Give a list of values.")
+    if kind in ("string_type", "string_unicode"):
+        return _("Give a text.")
+    if kind.startswith("bool"):
+        return _("Give true or false.")
+    if kind in ("too_long", "too_short"):
+        return _("Give between %(min)s and %(max)s values.") % {
+            "min": ctx.get("min_length", 0), "max": ctx.get("max_length", "…")}
+    if kind.startswith(("greater_than", "less_than")):
+        return _("This number is out of range.")
+    if kind == "value_error":
+        return str(ctx.get("error") or _("This value is not valid."))
+    # pydantic's own sentence is English: the user gets the general one in their language
+    return _("This value is not valid.")
 
 
 @api.exception_handler(NinjaValidationError)

@@ -24,6 +24,9 @@ from tests.access import Sample, World
 from tests.base import PersonaTestCase, sign_in
 
 SKIPPED_PREFIXES = ("admin/", "api/v1/", "i18n/", "static/")
+# A setting's name is for the operator, never for a page a person reads (issue 15).
+SETTING_NAME = re.compile(
+    r"\b(?:JILIANG|SUPERVISION|REGISTRY|LICENSING|ENERGY|CATALOG|PORTAL|PEOPLE|CORE)_[A-Z0-9_]{3,}\b")
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 
 
@@ -95,6 +98,10 @@ class AccessMatrixTest(PersonaTestCase):
                 failures.append(f"{label}: in scope but got {status}")
             if readable is False and status in (200, 201):
                 failures.append(f"{label}: outside scope but served ({status})")
+            if status == 200 and "text/html" in response.get("Content-Type", ""):
+                found = SETTING_NAME.search(response.content.decode("utf-8", "replace"))
+                if found:
+                    failures.append(f"{label}: shows the setting name {found[0]}")
             if status == 200 and not public and user.is_authenticated:
                 body = response.content.decode("utf-8", "replace")
                 for text in hidden_markers(user):

@@ -108,6 +108,12 @@ class Organisation(models.Model):
         return self.name
 
     @property
+    def enterprise_role_names(self) -> list[str]:
+        """The enterprise's roles in words (使用者, 制造者 …), not their codes."""
+        names = dict(self.EnterpriseRole.choices)
+        return [str(names.get(role, role)) for role in self.enterprise_roles]
+
+    @property
     def is_bureau(self) -> bool:
         return self.kind in BUREAU_KINDS
 

@@ -101,8 +101,7 @@ class Document:
     def fields(self, rows: Sequence[tuple[str, object]], *, label_width_mm: float = 40) -> Document:
         """Label/value pairs as a two-column table."""
         cell = self.styles["cell"]
-        data = [[Paragraph(escape(str(k)), cell), Paragraph(escape(_text(v)), cell)]
-                for k, v in rows]
+        data = [[_label(str(k), cell), Paragraph(escape(_text(v)), cell)] for k, v in rows]
         table = Table(data, colWidths=[label_width_mm * mm, (170 - label_width_mm) * mm])
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
@@ -174,3 +173,42 @@ def pdf_response(filename: str, content: bytes, *, inline: bool = True):
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
+
+
+MACRON = "\u0304"
+
+
+class Overlined(Flowable):
+    """One line of text whose letters followed by a combining macron (q̄) are drawn with the bar
+    over them: the CJK font has no combining marks, so the bar is a line, not a glyph."""
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.text, self.style = text, style
+
+    def wrap(self, available_width, available_height):
+        plain = self.text.replace(MACRON, "")
+        self.width = min(available_width, pdfmetrics.stringWidth(plain, self.style.fontName,
+                                                                 self.style.fontSize))
+        self.height = self.style.leading
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas, size, font = self.canv, self.style.fontSize, self.style.fontName
+        register_font()
+        canvas.setFont(font, size)
+        x, base = 0.0, (self.style.leading - size) / 2 + size * 0.15
+        for i, char in enumerate(self.text):
+            if char == MACRON:
+                continue
+            width = pdfmetrics.stringWidth(char, font, size)
+            canvas.drawString(x, base, char)
+            if i + 1 < len(self.text) and self.text[i + 1] == MACRON:
+                canvas.setLineWidth(size * 0.06)
+                top = base + size * 0.78
+                canvas.line(x + width * 0.12, top, x + width * 0.88, top)
+            x += width
+
+
+def _label(text: str, style: ParagraphStyle):
+    return Overlined(text, style) if MACRON in text else Paragraph(escape(text), style)

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
@@ -42,18 +43,18 @@ class HeaderError(ValueError):
         super().__init__(", ".join(missing))
 
 
-def template_workbook(columns: Sequence[Column], *, title: str = "import") -> bytes:
+def template_workbook(columns: Sequence[Column], *, title: str = "") -> bytes:
     """An xlsx with the header row, an example row and a notes sheet."""
     wb = Workbook()
     ws = wb.active
-    ws.title = title[:31]
+    ws.title = str(title or _("Import"))[:31]
     ws.append([c.title for c in columns])
     for cell, column in zip(ws[1], columns, strict=True):
         cell.font = Font(bold=True, color="C00000" if column.required else "000000")
         ws.column_dimensions[cell.column_letter].width = max(12, len(column.title) * 2 + 2)
     if any(c.example for c in columns):
         ws.append([c.example for c in columns])
-    notes = wb.create_sheet("notes")
+    notes = wb.create_sheet(_("Notes")[:31])
     for c in columns:
         notes.append([c.title, "*" if c.required else "", c.help])
     buffer = io.BytesIO()
@@ -150,7 +151,7 @@ def errors_workbook(
 ) -> bytes:
     """The bad rows: row number, column and reason; with the row's values when given."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("errors")
+    ws = wb.create_sheet(_("Errors")[:31])
     ws.append([*headers, *(c.title for c in columns)])
     for error in errors:
         values = rows.get(error.row, {}) if rows else {}

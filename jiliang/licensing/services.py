@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from jiliang.audit.chain import chain_append
 from jiliang.audit.services import audit_record
 from jiliang.core.models import Organisation, OrgKind, Region, Role, User
+from jiliang.core.templatetags.law import article as article_words
 from jiliang.core.uploads import check_upload
 from jiliang.core.validation import IDENTIFIER_MESSAGES
 from jiliang.licensing import conf
@@ -800,7 +801,8 @@ def application_act(
         if transition.once and app.events.filter(action=action).exists():
             raise ValidationError({"action": [_(
                 "“%(action)s” can be done only once for an application (%(article)s).") % {
-                "action": label(transition.label), "article": transition.article}]})
+                "action": label(transition.label),
+                "article": article_words(transition.article)}]})
         unknown = sorted(set(payload) - transition.accepts)
         if unknown:
             raise ValidationError({str(name): [_("“%(action)s” does not take this field.") % {

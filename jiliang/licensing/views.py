@@ -37,15 +37,20 @@ from jiliang.rules import licensing as rules
 label = services.label
 
 
+def _field_names() -> dict[str, str]:
+    """The fields a service may name that the form does not show, in the reader's words."""
+    return {"action": _("Action"), "state": _("State"), "file": _("File"),
+            "purpose": _("Purpose"), "type_code": _("Licence type"), "licence": _("Licence")}
+
+
 def _errors(form, error: ValidationError) -> None:
     """A service's errors onto the form; the version (a hidden field) as a form-wide error."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             target = field if field in form.fields and field != "version" else None
             if target is None and field not in ("version", "__all__"):
-                errors = [f"{field}: {e}" if field in ("action", "state", "file", "purpose",
-                                                         "type_code", "licence") else e
-                          for e in errors]
+                name = _field_names().get(field)
+                errors = [f"{name}：{e}" if name else e for e in errors]
             form.add_error(target, errors)
     else:
         form.add_error(None, error.messages)

@@ -464,7 +464,7 @@ def import_template(request, fmt: str):
         return response
     if fmt != "xlsx":
         raise Http404
-    response = HttpResponse(template_workbook(importing.columns_for_template(), title="registry"),
+    response = HttpResponse(template_workbook(importing.columns_for_template(), title=_("Instruments")),
                             content_type="application/vnd.openxmlformats-officedocument."
                                          "spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="registry-import.xlsx"'

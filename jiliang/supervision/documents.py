@@ -13,6 +13,7 @@ from reportlab.lib.units import mm
 
 from jiliang.core.pdf import FONT, Document, register_font
 from jiliang.supervision.exports import plain, report_tables, tracking_tables
+from jiliang.supervision.judging import rule_set_words
 from jiliang.supervision.models import NetContentRecord
 
 PALETTE = [colors.HexColor(c) for c in ("#2f6fb3", "#d9822b", "#3a9d5d", "#c0392b", "#8e44ad",
@@ -35,7 +36,7 @@ def notice_pdf(record: NetContentRecord) -> bytes:
         (_("Place of sampling"), f"{record.place} ({record.region_code})"),
         (_("Sampled on"), record.sampled_on.isoformat()),
         (_("Tare method"), str(record.get_tare_method_display())),
-        (_("Rule set"), f.get("rule_set_name", record.rule_set)),
+        (_("Rule set"), rule_set_words(record.rule_set)),
         (_("Re-inspection of notice"),
          record.reinspection_of.notice_number if record.reinspection_of else ""),
     ])
@@ -57,10 +58,38 @@ def notice_pdf(record: NetContentRecord) -> bytes:
     doc.paragraph("  ".join(f"{i}: {v}" for i, v in enumerate(record.values, start=1)),
                   small=True)
     doc.spacer()
-    doc.paragraph(rule_note(f), small=True)
-    doc.paragraph(_("Issued %(date)s by Jiliang.") % {
-        "date": timezone.localdate().isoformat()}, small=True)
+    doc.paragraph(rule_note(f, record.rule_set), small=True)
+    doc.heading(_("Your rights"))
+    for right in rights("netcontent_result"):
+        doc.paragraph(right)
+    doc.spacer()
+    doc.paragraph(_("Issued on %(date)s by %(bureau)s.") % {
+        "date": timezone.localdate().isoformat(), "bureau": record.campaign.organiser.name})
     return doc.render()
+
+
+def rights(notice: str) -> list[str]:
+    """The rights a notice states, from rules/data/notice_rights.json, in the reader's words."""
+    import json
+    from pathlib import Path
+
+    from django.utils.translation import get_language
+
+    from jiliang.supervision.judging import reinspection_days
+
+    path = Path(__file__).resolve().parent.parent / "rules" / "data" / "notice_rights.json"
+    language = "zh" if (get_language() or "zh").startswith("zh") else "en"
+    out = []
+    for right in json.loads(path.read_text(encoding="utf-8"))[notice]:
+        days = right["days"] or (reinspection_days() if right["key"] == "reinspection" else None)
+        text = _("%(right)s (%(basis)s)") % {"right": right["right"][language],
+                                             "basis": right["basis"][language]}
+        if days:
+            text += _(", within %(days)s days of receiving this notice.") % {"days": days}
+        else:
+            text += _("; the authority tells you the period within which to ask.")
+        out.append(text)
+    return out
 
 
 def rounding_label(mode: str) -> str:
@@ -74,14 +103,14 @@ def rounding_label(mode: str) -> str:
     }.get(mode, mode))
 
 
-def rule_note(f: dict) -> str:
+def rule_note(f: dict, rule_set_id: str = "") -> str:
+    rule_set = rule_set_words(rule_set_id) if rule_set_id else f.get("rule_set_name", "")
     parts = [_("Judged under %(rule_set)s; T by %(mode)s.") % {
-        "rule_set": f.get("rule_set_name", ""), "mode": rounding_label(f.get("t_rounding", ""))}]
+        "rule_set": rule_set, "mode": rounding_label(f.get("t_rounding", ""))}]
     if f.get("stand_in"):
         parts.append(_("%(in_force)s was in force on the sampling date but its tables are not "
-                       "on file; %(rule_set)s stood in (setting "
-                       "SUPERVISION_NETCONTENT_FALLBACK_RULE_SET).") % {
-            "in_force": f.get("in_force_name", ""), "rule_set": f.get("rule_set_name", "")})
+                       "on file; the lot was judged under %(rule_set)s instead.") % {
+            "in_force": f.get("in_force_name", ""), "rule_set": rule_set})
     return " ".join(parts)
 
 

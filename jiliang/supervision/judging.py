@@ -89,6 +89,23 @@ def t_rounding_for(rule_set_id: str) -> str | None:
     return (getattr(settings, "SUPERVISION_NETCONTENT_T_ROUNDING", None) or {}).get(rule_set_id)
 
 
+def rule_set_words(rule_set_id: str) -> str:
+    """A rule set as a person cites it: "JJF 1070-2005《定量包装商品净含量计量检验规则》"."""
+    import re
+
+    try:
+        found = rules.rule_set(rule_set_id)
+    except Exception:  # an id no data file holds: say the id as it is
+        return rule_set_id
+    title = re.search(r"[\u4e00-\u9fff][^(（]*[\u4e00-\u9fff]", found.name)
+    return f"{found.short_name}《{title[0].strip()}》" if title else found.short_name
+
+
+def reinspection_days() -> int | None:
+    """The days a packer has to ask for a re-inspection, where the bureau has set them."""
+    return getattr(settings, "SUPERVISION_NETCONTENT_REINSPECTION_DAYS", None)
+
+
 def fallback_rule_set() -> str | None:
     return getattr(settings, "SUPERVISION_NETCONTENT_FALLBACK_RULE_SET", DEFAULT_FALLBACK)
 
@@ -105,7 +122,7 @@ def rule_set_for(sampled_on: datetime.date) -> tuple[rules.RuleSet, rules.RuleSe
     if not fallback:
         raise ValidationError({"sampled_on": [_(
             "%(rule_set)s is in force on this date but its tables are not on file, and no "
-            "stand-in rule set is configured (SUPERVISION_NETCONTENT_FALLBACK_RULE_SET).") % {
+            "stand-in rule set has been chosen for this system.") % {
             "rule_set": in_force.short_name}]})
     return rules.rule_set(fallback), in_force
 

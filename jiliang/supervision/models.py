@@ -98,6 +98,25 @@ class CampaignEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.from_status} -> {self.to_status}"
 
+    @property
+    def action_label(self) -> str:
+        """The step in words ("Start field work"), not its code."""
+        from jiliang.supervision.workflow import transition
+
+        found = transition(self.action)
+        if found is not None:
+            return str(found.label)
+        return str({"release": _("Results released"), "plan": _("Planned")}.get(
+            self.action, self.action))
+
+    @property
+    def from_label(self) -> str:
+        return str(dict(CampaignStatus.choices).get(self.from_status, self.from_status))
+
+    @property
+    def to_label(self) -> str:
+        return str(dict(CampaignStatus.choices).get(self.to_status, self.to_status))
+
 
 class CampaignTask(models.Model):
     """The work of one region (and, where given, one institution) in a campaign, with its target."""

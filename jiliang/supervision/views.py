@@ -244,14 +244,12 @@ def netcontent_create(request, pk: int):
 def _rule_note() -> str:
     fallback = judging.fallback_rule_set()
     note = _("Judged by the rule set in force on the sampling date (JJF 1070-2005 from "
-             "2006-01-01). T is rounded as each rule set's data file says (JJF 1070-2005: "
-             "GB/T 8170 half-even, since its tie rule is not confirmed; setting "
-             "SUPERVISION_NETCONTENT_T_ROUNDING).")
+             "2006-01-01). T is rounded as each rule set's data says (JJF 1070-2005: GB/T 8170, "
+             "a tie to the even digit, since the rule's own tie rule is not confirmed).")
     if fallback:
         note += " " + _("JJF 1070-2023 is in force from 2024-10-12 but its tables are not on "
-                        "file: samples from that date are judged by %(rule_set)s and say so "
-                        "(setting SUPERVISION_NETCONTENT_FALLBACK_RULE_SET).") % {
-            "rule_set": fallback}
+                        "file: samples from that date are judged by %(rule_set)s, and their "
+                        "notices say so.") % {"rule_set": judging.rule_set_words(fallback)}
     return note
 
 
@@ -265,7 +263,7 @@ def netcontent_detail(request, pk: int):
     can_reinspect = (record.verdict == "fail" and services.may_record(request.user, record.task)
                      and record.campaign.status in workflow.REINSPECTING)
     return render(request, "supervision/netcontent_detail.html", {
-        "record": record, "f": f, "units": units, "rule_note": documents.rule_note(f),
+        "record": record, "f": f, "units": units, "rule_note": documents.rule_note(f, record.rule_set),
         "reinspections": selectors.reinspections(request.user, record),
         "failure_labels": FAILURE_LABELS, "can_reinspect": can_reinspect,
     })

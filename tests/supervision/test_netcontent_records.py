@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -99,6 +100,19 @@ class NetContentRecordTests(PersonaTestCase):
         text = "\n".join(page.extract_text() for page in
                          PdfReader(io.BytesIO(response.content)).pages)
         assert r.notice_number in text and "JJF 1070-2005" in text and "470" in text
+
+    def test_the_result_notice_speaks_the_law_and_names_the_bureau(self):
+        r = sample(self.p, self.t, values=["470"] + ["505"] * 9)
+        response = self.client_as("gd_clerk", language="zh-hans").get(
+            reverse("supervision:netcontent-notice", args=[r.pk]))
+        text = "\n".join(page.extract_text() for page in
+                         PdfReader(io.BytesIO(response.content)).pages)
+        flat = text.replace("\n", "")
+        assert "定量包装商品净含量计量检验规则" in flat
+        assert "复检" in flat and "《定量包装商品计量监督管理办法》" in flat
+        assert r.campaign.organiser.name in flat and "计量管理系统" not in flat
+        assert not re.search(r"[A-Z]{3,}_[A-Z_]{3,}", text), text
+        assert "样本平均实际含量 q" in flat
 
     def test_an_inspector_records_a_sample_on_the_web(self):
         client = self.client_as("gd_clerk")
