@@ -49,6 +49,7 @@ FILERS = (Role.ENTERPRISE_USER,)
 VERIFIERS = (Role.VERIFIER, Role.INSTITUTION_MANAGER)
 IMPORTERS = (Role.ENTERPRISE_USER, Role.VERIFIER, Role.INSTITUTION_MANAGER)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
+LABELS_MAX = 10_000  # labels one sheet holds (834 pages); more is said, not cut
 
 
 def _today() -> datetime.date:
@@ -215,8 +216,8 @@ def instrument_label(request, pk: int):
 
 @login_required
 def labels(request):
-    """A sheet of QR labels for the instruments of one owner, named by credit code, name or id
-    (the first 300 of the filter)."""
+    """A sheet of QR labels for every instrument in use of one owner, named by credit code,
+    name or id (narrowed by kind if asked)."""
     found = _owner_filter(request)
     owner = found.single
     if found.ids is None and request.user.role == Role.ENTERPRISE_USER:
@@ -234,7 +235,12 @@ def labels(request):
     f = _filters_context(request)
     qs = selectors.instrument_list(request.user, kind=f["kind"], owner=owner,
                                    status=Status.IN_USE).select_related("owner", "kind")
-    return pdf_response("labels.pdf", documents.labels_pdf(list(qs.order_by("id")[:300])))
+    count = qs.count()
+    if count > LABELS_MAX:
+        messages.error(request, _("%(n)s instruments match: a sheet takes at most %(max)s. "
+                                  "Narrow the list by kind.") % {"n": count, "max": LABELS_MAX})
+        return redirect("registry:instrument-list")
+    return pdf_response("labels.pdf", documents.labels_pdf(qs.order_by("id").iterator()))
 
 
 # --- verifications ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The certificate PDF and the QR labels: Chinese text that extracts, QR codes that open pages."""
 
+import re
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -47,3 +48,22 @@ class DocumentTests(PersonaTestCase):
         assert set(pdf_qr_codes(response.content)) == {documents.instrument_url(a),
                                                        documents.instrument_url(b)}
         assert "LBL-1" in pdf_text(response.content)
+
+
+class LabelSheetTests(PersonaTestCase):
+    def test_the_303_label_sheet_is_complete(self):
+        from jiliang.registry.models import Instrument, new_public_codes
+
+        first = file(self.p.acme, serial="FULL-0000")  # the rest copy it, in bulk
+        rows = [Instrument(**{f.attname: getattr(first, f.attname)
+                              for f in Instrument._meta.concrete_fields if not f.primary_key})
+                for _ in range(302)]
+        for i, (inst, code) in enumerate(zip(rows, new_public_codes(302), strict=True), start=1):
+            inst.serial_number, inst.public_code = f"FULL-{i:04d}", code
+        Instrument.objects.bulk_create(rows)
+        response = self.client_as("acme").get("/registry/instruments/labels/")
+        assert response.status_code == 200
+        text = pdf_text(response.content)
+        serials = set(re.findall(r"FULL-\d{4}", text))
+        assert len(serials) == 303 and "FULL-0302" in serials
+        assert "26 / 26" in text  # 12 labels a page

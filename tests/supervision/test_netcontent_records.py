@@ -49,7 +49,8 @@ class NetContentRecordTests(PersonaTestCase):
         assert r.figures["in_force"] == "jjf1070-2023" and r.figures["stand_in"] is True
         page = self.client_as("gd_clerk").get(reverse("supervision:netcontent-detail",
                                                       args=[r.pk])).content.decode()
-        assert "JJF 1070-2023" in page and "SUPERVISION_NETCONTENT_FALLBACK_RULE_SET" in page
+        assert "JJF 1070-2023" in page and "instead" in page  # the stand-in is said, in words
+        assert "SUPERVISION_NETCONTENT" not in page
         with (override_settings(SUPERVISION_NETCONTENT_FALLBACK_RULE_SET=None),
               pytest.raises(ValidationError) as caught):
             sample(self.p, t, sampled_on=datetime.date(2025, 5, 2))
