@@ -318,8 +318,10 @@ def unit_energy(unit: EnergyUnit, start: datetime.date, end: datetime.date) -> d
 
 
 def unit_trend(unit: EnergyUnit, *, days: int = 90, end: datetime.date | None = None) -> dict:
-    """Daily tce at the boundary for the last ``days`` days, per carrier (for a line chart)."""
-    end = end or timezone.localdate()
+    """Daily tce at the boundary for the last ``days`` complete days, per carrier (for a line
+    chart). Today is still being read, so by default the chart ends yesterday: a partial day
+    would show as a drop that did not happen."""
+    end = end or timezone.localdate() - datetime.timedelta(days=1)
     start = end - datetime.timedelta(days=days - 1)
     converter = Converter(start)
     rows = (DailyEnergy.objects.filter(unit=unit, meter__unit=unit, level="L1", day__gte=start, day__lte=end)

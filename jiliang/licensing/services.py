@@ -1161,7 +1161,8 @@ def _expire(licence: Licence, on: datetime.date) -> None:
         status=LicenceStatus.EXPIRED, ended_on=locked.valid_until + datetime.timedelta(days=1),
         version=locked.version + 1)
     locked.refresh_from_db()
-    _publish(locked, "expired", actor=None, on=on, article="Art. 70")
+    # published on the day it expired, not the day the daily task noticed it
+    _publish(locked, "expired", actor=None, on=locked.ended_on, article="Art. 70")
     if on - locked.valid_until <= EXPIRY_NOTICE_SLACK:
         # A certificate put on file from the archives long after it ended is published and
         # audited as expired, but its holder is not told news that is years old.

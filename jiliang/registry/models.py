@@ -437,3 +437,39 @@ class PublicLookup(models.Model):
     class Meta:
         verbose_name = _("public look-up")
         verbose_name_plural = _("public look-ups")
+
+
+class LabelSheet(models.Model):
+    """A sheet of QR labels made in the background (more than two pages), with its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+",
+                                   verbose_name=_("by"))
+    owner = models.ForeignKey(Organisation, models.CASCADE, related_name="+",
+                              verbose_name=_("owner"))
+    kind_code = models.CharField(_("kind"), max_length=60, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices,
+                             default=State.QUEUED)
+    total = models.IntegerField(_("labels"), default=0)
+    done = models.IntegerField(_("labels made"), default=0)
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("label sheet")
+        verbose_name_plural = _("label sheets")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state == self.State.DONE else (
+            int(100 * self.done / self.total) if self.total else 0)

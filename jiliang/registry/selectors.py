@@ -215,6 +215,16 @@ def reminder_list(user: User, *, unread: bool = False, kind: str = "", due_actio
     return qs.select_related("instrument__kind", "instrument__owner").order_by("-id")
 
 
+def label_sheet(user: User, pk: int):
+    """A label sheet the user asked for (404 otherwise)."""
+    from jiliang.registry.models import LabelSheet
+
+    found = LabelSheet.objects.filter(created_by=user, pk=pk).defer("pdf").first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def import_jobs(user: User) -> QuerySet:
     return ImportJob.objects.filter(created_by=user).defer("data", "errors_xlsx").order_by("-id")
 

@@ -970,3 +970,18 @@ def import_job_create(*, actor: User, file_name: str, file_kind: str, data: byte
     audit_record(actor=actor, action="registry.import.queue", obj=job,
                  region_code=job.region_code, after={"file": job.file_name, "bytes": len(data)})
     return job
+
+
+@transaction.atomic
+def label_sheet_queue(*, actor: User, owner: Organisation, kind_code: str = "", total: int):
+    """Queue a sheet of QR labels for the background: the page shows its progress."""
+    from jiliang.registry.models import LabelSheet
+
+    if not (actor.is_bureau or actor.organisation_id == owner.pk):
+        raise PermissionDenied(_("Labels are printed by their owner or by a bureau."))
+    job = LabelSheet.objects.create(created_by=actor, owner=owner, kind_code=kind_code[:60],
+                                    total=total)
+    audit_record(actor=actor, action="registry.labels.queue", obj=job,
+                 region_code=owner.region_code, after={"owner": owner.pk, "kind": kind_code,
+                                                       "labels": total})
+    return job

@@ -9,7 +9,7 @@ from django_tasks import task
 
 from jiliang.core.tabular import errors_workbook
 from jiliang.registry import importing, services
-from jiliang.registry.models import ImportJob
+from jiliang.registry.models import ImportJob, LabelSheet, Status
 
 
 @task()
@@ -62,3 +62,30 @@ def _message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(error.messages)
     return str(error)[:500]
+
+
+@task()
+def make_label_sheet(job_id: int) -> dict:
+    """The QR label sheet of an owner's instruments in use, page by page with its progress."""
+    from jiliang.registry import documents, selectors
+
+    job = LabelSheet.objects.select_related("created_by__organisation").get(pk=job_id)
+    if job.state != LabelSheet.State.QUEUED:
+        return {"skipped": job.state}
+    qs = selectors.instrument_list(job.created_by, kind=job.kind_code, owner=job.owner_id,
+                                   status=Status.IN_USE).select_related("owner", "kind")
+    LabelSheet.objects.filter(pk=job.pk).update(state=LabelSheet.State.RUNNING,
+                                                total=qs.count())
+
+    def progress(done: int, total: int) -> None:
+        LabelSheet.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        pdf = documents.labels_pdf(qs.order_by("id").iterator(), progress=progress)
+    except Exception as error:  # the page says so; nothing else was changed
+        LabelSheet.objects.filter(pk=job.pk).update(
+            state=LabelSheet.State.FAILED, finished_at=timezone.now(), message=str(error)[:500])
+        raise
+    LabelSheet.objects.filter(pk=job.pk).update(state=LabelSheet.State.DONE, pdf=pdf,
+                                                finished_at=timezone.now())
+    return {"labels": job.total}

@@ -17,7 +17,7 @@ from jiliang.catalog import type_approval
 from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import regulations_of
 from jiliang.core.lists import OwnerFilter, owner_filter, region_filter, sort_by
-from jiliang.core.models import Role
+from jiliang.core.models import Organisation, Role
 from jiliang.core.pdf import pdf_response
 from jiliang.core.replica import replica_ok
 from jiliang.core.tabular import template_csv, template_workbook
@@ -42,7 +42,7 @@ from jiliang.registry.forms import (
     VerificationForm,
 )
 from jiliang.registry.models import DueAction, Reminder, Status
-from jiliang.registry.tasks import run_import
+from jiliang.registry.tasks import make_label_sheet, run_import
 from jiliang.rules import verification as rules
 
 FILERS = (Role.ENTERPRISE_USER,)
@@ -50,6 +50,7 @@ VERIFIERS = (Role.VERIFIER, Role.INSTITUTION_MANAGER)
 IMPORTERS = (Role.ENTERPRISE_USER, Role.VERIFIER, Role.INSTITUTION_MANAGER)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 LABELS_MAX = 10_000  # labels one sheet holds (834 pages); more is said, not cut
+LABELS_AT_ONCE = 24  # two pages are made while the user waits; more in the background
 
 
 def _today() -> datetime.date:
@@ -240,7 +241,31 @@ def labels(request):
         messages.error(request, _("%(n)s instruments match: a sheet takes at most %(max)s. "
                                   "Narrow the list by kind.") % {"n": count, "max": LABELS_MAX})
         return redirect("registry:instrument-list")
+    if count > LABELS_AT_ONCE:
+        owner_org = get_object_or_404(Organisation, pk=owner)
+        job = services.label_sheet_queue(actor=request.user, owner=owner_org,
+                                         kind_code=f["kind"], total=count)
+        make_label_sheet.enqueue(job.pk)
+        return redirect("registry:label-sheet", pk=job.pk)
     return pdf_response("labels.pdf", documents.labels_pdf(qs.order_by("id").iterator()))
+
+
+@login_required
+def label_sheet(request, pk: int):
+    """A label sheet being made: its progress (polled), then its PDF."""
+    job = selectors.label_sheet(request.user, pk)
+    template = "registry/label_progress.html" if request.headers.get("HX-Request") else \
+        "registry/label_sheet.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def label_sheet_pdf(request, pk: int):
+    job = selectors.label_sheet(request.user, pk)
+    data = type(job).objects.filter(pk=job.pk).values_list("pdf", flat=True).first()
+    if job.state != job.State.DONE or not data:
+        raise Http404
+    return pdf_response("labels.pdf", bytes(data))
 
 
 # --- verifications ----------------------------------------------------------------------------

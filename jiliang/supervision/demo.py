@@ -4,9 +4,12 @@
   five products, the pass rates improving and two packers failing again and again; the first
   two years closed and released, the third reporting;
 - a Guangdong net-content campaign of the current year, running, for recording by hand;
-- a Guangdong special inspection of medical instruments (hospitals, 受检率 and 检定合格率);
+- a Guangdong special inspection of medical instruments (hospitals, 受检率 and 检定合格率),
+  closed in its year;
 - a Guangdong energy-label campaign, reporting (gd_head can release it);
-- a national product-quality sampling of price-computing scales, running.
+- a national product-quality sampling of price-computing scales, closed in its year.
+Each step is dated when it happened (started, reported, closed, released), not on the day the
+demo is loaded.
 """
 
 from __future__ import annotations
@@ -103,6 +106,11 @@ def _values(rng: random.Random, nominal: Decimal, unit_factor: Decimal, resoluti
     return [str(v.quantize(resolution)) for v in values]
 
 
+def _on(year: int, month: int, day: int) -> datetime.datetime:
+    """A past working morning, as an aware time, for a step the demo dates in its year."""
+    return timezone.make_aware(datetime.datetime(year, month, day, 9, 30))
+
+
 def _tracked_campaigns(orgs, packers) -> int:
     from jiliang.rules.netcontent import rule_set, tolerable_deficiency
 
@@ -118,7 +126,8 @@ def _tracked_campaigns(orgs, packers) -> int:
             report_deadline=datetime.date(year, 11, 30), products=list(PRODUCTS),
             regions=list(CITIES), continues=previous,
             description="同一城市、同一产品连续三年跟踪抽查（工作计划一.4）。")
-        services.campaign_transition(actor=None, campaign=campaign, action="start")
+        services.campaign_transition(actor=None, campaign=campaign, action="start",
+                                     at=_on(year, 3, 1))
         for city, institute in CITIES.items():
             task = services.task_assign(actor=None, campaign=campaign, region_code=city,
                                         target=15, institution=orgs[institute])
@@ -164,11 +173,14 @@ def _tracked_campaigns(orgs, packers) -> int:
                                                  else 1)) for v in failing.values],
                     values_unit=failing.values_unit, reinspection_of=failing)
                 count += 1
-        services.campaign_transition(actor=None, campaign=campaign, action="report")
+        services.campaign_transition(actor=None, campaign=campaign, action="report",
+                                     at=_on(year, 10, 8))
         if year < 2023:
-            services.campaign_transition(actor=None, campaign=campaign, action="close")
+            # closed in its year and released the following spring, as the bureau did
+            services.campaign_transition(actor=None, campaign=campaign, action="close",
+                                         at=_on(year, 12, 20))
             services.campaign_release(actor=None, campaign=campaign,
-                                      note="经局负责人审定后公布。")
+                                      note="经局负责人审定后公布。", at=_on(year + 1, 3, 15))
         previous = campaign
     return count
 
@@ -209,7 +221,8 @@ def _medical_inspection(orgs) -> int:
         starts_on=datetime.date(year, 4, 1), field_deadline=datetime.date(year, 10, 31),
         report_deadline=datetime.date(year, 12, 15), kind_codes=MEDICAL,
         regions=["440100", "440300"], description="医疗机构在用强制检定计量器具专项检查。")
-    services.campaign_transition(actor=None, campaign=campaign, action="start")
+    services.campaign_transition(actor=None, campaign=campaign, action="start",
+                                 at=_on(year, 4, 1))
     tasks = {city: services.task_assign(actor=None, campaign=campaign, region_code=city,
                                         target=2, institution=orgs["gd_institute"])
              for city in ("440100", "440300")}
@@ -240,6 +253,11 @@ def _medical_inspection(orgs) -> int:
                 findings=f"发现{overdue}台强制检定计量器具超期未检。",
                 action="rectify", action_note="责令限期送检，停止使用超期器具。")
         visits += 1
+    # field work ended and the campaign closed in its year
+    services.campaign_transition(actor=None, campaign=campaign, action="report",
+                                 at=_on(year, 10, 31))
+    services.campaign_transition(actor=None, campaign=campaign, action="close",
+                                 at=_on(year, 12, 16))
     return visits
 
 
@@ -255,7 +273,8 @@ def _energy_labels(orgs) -> int:
         starts_on=datetime.date(year, 3, 1), field_deadline=datetime.date(year, 8, 31),
         report_deadline=datetime.date(year, 10, 31), regions=["440100", "440600"],
         description="能效标识使用情况专项检查（工作计划二.8）。")
-    services.campaign_transition(actor=None, campaign=campaign, action="start")
+    services.campaign_transition(actor=None, campaign=campaign, action="start",
+                                 at=_on(year, 3, 1))
     sellers = [
         _org("gz_mall", "广州示例电器商场有限公司", "440106", "91440106MA59DQ0K1", ["owner"]),
         _org("fs_maker", "佛山示例电器制造有限公司", "440605", "91440605MA4WDQ0L2",
@@ -283,7 +302,8 @@ def _energy_labels(orgs) -> int:
                 handling="none" if finding == LabelFinding.CORRECT else "rectify",
                 handling_note="" if finding == LabelFinding.CORRECT else "责令改正", **grades)
             count += 1
-    services.campaign_transition(actor=None, campaign=campaign, action="report")
+    services.campaign_transition(actor=None, campaign=campaign, action="report",
+                                 at=_on(year, 9, 2))
     return count
 
 
@@ -295,7 +315,8 @@ def _product_sampling(orgs) -> int:
         starts_on=datetime.date(year, 5, 1), field_deadline=datetime.date(year, 10, 31),
         report_deadline=datetime.date(year, 12, 31), kind_codes=["scale_digital_indicating"],
         description="计量器具产品质量国家监督抽查（工作计划一.3）。")
-    services.campaign_transition(actor=None, campaign=campaign, action="start")
+    services.campaign_transition(actor=None, campaign=campaign, action="start",
+                                 at=_on(year, 5, 6))
     task = services.task_assign(actor=None, campaign=campaign, region_code="440100", target=3,
                                 institution=orgs["gd_institute"])
     items = [("示值误差", "≤ ±1e", "+0.5e"), ("重复性", "≤ 1e", "0.5e"),
@@ -311,4 +332,8 @@ def _product_sampling(orgs) -> int:
                     "result": "+1.6e" if failed and name == "偏载" else result,
                     "passed": not (failed and name == "偏载")}
                    for name, req, result in items])
+    services.campaign_transition(actor=None, campaign=campaign, action="report",
+                                 at=_on(year, 11, 4))
+    services.campaign_transition(actor=None, campaign=campaign, action="close",
+                                 at=_on(year, 12, 27))
     return 3

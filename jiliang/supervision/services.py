@@ -298,10 +298,23 @@ def campaign_update(*, actor: User | None, campaign: Campaign, **changes) -> Cam
     return campaign
 
 
+def _when(actor: User | None, at: datetime.datetime | None) -> datetime.datetime:
+    """The time of a step: now, or, for the system entering history (no actor), a past time."""
+    if at is None:
+        return timezone.now()
+    if actor is not None or at > timezone.now():
+        raise PermissionDenied(_("Only the system enters past steps, and never future ones."))
+    return at
+
+
 @transaction.atomic
 def campaign_transition(*, actor: User | None, campaign: Campaign, action: str,
-                        note: str = "") -> Campaign:
-    """Move a campaign along its workflow (see workflow.TRANSITIONS); logged twice over."""
+                        note: str = "", at: datetime.datetime | None = None) -> Campaign:
+    """Move a campaign along its workflow (see workflow.TRANSITIONS); logged twice over.
+
+    ``at`` dates a step of the past (the demo, archives); only the system (no actor) gives it.
+    """
+    at = _when(actor, at)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     move = workflow.transition(action)
     if move is None:
@@ -321,7 +334,7 @@ def campaign_transition(*, actor: User | None, campaign: Campaign, action: str,
     campaign.status = move.target
     campaign.save(update_fields=["status"])
     CampaignEvent.objects.create(campaign=campaign, action=move.action, from_status=before,
-                                 to_status=move.target, actor=_user(actor), at=timezone.now(),
+                                 to_status=move.target, actor=_user(actor), at=at,
                                  note=(note or "")[:300])
     audit_record(actor=actor, action=f"campaign.{move.action}", obj=campaign,
                  region_code=campaign.region_code or campaign.organiser.region_code,
@@ -330,7 +343,8 @@ def campaign_transition(*, actor: User | None, campaign: Campaign, action: str,
 
 
 @transaction.atomic
-def campaign_release(*, actor: User | None, campaign: Campaign, note: str = "") -> Campaign:
+def campaign_release(*, actor: User | None, campaign: Campaign, note: str = "",
+                     at: datetime.datetime | None = None) -> Campaign:
     """A bureau head releases the failing enterprises and products for the public portal."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if not may_plan(actor, campaign) or (actor is not None and
@@ -342,7 +356,7 @@ def campaign_release(*, actor: User | None, campaign: Campaign, note: str = "") 
             "Results are released only after field work has ended.")]})
     if campaign.published_at is not None:
         raise ValidationError({"__all__": [_("The results are already released.")]})
-    campaign.published_at = timezone.now()
+    campaign.published_at = _when(actor, at)
     campaign.published_by = _user(actor)
     campaign.save(update_fields=["published_at", "published_by"])
     CampaignEvent.objects.create(campaign=campaign, action="release", from_status=campaign.status,

@@ -7,7 +7,7 @@ from jiliang.core.models import Role
 from jiliang.core.services import user_create
 from jiliang.registry import importing, services
 from jiliang.registry.models import Reminder
-from jiliang.registry.tasks import run_import
+from jiliang.registry.tasks import make_label_sheet, run_import
 from tests.access import Marker, Sample
 from tests.registry.helpers import days, enterprise, file, signers, verify
 
@@ -41,6 +41,8 @@ def samples(world):
     job = services.import_job_create(actor=p.gd_clerk, file_name="matrix.csv", file_kind="csv",
                                      data=out.getvalue().encode())
     run_import.call(job.pk)
+    sheet = services.label_sheet_queue(actor=p.acme, owner=p.orgs["acme"], total=1)
+    make_label_sheet.call(sheet.pk)
 
     # The registry relates organisations: an institution sees the owners of the instruments it
     # verified (its customers, on every certificate), an owner the institutions that verified
@@ -97,6 +99,10 @@ def samples(world):
         Sample("registry:import-template", {"fmt": "xlsx"}, allowed=lambda u: True),
         Sample("registry:import-job", {"pk": job.pk}, region_code="440000",
                allowed=lambda u: u.username == "gd_clerk"),
+        Sample("registry:label-sheet", {"pk": sheet.pk}, region_code="440106",
+               allowed=lambda u: u.username == "acme"),
+        Sample("registry:label-sheet-pdf", {"pk": sheet.pk}, region_code="440106",
+               allowed=lambda u: u.username == "acme"),
         Sample("registry:import-errors", {"pk": job.pk}, region_code="440000",
                allowed=lambda u: u.username == "gd_clerk"),
         Sample("registry:reminder-read", {"pk": reminder.pk}, region_code=reminder.region_code,

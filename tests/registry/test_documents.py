@@ -61,8 +61,21 @@ class LabelSheetTests(PersonaTestCase):
         for i, (inst, code) in enumerate(zip(rows, new_public_codes(302), strict=True), start=1):
             inst.serial_number, inst.public_code = f"FULL-{i:04d}", code
         Instrument.objects.bulk_create(rows)
-        response = self.client_as("acme").get("/registry/instruments/labels/")
-        assert response.status_code == 200
+        client = self.client_as("acme", language="zh-hans")
+        response = client.get("/registry/instruments/labels/")
+        assert response.status_code == 302  # more than two pages: made in the background
+        from jiliang.registry.models import LabelSheet
+        from jiliang.registry.tasks import make_label_sheet
+
+        job = LabelSheet.objects.get(owner=self.p.orgs["acme"])
+        assert response["Location"] == f"/registry/instruments/labels/{job.pk}/"
+        page = client.get(response["Location"]).content.decode()
+        assert 'id="progress"' in page and "hx-get" in page
+        make_label_sheet.call(job.pk)
+        page = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+        assert "100%" in page and 'id="download"' in page and "hx-get" not in page
+        response = client.get(f"/registry/instruments/labels/{job.pk}/pdf/")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         text = pdf_text(response.content)
         serials = set(re.findall(r"FULL-\d{4}", text))
         assert len(serials) == 303 and "FULL-0302" in serials

@@ -2,7 +2,7 @@
 (function () {
   const data = JSON.parse(document.getElementById('region-chart-data').textContent);
   const trend = echarts.init(document.getElementById('region-trend'));
-  trend.setOption({tooltip: {trigger: 'axis'}, grid: {left: 60, right: 20},
+  trend.setOption({tooltip: {trigger: 'axis'}, grid: {left: 8, right: 20, containLabel: true},
     xAxis: {type: 'category', data: data.months}, yAxis: {type: 'value', name: 'tce'},
     series: [{type: 'bar', data: data.values}]});
   const pie = echarts.init(document.getElementById('region-carriers'));

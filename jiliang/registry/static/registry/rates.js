@@ -4,7 +4,7 @@
   var data = JSON.parse(document.getElementById("rates-data").textContent);
   var bars = echarts.init(document.getElementById("bars"));
   bars.setOption({
-    tooltip: {trigger: "axis"}, legend: {}, grid: {left: 40, right: 10, bottom: 90},
+    tooltip: {trigger: "axis"}, legend: {}, grid: {left: 8, right: 10, bottom: 8, containLabel: true},
     xAxis: {type: "category", data: data.kinds, axisLabel: {rotate: 40, interval: 0}},
     yAxis: {type: "value", max: 100},
     series: [{name: data.labels.inspection, type: "bar", data: data.inspection},
