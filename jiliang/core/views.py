@@ -347,7 +347,7 @@ def token_revoke(request, pk: int):
     return redirect("core:token-list")
 
 
-@public
+@login_required
 def region_pick(request):
     """The region picker's look-up: regions by name or code, or the places within one."""
     field = request.GET.get("field", "regions")
