@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0005_invitation'),
-        ('registry', '0006_signoff'),
+        ('registry', '0008_record_standard'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
