@@ -11,10 +11,13 @@ from jiliang.audit.services import audit_record, snapshot
 from jiliang.catalog.models import (
     CatalogueEntry,
     CatalogueVersion,
+    EvaluationOutline,
     InstrumentKind,
     PeriodRule,
     ProvincePeriod,
     Regulation,
+    TypeEvaluationInstitution,
+    TypeEvaluationReview,
 )
 
 
@@ -99,3 +102,31 @@ class PeriodRuleAdmin(Reviewable):
 class ProvincePeriodAdmin(NationalOnly):
     list_display = ("province_code", "rule", "value", "note", "set_by", "set_at")
     list_filter = ("province_code",)
+
+
+class ReviewInline(admin.TabularInline):
+    model = TypeEvaluationReview
+    extra = 0
+
+
+@admin.register(TypeEvaluationInstitution)
+class TypeEvaluationInstitutionAdmin(NationalOnly):
+    list_display = ("organisation", "authorised_from", "authorised_until", "basis")
+    inlines = [ReviewInline]
+
+    def save_formset(self, request, form, formset, change):
+        """The re-evaluations are audited like the institution itself."""
+        with transaction.atomic():
+            reviews = formset.save()
+            for review in reviews:
+                audit_record(actor=request.user, action="catalog.type_evaluation.review",
+                             obj=review, after=snapshot(review))
+            for review in formset.deleted_objects:
+                audit_record(actor=request.user, action="admin.delete", obj=review,
+                             before=snapshot(review))
+
+
+@admin.register(EvaluationOutline)
+class EvaluationOutlineAdmin(NationalOnly):
+    list_display = ("kind", "code", "title", "status", "status_on")
+    list_filter = ("status",)

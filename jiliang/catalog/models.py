@@ -324,3 +324,86 @@ class ProvincePeriod(models.Model):
     @property
     def region_code(self) -> str:
         return self.province_code + "0000"
+
+
+# --- type evaluation (work plan 四.1, 五.3) -----------------------------------------------------
+
+
+class TypeEvaluationInstitution(models.Model):
+    """An institution authorised to carry out type evaluations (型式评价机构), for some classes of
+    instrument, over a span of dates; re-evaluated from time to time (四.1)."""
+
+    organisation = models.ForeignKey("core.Organisation", models.PROTECT,
+                                     related_name="type_evaluation_authorisations",
+                                     verbose_name=_("institution"))
+    classes = models.JSONField(_("instrument classes"), default=list,
+                               help_text=_("The instrument kinds (catalogue codes) it evaluates."))
+    authorised_from = models.DateField(_("authorised from"))
+    authorised_until = models.DateField(_("authorised until"), null=True, blank=True)
+    basis = models.CharField(_("basis"), max_length=300, blank=True,
+                             help_text=_("The authorising document (number and date)."))
+
+    class Meta:
+        ordering = ["organisation", "-authorised_from"]
+        verbose_name = _("type-evaluation institution")
+        verbose_name_plural = _("type-evaluation institutions")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.authorised_from}"
+
+    def covers(self, kind_code: str, on: datetime.date) -> bool:
+        if on < self.authorised_from or (self.authorised_until and on > self.authorised_until):
+            return False
+        return kind_code in (self.classes or [])
+
+
+class TypeEvaluationReview(models.Model):
+    """A re-evaluation of a type-evaluation institution (四.1) and its outcome."""
+
+    class Result(models.TextChoices):
+        PASSED = "passed", _("passed")
+        RECTIFY = "rectify", _("rectification required")
+        REVOKED = "revoked", _("authorisation revoked")
+
+    institution = models.ForeignKey(TypeEvaluationInstitution, models.CASCADE,
+                                    related_name="reviews", verbose_name=_("institution"))
+    reviewed_on = models.DateField(_("reviewed on"))
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_on"]
+        verbose_name = _("re-evaluation")
+        verbose_name_plural = _("re-evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.reviewed_on} {self.result}"
+
+
+class EvaluationOutline(models.Model):
+    """A type-evaluation outline (型式评价大纲) for a class of instrument, with its status (五.3)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", pgettext_lazy("outline", "planned")
+        DRAFTING = "drafting", pgettext_lazy("outline", "drafting")
+        CONSULTATION = "consultation", pgettext_lazy("outline", "open for comments")
+        PUBLISHED = "published", pgettext_lazy("outline", "published")
+        WITHDRAWN = "withdrawn", pgettext_lazy("outline", "withdrawn")
+
+    kind = models.ForeignKey(InstrumentKind, models.PROTECT, related_name="outlines",
+                             verbose_name=_("instrument kind"))
+    code = models.CharField(_("number"), max_length=60, blank=True,
+                            help_text=_("The JJF number once published; empty before."))
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.PLANNED)
+    status_on = models.DateField(_("status since"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["kind", "code", "title"]
+        verbose_name = _("evaluation outline")
+        verbose_name_plural = _("evaluation outlines")
+
+    def __str__(self) -> str:
+        return f"{self.code or '—'} {self.title}"

@@ -243,3 +243,19 @@ def version_impact(user, version: CatalogueVersion) -> list[dict]:
             .order_by("region_code", "kind_id"))
     return [{"region_code": r["region_code"], "kind": changes[r["kind_id"]].kind,
              "entered": changes[r["kind_id"]].entered, "count": r["count"]} for r in rows]
+
+
+def type_evaluation_institutions(kind_code: str, on: datetime.date) -> list:
+    """The institutions authorised on ``on`` to carry out type evaluations of the kind (四.1),
+    whose latest re-evaluation before that day did not revoke the authorisation."""
+    from jiliang.catalog.models import TypeEvaluationInstitution, TypeEvaluationReview
+
+    out = []
+    for inst in TypeEvaluationInstitution.objects.select_related("organisation"):
+        if not inst.covers(kind_code, on):
+            continue
+        last = inst.reviews.filter(reviewed_on__lte=on).order_by("-reviewed_on").first()
+        if last is not None and last.result == TypeEvaluationReview.Result.REVOKED:
+            continue
+        out.append(inst)
+    return out

@@ -283,3 +283,34 @@ class TypeApprovalTests(PersonaTestCase):
         assert sample.type_approval_no == licence.number and sample.conclusion == "fail"
         page = self.client_as("gd_clerk").get(f"/supervision/samples/{sample.pk}/")
         assert page.status_code == 200 and "称重传感器型号与批准的不一致" in page.content.decode()
+
+
+class TypeEvaluationTests(PersonaTestCase):
+    def test_institutions_outlines_and_re_evaluations_are_kept_and_audited(self):
+        from jiliang.catalog import selectors
+        from jiliang.catalog.models import EvaluationOutline, TypeEvaluationInstitution
+
+        admin = self.client_as("admin")
+        institute = self.p.orgs["gd_institute"]
+        response = admin.post("/admin/catalog/typeevaluationinstitution/add/", {
+            "organisation": institute.pk, "classes": '["weighbridge", "pressure_gauge"]',
+            "authorised_from": "2021-01-01", "authorised_until": "", "basis": "市场监管总局授权（演示）",
+            "reviews-TOTAL_FORMS": "1", "reviews-INITIAL_FORMS": "0",
+            "reviews-MIN_NUM_FORMS": "0", "reviews-MAX_NUM_FORMS": "1000",
+            "reviews-0-reviewed_on": days(-30).isoformat(), "reviews-0-result": "passed",
+            "reviews-0-note": "复查合格"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        inst = TypeEvaluationInstitution.objects.get(organisation=institute)
+        assert LedgerEntry.objects.filter(action="catalog.type_evaluation.review").exists()
+        assert selectors.type_evaluation_institutions("weighbridge", days(0)) == [inst]
+        assert selectors.type_evaluation_institutions("taximeter", days(0)) == []
+        inst.reviews.create(reviewed_on=days(-1), result="revoked")
+        assert selectors.type_evaluation_institutions("weighbridge", days(0)) == []
+        response = admin.post("/admin/catalog/evaluationoutline/add/", {
+            "kind": InstrumentKind.objects.get(code="weighbridge").pk, "code": "",
+            "title": "电子汽车衡型式评价大纲", "status": "drafting",
+            "status_on": days(-10).isoformat(), "note": ""})
+        assert response.status_code == 302
+        assert EvaluationOutline.objects.get(title="电子汽车衡型式评价大纲").status == "drafting"
+        assert self.client_as("gd_clerk").get(
+            "/admin/catalog/evaluationoutline/").status_code in (302, 403)
