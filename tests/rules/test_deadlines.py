@@ -29,6 +29,20 @@ from jiliang.rules.deadlines import (
 )
 
 D = datetime.date
+
+
+@pytest.fixture(autouse=True)
+def _the_package_calendar():
+    """The rules on their own: the package's years, not the ones the application has entered
+    (the Django app points the calendar at its database when it starts)."""
+    from jiliang.rules import deadlines
+
+    before = deadlines._provider
+    deadlines.set_calendar(deadlines.package_calendar)
+    yield
+    deadlines.set_calendar(before)
+
+
 COVERED = st.dates(min_value=D(2005, 1, 1), max_value=D(2026, 9, 30))
 
 
