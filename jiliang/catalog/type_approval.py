@@ -84,9 +84,21 @@ def flagged(user, on: datetime.date | None = None) -> QuerySet:
         valid = (Licence.objects.filter(type_code="type_approval", issued_on__lte=on)
                  .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
                  .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
-                 .values("number"))
-        qs = qs.exclude(type_approval_no__in=valid)
+                 .values_list("number", "particulars"))
+        qs = qs.exclude(approved_for_its_model(valid))
     return user.scope.filter(qs).select_related("kind", "owner").order_by("id")
+
+
+def approved_for_its_model(approvals) -> Q:
+    """Instruments covered by one of ``approvals`` (number, particulars): the number matches and
+    so does the model, where both the instrument and the certificate name one (an approval is
+    for a model: another model under the same number is flagged)."""
+    covered = Q(pk__in=[])
+    for number, particulars in approvals:
+        model = " ".join(str((particulars or {}).get("model", "")).split())
+        same = Q(type_approval_no=number)
+        covered |= same & (Q(model="") | Q(model__iexact=model)) if model else same
+    return covered
 
 
 def clean_number(number: str) -> str:

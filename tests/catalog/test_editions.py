@@ -248,12 +248,14 @@ class TypeApprovalTests(PersonaTestCase):
 
         self.approve()
         approved = file(self.p.acme, type_approval_no="CPA 24-F101")
+        same_model = file(self.p.acme, model="acs-30e", type_approval_no="CPA 24-F101")
+        other_model = file(self.p.acme, model="ACS-15", type_approval_no="CPA 24-F101")
         unknown = file(self.p.acme, type_approval_no="CPA 24-F999")
         none = file(self.p.acme)
         other_kind = file(self.p.acme, kind="pressure_gauge", use="safety")  # no type approval
         flagged = set(type_approval.flagged(self.p.gd_clerk).values_list("pk", flat=True))
-        assert {unknown.pk, none.pk} <= flagged
-        assert approved.pk not in flagged and other_kind.pk not in flagged
+        assert {unknown.pk, none.pk, other_model.pk} <= flagged
+        assert not {approved.pk, same_model.pk, other_kind.pk} & flagged
         assert not type_approval.flagged(self.p.bj_clerk).filter(pk=none.pk).exists()
         page = self.client_as("gd_clerk").get("/catalogue/type-approval-flags/")
         assert page.status_code == 200 and unknown.serial_number in page.content.decode()
