@@ -23,6 +23,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
+from jiliang.core.params import BadParameter, json_loads
 from jiliang.core.validation import errors_as_list
 
 
@@ -50,7 +51,7 @@ class ObjectParser(Parser):
     schema whose fields are all optional would take ``[1, 2]`` as "change nothing")."""
 
     def parse_body(self, request):
-        data = super().parse_body(request)
+        data = json_loads(request.body)
         if not isinstance(data, dict):
             raise ValueError("the body is not a JSON object")
         return data
@@ -125,6 +126,13 @@ def _service_error(request, exc: DjangoValidationError):
     detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
                        for e in errors)
     return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+
+@api.exception_handler(BadParameter)
+def _bad_parameter(request, exc: BadParameter):
+    return api.create_response(
+        request, {"detail": exc.message, "errors": [{"field": exc.name, "message": exc.message}]},
+        status=400)
 
 
 @api.exception_handler(PermissionDenied)

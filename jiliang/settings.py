@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "jiliang.core.middleware.BodyLimitMiddleware",  # before CSRF, which reads a form's body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -368,3 +369,12 @@ LOGGING.setdefault("filters", {})["no_traceback_for_403"] = {
     "()": "jiliang.core.quiet.NoTracebackFor403"}
 LOGGING.setdefault("loggers", {}).setdefault("django.request", {}).setdefault(
     "filters", []).append("no_traceback_for_403")
+
+
+# Input limits (README, "Security" > "Input limits"): the largest request body any view takes,
+# refused from its Content-Length before it is read (views with a smaller file limit say so).
+JILIANG_MAX_REQUEST_MB = int(os.environ.get("JILIANG_MAX_REQUEST_MB", "51"))
+# Spreadsheets: an xlsx is refused before it is opened when its members unpack to more than
+# this, or to more than this many times their packed size (a decompression bomb).
+JILIANG_XLSX_MAX_UNPACKED_MB = int(os.environ.get("JILIANG_XLSX_MAX_UNPACKED_MB", "512"))
+JILIANG_XLSX_MAX_RATIO = int(os.environ.get("JILIANG_XLSX_MAX_RATIO", "100"))

@@ -12,6 +12,8 @@ from jiliang.api import api
 from jiliang.core import observability
 from jiliang.core.web import public
 
+handler400 = "jiliang.core.views.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

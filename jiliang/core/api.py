@@ -12,6 +12,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from jiliang.core import selectors, services
 from jiliang.core.models import OrgKind, Role
+from jiliang.core.params import ApiPage
 from jiliang.core.web import CappedPaginator
 
 PREFIX = "/"
@@ -36,7 +37,7 @@ class Page(PageNumberPagination):
     COUNT_CAP + 1 and ``capped`` says so: a national list is never counted to the end."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: ApiPage = 1
         page_size: int = Field(50, ge=1, le=500)
 
     class Output(Schema):
@@ -114,7 +115,7 @@ def organisation_list(request, filters: Query[OrganisationFilter]):
     )
 
 
-@router.get("/organisations/{int:org_id}", response=OrganisationOut, tags=["organisations"])
+@router.get("/organisations/{id:org_id}", response=OrganisationOut, tags=["organisations"])
 def organisation_detail(request, org_id: int):
     return selectors.organisation_detail(request.user, org_id)
 
@@ -131,7 +132,7 @@ def organisation_create(request, payload: OrganisationIn):
     return 201, org
 
 
-@router.patch("/organisations/{int:org_id}", response=OrganisationOut, tags=["organisations"])
+@router.patch("/organisations/{id:org_id}", response=OrganisationOut, tags=["organisations"])
 def organisation_change(request, org_id: int, payload: OrganisationPatch):
     _require_bureau(request.user)
     org = selectors.organisation_detail(request.user, org_id)
@@ -206,7 +207,7 @@ def _member(request, user_id: int, action: str):
         raise
 
 
-@router.post("/organisations/{int:org_id}/users", response={201: UserOut}, tags=["accounts"])
+@router.post("/organisations/{id:org_id}/users", response={201: UserOut}, tags=["accounts"])
 def user_create(request, org_id: int, payload: UserIn):
     """Grant a role by opening an account (only as role_grants.json allows the caller)."""
     org = _org_for_grant(request, org_id, "user.create", payload.role)
@@ -214,7 +215,7 @@ def user_create(request, org_id: int, payload: UserIn):
     return 201, user
 
 
-@router.post("/organisations/{int:org_id}/invitations", response={201: InvitationOut},
+@router.post("/organisations/{id:org_id}/invitations", response={201: InvitationOut},
              tags=["accounts"])
 def invitation_issue(request, org_id: int, payload: InvitationIn):
     """Invite a person to open an account; the key is in this answer only."""
@@ -226,25 +227,25 @@ def invitation_issue(request, org_id: int, payload: InvitationIn):
                  "expires_at": invitation.expires_at.isoformat(), "key": key, "url": url}
 
 
-@router.put("/users/{int:user_id}/role", response=UserOut, tags=["accounts"])
+@router.put("/users/{id:user_id}/role", response=UserOut, tags=["accounts"])
 def user_role_grant(request, user_id: int, payload: RoleIn):
     member = _member(request, user_id, "user.role_grant")
     return services.user_role_grant(actor=request.user, user=member, role=payload.role)
 
 
-@router.delete("/users/{int:user_id}/role", response=UserOut, tags=["accounts"])
+@router.delete("/users/{id:user_id}/role", response=UserOut, tags=["accounts"])
 def user_role_revoke(request, user_id: int):
     member = _member(request, user_id, "user.role_revoke")
     return services.user_role_revoke(actor=request.user, user=member)
 
 
-@router.post("/users/{int:user_id}/suspend", response=UserOut, tags=["accounts"])
+@router.post("/users/{id:user_id}/suspend", response=UserOut, tags=["accounts"])
 def user_suspend(request, user_id: int):
     member = _member(request, user_id, "user.account_suspend")
     return services.user_suspend(actor=request.user, user=member)
 
 
-@router.post("/users/{int:user_id}/reinstate", response=UserOut, tags=["accounts"])
+@router.post("/users/{id:user_id}/reinstate", response=UserOut, tags=["accounts"])
 def user_reinstate(request, user_id: int):
     member = _member(request, user_id, "user.account_reinstate")
     return services.user_reinstate(actor=request.user, user=member)

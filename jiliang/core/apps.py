@@ -19,6 +19,13 @@ class CoreConfig(AppConfig):
     ]
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from jiliang.core.params import IdConverter
+
+        # Before any URLconf is built: <id:pk> (pages) and {id:pk} (API) bound every id.
+        register_converter(IdConverter, "id")
+
         from jiliang.core.holidays import official_calendar
         from jiliang.rules import deadlines
 

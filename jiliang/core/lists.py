@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from jiliang.core.params import is_id
 from jiliang.rules.identifiers import uscc_validate
 
 MAX_NAME_MATCHES = 200  # organisations a typed name may stand for in one filter
@@ -44,7 +45,7 @@ def owner_filter(user, raw: str | None) -> OwnerFilter:
     if not raw:
         return OwnerFilter()
     orgs = organisation_list(user)
-    if raw.isdigit() and len(raw) < 18:
+    if is_id(raw) and len(raw) < 18:
         found = orgs.filter(pk=int(raw))
     elif len(raw) == 18 and not _uscc_error(raw.upper()):
         found = orgs.filter(credit_code=raw.upper())
@@ -86,7 +87,7 @@ def region_filter(raw: str | None) -> RegionFilter:
     raw = (raw or "").strip()[:64]
     if not raw:
         return RegionFilter()
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit():
         if len(raw) > 6:
             return RegionFilter(raw, error=_("A division code has 6 digits."))
         region = Region.objects.filter(code=raw.ljust(6, "0")).first()

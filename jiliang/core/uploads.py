@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from jiliang.core.tabular import ENCODINGS
+
+SNIFF_BYTES = 4096  # how much of a file its type is judged by
 
 # The first bytes of each kind of file we accept.
 MAGIC = {
@@ -35,14 +40,25 @@ def sniff(head: bytes, file=None) -> str | None:
         if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
             return "xlsx"
         return None
-    if head and b"\x00" not in head:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                head.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return "csv"
+    if head and b"\x00" not in head and _text(head, complete=len(head) < SNIFF_BYTES):
+        return "csv"
     return None
+
+
+def _text(head: bytes, *, complete: bool) -> bool:
+    """Whether the first bytes are UTF-8 or GB18030 text. A character cut at the end of the
+    sniffed bytes is not held against them (the incremental decoders keep it pending); a text
+    with a stray byte or two is still a csv, so that the reader refuses it naming the row and
+    the byte (``tabular.decode_text``) instead of calling it another type of file."""
+    for encoding in ENCODINGS:
+        try:
+            codecs.getincrementaldecoder(encoding)("strict").decode(head, final=complete)
+        except UnicodeDecodeError:
+            continue
+        return True
+    mended = min((head.decode(encoding, "replace") for encoding in ENCODINGS),
+                 key=lambda text: text.count("\ufffd"))
+    return mended.count("\ufffd") * 100 <= len(mended)  # at most 1 % stray bytes
 
 
 def check_upload(upload, *, allowed: tuple[str, ...], max_bytes: int, field: str = "file") -> str:
@@ -56,7 +72,7 @@ def check_upload(upload, *, allowed: tuple[str, ...], max_bytes: int, field: str
         raise ValidationError({field: [_("The file is %(size)s MB; the limit is %(limit)s MB.") % {
             "size": round(upload.size / 1048576, 1), "limit": round(max_bytes / 1048576, 1)}]})
     upload.seek(0)
-    head = upload.read(4096)
+    head = upload.read(SNIFF_BYTES)
     upload.seek(0)
     kind = sniff(head, upload)
     accepted = ", ".join(LABELS[k] for k in allowed)

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token as otp_match_token
@@ -31,6 +32,7 @@ from jiliang.core.forms import (
     UserForm,
 )
 from jiliang.core.models import OrgKind, Region
+from jiliang.core.params import BadParameter
 from jiliang.core.web import (
     apply_errors,
     errors_onto,
@@ -354,7 +356,7 @@ def region_pick(request):
     field = field if field.isidentifier() and len(field) <= 40 else "regions"
     parent = request.GET.get("parent", "").strip()[:6]
     q = request.GET.get("region_q", "").strip()[:64]
-    if parent.isdigit():
+    if parent.isascii() and parent.isdigit():
         regions = selectors.region_list(parent=parent)
     elif q:
         regions = selectors.region_list(q=q)
@@ -440,6 +442,7 @@ def recovery_codes(request):
     return secret_page(render(request, "core/recovery_codes.html",
                               {"codes": codes, "next": reverse("core:second-factor")}))
 
+
 @public
 def favicon(request):
     """``/favicon.ico``, which browsers and feed readers ask for whatever the page says."""
@@ -451,3 +454,11 @@ def favicon(request):
         response = HttpResponse(f.read(), content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    """The 400 page (``handler400``): a parameter's own message when it was ours that refused
+    (``core.params``), the general words otherwise (a forged Host, a broken request)."""
+    message = exception.message if isinstance(exception, BadParameter) else ""
+    return render(request, "400.html", {"message": message}, status=400)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property, wraps
@@ -12,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+
+from jiliang.core.params import query_page
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # rows a list counts before it says "10,000+"
@@ -74,7 +75,7 @@ class CappedPaginator(Paginator):
 
 def page_of(request, queryset, *, size: int = PAGE_SIZE, cap: int = COUNT_CAP):
     """One page of an index-backed list; its count is capped (``CappedPaginator``)."""
-    return CappedPaginator(queryset, size, cap=cap).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, size, cap=cap).get_page(query_page(request))
 
 
 def apply_errors(form, error: ValidationError) -> None:
@@ -109,18 +110,12 @@ def errors_onto(form, *, permission_field: str | None = None) -> Iterator[None]:
 def xlsx_response(
     filename: str, headers: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = ""
 ) -> HttpResponse:
-    """Stream rows into an xlsx workbook (write-only mode: memory stays flat)."""
-    from openpyxl import Workbook
+    """Stream rows into an xlsx workbook (write-only mode: memory stays flat), every cell typed
+    by ``core.tabular.xlsx_cell``: text as text (no formula from data), numbers, dates."""
+    from jiliang.core.tabular import workbook
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=(title or "Sheet1")[:31])
-    ws.append([str(h) for h in headers])
-    for row in rows:
-        ws.append(list(row))
-    buffer = io.BytesIO()
-    wb.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(),
+        workbook([(title, headers, rows)]),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -138,12 +138,12 @@ def unit_list(request, filters: Query[UnitFilter]):
                                region=filters.region)
 
 
-@router.get("/units/{int:unit_id}", response=UnitOut, tags=["energy"])
+@router.get("/units/{id:unit_id}", response=UnitOut, tags=["energy"])
 def unit_detail(request, unit_id: int):
     return selectors.unit_detail(request.user, unit_id)
 
 
-@router.get("/units/{int:unit_id}/meters", response=list[MeterOut], tags=["energy"])
+@router.get("/units/{id:unit_id}/meters", response=list[MeterOut], tags=["energy"])
 @paginate(Page)
 def meter_list(request, unit_id: int):
     """The unit's energy-meter ledger (GB 17167-2006 5.3.1)."""
@@ -151,7 +151,7 @@ def meter_list(request, unit_id: int):
     return selectors.meter_list(request.user, unit)
 
 
-@router.get("/units/{int:unit_id}/energy", response=EnergyOut, tags=["energy"])
+@router.get("/units/{id:unit_id}/energy", response=EnergyOut, tags=["energy"])
 def unit_energy(request, unit_id: int, filters: Query[MonthFilter]):
     """The month's energy at the unit boundary by carrier, in tce, with the basis used."""
     unit = selectors.unit_detail(request.user, unit_id)
@@ -169,7 +169,7 @@ def unit_energy(request, unit_id: int, filters: Query[MonthFilter]):
             "problems": basis.problems}
 
 
-@router.get("/meters/{int:meter_id}/readings", response=list[ReadingOut], tags=["energy"])
+@router.get("/meters/{id:meter_id}/readings", response=list[ReadingOut], tags=["energy"])
 @paginate(Page)
 def meter_readings(request, meter_id: int, filters: Query[ReadingFilter]):
     """A meter's readings, newest first, with their place in the unit's chain."""
@@ -218,7 +218,7 @@ def batch_ingest(request, unit_code: str):
     return (200 if result.repeated else 201), result.as_dict()
 
 
-@router.post("/units/{int:unit_id}/monthly-reports", response={201: MonthlyOut},
+@router.post("/units/{id:unit_id}/monthly-reports", response={201: MonthlyOut},
              tags=["energy"])
 def monthly_report(request, unit_id: int, payload: MonthlyIn):
     """The unit's monthly statistics of one carrier, checked against the daily sums."""

@@ -21,7 +21,6 @@ import csv
 import datetime
 import hashlib
 import io
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -32,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import ChainWriter
+from jiliang.core.params import json_loads
 from jiliang.energy.models import DailyEnergy, Meter, Reading
 from jiliang.rules import energy as rules
 from jiliang.rules.energy import interval_delta
@@ -90,7 +90,7 @@ def read_body(body: bytes, content_type: str) -> Numbered | list[tuple[int, obje
     one (header meter,time,value,unit). Raises ValueError when the body as a whole is unreadable."""
     if content_type == "json":
         try:
-            data = json.loads(body)
+            data = json_loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise ValueError(_("The body is not valid JSON: %(error)s") % {"error": error}) from None
         readings = data.get("readings") if isinstance(data, dict) else None

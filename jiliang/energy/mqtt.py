@@ -24,6 +24,7 @@ import threading
 
 from django.db import close_old_connections, connection
 
+from jiliang.core.params import json_loads
 from jiliang.energy import conf
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def handle(topic_name: str, payload: bytes, prefix: str) -> dict:
     close_old_connections()
     try:
         try:
-            data = json.loads(payload)
+            data = json_loads(payload)
             batch_id = str(data["batch_id"])
             fmt = str(data.get("format") or "json")
             body = str(data["body"]).encode("utf-8")

@@ -17,7 +17,7 @@ from jiliang.audit.chain import chain_lock
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.core.models import INSTITUTION_KINDS, Organisation, OrgKind, User
 from jiliang.core.observability import INGEST_ROWS
-from jiliang.core.tabular import Column, HeaderError, RowError, read_rows
+from jiliang.core.tabular import Column, HeaderError, RowError, UnreadableError, read_rows
 from jiliang.energy import conf, ingest, partitions, permissions, selectors, signing
 from jiliang.energy.models import (
     Audit,
@@ -450,6 +450,9 @@ class ImportResult:
     rows: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
+MAX_LEDGER_ROWS = 20_000  # meters in one unit's ledger file (the largest units have thousands)
+
+
 def ledger_import(*, actor: User | None, unit: EnergyUnit, data: bytes,
                   kind: str) -> ImportResult:
     """Rows of the enterprise's xlsx (or csv) ledger: a line per meter, matched on the
@@ -460,10 +463,12 @@ def ledger_import(*, actor: User | None, unit: EnergyUnit, data: bytes,
     titles = {c.key: c.title for c in columns}
     result = ImportResult()
     try:
-        rows = list(read_rows(data, kind, columns))
+        rows = list(read_rows(data, kind, columns, max_rows=MAX_LEDGER_ROWS))
     except HeaderError as error:
         raise ValidationError({"file": [_("The header row lacks the column(s): %(columns)s.") % {
             "columns": ", ".join(str(m) for m in error.missing)}]}) from None
+    except UnreadableError as error:  # too many rows, a bomb, bytes that are not text
+        raise ValidationError({"file": [error.message]}) from None
     except Exception:  # noqa: BLE001 - a damaged workbook is the user's file, not our bug
         raise ValidationError({"file": [_("The file cannot be read as a spreadsheet.")]}) from None
     for number, record in rows:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,9 +15,11 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jiliang.core import selectors as core_selectors
+from jiliang.core.middleware import max_body
 from jiliang.core.models import INSTITUTION_KINDS, Organisation, OrgKind
+from jiliang.core.params import query_year
 from jiliang.core.pdf import Document, pdf_response
-from jiliang.core.tabular import errors_workbook, template_workbook
+from jiliang.core.tabular import Percent, errors_workbook, template_workbook, workbook
 from jiliang.core.uploads import check_upload
 from jiliang.core.web import apply_errors, errors_onto, page_of, roles_required, xlsx_response
 from jiliang.energy import conf, forms, permissions, selectors, services
@@ -214,11 +215,8 @@ def unit_monthly(request, pk: int):
 def unit_energy_audit(request, pk: int):
     """Energy audit (work plan 二.6): the year's energy, its structure, the metering behind it."""
     unit = selectors.unit_detail(request.user, pk)
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
-    year = max(2000, min(year, timezone.localdate().year))
+    this_year = timezone.localdate().year
+    year = query_year(request, lo=2000, hi=this_year, default=this_year)
     view = selectors.energy_audit(unit, year)
     if request.GET.get("format") == "xlsx":
         basis = view["energy"]["basis"]
@@ -268,6 +266,7 @@ def meter_template(request, pk: int):
     return response
 
 
+@max_body(5 * 1024 * 1024)
 @login_required
 def meter_import(request, pk: int):
     unit = selectors.unit_detail(request.user, pk)
@@ -514,9 +513,9 @@ def _audit_tables(audit, cells=None):
     if cells is None:
         cells = list(audit.cells.all())
     rows = [(c.get_energy_display(), c.level, c.required, c.excluded, c.installed,
-             "—" if c.rate_percent is None else f"{c.rate_percent} %",
-             "—" if c.required_percent is None else f"{c.required_percent} %",
-             {"pass": pgettext("energy audit", "pass"), "fail": pgettext("energy audit", "fail"), "not_applicable": _("not applicable"),
+             Percent(c.rate_percent), Percent(c.required_percent),
+             {"pass": pgettext("energy audit", "pass"), "fail": pgettext("energy audit", "fail"),
+              "not_applicable": _("not applicable"),
               "ledger_error": _("ledger error")}.get(c.result, "—"))
             for c in cells]
     findings = [(f.get_kind_display(), f.clause, f.text, f.deadline or "",
@@ -563,25 +562,17 @@ def audit_pdf(request, pk: int):
 
 @login_required
 def audit_xlsx(request, pk: int):
-    from openpyxl import Workbook
-
     audit = selectors.audit_detail(request.user, pk)
     cells, findings = _audit_tables(audit)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(_("Equipping rates"))[:31]
-    ws.append([str(h) for h in (_("Energy type"), _("Level"), _("Needed (Nl)"), _("Excluded"),
-                                _("Installed (Ns)"), _("Rate"), _("Required"), _("Result"))])
-    for row in cells:
-        ws.append([str(v) for v in row])
-    ws2 = wb.create_sheet(str(_("Findings"))[:31])
-    ws2.append([str(h) for h in (_("Kind"), _("Clause"), pgettext("energy audit", "Finding"), _("Rectify by"),
-                                 _("Status"))])
-    for row in findings:
-        ws2.append([str(v) for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    data = workbook([
+        (_("Equipping rates"), (_("Energy type"), _("Level"), _("Needed (Nl)"), _("Excluded"),
+                                _("Installed (Ns)"), _("Rate"), _("Required"), _("Result")),
+         cells),
+        (_("Findings"), (_("Kind"), _("Clause"), pgettext("energy audit", "Finding"),
+                         _("Rectify by"), _("Status")),
+         findings),
+    ])
+    response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{audit.number}.xlsx"'
     return response
 

@@ -142,7 +142,7 @@ def application_create(request, payload: ApplicationIn):
     return 201, app
 
 
-@router.get("/applications/{int:app_id}", response=ApplicationOut, tags=["licensing"])
+@router.get("/applications/{id:app_id}", response=ApplicationOut, tags=["licensing"])
 def application_detail(request, app_id: int):
     return selectors.application_detail(request.user, app_id)
 
@@ -153,7 +153,7 @@ class ActionIn(Schema):
                                    "a field it does not take is refused")
 
 
-@router.post("/applications/{int:app_id}/actions/{action}", response=ApplicationOut,
+@router.post("/applications/{id:app_id}/actions/{action}", response=ApplicationOut,
              tags=["licensing"])
 def application_act(request, app_id: int, action: str, payload: ActionIn):
     """Take a workflow transition. A stale ``version`` gets a 400 that says who acted first."""
@@ -175,7 +175,7 @@ class AttachmentOut(Schema):
     sha256: str
 
 
-@router.post("/applications/{int:app_id}/attachments", response={201: AttachmentOut},
+@router.post("/applications/{id:app_id}/attachments", response={201: AttachmentOut},
              tags=["licensing"])
 def attachment_add(request, app_id: int, material: Form[str], file: File[UploadedFile]):
     """Upload a material (PDF, PNG or JPEG, judged by its content)."""
@@ -220,7 +220,7 @@ def licence_list(request, filters: Query[LicenceFilter]):
     return qs
 
 
-@router.get("/licences/{int:licence_id}", response=LicenceOut, tags=["licensing"])
+@router.get("/licences/{id:licence_id}", response=LicenceOut, tags=["licensing"])
 def licence_detail(request, licence_id: int):
     return selectors.licence_detail(request.user, licence_id)
 
@@ -230,7 +230,7 @@ class LicenceActionIn(Schema):
     reasons: str = Field(..., max_length=2000)
 
 
-@router.post("/licences/{int:licence_id}/actions/{action}", response=LicenceOut,
+@router.post("/licences/{id:licence_id}/actions/{action}", response=LicenceOut,
              tags=["licensing"])
 def licence_act(request, licence_id: int, action: str, payload: LicenceActionIn):
     """Withdraw, revoke, cancel (or prohibit a mark): the head of the issuing bureau."""

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from jiliang.audit.chain import chain_append
 from jiliang.audit.services import audit_record
 from jiliang.core.models import Organisation, OrgKind, Region, Role, User
+from jiliang.core.params import is_id
 from jiliang.core.templatetags.law import article as article_words
 from jiliang.core.uploads import check_upload
 from jiliang.core.validation import IDENTIFIER_MESSAGES
@@ -624,7 +625,7 @@ def _assign(act: _Act) -> None:
     reviewer_id = str(act.payload.get("reviewer") or "").strip()
     expert = act.text("expert_name")
     reviewer = None
-    if reviewer_id and reviewer_id.isdigit():
+    if reviewer_id and is_id(reviewer_id):
         reviewer = User.objects.filter(pk=int(reviewer_id)).select_related("organisation").first()
         if reviewer is None or not is_authority(reviewer, app.authority_code):
             raise ValidationError({"reviewer": [_(
@@ -647,7 +648,7 @@ def _record_opinion(act: _Act) -> None:
     chosen = str(act.payload.get("assignment") or "").strip()
     assignments = app.assignments.filter(opinion="")
     assignment = None
-    if chosen.isdigit():
+    if is_id(chosen):
         assignment = assignments.filter(pk=int(chosen)).first()
     if assignment is None:
         assignment = assignments.filter(reviewer=act.actor).first()

@@ -17,10 +17,11 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jiliang.core.caching import public_cache
+from jiliang.core.middleware import max_body
 from jiliang.core.models import Organisation
 from jiliang.core.pdf import pdf_response
 from jiliang.core.web import page_of, public, roles_required
-from jiliang.licensing import documents, selectors, services
+from jiliang.licensing import conf, documents, selectors, services
 from jiliang.licensing.forms import (
     ActionForm,
     LicenceActionForm,
@@ -284,6 +285,7 @@ def application_act(request, pk: int, action: str):
                   _detail_context(request, app, failed=(action, form)), status=400)
 
 
+@max_body(conf.max_upload_bytes)
 @login_required
 @require_POST
 def attachment_upload(request, pk: int):

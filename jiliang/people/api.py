@@ -137,19 +137,19 @@ def person_create(request, payload: PersonIn):
     return 201, _people(user).get(pk=person.pk)
 
 
-@router.get("/people/{int:person_id}", response=PersonOut)
+@router.get("/people/{id:person_id}", response=PersonOut)
 def person_detail(request, person_id: int):
     selectors.person_detail(request.user, person_id)
     return _people(request.user).get(pk=person_id)
 
 
-@router.post("/people/{int:person_id}/qualifications", response={201: QualificationOut})
+@router.post("/people/{id:person_id}/qualifications", response={201: QualificationOut})
 def qualification_add(request, person_id: int, payload: QualificationIn):
     person = selectors.person_detail(request.user, person_id)
     return 201, services.qualification_add(actor=request.user, person=person, **payload.dict())
 
 
-@router.post("/people/{int:person_id}/cpd", response={201: CpdOut})
+@router.post("/people/{id:person_id}/cpd", response={201: CpdOut})
 def cpd_record(request, person_id: int, payload: CpdIn):
     person = selectors.person_detail(request.user, person_id)
     return 201, services.cpd_record(actor=request.user, person=person, year=payload.year,
@@ -171,7 +171,7 @@ class ExamOut(Schema):
     score: Decimal | None
 
 
-@router.post("/people/{int:person_id}/exams", response={201: ExamOut})
+@router.post("/people/{id:person_id}/exams", response={201: ExamOut})
 def exam_record(request, person_id: int, payload: ExamIn):
     """An examination subject (资格考试) sat by the person."""
     person = selectors.person_detail(request.user, person_id)

@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 from jiliang.catalog.models import Use
 from jiliang.core.api import Page
 from jiliang.core.models import Role
+from jiliang.core.params import ApiId
 from jiliang.registry import documents, selectors, services
 from jiliang.registry.models import Conclusion, Status, VerificationType
 from jiliang.rules import verification as rules
@@ -86,7 +87,7 @@ class InstrumentFilter(Schema):
     use: str = ""
     status: str = ""
     region: str = Field("", pattern=r"^\d{0,6}$", description="division-code prefix")
-    owner: int | None = None
+    owner: ApiId | None = None
     q: str = Field("", description="serial number or public code")
 
 
@@ -205,7 +206,7 @@ class DueFilter(Schema):
     kind: str = ""
     use: str = ""
     region: str = Field("", pattern=r"^\d{0,6}$")
-    owner: int | None = None
+    owner: ApiId | None = None
 
 
 class RateRow(Schema):
@@ -278,12 +279,12 @@ def instrument_file(request, payload: InstrumentIn):
     return 201, inst
 
 
-@router.get("/instruments/{int:instrument_id}", response=InstrumentOut)
+@router.get("/instruments/{id:instrument_id}", response=InstrumentOut)
 def instrument_detail(request, instrument_id: int):
     return selectors.instrument_detail(request.user, instrument_id)
 
 
-@router.post("/instruments/{int:instrument_id}/status", response=InstrumentOut)
+@router.post("/instruments/{id:instrument_id}/status", response=InstrumentOut)
 def instrument_status(request, instrument_id: int, payload: StatusIn):
     """In use, stopped, scrapped or replaced (owner or bureau)."""
     inst = selectors.instrument_detail(request.user, instrument_id)
@@ -332,12 +333,12 @@ def people_args(data: dict) -> dict:
     return data
 
 
-@router.get("/verifications/{int:record_id}", response=RecordOut)
+@router.get("/verifications/{id:record_id}", response=RecordOut)
 def verification_detail(request, record_id: int):
     return selectors.record_detail(request.user, record_id)
 
 
-@router.post("/verifications/{int:record_id}/corrections", response={201: RecordOut})
+@router.post("/verifications/{id:record_id}/corrections", response={201: RecordOut})
 def verification_correct(request, record_id: int, payload: CorrectionIn):
     """A correction: a new record that supersedes this one (the issuing institution only)."""
     user = request.user

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import json
 import queue
 import threading
@@ -48,9 +47,10 @@ from jiliang.audit.services import audit_record
 from jiliang.catalog import type_approval
 from jiliang.catalog.models import InstrumentKind
 from jiliang.catalog.selectors import TermResolver, catalogue_version_code
+from jiliang.core import tabular
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Role
 from jiliang.core.observability import IMPORT_ROWS
-from jiliang.core.tabular import Column, HeaderError, RowError, read_rows
+from jiliang.core.tabular import Column, HeaderError, RowError, UnreadableError, read_rows
 from jiliang.core.validation import rule_message
 from jiliang.people.signing import BulkSignoff
 from jiliang.registry import copytext, services
@@ -1272,6 +1272,8 @@ def import_file(data: bytes, file_kind: str, *, actor=None, chunk_size: int = CH
     except HeaderError as error:
         raise ValidationError({"file": [_("The file lacks the columns: %(columns)s.") % {
             "columns": ", ".join(error.missing)}]}) from None
+    except UnreadableError as error:  # a decompression bomb, bytes that are not text
+        raise ValidationError({"file": [error.message]}) from None
     if first is None:
         return ImportResult()
 
@@ -1283,10 +1285,9 @@ def import_file(data: bytes, file_kind: str, *, actor=None, chunk_size: int = CH
 
 
 def count_rows(data: bytes, file_kind: str) -> int:
-    """About how many data rows a file has (for the progress bar)."""
+    """About how many data rows a file has (for the progress bar). An xlsx that does not
+    declare its dimension (write-only workbooks, many exporters) has its rows counted in the
+    sheet's XML as it unpacks, without parsing it."""
     if file_kind == "xlsx":
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-        return max(0, (sheet.max_row or 1) - 1)
+        return max(0, tabular.xlsx_row_count(data) - 1)
     return max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))

@@ -17,10 +17,12 @@ from jiliang.catalog import type_approval
 from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import regulations_of
 from jiliang.core.lists import OwnerFilter, owner_filter, region_filter, sort_by
+from jiliang.core.middleware import max_body
 from jiliang.core.models import Organisation, Role
+from jiliang.core.params import is_id, query_year
 from jiliang.core.pdf import pdf_response
 from jiliang.core.replica import replica_ok
-from jiliang.core.tabular import template_csv, template_workbook
+from jiliang.core.tabular import Percent, template_csv, template_workbook
 from jiliang.core.uploads import check_upload
 from jiliang.core.web import (
     apply_errors,
@@ -407,8 +409,7 @@ DUE_COLUMNS = {
 
 def _period(request) -> tuple[int, datetime.date, datetime.date]:
     today = _today()
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year + 5 else today.year
+    year = query_year(request, lo=2000, hi=today.year + 5, default=today.year)
     return year, datetime.date(year, 1, 1), datetime.date(year, 12, 31)
 
 
@@ -427,13 +428,13 @@ def rates(request):
     by_province = selectors.rates_by(request.user, group="province", **args) if national else []
     total = selectors.rates_total(by_kind)
     if request.GET.get("format") == "xlsx":
-        rows = [(str(pgettext("instrument", "Kind")), r["label"], r["due"], r["due_verified"], r["inspection_rate"],
-                 r["verified"], r["passed"], r["pass_rate"]) for r in by_kind]
-        rows += [(str(_("Region")), f"{r['key']} {r['label']}", r["due"], r["due_verified"],
-                  r["inspection_rate"], r["verified"], r["passed"], r["pass_rate"])
-                 for r in by_region]
-        rows += [(str(_("Use")), r["label"], r["due"], r["due_verified"], r["inspection_rate"],
-                  r["verified"], r["passed"], r["pass_rate"]) for r in by_use]
+        def line(group, name, r):
+            return (group, name, r["due"], r["due_verified"], Percent(r["inspection_rate"]),
+                    r["verified"], r["passed"], Percent(r["pass_rate"]))
+
+        rows = [line(str(pgettext("instrument", "Kind")), r["label"], r) for r in by_kind]
+        rows += [line(str(_("Region")), f"{r['key']} {r['label']}", r) for r in by_region]
+        rows += [line(str(_("Use")), r["label"], r) for r in by_use]
         return xlsx_response(f"rates-{year}.xlsx", [
             _("Group"), _("Name"), pgettext("count", "Due"), _("Verified in time"), _("Inspection rate (%)"),
             _("Verified"), _("Passed"), _("Pass rate (%)")], rows, title=str(year))
@@ -464,6 +465,7 @@ def _may_import(user) -> bool:
     return user.is_bureau or user.role in IMPORTERS
 
 
+@max_body(MAX_IMPORT_BYTES)
 @login_required
 def import_page(request):
     if not _may_import(request.user):
@@ -595,7 +597,7 @@ def reminder_read_many(request):
     if request.POST.get("all") == "1":
         chosen = qs
     else:
-        ids = [int(v) for v in request.POST.getlist("ids")[:500] if v.isdigit()]
+        ids = [int(v) for v in request.POST.getlist("ids")[:500] if is_id(v)]
         chosen = qs.filter(pk__in=ids)
     count = services.reminder_mark_read_many(actor=request.user, reminders=chosen)
     messages.success(request, _("Reminders marked as read: %(n)s.") % {"n": count})

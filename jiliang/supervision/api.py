@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from pydantic import BeforeValidator
 
 from jiliang.core.api import Page
+from jiliang.core.params import ApiId
 from jiliang.rules import RuleError
 from jiliang.rules import netcontent as rules
 from jiliang.supervision import judging, selectors, services
@@ -123,7 +124,7 @@ class NetContentOut(Schema):
 
 
 class NetContentFilter(Schema):
-    campaign: int | None = None
+    campaign: ApiId | None = None
     packer: str = Field("", max_length=18, description="the packer's credit code")
     verdict: Verdict | None = None
 
@@ -173,12 +174,12 @@ def campaign_list(request, filters: Query[CampaignFilter]):
                                    year=filters.year, status=filters.status or "")
 
 
-@router.get("/campaigns/{int:campaign_id}", response=CampaignOut, tags=["supervision"])
+@router.get("/campaigns/{id:campaign_id}", response=CampaignOut, tags=["supervision"])
 def campaign_detail(request, campaign_id: int):
     return selectors.campaign_detail(request.user, campaign_id)
 
 
-@router.post("/campaigns/{int:campaign_id}/transition", response=CampaignOut,
+@router.post("/campaigns/{id:campaign_id}/transition", response=CampaignOut,
              tags=["supervision"])
 def campaign_transition(request, campaign_id: int, payload: TransitionIn):
     """Move the campaign along planned → running → reporting → closed."""
@@ -187,13 +188,13 @@ def campaign_transition(request, campaign_id: int, payload: TransitionIn):
                                         action=payload.action, note=payload.note)
 
 
-@router.get("/campaigns/{int:campaign_id}/tasks", response=list[TaskOut], tags=["supervision"])
+@router.get("/campaigns/{id:campaign_id}/tasks", response=list[TaskOut], tags=["supervision"])
 def task_list(request, campaign_id: int):
     campaign = selectors.campaign_detail(request.user, campaign_id)
     return list(selectors.task_list(request.user, campaign=campaign)[:1000])
 
 
-@router.get("/campaigns/{int:campaign_id}/report", response=ReportOut, tags=["supervision"])
+@router.get("/campaigns/{id:campaign_id}/report", response=ReportOut, tags=["supervision"])
 def campaign_report(request, campaign_id: int):
     """Completion against targets by region, and the pass rates, from the caller's records."""
     campaign = selectors.campaign_detail(request.user, campaign_id)
@@ -206,7 +207,7 @@ def campaign_report(request, campaign_id: int):
                            for k, v in r.items()} for r in report.get("by_region", [])]}
 
 
-@router.post("/tasks/{int:task_id}/net-content", response={201: NetContentOut},
+@router.post("/tasks/{id:task_id}/net-content", response={201: NetContentOut},
              tags=["supervision"])
 def netcontent_create(request, task_id: int, payload: NetContentIn):
     """Record a sample of a net-content task; it is judged by the rule set in force on
@@ -225,7 +226,7 @@ def netcontent_list(request, filters: Query[NetContentFilter]):
                                      verdict=filters.verdict or "")
 
 
-@router.get("/net-content/{int:record_id}", response=NetContentOut, tags=["supervision"])
+@router.get("/net-content/{id:record_id}", response=NetContentOut, tags=["supervision"])
 def netcontent_detail(request, record_id: int):
     return selectors.netcontent_detail(request.user, record_id)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from jiliang.core.tabular import Percent, workbook
 from jiliang.supervision.models import CampaignKind
 
 
@@ -26,8 +26,8 @@ def plain(value) -> str:
     return format(value.normalize(), "f")
 
 
-def _pct(value) -> str:
-    return "—" if value is None else f"{value}%"
+def _pct(value) -> Percent:
+    return Percent(value)
 
 
 def rate_table(key: str, title: str, first: str, rows: Sequence[dict], *,
@@ -69,7 +69,7 @@ def report_tables(report: dict) -> list[Table]:
                    _("Sampled on"), _("Failed on")],
                   [[r.notice_number, r.packer_name, r.packer_credit_code, r.product, r.brand,
                     f"{plain(r.nominal)} {r.unit}", r.region_code,
-                    r.sampled_on.isoformat(), "; ".join(r.failed_labels)]
+                    r.sampled_on, "; ".join(r.failed_labels)]
                    for r in report["failing"]]),
         ]
     elif campaign.kind == CampaignKind.SPECIAL_INSPECTION:
@@ -83,7 +83,7 @@ def report_tables(report: dict) -> list[Table]:
             Table("actions", _("Findings and enforcement actions"),
                   [_("Institution visited"), _("Visited on"), _("Findings"),
                    _("Enforcement action"), _("Details of the action")],
-                  [[v.institution_name, v.visited_on.isoformat(), v.findings,
+                  [[v.institution_name, v.visited_on, v.findings,
                     str(v.get_action_display()), v.action_note] for v in report["actions"]]),
         ]
     elif campaign.kind == CampaignKind.PRODUCT_SAMPLING:
@@ -96,7 +96,7 @@ def report_tables(report: dict) -> list[Table]:
                   [_("Sample number"), _("Manufacturer"), _("Product"), _("Model"),
                    _("Sampled on"), _("Failed items")],
                   [[s.sample_number, s.manufacturer_name, s.product, s.model,
-                    s.sampled_on.isoformat(),
+                    s.sampled_on,
                     "; ".join(i["item"] for i in s.items if not i["passed"])]
                    for s in report["failing"]]),
         ]
@@ -109,7 +109,7 @@ def report_tables(report: dict) -> list[Table]:
             Table("failing", _("Products with findings"),
                   [_("Producer or seller"), _("Product"), _("Brand"), _("Model"),
                    _("Checked on"), _("Finding"), _("Handling")],
-                  [[c.enterprise_name, c.product, c.brand, c.model, c.checked_on.isoformat(),
+                  [[c.enterprise_name, c.product, c.brand, c.model, c.checked_on,
                     str(c.get_finding_display()), str(c.get_handling_display())]
                    for c in report["failing"]]),
         ]
@@ -136,25 +136,10 @@ def tracking_tables(data: dict) -> list[Table]:
 
 
 def workbook_response(filename: str, tables: Sequence[Table]) -> HttpResponse:
-    """Every table as a sheet of one workbook (write-only: memory stays flat)."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    for table in tables:
-        ws = wb.create_sheet(title=_sheet_title(table.title))
-        ws.append([str(h) for h in table.headers])
-        for row in table.rows:
-            ws.append([v if isinstance(v, int | float) else str(v) for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    """Every table as a sheet of one workbook, its cells typed (``core.tabular.workbook``)."""
     response = HttpResponse(
-        buffer.getvalue(),
+        workbook((table.title, table.headers, table.rows) for table in tables),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
-
-def _sheet_title(title: str) -> str:
-    for char in "[]:*?/\\":
-        title = title.replace(char, " ")
-    return title[:31]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
@@ -933,19 +934,27 @@ def label_check_record(*, actor: User | None, task: CampaignTask, **data) -> Ene
 MAX_SHEET_ROWS = 5000
 
 
-def _read_sheet(upload, kind: str) -> list[tuple[int, dict[str, str]]]:
-    """The rows of an uploaded sheet (xlsx or csv, judged by content), or a ValidationError."""
-    from jiliang.core.tabular import HeaderError, read_rows
+def _read_sheet(upload, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of an uploaded sheet (xlsx or csv, judged by content), or a ValidationError.
+
+    Read as a stream: the first row past MAX_SHEET_ROWS comes out (for ``_Sheet.too_long``)
+    and nothing after it is read; a workbook that unpacks too far is refused unopened."""
+    from jiliang.core.tabular import HeaderError, TooManyRowsError, UnreadableError, read_rows
     from jiliang.core.uploads import check_upload
     from jiliang.supervision.sheets import columns_for
 
     file_kind = check_upload(upload, allowed=("xlsx", "csv"), max_bytes=5 * 1024 * 1024)
     try:
-        return list(read_rows(upload.read(), file_kind, columns_for(kind)))  # at most 5 MB
+        yield from read_rows(upload.read(), file_kind, columns_for(kind),
+                             max_rows=MAX_SHEET_ROWS)
+    except TooManyRowsError as error:
+        yield error.row, {}
     except HeaderError as error:
         raise ValidationError({"file": [_(
             "The sheet lacks the columns: %(columns)s. Download the template and fill it in.") %
             {"columns": ", ".join(error.missing)}]}) from None
+    except UnreadableError as error:
+        raise ValidationError({"file": [error.message]}) from None
     except Exception:  # a corrupt workbook: openpyxl and zipfile raise many kinds
         raise ValidationError({"file": [_("The file cannot be read as a spreadsheet.")]}) from None
 

@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiliang.core import selectors as core_selectors
+from jiliang.core.middleware import max_body
 from jiliang.core.models import INSTITUTION_KINDS, Role
+from jiliang.core.params import query_year
 from jiliang.core.pdf import pdf_response
-from jiliang.core.tabular import RowError, errors_workbook, template_workbook
+from jiliang.core.tabular import RowError, errors_workbook, number, template_workbook
 from jiliang.core.web import (
     apply_errors,
     errors_onto,
@@ -49,7 +51,7 @@ def campaign_list(request):
     status = request.GET.get("status", "")
     year = request.GET.get("year", "")
     qs = selectors.campaign_list(request.user, kind=kind, status=status,
-                                 year=int(year) if year.isdigit() else None)
+                                 year=query_year(request))
     return render(request, "supervision/campaign_list.html", {
         "page": page_of(request, qs), "kinds": CampaignKind.choices,
         "statuses": CampaignStatus.choices, "kind": kind, "status": status, "year": year,
@@ -287,7 +289,7 @@ def packer_history(request, credit_code: str):
             [_("Notice number"), _("Campaign"), _("Product"), _("Brand"), _("Nominal quantity"),
              _("Sampled on"), _("Division code"), _("Verdict")],
             ((r.notice_number, r.campaign.title, r.product, r.brand,
-              f"{exports.plain(r.nominal)} {r.unit}", r.sampled_on.isoformat(), r.region_code,
+              f"{exports.plain(r.nominal)} {r.unit}", r.sampled_on, r.region_code,
               str(r.get_verdict_display())) for r in history["records"].iterator()),
             title=_("Net-content history"))
     return render(request, "supervision/packer_history.html", {
@@ -332,6 +334,7 @@ def _upload_form(request, importer, *, task, kind: str, visit=None):
         "form": form, "task": task, "visit": visit, "kind": kind})
 
 
+@max_body(5 * 1024 * 1024)
 @login_required
 def upload(request, pk: int):
     task = selectors.task_detail(request.user, pk)
@@ -345,6 +348,7 @@ def upload(request, pk: int):
         task=task, kind=kind)
 
 
+@max_body(5 * 1024 * 1024)
 @login_required
 def visit_upload(request, pk: int):
     visit = selectors.visit_detail(request.user, pk)
@@ -540,6 +544,9 @@ def campaign_tracking(request, pk: int):
     })
 
 
+FIGURES = ("n", "T", "mean", "s", "mean_limit")  # a net-content record's figures, exported
+
+
 @login_required
 def record_export(request, pk: int):
     """Every record of a campaign in scope, as one sheet."""
@@ -552,26 +559,25 @@ def record_export(request, pk: int):
                    _("Mean"), "s", _("Limit Qn − λ·s"), _("Verdict"), _("Re-inspection of")]
         rows = ((r.notice_number, r.packer_name, r.packer_credit_code, r.product, r.brand,
                  f"{exports.plain(r.nominal)} {r.unit}", r.lot_size, r.place, r.region_code,
-                 r.sampled_on.isoformat(), r.figures.get("n"), r.figures.get("T"),
-                 r.figures.get("mean"), r.figures.get("s") or "", r.figures.get("mean_limit")
-                 or "", str(r.get_verdict_display()),
+                 r.sampled_on, *(number(r.figures.get(k)) for k in FIGURES),
+                 str(r.get_verdict_display()),
                  r.reinspection_of.notice_number if r.reinspection_of else "")
                 for r in records.iterator(chunk_size=2000))
     elif campaign.kind == CampaignKind.SPECIAL_INSPECTION:
         headers = [_("Institution visited"), _("Visited on"), _("Division code"),
                    _("Findings"), _("Enforcement action")]
-        rows = ((v.institution_name, v.visited_on.isoformat(), v.region_code, v.findings,
+        rows = ((v.institution_name, v.visited_on, v.region_code, v.findings,
                  str(v.get_action_display())) for v in records.iterator(chunk_size=2000))
     elif campaign.kind == CampaignKind.PRODUCT_SAMPLING:
         headers = [_("Sample number"), _("Manufacturer"), _("Product"), _("Model"),
                    _("Sampled on"), _("Division code"), _("Conclusion")]
         rows = ((s.sample_number, s.manufacturer_name, s.product, s.model,
-                 s.sampled_on.isoformat(), s.region_code, str(s.get_conclusion_display()))
+                 s.sampled_on, s.region_code, str(s.get_conclusion_display()))
                 for s in records.iterator(chunk_size=2000))
     else:
         headers = [_("Producer or seller"), _("Product"), _("Brand"), _("Model"),
                    _("Checked on"), _("Division code"), _("Finding"), _("Handling")]
-        rows = ((c.enterprise_name, c.product, c.brand, c.model, c.checked_on.isoformat(),
+        rows = ((c.enterprise_name, c.product, c.brand, c.model, c.checked_on,
                  c.region_code, str(c.get_finding_display()), str(c.get_handling_display()))
                 for c in records.iterator(chunk_size=2000))
     return xlsx_response(f"records-{campaign.pk}.xlsx", headers, rows, title=campaign.title)

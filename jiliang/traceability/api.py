@@ -349,19 +349,19 @@ def standard_register(request, payload: StandardIn):
     return 201, _detail(std)
 
 
-@router.get("/standards/{int:standard_id}", response=StandardDetailOut)
+@router.get("/standards/{id:standard_id}", response=StandardDetailOut)
 def standard_detail(request, standard_id: int):
     return _detail(selectors.standard_detail(request.user, standard_id))
 
 
-@router.post("/standards/{int:standard_id}/certificates", response={201: StandardDetailOut})
+@router.post("/standards/{id:standard_id}/certificates", response={201: StandardDetailOut})
 def certificate_issue(request, standard_id: int, payload: CertificateIn):
     std = selectors.standard_detail(request.user, standard_id)
     services.certificate_issue(actor=request.user, standard=std, **payload.dict())
     return 201, _detail(std)
 
 
-@router.post("/standards/{int:standard_id}/calibrations", response={201: StandardDetailOut})
+@router.post("/standards/{id:standard_id}/calibrations", response={201: StandardDetailOut})
 def calibration_record(request, standard_id: int, payload: CalibrationIn):
     std = selectors.standard_detail(request.user, standard_id)
     data = payload.dict()
@@ -370,21 +370,21 @@ def calibration_record(request, standard_id: int, payload: CalibrationIn):
     return 201, _detail(selectors.standard_detail(request.user, standard_id))
 
 
-@router.post("/standards/{int:standard_id}/devices", response={201: StandardDetailOut})
+@router.post("/standards/{id:standard_id}/devices", response={201: StandardDetailOut})
 def device_add(request, standard_id: int, payload: DeviceIn):
     std = selectors.standard_detail(request.user, standard_id)
     services.device_add(actor=request.user, standard=std, **payload.dict())
     return 201, _detail(std)
 
 
-@router.post("/standards/{int:standard_id}/status", response=StandardDetailOut)
+@router.post("/standards/{id:standard_id}/status", response=StandardDetailOut)
 def standard_status(request, standard_id: int, payload: StatusIn):
     std = selectors.standard_detail(request.user, standard_id)
     services.standard_set_status(actor=request.user, standard=std, **payload.dict())
     return _detail(std)
 
 
-@router.get("/standards/{int:standard_id}/issued", response=list[IssuedOut])
+@router.get("/standards/{id:standard_id}/issued", response=list[IssuedOut])
 @paginate(Page)
 def standard_issued(request, standard_id: int, filters: Query[SinceFilter]):
     """The certificates issued with the standard since a date (the impact query)."""
@@ -444,12 +444,12 @@ def comparison_create(request, payload: ComparisonIn):
                                            **data)
 
 
-@router.get("/comparisons/{int:comparison_id}", response=ComparisonOut)
+@router.get("/comparisons/{id:comparison_id}", response=ComparisonOut)
 def comparison_detail(request, comparison_id: int):
     return selectors.comparison_detail(request.user, comparison_id)
 
 
-@router.post("/comparisons/{int:comparison_id}/participants", response={201: ParticipantOut})
+@router.post("/comparisons/{id:comparison_id}/participants", response={201: ParticipantOut})
 def participant_add(request, comparison_id: int, payload: ParticipantIn):
     c = selectors.comparison_detail(request.user, comparison_id)
     data = payload.dict()
@@ -464,31 +464,31 @@ def participant_add(request, comparison_id: int, payload: ParticipantIn):
                                          institution=institution, standard=standard, **data)
 
 
-@router.post("/participants/{int:participant_id}/result", response=ParticipantOut)
+@router.post("/participants/{id:participant_id}/result", response=ParticipantOut)
 def result_submit(request, participant_id: int, payload: ResultIn):
     part = selectors.participant_detail(request.user, participant_id)
     return services.result_submit(actor=request.user, participant=part, **payload.dict())
 
 
-@router.post("/participants/{int:participant_id}/follow-up", response=ParticipantOut)
+@router.post("/participants/{id:participant_id}/follow-up", response=ParticipantOut)
 def follow_up(request, participant_id: int, payload: FollowUpIn):
     part = selectors.participant_detail(request.user, participant_id)
     return services.follow_up(actor=request.user, participant=part, **payload.dict())
 
 
-@router.post("/comparisons/{int:comparison_id}/score", response=ComparisonOut)
+@router.post("/comparisons/{id:comparison_id}/score", response=ComparisonOut)
 def comparison_score(request, comparison_id: int, payload: ScoreIn):
     c = selectors.comparison_detail(request.user, comparison_id)
     return services.comparison_score(actor=request.user, comparison=c, **payload.dict())
 
 
-@router.post("/comparisons/{int:comparison_id}/report", response=ComparisonOut)
+@router.post("/comparisons/{id:comparison_id}/report", response=ComparisonOut)
 def comparison_report(request, comparison_id: int, payload: ReportIn):
     c = selectors.comparison_detail(request.user, comparison_id)
     return services.comparison_report(actor=request.user, comparison=c, **payload.dict())
 
 
-@router.post("/comparisons/{int:comparison_id}/publish", response=ComparisonOut)
+@router.post("/comparisons/{id:comparison_id}/publish", response=ComparisonOut)
 def comparison_publish(request, comparison_id: int):
     c = selectors.comparison_detail(request.user, comparison_id)
     return services.comparison_publish(actor=request.user, comparison=c)
@@ -503,14 +503,14 @@ def impact_list(request):
     return selectors.impact_list(request.user)
 
 
-@router.get("/impact/{int:case_id}/items", response=list[ImpactItemOut])
+@router.get("/impact/{id:case_id}/items", response=list[ImpactItemOut])
 @paginate(Page)
 def impact_items(request, case_id: int):
     case = selectors.impact_detail(request.user, case_id)
     return selectors.impact_items(request.user, case)
 
 
-@router.post("/impact/{int:case_id}/tasks", response=ImpactOut)
+@router.post("/impact/{id:case_id}/tasks", response=ImpactOut)
 def impact_tasks(request, case_id: int):
     """Open the re-verification tasks; each affected owner gets a notice (the bureau)."""
     case = selectors.impact_detail(request.user, case_id)
