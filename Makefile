@@ -40,7 +40,7 @@ run: demo
 	@echo "Serving Jiliang on http://$(HOST):$(PORT)/ (the background worker runs beside it; Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
 	export HOST=$(HOST) PORT=$(PORT); \
-	$(BIN)/python manage.py db_worker --queue-name '*' & \
+	$(BIN)/python manage.py task_worker & \
 	$(BIN)/python manage.py scheduler & \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 

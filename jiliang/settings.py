@@ -378,3 +378,6 @@ JILIANG_MAX_REQUEST_MB = int(os.environ.get("JILIANG_MAX_REQUEST_MB", "51"))
 # this, or to more than this many times their packed size (a decompression bomb).
 JILIANG_XLSX_MAX_UNPACKED_MB = int(os.environ.get("JILIANG_XLSX_MAX_UNPACKED_MB", "512"))
 JILIANG_XLSX_MAX_RATIO = int(os.environ.get("JILIANG_XLSX_MAX_RATIO", "100"))
+# A running job of another machine that made no progress for this long counts as interrupted
+# when a task worker starts (jiliang/core/jobs.py).
+JILIANG_JOB_STALE_MINUTES = int(os.environ.get("JILIANG_JOB_STALE_MINUTES", "15"))

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from jiliang.core.caching import public_cache
 from jiliang.core.middleware import max_body
 from jiliang.core.models import Organisation
+from jiliang.core.params import MAX_ID, bounded_int
 from jiliang.core.pdf import pdf_response
 from jiliang.core.web import page_of, public, roles_required
 from jiliang.licensing import conf, documents, selectors, services
@@ -168,7 +169,8 @@ def application_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.application_update(actor=request.user, application=app,
-                                        version=int(request.POST.get("version") or 0),
+                                        version=bounded_int(request.POST.get("version") or "0",
+                                                            name="version", lo=0, hi=MAX_ID),
                                         particulars=form.cleaned_data)
         except ValidationError as error:
             _errors(form, error)

@@ -413,6 +413,12 @@ class ImportJob(models.Model):
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Which worker runs it (host:pid) and when it last made progress: a job whose worker died
+    # is found at the next worker start (jiliang.core.jobs) and marked failed, "interrupted".
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    retry_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
+                                 related_name="retries", verbose_name=_("retry of"))
 
     class Meta:
         ordering = ["-id"]

@@ -985,3 +985,53 @@ def label_sheet_queue(*, actor: User, owner: Organisation, kind_code: str = "", 
                  region_code=owner.region_code, after={"owner": owner.pk, "kind": kind_code,
                                                        "labels": total})
     return job
+
+
+INTERRUPTED = "interrupted"  # the first word of an interrupted job's message
+
+
+def import_jobs_fail_interrupted(*, is_dead) -> int:
+    """Mark failed, "interrupted", every running import whose worker ``is_dead(worker,
+    heartbeat_at)`` says is gone (called at a worker's start: ``jiliang.core.jobs``). The rows
+    it merged stay merged; a retry imports the file again and lands only what is missing."""
+    from jiliang.registry.models import ImportJob
+
+    failed = 0
+    running = ImportJob.objects.filter(state=ImportJob.State.RUNNING).only(
+        "pk", "worker", "heartbeat_at", "processed", "region_code")
+    for job in running:
+        if not is_dead(job.worker, job.heartbeat_at):
+            continue
+        message = _("%(word)s: the worker stopped while the import ran, after %(rows)s rows; "
+                    "the rows merged so far stay on file. Retry the import to finish it.") % {
+            "word": _("interrupted"), "rows": job.processed}
+        with transaction.atomic():
+            changed = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.RUNNING).update(
+                state=ImportJob.State.FAILED, finished_at=timezone.now(), message=message)
+            if changed:
+                audit_record(actor=None, action="registry.import.interrupted", obj=job,
+                             region_code=job.region_code,
+                             before={"state": "running", "worker": job.worker},
+                             after={"state": "failed", "processed": job.processed})
+                failed += 1
+    return failed
+
+
+@transaction.atomic
+def import_job_retry(*, actor: User, job):
+    """A failed import run again as a new job over the same file (the failed one stays as it
+    was). The import is idempotent: what the first run merged counts as already on file."""
+    from jiliang.registry.models import ImportJob
+
+    if job.created_by_id != actor.pk:
+        raise PermissionDenied(_("Only whoever started an import retries it."))
+    if job.state != ImportJob.State.FAILED:
+        raise ValidationError({"state": [_("Only a failed import is retried.")]})
+    retry = ImportJob.objects.create(
+        created_by=actor, organisation=job.organisation, region_code=job.region_code,
+        file_name=job.file_name, file_kind=job.file_kind,
+        data=ImportJob.objects.values_list("data", flat=True).get(pk=job.pk), retry_of=job)
+    audit_record(actor=actor, action="registry.import.retry", obj=retry,
+                 region_code=retry.region_code, after={"retry_of": job.pk,
+                                                       "file": retry.file_name})
+    return retry

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from jiliang.core.jobs import current_worker
 from jiliang.core.tabular import errors_workbook
 from jiliang.registry import importing, services
 from jiliang.registry.models import ImportJob, LabelSheet, Status
@@ -27,11 +28,19 @@ def run_import(job_id: int) -> dict:
     if job.state != ImportJob.State.QUEUED:
         return {"skipped": job.state}
     data = bytes(job.data)
-    ImportJob.objects.filter(pk=job.pk).update(
-        state=ImportJob.State.RUNNING, total=importing.count_rows(data, job.file_kind))
+    started = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.QUEUED).update(
+        state=ImportJob.State.RUNNING, worker=current_worker(), heartbeat_at=timezone.now())
+    if not started:  # another worker took it first
+        return {"skipped": "taken"}
+    try:
+        total = importing.count_rows(data, job.file_kind)
+    except Exception:  # noqa: BLE001 - the import itself says what is wrong with the file
+        total = 0
+    ImportJob.objects.filter(pk=job.pk).update(total=total, heartbeat_at=timezone.now())
 
     def progress(rows: int, result: importing.ImportResult) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now(),
             processed=rows, instruments_added=result.instruments_added,
             records_added=result.records_added, already_on_file=result.already_on_file,
             error_count=result.error_rows)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("import/template.<str:fmt>", views.import_template, name="import-template"),
     path("import/<id:pk>/", views.import_job, name="import-job"),
+    path("import/<id:pk>/retry/", views.import_retry, name="import-retry"),
     path("import/<id:pk>/errors/", views.import_errors, name="import-errors"),
     path("batches/", views.batch_list, name="batch-list"),
     path("batches/new/", views.batch_create, name="batch-create"),

@@ -513,6 +513,19 @@ def import_job(request, pk: int):
 
 
 @login_required
+@require_POST
+def import_retry(request, pk: int):
+    job = selectors.import_job(request.user, pk)
+    try:
+        retry = services.import_job_retry(actor=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("registry:import-job", pk=job.pk)
+    run_import.enqueue(retry.pk)
+    return redirect("registry:import-job", pk=retry.pk)
+
+
+@login_required
 def import_errors(request, pk: int):
     job = selectors.import_job(request.user, pk)
     if not job.errors_xlsx:

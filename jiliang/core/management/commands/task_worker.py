@@ -1,7 +1,8 @@
 """One background task worker for whichever queue is configured (JILIANG_TASKS_BACKEND).
 
 ``database``: django-tasks-db's ``db_worker`` (all queues). ``rq``: an RQ worker on Redis with
-django-tasks' job class. Run as many as the work needs, on as many machines (the RQ queue and
+django-tasks' job class. Before it starts, the jobs a dead worker left running are marked
+failed, "interrupted" (``jiliang.core.jobs``). Run as many as the work needs, on as many machines (the RQ queue and
 the database queue both hand each task to one worker).
 """
 
@@ -34,6 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="the worker's name (default: chosen by the queue)")
 
     def handle(self, *args, name=None, **options):
+        from jiliang.core.jobs import fail_interrupted
+
+        # Jobs a dead worker left running are failed, "interrupted", before this one takes work
+        # (this process becomes the worker: execv keeps its pid).
+        for service, count in fail_interrupted().items():
+            if count:
+                self.stdout.write(f"interrupted jobs marked failed: {count} ({service})")
         argv = worker_argv(name)
         self.stdout.write("task worker: " + " ".join(argv[2:]))
         self.stdout.flush()
