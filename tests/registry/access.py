@@ -105,6 +105,8 @@ def samples(world):
                allowed=lambda u: u.username == "acme"),
         Sample("registry:import-errors", {"pk": job.pk}, region_code="440000",
                allowed=lambda u: u.username == "gd_clerk"),
+        Sample("registry:import-retry", {"pk": job.pk}, region_code="440000",
+               allowed=lambda u: u.username == "gd_clerk"),
         Sample("registry:reminder-read", {"pk": reminder.pk}, region_code=reminder.region_code,
                allowed=lambda u, r=reminder: u.organisation_id == r.organisation_id),
     ]
