@@ -179,7 +179,7 @@ def meter_readings(request, meter_id: int, filters: Query[ReadingFilter]):
 
 @router.post("/units/{unit_code}/batches", response={
     200: BatchOut, 201: BatchOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-    413: ErrorOut},
+    413: ErrorOut, 429: ErrorOut},
              tags=["energy"], openapi_extra={
                  "parameters": [
                      {"in": "header", "name": "X-Batch-Id", "required": True,
@@ -210,7 +210,7 @@ def batch_ingest(request, unit_code: str):
         result = services.batch_ingest(
             unit_code=unit_code, batch_id=request.headers.get("X-Batch-Id", ""), body=data,
             content_type=kind, signature=request.headers.get("X-Signature", ""),
-            channel="http", actor=request.user)
+            channel="http", actor=request.user, client=f"user:{request.user.pk}")
     except services.BatchRefusedError as refused:
         errors = errors_as_list(refused)
         return refused.status, {"detail": "; ".join(e["message"] for e in errors),

@@ -65,11 +65,31 @@ def rectification_days() -> int:
 
 
 def mqtt() -> dict:
+    """Where the ingest worker subscribes, and how it authenticates to the broker: a user name
+    and password (JILIANG_MQTT_USERNAME, JILIANG_MQTT_PASSWORD or a file holding it,
+    JILIANG_MQTT_PASSWORD_FILE) and/or TLS with a client certificate (JILIANG_MQTT_CA_FILE,
+    JILIANG_MQTT_CERT_FILE, JILIANG_MQTT_KEY_FILE)."""
+    password = _get("JILIANG_MQTT_PASSWORD", "")
+    password_file = _get("JILIANG_MQTT_PASSWORD_FILE", "")
+    if password_file and not password:
+        with open(password_file, encoding="utf-8") as handle:
+            password = handle.read().strip()
     return {
         "host": _get("JILIANG_MQTT_HOST", "127.0.0.1"),
         "port": _get("JILIANG_MQTT_PORT", 1883),
         "prefix": _get("JILIANG_MQTT_PREFIX", "jiliang/energy"),
+        "username": _get("JILIANG_MQTT_USERNAME", ""),
+        "password": password,
+        "ca_file": _get("JILIANG_MQTT_CA_FILE", ""),
+        "cert_file": _get("JILIANG_MQTT_CERT_FILE", ""),
+        "key_file": _get("JILIANG_MQTT_KEY_FILE", ""),
     }
+
+
+def refusals_per_minute() -> int:
+    """Refused batches (unknown units included) one client may have kept per minute; past it
+    the refusals are answered (429) but not kept."""
+    return _get("JILIANG_ENERGY_REFUSALS_PER_MINUTE", 30)
 
 
 def max_batch_rows() -> int:

@@ -89,6 +89,19 @@ class Worker:
         self.client_id = client_id
         self.share = share
         self.handled = 0
+        self.credentials = {k: settings[k] for k in ("username", "password", "ca_file",
+                                                     "cert_file", "key_file")}
+        self.refused: int | None = None  # the broker's reason code when it refused us
+
+    def authenticate(self, client) -> None:
+        """User name and password, and TLS with a client certificate, as configured: the broker
+        takes only clients it knows (README, "Broker credentials")."""
+        c = self.credentials
+        if c["username"]:
+            client.username_pw_set(c["username"], c["password"] or None)
+        if c["ca_file"] or c["cert_file"]:
+            client.tls_set(ca_certs=c["ca_file"] or None, certfile=c["cert_file"] or None,
+                           keyfile=c["key_file"] or None)
 
     @property
     def topic_filter(self) -> str:
@@ -106,6 +119,10 @@ class Worker:
         def on_connect(c, _userdata, _flags, reason_code, _properties):
             if reason_code == 0:
                 c.subscribe(self.topic_filter, qos=1)
+            else:  # bad credentials, not authorised: say so and stop
+                self.refused = reason_code.value if hasattr(reason_code, "value") else reason_code
+                log.error("the MQTT broker refused the ingest worker: %s", reason_code)
+                stop.set()
 
         def on_subscribe(_c, _userdata, _mid, _codes, _properties):
             if ready is not None:
@@ -121,6 +138,7 @@ class Worker:
         client.on_connect = on_connect
         client.on_subscribe = on_subscribe
         client.on_message = on_message
+        self.authenticate(client)
         client.connect(self.host, self.port, keepalive=30)
         try:
             while not stop.is_set():

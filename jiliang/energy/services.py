@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import chain_lock
 from jiliang.audit.services import audit_record, snapshot
+from jiliang.core import ratelimit
 from jiliang.core.models import INSTITUTION_KINDS, Organisation, OrgKind, User
 from jiliang.core.observability import INGEST_ROWS
 from jiliang.core.tabular import Column, HeaderError, RowError, UnreadableError, read_rows
@@ -530,8 +531,19 @@ class IngestResult:
 
 def batch_refusal_record(*, unit: EnergyUnit | None, unit_code: str, batch_id: str,
                          channel: str, field_name: str, reason: str, message: str,
-                         status: int = 400) -> BatchRefusedError:
-    """Keep a refused batch on file (in its own transaction) and return the error to raise."""
+                         status: int = 400, client: str = "") -> BatchRefusedError:
+    """Keep a refused batch on file (in its own transaction) and return the error to raise.
+
+    At most ``conf.refusals_per_minute()`` a minute per client (its user, or for MQTT the unit
+    code of its topic) are kept: past that the client is answered 429 and nothing is written,
+    so probing unit codes or replaying bad batches costs the database nothing."""
+    # Without a client's identity (MQTT), refusals are counted per unit, and those for units
+    # that do not exist all together: a new made-up code is no new allowance.
+    key = f"energy-refusal:{channel}:{client or (unit_code[:64] if unit else '?')}"
+    if not ratelimit.allow(key, limit=conf.refusals_per_minute()):
+        return BatchRefusedError(field_name, _(
+            "Too many refused batches from this client in the last minute; wait and send again."),
+            reason="rate_limited", status=429)
     with transaction.atomic():
         BatchRefusal.objects.create(
             unit=unit, unit_code=unit_code[:64], region_code=unit.region_code if unit else "",
@@ -549,6 +561,7 @@ def batch_ingest(
     signature: str,
     channel: str,
     actor: User | None = None,
+    client: str = "",
 ) -> IngestResult:
     """Take a signed batch of readings from a unit's gateway.
 
@@ -559,27 +572,33 @@ def batch_ingest(
     unit_code = (unit_code or "").strip()
     batch_id = (batch_id or "").strip()
     unit = EnergyUnit.objects.filter(code=unit_code).first()
-    if unit is None:
-        raise batch_refusal_record(unit=None, unit_code=unit_code, batch_id=batch_id, channel=channel,
-                      field_name="unit", reason="unknown_unit", status=404,
-                      message=_("No energy-using unit has the code “%(code)s”.") % {
-                          "code": unit_code})
-    if actor is not None and not permissions.member_of(actor, unit.organisation_id):
-        raise PermissionDenied(_("Only the unit's own gateway sends its readings."))
+    # An unknown unit and another enterprise's unit get the same answer: the code of a unit
+    # is not to be found out by trying.
+    if unit is None or (actor is not None and not permissions.member_of(
+            actor, unit.organisation_id)):
+        raise batch_refusal_record(
+            unit=None, unit_code=unit_code, batch_id=batch_id, channel=channel, client=client,
+            field_name="unit", reason="unknown_unit", status=404,
+            message=_("No energy-using unit “%(code)s” takes batches from you.") % {
+                "code": unit_code})
     if not batch_id or len(batch_id) > 64:
         raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
+                      client=client,
                       field_name="batch_id", reason="no_batch_id",
                       message=_("Give the batch an id of 1 to 64 characters."))
     if not unit.public_key:
         raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
+                      client=client,
                       field_name="signature", reason="no_key", status=403,
                       message=_("The unit has no registered gateway key."))
     if not signature:
         raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
+                      client=client,
                       field_name="signature", reason="unsigned", status=403,
                       message=_("The batch is not signed."))
     if not signing.verify(unit.public_key, unit_code, batch_id, body, signature):
         raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
+                      client=client,
                       field_name="signature", reason="bad_signature", status=403,
                       message=_("The signature does not match the unit's registered key."))
     digest = hashlib.sha256(body).hexdigest()
@@ -587,6 +606,7 @@ def batch_ingest(
     def repeat(found: ReadingBatch) -> IngestResult:
         if found.body_sha256 != digest:
             raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
+                      client=client,
                           field_name="batch_id", reason="batch_id_reused", status=409,
                           message=_("This batch id was used for other readings."))
         return IngestResult(found, repeated=True)
@@ -599,12 +619,14 @@ def batch_ingest(
         items = ingest.read_body(body, content_type)
     except ValueError as error:
         raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id,
-                                   channel=channel, field_name="body", reason="unreadable",
+                                   channel=channel, client=client, field_name="body",
+                                   reason="unreadable",
                                    message=str(error)) from None
     total = len(items)
     if total > conf.max_batch_rows():
         raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id,
-                                   channel=channel, field_name="body", reason="too_large",
+                                   channel=channel, client=client, field_name="body",
+                                   reason="too_large",
                                    status=413, message=_("A batch holds at most %(n)s readings.")
                                    % {"n": conf.max_batch_rows()})
     # Partitions first, in their own short transaction where possible.

@@ -377,8 +377,8 @@ def rates(request, filters: Query[RateFilter]):
 
 @router.get("/public/instruments/{code}", response=PublicInstrumentOut, auth=None)
 def public_instrument(request, code: str):
-    """What the QR label of an instrument shows (no personal data; each look-up logged)."""
-    inst = selectors.public_instrument(code)
+    """What the QR label of an instrument shows (no personal data; look-ups counted per day)."""
+    inst = services.public_lookup_counted("instrument", selectors.public_instrument, code)
     latest = selectors.public_latest_record(inst)
     return {
         "kind": inst.kind.name, "serial_number": inst.serial_number, "owner": inst.owner.name,
@@ -392,7 +392,7 @@ def public_instrument(request, code: str):
 @router.get("/public/certificates/{code}", response=PublicCertificateOut, auth=None)
 def public_certificate(request, code: str):
     """A certificate or result notice and what it is worth today."""
-    record = selectors.public_certificate(code)
+    record = services.public_lookup_counted("certificate", selectors.public_certificate, code)
     return {
         "certificate_no": record.certificate_no, "document": record.document_title,
         "state": selectors.certificate_state(record).state, "kind": record.instrument.kind.name,

@@ -433,16 +433,23 @@ class ImportJob(models.Model):
 
 
 class PublicLookup(models.Model):
-    """A view of a public page: what was looked up and when (no personal data)."""
+    """How often a public page was looked up, per day, page and object (no personal data).
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    One row per day and object found (its public code), and one per day and page for every
+    look-up that found nothing: anonymous requests add to a count, never a row each
+    (``services.public_lookup_count``)."""
+
+    day = models.DateField(_("day"))
     page = models.CharField(_("page"), max_length=20)
-    code = models.CharField(_("code"), max_length=60)
+    code = models.CharField(_("code"), max_length=60, blank=True)
     found = models.BooleanField(_("found"))
+    count = models.PositiveBigIntegerField(_("look-ups"), default=0)
 
     class Meta:
         verbose_name = _("public look-up")
         verbose_name_plural = _("public look-ups")
+        constraints = [models.UniqueConstraint(fields=["day", "page", "code", "found"],
+                                               name="registry_lookup_day_object")]
 
 
 class LabelSheet(models.Model):

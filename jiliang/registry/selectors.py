@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -27,7 +26,6 @@ from jiliang.registry.models import (
     ImportJob,
     Instrument,
     MeterBatch,
-    PublicLookup,
     RateCell,
     RateDelta,
     Reminder,
@@ -305,22 +303,9 @@ def _typed_variants(text: str) -> list[str]:
                                           re.sub(r"\s+", " ", text)) if v))
 
 
-def _log_lookup(**fields) -> None:
-    """Log a public look-up. Its commit does not wait for the WAL to reach the disk
-    (PostgreSQL ``synchronous_commit = off`` for this one transaction): the log is a count of
-    visits, and the flush was most of a public page's time (bench/README.md). A crash may lose
-    the last fraction of a second of look-ups, never anything else."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        PublicLookup.objects.create(**fields)
-
-
 def public_instrument(code: str) -> Instrument:
     found = Instrument.objects.select_related("kind", "owner", "last_institution").filter(
         public_code=normalise_public_code(code)[:16]).first()
-    _log_lookup(page="instrument", code=(code or "")[:60], found=found is not None)
     if found is None:
         raise Http404
     return found
@@ -335,7 +320,6 @@ def public_certificate(code: str) -> VerificationRecord:
     found = VerificationRecord.objects.select_related("instrument__kind", "instrument__owner",
                                                       "institution", "batch").filter(
         public_code=normalise_public_code(code)[:16]).first()
-    _log_lookup(page="certificate", code=(code or "")[:60], found=found is not None)
     if found is None:
         raise Http404
     return found
@@ -348,7 +332,6 @@ def public_certificate_search(number: str) -> list[VerificationRecord]:
     found = list(VerificationRecord.objects.select_related("instrument__kind", "owner",
                                                            "institution")
                  .filter(certificate_no__in=variants).order_by("-verified_on", "-id")[:20])
-    _log_lookup(page="search", code=(number or "")[:60], found=bool(found))
     return found
 
 
@@ -398,7 +381,6 @@ def public_check(text: str, *, owner: str = "") -> PublicCheck:
                     result = PublicCheck(how="serial", instruments=found)
             elif qs.exists():
                 result = PublicCheck(needs_owner=True)
-    _log_lookup(page="check", code=(text or "")[:60], found=bool(result.how))
     return result
 
 

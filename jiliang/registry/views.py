@@ -623,7 +623,7 @@ def reminder_read_many(request):
 @public
 def public_instrument(request, code: str):
     """The page a QR label opens: what the person in front of the instrument needs to know."""
-    inst = selectors.public_instrument(code)
+    inst = services.public_lookup_counted("instrument", selectors.public_instrument, code)
     latest = selectors.public_latest_record(inst)
     found = type_approval.approval(inst.type_approval_no)  # catalogue (#14): its type approval
     return render(request, "registry/public_instrument.html", {
@@ -636,7 +636,7 @@ def public_instrument(request, code: str):
 
 @public
 def public_certificate(request, code: str):
-    record = selectors.public_certificate(code)
+    record = services.public_lookup_counted("certificate", selectors.public_certificate, code)
     return render(request, "registry/public_certificate.html", {
         "record": record, "state": selectors.certificate_state(record),
         "cancelled": selectors.cancelled_certificate(record), "today": _today(),
@@ -650,6 +650,8 @@ def certificate_check(request):
     number = (request.GET.get("q") or request.GET.get("number") or "").strip()[:60]
     owner = request.GET.get("owner", "").strip()[:200]
     result = selectors.public_check(number, owner=owner) if number else None
+    if result is not None:
+        services.public_check_count(result)
     if result is not None and result.how == "code":
         if result.instrument is not None:
             return redirect("registry:public-instrument", code=result.instrument.public_code)

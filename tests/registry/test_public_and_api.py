@@ -21,9 +21,15 @@ class PublicPageTests(PersonaTestCase):
         old = file(self.p.acme, serial="PUB-2")
         verify(self.p.gd_verifier, old, on=days(-500))
         assert "Overdue:" in anonymous.get(f"/registry/i/{old.public_code}/").content.decode()
-        assert PublicLookup.objects.filter(page="instrument").count() == 4
-        assert anonymous.get("/registry/i/NOSUCHCODE000000/").status_code == 404
-        assert PublicLookup.objects.filter(page="instrument", found=False).count() == 1
+        # counted per day and object: 4 look-ups, 2 rows
+        counts = dict(PublicLookup.objects.filter(page="instrument").values_list("code", "count"))
+        assert counts == {inst.public_code: 3, old.public_code: 1}
+        for _ in range(3):
+            assert anonymous.get("/registry/i/NOSUCHCODE000000/").status_code == 404
+            assert anonymous.get("/registry/i/OTHERCODE0000000/").status_code == 404
+        missed = PublicLookup.objects.get(page="instrument", found=False)
+        assert (missed.code, missed.count) == ("", 6)  # unknown codes add to one count
+        assert PublicLookup.objects.count() == 3
 
     def test_the_public_page_is_chinese_by_default(self):
         inst = file(self.p.acme, serial="PUB-3")

@@ -3,7 +3,7 @@
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from jiliang.energy import conf
 from jiliang.energy.mqtt import Worker
@@ -32,4 +32,8 @@ class Command(BaseCommand):
                           + (f" (shared by group {share})" if share else ""))
         worker = Worker(host=host, port=port, prefix=prefix, client_id=client_id, share=share)
         worker.run(stop)
+        if worker.refused is not None:
+            raise CommandError(f"the broker refused the worker (reason code {worker.refused}): "
+                               "check JILIANG_MQTT_USERNAME / JILIANG_MQTT_PASSWORD or the "
+                               "client certificate")
         self.stdout.write(f"stopped after {worker.handled} message(s)")
