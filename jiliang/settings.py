@@ -381,3 +381,7 @@ JILIANG_XLSX_MAX_RATIO = int(os.environ.get("JILIANG_XLSX_MAX_RATIO", "100"))
 # A running job of another machine that made no progress for this long counts as interrupted
 # when a task worker starts (jiliang/core/jobs.py).
 JILIANG_JOB_STALE_MINUTES = int(os.environ.get("JILIANG_JOB_STALE_MINUTES", "15"))
+# Signed checkpoints of the chain heads (README, "Checkpoints"): the Ed25519 private key, kept
+# outside the database (created on first use when missing; back it up).
+JILIANG_CHECKPOINT_KEY_FILE = os.environ.get("JILIANG_CHECKPOINT_KEY_FILE",
+                                             str(VAR_DIR / "checkpoint_ed25519.key"))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiliang.audit.chain import Chained, ChainHead
 
-__all__ = ["ChainHead", "LedgerEntry"]
+__all__ = ["ChainHead", "Checkpoint", "LedgerEntry"]
 
 
 class LedgerEntry(Chained):
@@ -60,3 +60,28 @@ class LedgerEntry(Chained):
 
     def chain_key_value(self) -> str:
         return self.region_code[:2] if self.region_code else "00"
+
+
+class Checkpoint(models.Model):
+    """The heads of every chain on a day, signed with the checkpoint key (kept outside the
+    database: ``JILIANG_CHECKPOINT_KEY_FILE``) and published (``/checkpoints/``). A chain
+    recomputed after its checkpoint no longer has the signed hash at the signed link
+    (``verify_ledger --checkpoints``; ``jiliang.rules.checkpoints``)."""
+
+    day = models.DateField(_("day"), unique=True)
+    heads = models.JSONField(_("chain heads"))  # [[chain, key, seq, hash], ...] sorted
+    public_key = models.CharField(_("public key"), max_length=64)
+    signature = models.CharField(_("signature"), max_length=128)
+    signed_at = models.DateTimeField(_("signed"))
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.day}"
+
+    def as_dict(self) -> dict:
+        return {"day": self.day.isoformat(), "heads": self.heads, "public_key": self.public_key,
+                "signature": self.signature, "signed_at": self.signed_at.isoformat()}

@@ -11,6 +11,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Compulsory-verification archives")
     nav_title = _("Verification archives")  # the menu's name in the bar
     daily_tasks = ["jiliang.registry.tasks.send_reminders"]
+    # Run by verify_ledger: the instruments' state against its chained sources.
+    integrity_checks = ["jiliang.registry.integrity.instrument_state_check"]
     # Called when a task worker starts: imports left running by a dead worker (core.jobs).
     interrupted_jobs = ["jiliang.registry.services.import_jobs_fail_interrupted"]
     nav = [
