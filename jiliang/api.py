@@ -60,7 +60,48 @@ class ObjectParser(Parser):
 # What django-ninja answers when parse_body fails, whatever the reason.
 _UNPARSABLE = "Cannot parse request body"
 
-api = NinjaAPI(
+# The error answer every operation may give, and when (the handlers below and the body-size
+# middleware give them the same way for every operation): documented on each operation, so the
+# schema lists every status code the API answers (tests/test_api_schema.py checks it).
+ERROR_SCHEMA = {
+    "type": "object", "title": "Error", "required": ["detail", "errors"],
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "properties": {"field": {"type": "string"},
+                                             "message": {"type": "string"}}}}},
+}
+ERRORS_ALWAYS = {
+    "400": "A parameter or value refused by the rules (each named in `errors`).",
+    "404": "Not found, or outside what the caller may see.",
+    "413": "The request body is larger than this operation takes.",
+    "422": "The request does not fit the schema (each field named in `errors`).",
+}
+ERRORS_SIGNED_IN = {
+    "401": "Sign in or send a valid API token.",
+    "403": "The caller's role does not allow this.",
+}
+
+
+class JiliangAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                errors = dict(ERRORS_ALWAYS)
+                if operation.get("security"):
+                    errors.update(ERRORS_SIGNED_IN)
+                for status, description in errors.items():
+                    responses.setdefault(status, {
+                        "description": description,
+                        "content": {"application/json": {"schema": ref}}})
+        return schema
+
+
+api = JiliangAPI(
     title="Jiliang API",
     version="1",
     description=(
