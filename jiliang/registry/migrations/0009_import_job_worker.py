@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0006_signoff'),
+        ('registry', '0008_record_standard'),
     ]
 
     operations = [
