@@ -123,12 +123,18 @@ class BoundedParameterTests(PersonaTestCase):
         assert not failures, f"{len(failures)} failure(s):\n" + "\n".join(failures)
 
     def test_a_bad_number_is_refused_naming_the_parameter_in_the_users_language(self):
-        for url in ("/registry/due/?owner=²", f"/registry/due/?owner={HUGE}",
-                    "/supervision/campaigns/?year=²", "/registry/rates/?year=3000"):
+        for url in ("/supervision/campaigns/?year=²", "/registry/rates/?year=3000",
+                    f"/supervision/campaigns/?year={HUGE}"):
             response = self.client_as("gd_clerk", language="zh-hans").get(url)
             assert response.status_code == 400, url
             body = response.content.decode()
-            assert "必须是" in body and ("owner" in body or "year" in body), url
+            assert "必须是" in body and "year" in body, url
+        # The owner filter takes names and credit codes too: what matches nothing is said on
+        # the page (the form's error), not a 500 and not silently ignored.
+        for owner in ("²", HUGE):
+            response = self.client_as("gd_clerk", language="zh-hans").get(
+                "/registry/due/", {"owner": owner})
+            assert response.status_code == 200
         api = self.api_as("anonymous").get(f"/api/v1/regions?page={2**64}")
         assert api.status_code == 422 and api.json()["errors"][0]["field"] == "page"
         api = self.api_as("gd_clerk").get(f"/api/v1/registry/due?owner={HUGE}")
