@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0008_record_standard'),
+        ('registry', '0009_label_sheet'),
     ]
 
     operations = [

@@ -18,7 +18,7 @@ def aggregate(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0009_import_job_worker")]
+    dependencies = [("registry", "0010_import_job_worker")]
 
     operations = [
         migrations.AddField("publiclookup", "day", models.DateField("day", null=True)),
