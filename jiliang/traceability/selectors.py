@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jiliang.core.models import User
-from jiliang.registry.models import PublicLookup, VerificationRecord
+from jiliang.registry.models import VerificationRecord
 from jiliang.rules import traceability as rules
 from jiliang.traceability.binding import Register, chain_nodes
 from jiliang.traceability.models import (
@@ -223,7 +223,10 @@ def public_standard(number: str) -> tuple[Standard, Certificate] | None:
             .filter(number=number, standard__category=Category.SOCIAL_PUBLIC).first()
             if number else None)
     if number:
-        PublicLookup.objects.create(page="standard", code=number, found=cert is not None)
+        from jiliang.registry.services import public_lookup_count
+
+        # counted per day and object (registry.PublicLookup), not a row per request
+        public_lookup_count(page="standard", code=number, found=cert is not None)
     return (cert.standard, cert) if cert else None
 
 
