@@ -90,7 +90,10 @@ class JiliangAPI(NinjaAPI):
         ref = {"$ref": "#/components/schemas/Error"}
         for methods in schema.get("paths", {}).values():
             for operation in methods.values():
-                responses = operation.setdefault("responses", {})
+                # ninja keys its responses by int; one key a status (JSON has no int keys, and
+                # a duplicated key stops Swagger UI's parser).
+                responses = operation["responses"] = {
+                    str(k): v for k, v in operation.get("responses", {}).items()}
                 errors = dict(ERRORS_ALWAYS)
                 if operation.get("security"):
                     errors.update(ERRORS_SIGNED_IN)
