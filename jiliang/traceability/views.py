@@ -26,14 +26,8 @@ LIMIT = 500
 def _orgs_for(user, kinds=(OrgKind.VERIFICATION_INSTITUTION, OrgKind.TECHNICAL_INSTITUTION,
                             OrgKind.ENTERPRISE)):
     """Organisations the user may name as an owner: its own, or those of its region."""
-    if user.is_bureau:
-        qs = Organisation.objects.filter(kind__in=kinds)
-        scope = user.scope
-        if not scope.everything:
-            qs = qs.filter(region_code__startswith=scope.region_prefix)
-        return [(o.pk, o.name) for o in qs.order_by("name")[:LIMIT]]
-    org = user.organisation
-    return [(org.pk, org.name)] if org is not None else []
+    qs = user.scope.filter(Organisation.objects.filter(kind__in=kinds), orgs=("pk",))
+    return [(o.pk, o.name) for o in qs.order_by("name")[:LIMIT]]
 
 
 def _upstreams(user):
@@ -74,12 +68,7 @@ def standard_create(request):
     if not (user.is_bureau or user.role in (Role.VERIFIER, Role.INSTITUTION_MANAGER,
                                             Role.ENTERPRISE_USER)):
         raise PermissionDenied(_("Your role does not file measurement standards."))
-    owners = _orgs_for(user)
-    if user.role == Role.NATIONAL_ADMIN:
-        owners = [(o.pk, o.name) for o in Organisation.objects.filter(
-            kind__in=(OrgKind.TECHNICAL_INSTITUTION, OrgKind.VERIFICATION_INSTITUTION,
-                      OrgKind.ENTERPRISE)).order_by("name")[:LIMIT]]
-    form = f.StandardForm(request.POST or None, owners=owners, upstreams=_upstreams(user),
+    form = f.StandardForm(request.POST or None, owners=_orgs_for(user), upstreams=_upstreams(user),
                           kinds=[(k.code, k.name) for k in InstrumentKind.objects.order_by("code")])
 
     def action(data):
