@@ -28,6 +28,7 @@ from jiliang.supervision import (
     exports,
     forms,
     judging,
+    permissions,
     selectors,
     services,
     sheets,
@@ -93,12 +94,12 @@ def campaign_create(request):
 def campaign_detail(request, pk: int):
     campaign = selectors.campaign_detail(request.user, pk)
     user = request.user
-    can_plan = services.may_plan(user, campaign)
+    can_plan = permissions.may_plan(user, campaign)
     moves = [t for t in workflow.transitions_from(campaign.status) if user.role in t.roles] \
         if can_plan else []
     tasks = list(selectors.task_list(user, campaign=campaign))
     done = {r["region_code"]: r for r in selectors.completion(user, campaign)}
-    recordable = [t for t in tasks if services.may_record(user, t)]
+    recordable = [t for t in tasks if permissions.may_record(user, t)]
     return render(request, "supervision/campaign_detail.html", {
         "campaign": campaign, "tasks": tasks, "completion": done, "moves": moves,
         "can_plan": can_plan and campaign.status in workflow.EDITABLE,
@@ -115,7 +116,7 @@ def campaign_detail(request, pk: int):
 @roles_required(bureau=True)
 def campaign_edit(request, pk: int):
     campaign = selectors.campaign_detail(request.user, pk)
-    if not services.may_plan(request.user, campaign):
+    if not permissions.may_plan(request.user, campaign):
         raise PermissionDenied(_("You may change campaigns only of your own region."))
     others = selectors.campaign_list(request.user, kind=campaign.kind).exclude(pk=campaign.pk)
     form = forms.CampaignEditForm(request.POST or None, initial=_campaign_initial(campaign),
@@ -196,7 +197,7 @@ def task_detail(request, pk: int):
     records = selectors.records_of(request.user, campaign).filter(task=task)
     return render(request, "supervision/task_detail.html", {
         "task": task, "campaign": campaign, "page": page_of(request, records),
-        "can_record": services.may_record(request.user, task)
+        "can_record": permissions.may_record(request.user, task)
         and campaign.status in workflow.RECORDING,
         "uploads": task.uploads.all()[:10],
     })
@@ -206,7 +207,7 @@ def _recordable_task(request, pk: int, kind: str):
     task = selectors.task_detail(request.user, pk)
     if task.campaign.kind != kind:
         raise Http404
-    if not services.may_record(request.user, task):
+    if not permissions.may_record(request.user, task):
         raise PermissionDenied(_("You may record only for tasks of your region or institution."))
     return task
 
@@ -262,7 +263,7 @@ def netcontent_detail(request, pk: int):
     units = [{"n": i, "value": v, "shortfall": s, "class": c}
              for i, (v, s, c) in enumerate(zip(record.values, f.get("shortfalls", []),
                                                f.get("classes", []), strict=False), start=1)]
-    can_reinspect = (record.verdict == "fail" and services.may_record(request.user, record.task)
+    can_reinspect = (record.verdict == "fail" and permissions.may_record(request.user, record.task)
                      and record.campaign.status in workflow.REINSPECTING)
     return render(request, "supervision/netcontent_detail.html", {
         "record": record, "f": f, "units": units, "rule_note": documents.rule_note(f, record.rule_set),
@@ -341,7 +342,7 @@ def upload(request, pk: int):
     kind, importer = services.TASK_SHEETS.get(task.campaign.kind, (None, None))
     if importer is None:
         raise Http404
-    if not services.may_record(request.user, task):
+    if not permissions.may_record(request.user, task):
         raise PermissionDenied(_("You may record only for tasks of your region or institution."))
     return _upload_form(
         request, lambda upload: importer(actor=request.user, task=task, upload=upload),
@@ -352,7 +353,7 @@ def upload(request, pk: int):
 @login_required
 def visit_upload(request, pk: int):
     visit = selectors.visit_detail(request.user, pk)
-    if not services.may_record(request.user, visit.task):
+    if not permissions.may_record(request.user, visit.task):
         raise PermissionDenied(_("You may record only for tasks of your region or institution."))
     return _upload_form(
         request,
@@ -408,7 +409,7 @@ def visit_create(request, pk: int):
 @login_required
 def visit_detail(request, pk: int):
     visit = selectors.visit_detail(request.user, pk)
-    can_record = services.may_record(request.user, visit.task)
+    can_record = permissions.may_record(request.user, visit.task)
     instrument_form = forms.InstrumentForm(request.POST or None, prefix="i")
     update_form = forms.VisitUpdateForm(
         request.POST or None, prefix="v",
