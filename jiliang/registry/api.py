@@ -16,9 +16,8 @@ from ninja.pagination import paginate
 
 from jiliang.catalog.models import Use
 from jiliang.core.api import Page
-from jiliang.core.models import Role
 from jiliang.core.params import ApiId
-from jiliang.registry import documents, selectors, services
+from jiliang.registry import documents, permissions, selectors, services
 from jiliang.registry.models import Conclusion, Status, VerificationType
 from jiliang.rules import verification as rules
 
@@ -272,7 +271,7 @@ def instrument_file(request, payload: InstrumentIn):
     that exists.
     """
     user = request.user
-    if not (user.role == Role.ENTERPRISE_USER or user.is_bureau):
+    if not permissions.may_file(user):
         raise PermissionDenied(_("Instruments are filed by their owner or by a bureau."))
     data = payload.dict()
     inst = services.instrument_file(actor=user, **data)
@@ -307,7 +306,7 @@ def verification_record(request, payload: RecordIn):
     """Submit a verification (institutions' verifiers): a pass issues a certificate with its
     valid-until date, a fail a result notice that cancels the certificate in force."""
     user = request.user
-    if user.role not in (Role.VERIFIER, Role.INSTITUTION_MANAGER):
+    if not permissions.may_verify(user):
         raise PermissionDenied(_(
             "Verifications are recorded by the verifiers of a legal verification institution."))
     data = payload.dict()
@@ -342,9 +341,11 @@ def verification_detail(request, record_id: int):
 def verification_correct(request, record_id: int, payload: CorrectionIn):
     """A correction: a new record that supersedes this one (the issuing institution only)."""
     user = request.user
-    if user.role not in (Role.VERIFIER, Role.INSTITUTION_MANAGER):
+    if not permissions.may_verify(user):
         raise PermissionDenied(_("Only the institution that issued a record corrects it."))
     record = selectors.record_detail(user, record_id)
+    if not permissions.may_correct(user, record.institution_id):
+        raise PermissionDenied(_("Only the institution that issued a record corrects it."))
     values = people_args({k: v for k, v in payload.dict().items() if v is not None})
     reason = values.pop("reason")
     new = services.verification_correct(actor=user, record=record, reason=reason, **values)

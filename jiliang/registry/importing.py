@@ -55,8 +55,6 @@ from jiliang.core.validation import rule_message
 from jiliang.people.signing import BulkSignoff
 from jiliang.registry import copytext, services
 from jiliang.registry.models import (
-    Conclusion,
-    Instrument,
     Status,
     VerificationRecord,
     new_public_codes,
@@ -936,29 +934,9 @@ class Loader:
 
     def _instruments_on_file(self, touched: dict, cells: dict) -> None:
         """Instruments already on file that received records: rates before and after, state."""
-        ids = sorted(touched)
-        for start in range(0, len(ids), 500):
-            for inst in Instrument.objects.filter(pk__in=ids[start:start + 500]):
-                mine = {(g.rec["institution_id"], g.rec["certificate_no"])
-                        for g in touched[inst.pk][1]}
-                after, before = [], []
-                for r in VerificationRecord.objects.filter(
-                        instrument=inst, corrections__isnull=True).only(
-                        "verified_on", "conclusion", "periodic_due_on", "institution_id",
-                        "certificate_no", "batch_id"):
-                    rec = rules.Rec(r.verified_on, r.conclusion == Conclusion.PASS,
-                                    r.periodic_due_on)
-                    after.append(rec)
-                    if r.batch_id is not None or (r.institution_id, r.certificate_no) not in mine:
-                        before.append(rec)
-                left = inst.status_changed_on if inst.status != Status.IN_USE else None
-                base = services._cell_key(inst)
-                for sign, recs in ((-1, before), (1, after)):
-                    for (month, measure), n in rules.contributions(
-                            recs, left_use_on=left).counts.items():
-                        cells.setdefault((*base, month), [0, 0, 0, 0])[_MEASURE[measure]] += sign * n
-                services.refresh_state(inst)
-                inst.save(update_fields=services.STATE_FIELDS)
+        services.import_instruments_refresh(mine={
+            pk: {(g.rec["institution_id"], g.rec["certificate_no"]) for g in goods}
+            for pk, (_group, goods) in touched.items()}, cells=cells)
 
 
 STAGE = "registry_import_stage"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from jiliang.core.jobs import current_worker
 from jiliang.core.tabular import errors_workbook
-from jiliang.registry import importing, services
+from jiliang.registry import documents, importing, selectors, services
 from jiliang.registry.models import ImportJob, LabelSheet, Status
 
 
@@ -28,46 +28,31 @@ def run_import(job_id: int) -> dict:
     if job.state != ImportJob.State.QUEUED:
         return {"skipped": job.state}
     data = bytes(job.data)
-    started = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.QUEUED).update(
-        state=ImportJob.State.RUNNING, worker=current_worker(), heartbeat_at=timezone.now())
-    if not started:  # another worker took it first
-        return {"skipped": "taken"}
+    if not services.import_job_start(job=job, worker=current_worker()):
+        return {"skipped": "taken"}  # another worker took it first
     try:
         total = importing.count_rows(data, job.file_kind)
     except Exception:  # noqa: BLE001 - the import itself says what is wrong with the file
         total = 0
-    ImportJob.objects.filter(pk=job.pk).update(total=total, heartbeat_at=timezone.now())
+    services.import_job_progress(job=job, total=total)
 
     def progress(rows: int, result: importing.ImportResult) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(
-            heartbeat_at=timezone.now(),
-            processed=rows, instruments_added=result.instruments_added,
-            records_added=result.records_added, already_on_file=result.already_on_file,
-            error_count=result.error_rows)
+        services.import_job_progress(job=job, rows=rows, result=result)
 
     try:
         result = importing.import_file(data, job.file_kind, actor=job.created_by,
                                        progress=progress)
     except Exception as error:  # the job page shows it; the rows already merged stay merged
-        with transaction.atomic():
-            ImportJob.objects.filter(pk=job.pk).update(
-                state=ImportJob.State.FAILED, finished_at=timezone.now(),
-                message=_message(error))
+        services.import_job_fail(job=job, message=_message(error))
         return {"failed": _message(error)}
     errors = errors_workbook(result.errors, rows=result.bad_rows, columns=importing.COLUMNS,
                              headers=(_("Row"), _("Column"), _("Reason"))) \
         if result.errors else None
-    ImportJob.objects.filter(pk=job.pk).update(
-        state=ImportJob.State.DONE, finished_at=timezone.now(), processed=result.rows,
-        instruments_added=result.instruments_added, records_added=result.records_added,
-        already_on_file=result.already_on_file, error_count=result.error_rows,
-        errors_xlsx=errors)
+    services.import_job_finish(job=job, result=result, errors_xlsx=errors)
     return {"rows": result.rows, "errors": result.error_rows}
 
 
 def _message(error: Exception) -> str:
-    from django.core.exceptions import ValidationError
-
     if isinstance(error, ValidationError):
         return "; ".join(error.messages)
     return str(error)[:500]
@@ -76,25 +61,20 @@ def _message(error: Exception) -> str:
 @task()
 def make_label_sheet(job_id: int) -> dict:
     """The QR label sheet of an owner's instruments in use, page by page with its progress."""
-    from jiliang.registry import documents, selectors
-
     job = LabelSheet.objects.select_related("created_by__organisation").get(pk=job_id)
     if job.state != LabelSheet.State.QUEUED:
         return {"skipped": job.state}
     qs = selectors.instrument_list(job.created_by, kind=job.kind_code, owner=job.owner_id,
                                    status=Status.IN_USE).select_related("owner", "kind")
-    LabelSheet.objects.filter(pk=job.pk).update(state=LabelSheet.State.RUNNING,
-                                                total=qs.count())
+    services.label_sheet_start(job=job, total=qs.count())
 
     def progress(done: int, total: int) -> None:
-        LabelSheet.objects.filter(pk=job.pk).update(done=done, total=total)
+        services.label_sheet_progress(job=job, done=done, total=total)
 
     try:
         pdf = documents.labels_pdf(qs.order_by("id").iterator(), progress=progress)
     except Exception as error:  # the page says so; nothing else was changed
-        LabelSheet.objects.filter(pk=job.pk).update(
-            state=LabelSheet.State.FAILED, finished_at=timezone.now(), message=str(error)[:500])
+        services.label_sheet_fail(job=job, message=str(error))
         raise
-    LabelSheet.objects.filter(pk=job.pk).update(state=LabelSheet.State.DONE, pdf=pdf,
-                                                finished_at=timezone.now())
+    services.label_sheet_finish(job=job, pdf=pdf)
     return {"labels": job.total}

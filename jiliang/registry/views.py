@@ -33,7 +33,7 @@ from jiliang.core.web import (
     xlsx_response,
 )
 from jiliang.people.selectors import signing_people
-from jiliang.registry import documents, importing, selectors, services
+from jiliang.registry import documents, importing, permissions, selectors, services
 from jiliang.registry.forms import (
     BatchForm,
     CorrectionForm,
@@ -47,9 +47,7 @@ from jiliang.registry.models import DueAction, Reminder, Status
 from jiliang.registry.tasks import make_label_sheet, run_import
 from jiliang.rules import verification as rules
 
-FILERS = (Role.ENTERPRISE_USER,)
-VERIFIERS = (Role.VERIFIER, Role.INSTITUTION_MANAGER)
-IMPORTERS = (Role.ENTERPRISE_USER, Role.VERIFIER, Role.INSTITUTION_MANAGER)
+VERIFIERS = permissions.VERIFIER_ROLES
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 LABELS_MAX = 10_000  # labels one sheet holds (834 pages); more is said, not cut
 LABELS_AT_ONCE = 24  # two pages are made while the user waits; more in the background
@@ -112,7 +110,7 @@ def instrument_list(request):
     return render(request, "registry/instrument_list.html", {
         **f, "page": page_of(request, qs), "statuses": Status.choices, "status": status, "q": q,
         "sort": sort, "query": _query(request, *keys, "sort"),
-        "can_file": request.user.role in FILERS or request.user.is_bureau,
+        "can_file": permissions.may_file(request.user),
     })
 
 
@@ -131,7 +129,7 @@ def _instruments_xlsx(filename: str, qs, title: str):
 @login_required
 def instrument_create(request):
     user = request.user
-    if not (user.role in FILERS or user.is_bureau):
+    if not permissions.may_file(user):
         raise PermissionDenied(_("Instruments are filed by their owner or by a bureau."))
     enterprise = user.role == Role.ENTERPRISE_USER
     form = InstrumentForm(request.POST or None, enterprise=enterprise,
@@ -155,12 +153,6 @@ def instrument_create(request):
     return render(request, "registry/instrument_form.html", {"form": form, "existing": existing})
 
 
-def _can_change(user, inst) -> bool:
-    if user.role == Role.ENTERPRISE_USER:
-        return inst.owner_id == user.organisation_id
-    return user.is_bureau and user.scope.covers_region(inst.region_code)
-
-
 @login_required
 def instrument_detail(request, pk: int):
     inst = selectors.instrument_detail(request.user, pk)
@@ -168,8 +160,8 @@ def instrument_detail(request, pk: int):
     superseded = {r.supersedes_id for r in records if r.supersedes_id}
     return render(request, "registry/instrument_detail.html", {
         "inst": inst, "records": records, "superseded": superseded,
-        "can_change": _can_change(request.user, inst),
-        "can_verify": request.user.role in VERIFIERS,
+        "can_change": permissions.may_change(request.user, inst.owner_id, inst.region_code),
+        "can_verify": permissions.may_verify(request.user),
         "status_form": StatusForm(initial={"status": inst.status, "on": _today()}),
         "public_url": documents.instrument_url(inst), "today": _today(),
     })
@@ -178,7 +170,7 @@ def instrument_detail(request, pk: int):
 @login_required
 def instrument_edit(request, pk: int):
     inst = selectors.instrument_detail(request.user, pk)
-    if not _can_change(request.user, inst):
+    if not permissions.may_change(request.user, inst.owner_id, inst.region_code):
         raise PermissionDenied(_("Only the owner or the bureau of its region changes this "
                                  "instrument."))
     initial = {f: getattr(inst, f) for f in InstrumentEditForm.base_fields}
@@ -327,8 +319,8 @@ def verification_detail(request, pk: int):
     state = selectors.certificate_state(record)
     return render(request, "registry/verification_detail.html", {
         "record": record, "state": state, "cancelled": selectors.cancelled_certificate(record),
-        "can_correct": (request.user.role in VERIFIERS and state.state != "superseded"
-                        and record.institution_id == request.user.organisation_id),
+        "can_correct": (state.state != "superseded"
+                        and permissions.may_correct(request.user, record.institution_id)),
         "public_url": documents.certificate_url(record),
         "standard": selectors.record_standard(record),
     })
@@ -343,7 +335,7 @@ def verification_pdf(request, pk: int):
 @roles_required(*VERIFIERS)
 def verification_correct(request, pk: int):
     record = selectors.record_detail(request.user, pk)
-    if record.institution_id != request.user.organisation_id:
+    if not permissions.may_correct(request.user, record.institution_id):
         raise PermissionDenied(_("Only the institution that issued a record corrects it."))
     initial = {f: getattr(record, f) for f in CorrectionForm.base_fields if hasattr(record, f)}
     initial["failed_items"] = "\n".join(record.failed_items)
@@ -461,14 +453,10 @@ def rates(request):
 # --- imports ----------------------------------------------------------------------------------
 
 
-def _may_import(user) -> bool:
-    return user.is_bureau or user.role in IMPORTERS
-
-
 @max_body(MAX_IMPORT_BYTES)
 @login_required
 def import_page(request):
-    if not _may_import(request.user):
+    if not permissions.may_import(request.user):
         raise PermissionDenied(_("Your role does not import into the registry."))
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -543,7 +531,7 @@ def import_errors(request, pk: int):
 def batch_list(request):
     return render(request, "registry/batch_list.html", {
         "page": page_of(request, selectors.batch_list(request.user)),
-        "can_record": request.user.role in VERIFIERS,
+        "can_record": permissions.may_verify(request.user),
     })
 
 
