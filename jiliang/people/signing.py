@@ -1,9 +1,10 @@
 """The sign-off check as the registry asks it: the institution's authorised scope and the three
 people, read from the database and judged by ``jiliang.rules.signoff.check_signoff``.
 
-The registry's form and API call ``signoff_or_raise`` (through ``verification_record``); its
-bulk import calls ``BulkSignoff.check`` once a row, with the institution's people and
-authorisations read once per import.
+The registry's form and API gather a record's facts with ``signers_for`` (through
+``verification_record``); its bulk import with ``BulkSignoff.facts`` once a row, the
+institution's people and authorisations read once per import. Both are judged by
+``jiliang.rules.verification.check_record``.
 """
 
 from __future__ import annotations
@@ -54,40 +55,54 @@ def errors_by_field(problems: list[signoff.Problem], *,
     return out
 
 
-def signoff_or_raise(*, institution_id: int, kind_code: str, regulation_code: str,
-                     region_code: str, on: datetime.date, verifier, checker,
-                     approver) -> SignOff:
-    """The sign-off of one record, or a ValidationError naming each field and rule."""
+def signers_for(*, institution_id: int, verifier, checker,
+                approver) -> tuple[dict[str, signoff.Person | None], list[signoff.Scope]]:
+    """The facts of one record's sign-off: the three people named (by id or Person) and the
+    institution's authorised scopes, for ``rules.verification.check_record`` to judge."""
     ids = {role: _id(v) for role, v in ((signoff.VERIFIER, verifier),
                                          (signoff.CHECKER, checker),
                                          (signoff.APPROVER, approver))}
     facts = signer_facts(ids.values())
     people = {role: facts.get(i) if i else None for role, i in ids.items()}
-    scopes = authorisation_scopes(institution_id)
+    return people, authorisation_scopes(institution_id)
+
+
+def signed(people: dict[str, signoff.Person | None], scopes: list[signoff.Scope], *,
+           kind_code: str, region_code: str, on: datetime.date) -> SignOff:
+    """What the record keeps of a sign-off the check passed."""
+    scope = signoff.scope_in_force(scopes, kind_code=kind_code, region_code=region_code, on=on)
+    v, c, a = people[signoff.VERIFIER], people[signoff.CHECKER], people[signoff.APPROVER]
+    return SignOff(v.id, c.id, a.id, v.name, c.name, a.name, scope.number if scope else "")
+
+
+def signoff_or_raise(*, institution_id: int, kind_code: str, regulation_code: str,
+                     region_code: str, on: datetime.date, verifier, checker,
+                     approver) -> SignOff:
+    """The sign-off of one record, or a ValidationError naming each field and rule."""
+    people, scopes = signers_for(institution_id=institution_id, verifier=verifier,
+                                 checker=checker, approver=approver)
     problems = signoff.check_signoff(
         on=on, kind_code=kind_code, regulation_code=regulation_code, region_code=region_code,
         institution_id=institution_id, scopes=scopes, verifier=people[signoff.VERIFIER],
         checker=people[signoff.CHECKER], approver=people[signoff.APPROVER])
     if problems:
         raise ValidationError(errors_by_field(problems))
-    scope = signoff.scope_in_force(scopes, kind_code=kind_code, region_code=region_code, on=on)
-    v, c, a = people[signoff.VERIFIER], people[signoff.CHECKER], people[signoff.APPROVER]
-    return SignOff(v.id, c.id, a.id, v.name, c.name, a.name, scope.number if scope else "")
+    return signed(people, scopes, kind_code=kind_code, region_code=region_code, on=on)
 
 
 class BulkSignoff:
-    """The same check for the bulk import: per institution, its people and its authorisations
-    read once; the people of a row are named in the file by their names."""
+    """The facts for the bulk import: per institution, its people and its authorisations read
+    once; the people of a row are named in the file by their names."""
 
     def __init__(self) -> None:
         self.signers: dict[int, InstitutionSigners] = {}
         self.scopes: dict[int, list[signoff.Scope]] = {}
 
-    def check(self, *, institution_id: int, kind_code: str, regulation_code: str,
-              region_code: str, on: datetime.date, names: dict[str, str],
-              institution_field: str) -> tuple[list[tuple[str, str]], SignOff | None]:
+    def facts(self, *, institution_id: int, names: dict[str, str]) -> tuple[
+            list[tuple[str, str]], dict[str, signoff.Person | None], list[signoff.Scope]]:
         """``names`` maps verifier / checker / approver to the names in the row. Returns the
-        row's errors as (column, message) and, when there are none, the sign-off."""
+        names not found among the institution's people, as (column, message), the people found
+        and the institution's scopes."""
         signers = self.signers.get(institution_id)
         if signers is None:
             signers = self.signers[institution_id] = InstitutionSigners(institution_id)
@@ -101,21 +116,7 @@ class BulkSignoff:
                     role, "person.missing"))))
                 found = None
             people[role] = found
-        problems = signoff.check_signoff(
-            on=on, kind_code=kind_code, regulation_code=regulation_code, region_code=region_code,
-            institution_id=institution_id, scopes=self.scopes[institution_id],
-            verifier=people[signoff.VERIFIER], checker=people[signoff.CHECKER],
-            approver=people[signoff.APPROVER])
-        for problem in problems:
-            column = names_column(problem.field) if problem.field in FIELDS else institution_field
-            errors.append((column, problem_message(problem)))
-        if errors:
-            return errors, None
-        scope = signoff.scope_in_force(self.scopes[institution_id], kind_code=kind_code,
-                                       region_code=region_code, on=on)
-        v, c, a = people[signoff.VERIFIER], people[signoff.CHECKER], people[signoff.APPROVER]
-        return [], SignOff(v.id, c.id, a.id, v.name, c.name, a.name,
-                           scope.number if scope else "")
+        return errors, people, self.scopes[institution_id]
 
 
 def names_column(role: str) -> str:

@@ -52,14 +52,14 @@ from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Rol
 from jiliang.core.observability import IMPORT_ROWS
 from jiliang.core.tabular import Column, HeaderError, RowError, UnreadableError, read_rows
 from jiliang.core.validation import rule_message
-from jiliang.people.signing import BulkSignoff
-from jiliang.registry import copytext, services
+from jiliang.people.signing import BulkSignoff, signed
+from jiliang.registry import copytext, hooks, recordcheck, services
 from jiliang.registry.models import (
     Status,
     VerificationRecord,
     new_public_codes,
 )
-from jiliang.rules import RuleError
+from jiliang.rules import RuleError, signoff
 from jiliang.rules import verification as rules
 from jiliang.rules.identifiers import uscc_validate
 
@@ -220,6 +220,39 @@ def _date(text: str, key: str, errors: list) -> datetime.date | None:
             return None
 
 
+# Where the one record check's fields land among the import's columns.
+IMPORT_FIELDS = {"standard": "standard_identifier", "reference_lots": "standard_identifier",
+                 "verifier": "verifier_name", "checker": "checker_name",
+                 "approver": "approver_name", "institution": "institution_credit_code"}
+
+
+def _read_record(raw: dict, errors: list) -> dict:
+    """A row's verification cells as values (a cell that cannot be read is an error here; a
+    value the rules refuse is for the record check)."""
+    text = raw["conclusion"].strip()
+    items = raw["failed_items"]
+    adjusted = raw["adjusted"].strip().lower()
+    if adjusted not in YES and adjusted not in NO:
+        errors.append(("adjusted", _("Enter yes or no.")))
+    return {
+        "verified_on": _date(raw["verified_on"].strip(), "verified_on", errors),
+        "verification_type": TYPES.get(raw["verification_type"].strip() or "subsequent"),
+        "regulation_code": raw["regulation_code"].strip(),
+        "standard_identifier": raw["standard_identifier"].strip()[:100],
+        "standard_valid_until": _date(raw["standard_valid_until"].strip(),
+                                      "standard_valid_until", errors),
+        "conclusion": CONCLUSIONS.get(text) or CONCLUSIONS.get(text.lower()),
+        "failed_items": [i.strip() for i in items.replace("；", ";").split(";") if i.strip()]
+        if items else [],
+        "certificate_no": raw["certificate_no"].strip(),
+        "valid_until": _date(raw["valid_until"].strip(), "valid_until", errors),
+        # The people are found and judged against the register in check_orgs (issue 13).
+        "names": {role: raw[f"{role}_name"].strip()[:60]
+                  for role in ("verifier", "checker", "approver")},
+        "adjusted": adjusted in YES,
+    }
+
+
 class Checker:
     """Checks rows against everything known without touching the tables being loaded.
 
@@ -280,22 +313,38 @@ class Checker:
         return code
 
     def check_local(self, row: int, raw: dict[str, str]) -> Good:
-        errors: list[tuple[str, str]] = []
+        """Every check of a row that needs no database, in named steps; the row's errors
+        together, or a Good."""
         for key, value in raw.items():
             if "\x00" in value:
                 raise BadRowError([(key, _("This cell holds a NUL character."))])
+        errors: list[tuple[str, str]] = []
         good = Good(row)
+        self._owner_kind_use(raw, good, errors)
+        self._place(raw, good, errors)
+        self._particulars(raw, good, errors)
+        if any(raw[k] for k in RECORD_KEYS):
+            good.rec = self._check_record(raw, good, errors)
+        elif self.mode == "institution":
+            errors.append(("verified_on", _("An institution imports its verifications: fill in "
+                                            "the verification columns.")))
+        if errors:
+            raise BadRowError(errors)
+        good.key = (good.owner_code, good.kind.pk, good.serial)
+        self._first_in_file(good)
+        return good
+
+    def _owner_kind_use(self, raw: dict, good: Good, errors: list) -> None:
         good.owner_code = self._credit(raw["owner_credit_code"], "owner_credit_code", errors)
         if self.mode == "enterprise" and good.owner_code != self.own_code:
             errors.append(("owner_credit_code", _("An enterprise imports only its own "
                                                   "instruments.")))
-        kind = self.kinds.get(raw["kind"].strip())
+        kind = good.kind = self.kinds.get(raw["kind"].strip())
         if kind is None:
             errors.append(("kind", _("Not a kind of the catalogue (use the codes on the catalogue "
                                      "page, e.g. water_meter).")))
-        good.kind = kind
         text = raw["use"].strip()
-        use = USES.get(text) or USES.get(text.lower())
+        use = good.use = USES.get(text) or USES.get(text.lower())
         if use is None:
             errors.append(("use", _("Choose the use: trade settlement, safety protection, medical "
                                     "care or environmental monitoring.")))
@@ -303,12 +352,12 @@ class Checker:
             errors.append(("use", _("A %(kind)s is under compulsory verification only when used "
                                     "for %(uses)s.") % {"kind": kind.name,
                                                         "uses": ", ".join(kind.use_labels())}))
-        good.use = use
-        serial = raw["serial_number"].strip()
-        if not serial or len(serial) > 64:
+        good.serial = raw["serial_number"].strip()
+        if not good.serial or len(good.serial) > 64:
             errors.append(("serial_number", _("Give the serial number (at most 64 characters).")))
-        good.serial = serial
-        region = raw["region_code"].strip()
+
+    def _place(self, raw: dict, good: Good, errors: list) -> None:
+        region = good.region = raw["region_code"].strip()
         level = self.regions.get(region)
         if level is None:
             errors.append(("region_code", _("Not a division code of the GB/T 2260 table.")))
@@ -317,7 +366,9 @@ class Checker:
                                             "province.")))
         elif self.mode == "bureau" and not self.scope.covers_region(region):
             errors.append(("region_code", _("Outside your region.")))
-        good.region = region
+
+    def _particulars(self, raw: dict, good: Good, errors: list) -> None:
+        kind = good.kind
         size = raw["nominal_size"].strip()
         good.size = None
         if size:
@@ -351,37 +402,25 @@ class Checker:
             errors.append(("type_approval_no", str(type_approval.NUMBER_MESSAGES[problem])))
         good.values = (raw["manufacturer"][:200], raw["model"][:100], raw["measuring_range"][:100],
                        raw["accuracy_class"][:20], approval_no[:40], raw["address"][:300])
-        if any(raw[k] for k in RECORD_KEYS):
-            good.rec = self._check_record(raw, good, errors)
-        elif self.mode == "institution":
-            errors.append(("verified_on", _("An institution imports its verifications: fill in "
-                                            "the verification columns.")))
-        if errors:
-            raise BadRowError(errors)
-        good.key = (good.owner_code, kind.pk, serial)
+
+    def _first_in_file(self, good: Good) -> None:
+        """An instrument, or an institution's certificate number, once in the file."""
         if good.rec is None:
             earlier = self.seen_instruments.get(good.key)
             if earlier is not None:
                 raise BadRowError([("serial_number", _("The same instrument is on row %(row)s "
                                                        "already.") % {"row": earlier})])
-            self.seen_instruments[good.key] = row
-        else:
-            cert_key = (good.inst_code, good.rec["certificate_no"])
-            earlier = self.seen_records.get(cert_key)
-            if earlier is not None:
-                raise BadRowError([("certificate_no", _(
-                    "Certificate number %(no)s of this institution is on row %(row)s "
-                    "already.") % {"no": good.rec["certificate_no"], "row": earlier})])
-            self.seen_records[cert_key] = row
-        return good
+            self.seen_instruments[good.key] = good.row
+            return
+        cert_key = (good.inst_code, good.rec["certificate_no"])
+        earlier = self.seen_records.get(cert_key)
+        if earlier is not None:
+            raise BadRowError([("certificate_no", _(
+                "Certificate number %(no)s of this institution is on row %(row)s "
+                "already.") % {"no": good.rec["certificate_no"], "row": earlier})])
+        self.seen_records[cert_key] = good.row
 
-    def _check_record(self, raw: dict, good: Good, errors: list) -> dict | None:
-        if self.mode == "enterprise":
-            errors.append(("institution_credit_code", _(
-                "Verifications are recorded by verification institutions; leave these columns "
-                "empty.")))
-            return None
-        rec: dict = {}
+    def _institution(self, raw: dict, good: Good, errors: list) -> None:
         code = raw["institution_credit_code"].strip()
         if not code and self.mode == "institution":
             good.inst_code = self.own_code
@@ -392,69 +431,36 @@ class Checker:
             if self.mode == "institution" and good.inst_code != self.own_code:
                 errors.append(("institution_credit_code", _(
                     "An institution imports only its own verifications.")))
-        verified_on = _date(raw["verified_on"].strip(), "verified_on", errors)
-        if verified_on is None:
-            if not raw["verified_on"].strip():
-                errors.append(("verified_on", _("Give the verification date.")))
-        elif verified_on > self.today:
-            errors.append(("verified_on", _("The verification date cannot be in the future.")))
-        rec["verified_on"] = verified_on
-        vtype = TYPES.get(raw["verification_type"].strip() or "subsequent")
-        if vtype is None:
-            errors.append(("verification_type", _("Choose first, subsequent or in_use.")))
-        rec["verification_type"] = vtype
-        regulation = raw["regulation_code"].strip()
-        if good.kind is not None and regulation not in self.resolver.regulations.get(
-                good.kind.code, ()):
-            errors.append(("regulation_code", _("Not a regulation of this kind in the catalogue.")))
-        elif good.kind is not None and verified_on is not None:  # catalogue (#14): edition in force
-            errors += [("regulation_code", m) for m in
-                       self.resolver.edition_problems(good.kind.code, regulation, verified_on)]
-        rec["regulation_code"] = regulation
-        standard = raw["standard_identifier"].strip()
-        if not standard:
-            errors.append(("standard_identifier", _("Identify the standard used.")))
-        rec["standard_identifier"] = standard[:100]
-        standard_until = _date(raw["standard_valid_until"].strip(), "standard_valid_until", errors)
-        if self.registered:  # the register gives the standard's validity (issue 12)
-            pass
-        elif standard_until is None:
-            if not raw["standard_valid_until"].strip():
-                errors.append(("standard_valid_until", _(
-                    "Give the validity date of the standard used.")))
-        elif verified_on is not None and standard_until < verified_on:
-            errors.append(("standard_valid_until", _(
-                "The standard used was valid only until %(until)s, before the verification date: "
-                "a verification made with an expired standard is refused.") % {
-                "until": standard_until.isoformat()}))
-        rec["standard_valid_until"] = standard_until
-        text = raw["conclusion"].strip()
-        conclusion = CONCLUSIONS.get(text) or CONCLUSIONS.get(text.lower())
-        if conclusion is None:
-            errors.append(("conclusion", _("Choose pass or fail.")))
-        rec["conclusion"] = conclusion
-        items = raw["failed_items"]
-        items = [i.strip() for i in items.replace("；", ";").split(";") if i.strip()] if items else []
-        if conclusion == "fail" and not items:
-            errors.append(("failed_items", _("A result notice lists the items that failed.")))
-        if conclusion == "pass" and items:
-            errors.append(("failed_items", _("A pass lists no failed items.")))
-        rec["failed_items"] = items
-        number = raw["certificate_no"].strip()
-        if not number or len(number) > 60:
-            errors.append(("certificate_no", _("Give the certificate number (at most 60 "
-                                               "characters).")))
-        rec["certificate_no"] = number
-        rec["valid_until"] = _date(raw["valid_until"].strip(), "valid_until", errors)
-        if conclusion == "fail" and rec["valid_until"] is not None:
-            errors.append(("valid_until", _("A result notice has no valid-until date.")))
-        # The people are found and judged against the register in check_orgs (issue 13).
-        rec["names"] = {role: raw[f"{role}_name"].strip()[:60]
-                        for role in ("verifier", "checker", "approver")}
-        adjusted = raw["adjusted"].strip().lower()
-        if adjusted not in YES and adjusted not in NO:
-            errors.append(("adjusted", _("Enter yes or no.")))
-        rec["adjusted"] = adjusted in YES
+
+    def _check_record(self, raw: dict, good: Good, errors: list) -> dict | None:
+        """The row's verification read from its cells, and judged by the one record check
+        (``rules.verification.check_record``) on its own fields; the standard and the sign-off
+        are judged in ``check_orgs``, once the institution's register is loaded."""
+        if self.mode == "enterprise":
+            errors.append(("institution_credit_code", _(
+                "Verifications are recorded by verification institutions; leave these columns "
+                "empty.")))
+            return None
+        self._institution(raw, good, errors)
+        unreadable: list[tuple[str, str]] = []
+        rec = _read_record(raw, unreadable)
+        errors += unreadable
+        kind = good.kind
+        facts = rules.RecordFacts(
+            today=self.today, verified_on=rec["verified_on"],
+            verification_type=rec["verification_type"], conclusion=rec["conclusion"],
+            failed_items=rec["failed_items"], certificate_no=rec["certificate_no"],
+            valid_until=rec["valid_until"], regulation_code=rec["regulation_code"],
+            regulations=frozenset(self.resolver.regulations.get(kind.code, ()))
+            if kind is not None else None,
+            edition=self.resolver.editions.get((kind.code, rec["regulation_code"]))
+            if kind is not None else None,
+            free_text_standard=not self.registered,
+            standard_identifier=rec["standard_identifier"],
+            standard_valid_until=rec["standard_valid_until"])
+        read_badly = {key for key, _message in unreadable}
+        errors += [e for e in recordcheck.row_errors(rules.check_record(facts), IMPORT_FIELDS)
+                   if e[0] not in read_badly]
         return rec
 
     def decide(self, good: Good, first_verified_on: datetime.date) -> None:
@@ -505,46 +511,55 @@ class Checker:
         else:
             good.owner_id = owner[0]
         if good.rec is not None:
-            institution = self.orgs.get(good.inst_code)
-            if institution is None:
-                errors.append(("institution_credit_code", _(
-                    "No organisation with this credit code is on file; register it first.")))
-            elif institution[1] != OrgKind.VERIFICATION_INSTITUTION:
-                errors.append(("institution_credit_code", _(
-                    "Not a legal verification institution.")))
-            else:
-                good.rec["institution_id"] = institution[0]
-                if good.kind is not None and good.rec.get("verified_on") is not None:
-                    # Issue 13: the shared sign-off check (people and authorised scope), per row.
-                    problems, good.rec["sign"] = self.signoff.check(
-                        institution_id=institution[0], kind_code=good.kind.code,
-                        regulation_code=good.rec["regulation_code"], region_code=good.region,
-                        on=good.rec["verified_on"], names=good.rec["names"],
-                        institution_field="institution_credit_code")
-                    errors += problems
-                    errors += self._standard(institution[0], good)
+            errors += self._check_institution(good)
         if errors:
             raise BadRowError(errors)
 
-    def _standard(self, institution_id: int, good: Good) -> list[tuple[str, str]]:
-        """Traceability (issue 12): the row's standard (its code or assessment certificate
-        number) among the institution's registered standards, judged for the row's date."""
-        if not self.registered:
+    def _check_institution(self, good: Good) -> list[tuple[str, str]]:
+        institution = self.orgs.get(good.inst_code)
+        if institution is None:
+            return [("institution_credit_code", _(
+                "No organisation with this credit code is on file; register it first."))]
+        if institution[1] != OrgKind.VERIFICATION_INSTITUTION:
+            return [("institution_credit_code", _("Not a legal verification institution."))]
+        good.rec["institution_id"] = institution[0]
+        if good.kind is None or good.rec.get("verified_on") is None:
             return []
-        from jiliang.traceability.binding import Register, message
+        return self._check_standard_and_signers(institution[0], good)
 
-        reg = self.registers.get(institution_id)
-        if reg is None:
-            reg = self.registers[institution_id] = Register.load(owner_id=institution_id)
-        rec, on = good.rec, good.rec["verified_on"]
-        standard_id = reg.find(rec["standard_identifier"])
-        problems = reg.problems(standard_id, institution_id=institution_id,
-                                kind_code=good.kind.code, instrument_range=good.values[2],
-                                on=on)
-        if problems:
-            return [("standard_identifier", message(p)) for p in problems]
-        rec["standard_id"] = standard_id
-        rec["standard_identifier"], rec["standard_valid_until"] = reg.identifier(standard_id, on)
+    def _check_standard_and_signers(self, institution_id: int,
+                                    good: Good) -> list[tuple[str, str]]:
+        """The one record check's register parts, per row: the standard (traceability, issue
+        12: by its code or assessment certificate number among the institution's registered
+        standards) and who signs (issue 13: people and authorised scope)."""
+        rec, on, kind_code = good.rec, good.rec["verified_on"], good.kind.code
+        missing, people, scopes = self.signoff.facts(institution_id=institution_id,
+                                                     names=rec["names"])
+        signers = rules.SignoffCheck(
+            on=on, kind_code=kind_code, regulation_code=rec["regulation_code"],
+            region_code=good.region, institution_id=institution_id, scopes=scopes,
+            verifier=people[signoff.VERIFIER], checker=people[signoff.CHECKER],
+            approver=people[signoff.APPROVER])
+        reg = standard_id = standard = None
+        if self.registered:
+            reg = self.registers.get(institution_id)
+            if reg is None:
+                reg = self.registers[institution_id] = hooks.standards().Register.load(
+                    owner_id=institution_id)
+            standard_id = reg.find(rec["standard_identifier"])
+            standard = rules.StandardCheck(
+                facts=reg.facts(standard_id, on) if standard_id else None,
+                institution_id=institution_id, kind_code=kind_code,
+                instrument_range=good.values[2], on=on)
+        errors = missing + recordcheck.row_errors(
+            rules.check_record(standard=standard, signers=signers), IMPORT_FIELDS)
+        if errors:
+            return errors
+        rec["sign"] = signed(people, scopes, kind_code=kind_code, region_code=good.region, on=on)
+        if reg is not None:
+            rec["standard_id"] = standard_id
+            rec["standard_identifier"], rec["standard_valid_until"] = reg.identifier(
+                standard_id, on)
         return []
 
 

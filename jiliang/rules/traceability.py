@@ -60,6 +60,15 @@ class StandardFacts:
 
 
 @dataclass(frozen=True)
+class LotFacts:
+    """A reference-material lot named on a record (``holder_id`` None: no such lot on file)."""
+
+    label: str
+    holder_id: int | None
+    expires_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
 class Node:
     id: int
     category: str
@@ -209,4 +218,17 @@ def record_errors(facts: StandardFacts | None, *, institution_id: int, kind_code
             "instrument": instrument_range}))
     if not facts.reaches_national:
         out.append(Problem(FIELD, "standard.chain"))
+    return out
+
+
+def lot_errors(lots: Iterable[LotFacts], *, institution_id: int,
+               on: datetime.date) -> list[Problem]:
+    """Every reason the reference-material lots named on a record cannot serve it."""
+    out = []
+    for lot in lots:
+        if lot.holder_id != institution_id:
+            out.append(Problem("reference_lots", "lot.not_own", {"lot": lot.label}))
+        elif lot.expires_on is not None and lot.expires_on < on:
+            out.append(Problem("reference_lots", "lot.expired", {
+                "lot": lot.label, "until": lot.expires_on.isoformat()}))
     return out

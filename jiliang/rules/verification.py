@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from jiliang.rules import RuleError
+from jiliang.rules import RuleError, editions, signoff, traceability
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -342,3 +342,171 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"))
+
+
+# --- the one record check -----------------------------------------------------------------------
+#
+# Every check of a verification record is written here, once: the web form and the API (through
+# ``registry.services.verification_record``), the batch of utility meters (``batch_record``) and
+# the bulk import (``registry.importing``) call ``check_record`` and word its codes in the user's
+# language. A new check of a record (of its standard, its people, its authorisation, its seals)
+# is a new fact in ``RecordFacts`` (or a new part) and a new code here.
+
+CERTIFICATE_NO_MAX = 60
+FIRST = "first"
+VERIFICATION_TYPES = (FIRST, "subsequent", "in_use")
+PASS, FAIL = "pass", "fail"
+
+
+class RecordError(RuleError):
+    """One reason a record cannot stand, on the field it concerns (``field``)."""
+
+    def __init__(self, field: str, code: str, message: str = "", **params: object) -> None:
+        self.field = field
+        super().__init__(code, message or code, **params)
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """A verification record's own fields, and what the check needs to know around them."""
+
+    today: datetime.date
+    verified_on: datetime.date | None
+    verification_type: str | None  # None: not one of the types
+    conclusion: str | None  # None: not pass or fail
+    failed_items: Sequence[str] = ()
+    certificate_no: str = ""
+    certificate_no_taken: bool = False  # the institution has issued this number already
+    valid_until: datetime.date | None = None
+    regulation_code: str = ""
+    regulations: frozenset[str] | None = None  # the kind's regulations (None: kind not known)
+    edition: editions.Edition | None = None  # the regulation's edition (None: dates not known)
+    # A standard named in free text (no register of standards, or a record from before it).
+    free_text_standard: bool = True
+    standard_identifier: str = ""
+    standard_valid_until: datetime.date | None = None
+    # The instrument's effective records before this one.
+    latest_on: datetime.date | None = None
+    verified_before: bool = False
+
+
+@dataclass(frozen=True)
+class StandardCheck:
+    """The registered standard (and reference-material lots) a record stands on."""
+
+    facts: traceability.StandardFacts | None  # None: no standard chosen, or not on file
+    institution_id: int
+    kind_code: str
+    instrument_range: str
+    on: datetime.date
+    lots: Sequence[traceability.LotFacts] = ()
+
+
+@dataclass(frozen=True)
+class SignoffCheck:
+    """Who signs the record, and the institution's authorised scope (rules.signoff)."""
+
+    on: datetime.date
+    kind_code: str
+    regulation_code: str
+    region_code: str
+    institution_id: int
+    scopes: Sequence[signoff.Scope]
+    verifier: signoff.Person | None
+    checker: signoff.Person | None
+    approver: signoff.Person | None
+
+
+def check_record(record: RecordFacts | None = None, *, standard: StandardCheck | None = None,
+                 signers: SignoffCheck | None = None) -> list[RuleError]:
+    """Every reason a verification record cannot stand; an empty list when it can.
+
+    Each part whose facts are given is judged: the record's own fields, its registered
+    standard, its sign-off. The form, the API and a batch give every part at once; the bulk
+    import gives the record's own fields as it reads a row and the standard and the sign-off
+    once it has loaded the institution's register (the same rules and codes, row by row).
+    """
+    errors: list[RuleError] = []
+    if record is not None:
+        errors += _date_errors(record)
+        errors += _result_errors(record)
+        errors += _regulation_errors(record)
+        if record.free_text_standard:
+            errors += _free_standard_errors(record)
+    if standard is not None:
+        problems = traceability.record_errors(
+            standard.facts, institution_id=standard.institution_id, kind_code=standard.kind_code,
+            instrument_range=standard.instrument_range, on=standard.on)
+        problems += traceability.lot_errors(standard.lots, institution_id=standard.institution_id,
+                                            on=standard.on)
+        errors += [RecordError(p.field, p.code, **p.params) for p in problems]
+    if signers is not None:
+        problems = signoff.check_signoff(
+            on=signers.on, kind_code=signers.kind_code, regulation_code=signers.regulation_code,
+            region_code=signers.region_code, institution_id=signers.institution_id,
+            scopes=signers.scopes, verifier=signers.verifier, checker=signers.checker,
+            approver=signers.approver)
+        errors += [RecordError(p.field, p.code, **p.params) for p in problems]
+    return errors
+
+
+def _date_errors(r: RecordFacts) -> list[RuleError]:
+    out: list[RuleError] = []
+    if r.verified_on is None:
+        out.append(RecordError("verified_on", "verified_on.missing"))
+    elif r.verified_on > r.today:
+        out.append(RecordError("verified_on", "verified_on.future"))
+    elif r.latest_on is not None and r.verified_on < r.latest_on:
+        out.append(RecordError("verified_on", "verified_on.before_latest",
+                               date=r.latest_on.isoformat()))
+    if r.verification_type not in VERIFICATION_TYPES:
+        out.append(RecordError("verification_type", "verification_type.unknown"))
+    elif r.verification_type == FIRST and r.verified_before:
+        out.append(RecordError("verification_type", "verification_type.not_first"))
+    return out
+
+
+def _result_errors(r: RecordFacts) -> list[RuleError]:
+    out: list[RuleError] = []
+    items = [i for i in r.failed_items if str(i).strip()]
+    if r.conclusion not in (PASS, FAIL):
+        out.append(RecordError("conclusion", "conclusion.unknown"))
+    elif r.conclusion == FAIL and not items:
+        out.append(RecordError("failed_items", "failed_items.missing"))
+    elif r.conclusion == PASS and items:
+        out.append(RecordError("failed_items", "failed_items.on_pass"))
+    number = (r.certificate_no or "").strip()
+    if not number:
+        out.append(RecordError("certificate_no", "certificate_no.missing"))
+    elif len(number) > CERTIFICATE_NO_MAX:
+        out.append(RecordError("certificate_no", "certificate_no.too_long", n=CERTIFICATE_NO_MAX))
+    elif r.certificate_no_taken:
+        out.append(RecordError("certificate_no", "certificate_no.taken", no=number))
+    if r.conclusion == FAIL and r.valid_until is not None:
+        out.append(RecordError("valid_until", "valid_until.on_fail"))
+    return out
+
+
+def _regulation_errors(r: RecordFacts) -> list[RuleError]:
+    if r.regulations is None:
+        return []
+    if r.regulation_code not in r.regulations:
+        return [RecordError("regulation_code", "regulation_code.unknown",
+                            regulation=r.regulation_code or "—")]
+    if r.verified_on is None:
+        return []
+    # Catalogue (#14): only the edition in force on the verification date.
+    return [RecordError("regulation_code", e.code, **e.params)
+            for e in editions.edition_errors(r.edition, r.verified_on)]
+
+
+def _free_standard_errors(r: RecordFacts) -> list[RuleError]:
+    out: list[RuleError] = []
+    if not (r.standard_identifier or "").strip():
+        out.append(RecordError("standard_identifier", "standard_identifier.missing"))
+    if r.standard_valid_until is None:
+        out.append(RecordError("standard_valid_until", "standard_valid_until.missing"))
+    elif r.verified_on is not None and r.standard_valid_until < r.verified_on:
+        out.append(RecordError("standard_valid_until", "standard_valid_until.expired",
+                               until=r.standard_valid_until.isoformat()))
+    return out

@@ -3,7 +3,8 @@
 ``Register`` loads what the rule needs about a set of standards (their assessment
 certificates, calibrations and upstream chains) once; ``facts(standard_id, on)`` then answers
 for any day without touching the database, so the bulk import checks a million rows with one
-load per institution. ``bind_record`` is what the registry's service calls for one record.
+load per institution. ``chosen`` gathers what the registry's service needs for one record;
+the rule that judges it is ``jiliang.rules.verification.check_record``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -163,36 +163,36 @@ class Binding:
         impact_resolve(instrument_id=instrument_id, record=record)
 
 
-def lot_problems(lots: Sequence[MaterialLot], *, institution_id: int,
-                 on: datetime.date) -> list[rules.Problem]:
-    out = []
-    for lot in lots:
-        if lot.holder_id != institution_id:
-            out.append(rules.Problem("reference_lots", "lot.not_own", {"lot": str(lot)}))
-        elif lot.expires_on < on:
-            out.append(rules.Problem("reference_lots", "lot.expired", {
-                "lot": str(lot), "until": lot.expires_on.isoformat()}))
+@dataclass(frozen=True)
+class Chosen:
+    """The standard and lots a record names, as facts for ``rules.verification.check_record``;
+    ``binding()`` is what the record keeps once the check has passed."""
+
+    register: Register
+    standard_id: int | None
+    on: datetime.date
+    facts: rules.StandardFacts | None
+    lots: list[MaterialLot]
+    lot_facts: list[rules.LotFacts]
+
+    def binding(self) -> Binding:
+        text, until = self.register.identifier(self.standard_id, self.on)
+        return Binding(self.register.standards[self.standard_id], text, until, self.lots)
+
+
+def lot_facts(lots: Sequence[MaterialLot], wanted: Sequence[int]) -> list[rules.LotFacts]:
+    out = [rules.LotFacts(str(lot), lot.holder_id, lot.expires_on) for lot in lots]
+    if len(lots) != len(set(wanted)):  # a lot asked for that is not on file
+        out.append(rules.LotFacts("?", None))
     return out
 
 
-def bind_record(*, institution_id: int, kind_code: str, instrument_range: str,
-                on: datetime.date, standard_id: int | None,
-                lot_ids: Sequence[int] = ()) -> Binding:
-    """The registered standard (and lots) a record stands on, or every reason it cannot."""
+def chosen(*, standard_id: int | None, on: datetime.date, lot_ids: Sequence[int] = ()) -> Chosen:
+    """What the register holds about the standard (and lots) one record names, for that day."""
     reg = Register.load(ids=[standard_id] if standard_id else [])
-    problems = reg.problems(standard_id, institution_id=institution_id, kind_code=kind_code,
-                            instrument_range=instrument_range, on=on)
     lots = list(MaterialLot.objects.filter(pk__in=list(lot_ids)[:50]).select_related("material"))
-    if len(lots) != len(set(lot_ids)):
-        problems.append(rules.Problem("reference_lots", "lot.not_own", {"lot": "?"}))
-    problems += lot_problems(lots, institution_id=institution_id, on=on)
-    if problems:
-        errors: dict[str, list[str]] = {}
-        for p in problems:
-            errors.setdefault(p.field, []).append(message(p))
-        raise ValidationError(errors)
-    text, until = reg.identifier(standard_id, on)
-    return Binding(reg.standards[standard_id], text, until, lots)
+    return Chosen(reg, standard_id, on, reg.facts(standard_id, on) if standard_id else None, lots,
+                  lot_facts(lots, lot_ids))
 
 
 def standard_not_on_file_message() -> str:

@@ -59,8 +59,8 @@ from jiliang.registry.services.reminders import (
 )
 from jiliang.registry.services.state import STATE_FIELDS, refresh_state
 from jiliang.registry.services.verifications import (
-    check_standard,
-    standard_binding,
+    number_taken,
+    standard_chosen,
     term_for,
     verification_correct,
     verification_record,
@@ -69,13 +69,13 @@ from jiliang.registry.services.verifications import (
 __all__ = [
     "EDITABLE", "INSTRUMENT_FIELDS", "INTERRUPTED", "MEDIUMS", "RECORD_FIELDS", "RULE_MESSAGES",
     "SIGNOFF_FIELDS", "STATE_FIELDS", "DuplicateInstrumentError", "batch_record", "bureau_for",
-    "check_kind_and_use", "check_standard", "facts_of", "import_job_create", "import_job_retry",
+    "check_kind_and_use", "number_taken", "facts_of", "import_job_create", "import_job_retry",
     "import_jobs_fail_interrupted", "import_instruments_refresh", "import_job_fail",
     "import_job_finish", "import_job_progress", "import_job_start", "cell_key", "instrument_file", "instrument_set_status",
     "instrument_update", "is_legal_institution", "label_sheet_queue", "label_sheet_start", "label_sheet_progress",
     "label_sheet_fail", "label_sheet_finish", "parse_size",
     "public_check_count", "public_lookup_count", "public_lookup_counted", "rates_add_deltas",
     "rates_apply", "rates_fold", "refresh_state", "reminder_mark_read", "reminder_mark_read_many",
-    "reminders_create", "standard_binding", "term_for", "today", "verification_correct",
+    "reminders_create", "standard_chosen", "term_for", "today", "verification_correct",
     "verification_record",
 ]

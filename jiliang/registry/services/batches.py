@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,13 +14,11 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import chain_append
 from jiliang.audit.services import audit_record
-from jiliang.catalog.models import Use
-from jiliang.catalog.selectors import (
-    catalogue_version_code,
-    edition_problems,
-)
-from jiliang.core.models import User
-from jiliang.people.signing import signoff_or_raise
+from jiliang.catalog.models import InstrumentKind, Use
+from jiliang.catalog.selectors import TermResolver, catalogue_version_code
+from jiliang.core.models import Organisation, User
+from jiliang.people.signing import signed
+from jiliang.registry import recordcheck
 from jiliang.registry.models import (
     Conclusion,
     Instrument,
@@ -37,13 +37,105 @@ from jiliang.registry.services.common import (
 from jiliang.registry.services.instruments import owner_of
 from jiliang.registry.services.rates import add_tally, rates_apply
 from jiliang.registry.services.verifications import (
-    check_standard,
     clean_items,
+    number_taken,
     outcome_or_raise,
     require_verifier,
+    signoff_check,
+    signoff_values,
     term_for,
 )
 from jiliang.rules import verification as rules
+
+
+@dataclass(frozen=True)
+class _Meters:
+    """What a batch's meters share: owner, kind, use and particulars, as checked."""
+
+    owner: Organisation
+    kind: InstrumentKind
+    use: str
+    region: str
+    size: Decimal | None
+    household: bool
+    medium: str
+    accuracy_class: str
+    supplier: str
+    model: str
+    serials: list[str]
+
+
+def _check_serials(serials: Sequence[str], quantity: int) -> list[str]:
+    clean = [s.strip() for s in serials if s and s.strip()]
+    if not clean:
+        raise ValidationError({"serials": [_("List the serial numbers of the meters, one a line.")]})
+    if len(set(clean)) != len(clean):
+        dup = next(s for s in clean if clean.count(s) > 1)
+        raise ValidationError({"serials": [_("Serial number %(serial)s is listed twice.") % {
+            "serial": dup}]})
+    if any(len(s) > 64 for s in clean):
+        raise ValidationError({"serials": [_("A serial number has at most 64 characters.")]})
+    if quantity != len(clean):
+        raise ValidationError({"quantity": [_(
+            "The quantity (%(q)s) differs from the number of serial numbers listed (%(n)s).") % {
+            "q": quantity, "n": len(clean)}]})
+    return clean
+
+
+def _check_meters(*, owner_credit_code: str, kind_code: str, use: str, region_code: str,
+                  nominal_size, medium: str, household: bool, accuracy_class: str,
+                  supplier: str, model: str, serials: Sequence[str], quantity: int) -> _Meters:
+    """The batch's meters as filed: a utility meter kind, its place, its particulars."""
+    owner = owner_of(None, owner_credit_code, None)
+    kind = check_kind_and_use(kind_code, use)
+    if not kind.is_utility_meter:
+        raise ValidationError({"kind": [_(
+            "Batches are for utility meters: electricity, water, gas and heat meters.")]})
+    region = check_location(region_code)
+    size = parse_size(nominal_size)
+    check_size(kind, size, medium or "")
+    if not (supplier or "").strip():
+        raise ValidationError({"supplier": [_("Name the supplier of the batch.")]})
+    if not (model or "").strip():
+        raise ValidationError({"model": [_("Give the model of the meters.")]})
+    clean = _check_serials(serials, quantity)
+    taken = list(Instrument.objects.filter(owner=owner, kind=kind, serial_number__in=clean)
+                 .values_list("serial_number", flat=True)[:5])
+    if taken:
+        raise ValidationError({"serials": [_("Already on file for this owner: %(serials)s.") % {
+            "serials": ", ".join(taken)}]})
+    return _Meters(owner, kind, use, region, size, bool(household), medium or "",
+                   (accuracy_class or "").strip(), supplier.strip()[:200], model.strip()[:100],
+                   clean)
+
+
+def _check_record(*, institution: Organisation, meters: _Meters, verified_on, conclusion: str,
+                  certificate_no: str, regulation_code: str, standard_identifier: str,
+                  standard_valid_until, failed_items: Sequence[str], verifier, checker,
+                  approver):
+    """The one record check for the batch certificate, then its period rule and sign-off."""
+    kind, number = meters.kind, (certificate_no or "").strip()
+    probe = Instrument(kind=kind, nominal_size=meters.size, household=meters.household,
+                       accuracy_class=meters.accuracy_class, medium=meters.medium,
+                       province_code=meters.region[:2])
+    resolver = TermResolver()
+    regulation = (regulation_code or "").strip()
+    sign, people, scopes = signoff_check(
+        institution_id=institution.pk, kind_code=kind.code, regulation_code=regulation,
+        region_code=meters.region, on=verified_on, verifier=verifier, checker=checker,
+        approver=approver)
+    facts = rules.RecordFacts(
+        today=today(), verified_on=verified_on, verification_type=rules.FIRST,
+        conclusion=conclusion, failed_items=clean_items(failed_items), certificate_no=number,
+        certificate_no_taken=number_taken(institution, number, batches=True),
+        regulation_code=regulation, regulations=frozenset(resolver.regulations.get(kind.code, ())),
+        edition=resolver.editions.get((kind.code, regulation)),
+        standard_identifier=standard_identifier, standard_valid_until=standard_valid_until)
+    recordcheck.raise_errors(rules.check_record(facts, signers=sign))
+    found = term_for(probe, regulation, resolver=resolver)
+    signed_off = signed(people, scopes, kind_code=kind.code, region_code=meters.region,
+                        on=verified_on)
+    return found, signed_off
 
 
 @transaction.atomic
@@ -73,113 +165,85 @@ def batch_record(
     accuracy_class: str = "",
     failed_items: Sequence[str] = (),
 ) -> MeterBatch:
-    """First verification of a batch of utility meters; each meter is filed with its replacement date."""
+    """First verification of a batch of utility meters; each meter is filed with its replacement
+    date. Named steps: the meters, the one record check, the batch, its meters, their records,
+    the rates."""
     institution = require_verifier(actor)
-    owner = owner_of(None, owner_credit_code, None)
-    kind = check_kind_and_use(kind_code, use)
-    if not kind.is_utility_meter:
-        raise ValidationError({"kind": [_(
-            "Batches are for utility meters: electricity, water, gas and heat meters.")]})
-    region = check_location(region_code)
-    size = parse_size(nominal_size)
-    check_size(kind, size, medium or "")
-    if not (supplier or "").strip():
-        raise ValidationError({"supplier": [_("Name the supplier of the batch.")]})
-    if not (model or "").strip():
-        raise ValidationError({"model": [_("Give the model of the meters.")]})
-    clean = [s.strip() for s in serials if s and s.strip()]
-    if not clean:
-        raise ValidationError({"serials": [_("List the serial numbers of the meters, one a line.")]})
-    if len(set(clean)) != len(clean):
-        dup = next(s for s in clean if clean.count(s) > 1)
-        raise ValidationError({"serials": [_("Serial number %(serial)s is listed twice.") % {
-            "serial": dup}]})
-    if any(len(s) > 64 for s in clean):
-        raise ValidationError({"serials": [_("A serial number has at most 64 characters.")]})
-    if quantity != len(clean):
-        raise ValidationError({"quantity": [_(
-            "The quantity (%(q)s) differs from the number of serial numbers listed (%(n)s).") % {
-            "q": quantity, "n": len(clean)}]})
-    if verified_on is None or verified_on > today():
-        raise ValidationError({"verified_on": [_("The verification date cannot be in the future.")]})
-    check_standard(verified_on, standard_valid_until)
-    items = clean_items(conclusion, failed_items)
-    number = (certificate_no or "").strip()
-    if not number:
-        raise ValidationError({"certificate_no": [_("Give the number of the batch certificate.")]})
-    if MeterBatch.objects.filter(institution=institution, certificate_no=number).exists() or \
-            VerificationRecord.objects.filter(institution=institution, certificate_no=number,
-                                              batch__isnull=True).exists():
-        raise ValidationError({"certificate_no": [_(
-            "Your institution has already issued number %(no)s; certificate numbers are unique "
-            "per institution.") % {"no": number}]})
-    taken = list(Instrument.objects.filter(owner=owner, kind=kind, serial_number__in=clean)
-                 .values_list("serial_number", flat=True)[:5])
-    if taken:
-        raise ValidationError({"serials": [_("Already on file for this owner: %(serials)s.") % {
-            "serials": ", ".join(taken)}]})
-    probe = Instrument(kind=kind, nominal_size=size, household=bool(household),
-                       accuracy_class=accuracy_class.strip(), medium=medium or "",
-                       province_code=region[:2])
-    found = term_for(probe, (regulation_code or "").strip())
-    if problems := edition_problems(kind.code, found.regulation, verified_on):  # catalogue (#14)
-        raise ValidationError({"regulation_code": problems})
-    signed = signoff_or_raise(institution_id=institution.pk, kind_code=kind.code,
-                              regulation_code=found.regulation, region_code=region,
-                              on=verified_on, verifier=verifier, checker=checker,
-                              approver=approver)
+    meters = _check_meters(
+        owner_credit_code=owner_credit_code, kind_code=kind_code, use=use,
+        region_code=region_code, nominal_size=nominal_size, medium=medium, household=household,
+        accuracy_class=accuracy_class, supplier=supplier, model=model, serials=serials,
+        quantity=quantity)
+    found, signed_off = _check_record(
+        institution=institution, meters=meters, verified_on=verified_on, conclusion=conclusion,
+        certificate_no=certificate_no, regulation_code=regulation_code,
+        standard_identifier=standard_identifier, standard_valid_until=standard_valid_until,
+        failed_items=failed_items, verifier=verifier, checker=checker, approver=approver)
     passed = conclusion == Conclusion.PASS
     result = outcome_or_raise(found.term, verified_on=verified_on, passed=passed,
-                      first_verified_on=verified_on)
+                              first_verified_on=verified_on)
+    number = certificate_no.strip()
     batch = MeterBatch.objects.create(
-        owner=owner, institution=institution, kind=kind, supplier=supplier.strip()[:200],
-        model=model.strip()[:100], quantity=quantity, verified_on=verified_on,
-        conclusion=conclusion, certificate_no=number, regulation_code=found.regulation,
-        region_code=region, province_code=region[:2], created_by=actor,
+        owner=meters.owner, institution=institution, kind=meters.kind, supplier=meters.supplier,
+        model=meters.model, quantity=quantity, verified_on=verified_on, conclusion=conclusion,
+        certificate_no=number, regulation_code=found.regulation, region_code=meters.region,
+        province_code=meters.region[:2], created_by=actor,
     )
     now = timezone.now()
+    instruments = _file_meters(batch, meters, found, result, institution, passed, now)
+    chain_append([VerificationRecord(
+        instrument=m, owner=meters.owner, institution=institution, region_code=meters.region,
+        province_code=meters.region[:2], batch=batch, verified_on=verified_on,
+        verification_type=VerificationType.FIRST, regulation_code=found.regulation,
+        standard_identifier=(standard_identifier or "").strip()[:100],
+        standard_valid_until=standard_valid_until, conclusion=conclusion,
+        failed_items=clean_items(failed_items), certificate_no=number,
+        valid_until=result.valid_until, management_mode=found.term.mode,
+        periodic_due_on=result.periodic_due_on, term_rule=found.rule.id,
+        term_province_set=found.term.province_set, **signoff_values(signed_off),
+        recorded_at=now, recorded_by=actor,
+    ) for m in instruments])
+    _count_rates(meters, len(instruments), verified_on, passed, result)
+    audit_record(actor=actor, action="registry.batch.record", obj=batch,
+                 after={"certificate_no": number, "quantity": quantity, "kind": meters.kind.code,
+                        "owner": meters.owner.pk, "conclusion": conclusion,
+                        "verified_on": verified_on.isoformat()})
+    return batch
+
+
+def _file_meters(batch: MeterBatch, meters: _Meters, found, result: rules.Outcome,
+                 institution: Organisation, passed: bool, now) -> list[Instrument]:
+    """Each meter of the batch filed, in its state after the batch's verification."""
+    verified_on = batch.verified_on
     due, action, replace_by = rules.due_after(mode=found.term.mode, passed=passed,
                                               verified_on=verified_on,
                                               valid_until=result.valid_until)
-    meters = [Instrument(
-        owner=owner, kind=kind, use=use, serial_number=serial, manufacturer=supplier.strip()[:200],
-        model=model.strip()[:100], accuracy_class=accuracy_class.strip(), nominal_size=size,
-        household=bool(household), medium=medium or "", region_code=region,
-        province_code=region[:2], status=Status.IN_USE if passed else Status.STOPPED,
+    made = [Instrument(
+        owner=meters.owner, kind=meters.kind, use=meters.use, serial_number=serial,
+        manufacturer=meters.supplier, model=meters.model, accuracy_class=meters.accuracy_class,
+        nominal_size=meters.size, household=meters.household, medium=meters.medium,
+        region_code=meters.region, province_code=meters.region[:2],
+        status=Status.IN_USE if passed else Status.STOPPED,
         status_changed_on=None if passed else verified_on, batch=batch, filed_at=now,
-        first_verified_on=verified_on, last_verified_on=verified_on, last_conclusion=conclusion,
-        last_institution=institution, last_certificate_no=number, valid_until=result.valid_until,
+        first_verified_on=verified_on, last_verified_on=verified_on,
+        last_conclusion=batch.conclusion, last_institution=institution,
+        last_certificate_no=batch.certificate_no, valid_until=result.valid_until,
         next_due_on=due, due_action=action, replacement_due_on=replace_by,
         term_rule=found.rule.id, term_province_set=found.term.province_set,
         catalogue_version=catalogue_version_code(timezone.localtime(now).date()),
-    ) for serial in clean]
-    Instrument.objects.bulk_create(meters, batch_size=1000)
-    if not all(m.pk for m in meters):
+    ) for serial in meters.serials]
+    Instrument.objects.bulk_create(made, batch_size=1000)
+    if not all(m.pk for m in made):
         ids = dict(Instrument.objects.filter(batch=batch).values_list("serial_number", "pk"))
-        for m in meters:
+        for m in made:
             m.pk = m.id = ids[m.serial_number]
-    records = [VerificationRecord(
-        instrument=m, owner=owner, institution=institution, region_code=region,
-        province_code=region[:2], batch=batch, verified_on=verified_on,
-        verification_type=VerificationType.FIRST, regulation_code=found.regulation,
-        standard_identifier=standard_identifier.strip()[:100],
-        standard_valid_until=standard_valid_until, conclusion=conclusion, failed_items=items,
-        certificate_no=number, valid_until=result.valid_until, management_mode=found.term.mode,
-        periodic_due_on=result.periodic_due_on, term_rule=found.rule.id,
-        term_province_set=found.term.province_set, verifier_name=signed.verifier_name,
-        checker_name=signed.checker_name, verifier_person_id=signed.verifier_id,
-        checker_person_id=signed.checker_id, approver_person_id=signed.approver_id,
-        approver_name=signed.approver_name, authorisation_no=signed.authorisation_no,
-        recorded_at=now, recorded_by=actor,
-    ) for m in meters]
-    chain_append(records)
+    return made
+
+
+def _count_rates(meters: _Meters, count: int, verified_on: datetime.date, passed: bool,
+                 result: rules.Outcome) -> None:
     deltas: dict = {}
     tally = rules.contributions([rules.Rec(verified_on, passed, result.periodic_due_on)])
-    add_tally(deltas, (region, kind.pk, use), rules.Tally(
-        {key: n * len(meters) for key, n in tally.counts.items()}))
+    add_tally(deltas, (meters.region, meters.kind.pk, meters.use), rules.Tally(
+        {key: n * count for key, n in tally.counts.items()}))
     rates_apply(deltas)
-    audit_record(actor=actor, action="registry.batch.record", obj=batch,
-                 after={"certificate_no": number, "quantity": quantity, "kind": kind.code,
-                        "owner": owner.pk, "conclusion": conclusion,
-                        "verified_on": verified_on.isoformat()})
-    return batch

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,18 +14,17 @@ from jiliang.audit.chain import chain_append
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.catalog.selectors import (
     TermResolver,
-    edition_problems,
 )
 from jiliang.core.models import Organisation, User
 from jiliang.core.validation import rule_message
-from jiliang.people.signing import signoff_or_raise
-from jiliang.registry import permissions
+from jiliang.people.signing import signed, signers_for
+from jiliang.registry import hooks, permissions, recordcheck
 from jiliang.registry.models import (
     Conclusion,
     Instrument,
+    MeterBatch,
     Status,
     VerificationRecord,
-    VerificationType,
 )
 from jiliang.registry.services.common import (
     RECORD_FIELDS,
@@ -37,33 +35,55 @@ from jiliang.registry.services.common import (
 )
 from jiliang.registry.services.rates import RateChange
 from jiliang.registry.services.state import STATE_FIELDS, refresh_state
-from jiliang.rules import RuleError
+from jiliang.rules import RuleError, signoff
 from jiliang.rules import verification as rules
 
 
-def check_standard(verified_on: datetime.date, standard_valid_until: datetime.date | None) -> None:
-    if standard_valid_until is None:
-        raise ValidationError({"standard_valid_until": [_(
-            "Give the validity date of the standard used.")]})
-    if standard_valid_until < verified_on:
-        raise ValidationError({"standard_valid_until": [_(
-            "The standard used was valid only until %(until)s, before the verification date: a "
-            "verification made with an expired standard is refused.") % {
-            "until": standard_valid_until.isoformat()}]})
-
-
-def standard_binding(*, institution: Organisation, instrument: Instrument, on: datetime.date,
-                     standard_id: int | None, lot_ids: Sequence[int] = ()):
-    """Traceability (issue 12): with the app installed, a record stands on a registered standard
-    of the institution that was valid that day (``jiliang.rules.traceability.record_errors``);
-    a ValidationError names every reason it cannot. None without the app (free text)."""
-    if not apps.is_installed("jiliang.traceability"):
+def standard_chosen(*, standard_id: int | None, on: datetime.date,
+                    lot_ids: Sequence[int] = ()):
+    """Traceability (issue 12), through the registry's hook: what the register holds about the
+    standard (and reference-material lots) a record names, for that day
+    (``traceability.binding.Chosen``); None without the app (the standard is free text)."""
+    binding = hooks.standards()
+    if binding is None:
         return None
-    from jiliang.traceability.binding import bind_record
+    return binding.chosen(standard_id=standard_id, on=on, lot_ids=lot_ids)
 
-    return bind_record(institution_id=institution.pk, kind_code=instrument.kind.code,
-                       instrument_range=instrument.measuring_range, on=on,
-                       standard_id=standard_id, lot_ids=lot_ids)
+
+def standard_check(chosen, *, institution_id: int, kind_code: str, instrument_range: str,
+                   on: datetime.date | None) -> rules.StandardCheck | None:
+    """The standard part of the one record check (None: free text, or no date to judge on)."""
+    if chosen is None or on is None:
+        return None
+    return rules.StandardCheck(facts=chosen.facts, institution_id=institution_id,
+                               kind_code=kind_code, instrument_range=instrument_range, on=on,
+                               lots=chosen.lot_facts)
+
+
+def signoff_check(*, institution_id: int, kind_code: str, regulation_code: str,
+                  region_code: str, on: datetime.date | None, verifier, checker, approver):
+    """Who signs (issue 13): the sign-off part of the one record check, and the people found."""
+    people, scopes = signers_for(institution_id=institution_id, verifier=verifier,
+                                 checker=checker, approver=approver)
+    if on is None:
+        return None, people, scopes
+    return rules.SignoffCheck(
+        on=on, kind_code=kind_code, regulation_code=regulation_code, region_code=region_code,
+        institution_id=institution_id, scopes=scopes, verifier=people[signoff.VERIFIER],
+        checker=people[signoff.CHECKER], approver=people[signoff.APPROVER]), people, scopes
+
+
+def number_taken(institution: Organisation, number: str, *, batches: bool = False) -> bool:
+    """Certificate numbers are unique per institution (with ``batches``, a batch certificate's
+    number is taken too: it is on each of its meters' records)."""
+    number = (number or "").strip()
+    if not number:
+        return False
+    if VerificationRecord.objects.filter(institution=institution, certificate_no=number,
+                                         batch__isnull=True).exists():
+        return True
+    return batches and MeterBatch.objects.filter(institution=institution,
+                                                 certificate_no=number).exists()
 
 
 def term_for(instrument: Instrument, regulation_code: str, *, adjusted: bool = False,
@@ -109,16 +129,33 @@ def clean_extra(**values: str) -> dict[str, str]:
     return out
 
 
-def clean_items(conclusion: str, failed_items: Iterable[str]) -> list[str]:
-    if conclusion not in Conclusion.values:
-        raise ValidationError({"conclusion": [_("Choose pass or fail.")]})
-    items = [str(i).strip() for i in failed_items or () if str(i).strip()]
-    if conclusion == Conclusion.FAIL and not items:
-        raise ValidationError({"failed_items": [_(
-            "A result notice lists the items that failed.")]})
-    if conclusion == Conclusion.PASS and items:
-        raise ValidationError({"failed_items": [_("A pass lists no failed items.")]})
-    return items
+def clean_items(failed_items: Iterable[str]) -> list[str]:
+    return [str(i).strip() for i in failed_items or () if str(i).strip()]
+
+
+def _lock_for_record(instrument: Instrument) -> Instrument:
+    inst = Instrument.objects.select_for_update().select_related("kind").get(pk=instrument.pk)
+    if inst.status in (Status.SCRAPPED, Status.REPLACED):
+        raise ValidationError({"instrument": [_(
+            "This instrument is %(status)s; it is not verified any more.") % {
+            "status": inst.get_status_display()}]})
+    return inst
+
+
+def _effective_before(inst: Instrument, institution: Organisation,
+                      supersedes: VerificationRecord | None, reason: str):
+    """The instrument's effective records the new one follows (without the one it corrects)."""
+    effective = VerificationRecord.objects.filter(instrument=inst, corrections__isnull=True)
+    if supersedes is None:
+        return effective
+    if supersedes.instrument_id != inst.pk or not effective.filter(pk=supersedes.pk).exists():
+        raise ValidationError({"supersedes": [_(
+            "Only a record of this instrument that has not been corrected yet can be corrected.")]})
+    if supersedes.institution_id != institution.pk:
+        raise PermissionDenied(_("Only the institution that issued a record corrects it."))
+    if not (reason or "").strip():
+        raise ValidationError({"correction_reason": [_("Say why the record is corrected.")]})
+    return effective.exclude(pk=supersedes.pk)
 
 
 @transaction.atomic
@@ -151,99 +188,62 @@ def verification_record(
     """Record a verification; a pass issues a 检定证书, a fail a 检定结果通知书.
 
     A fail cancels the certificate in force (the public pages and the PDF say
-    so); a correction is a new record that supersedes an earlier one.
+    so); a correction is a new record that supersedes an earlier one. Every check of the
+    record is ``rules.verification.check_record`` (one list of every error found).
     """
     institution = require_verifier(actor)
-    inst = Instrument.objects.select_for_update().select_related("kind").get(pk=instrument.pk)
-    if inst.status in (Status.SCRAPPED, Status.REPLACED):
-        raise ValidationError({"instrument": [_(
-            "This instrument is %(status)s; it is not verified any more.") % {
-            "status": inst.get_status_display()}]})
-    if verified_on is None or verified_on > today():
-        raise ValidationError({"verified_on": [_("The verification date cannot be in the future.")]})
-    if verification_type not in VerificationType.values:
-        raise ValidationError({"verification_type": [_("Choose the type of verification.")]})
-    # Traceability (issue 12): the registered standard (and lots), judged for that day.
-    bound = standard_binding(institution=institution, instrument=inst, on=verified_on,
-                             standard_id=standard_id, lot_ids=reference_lot_ids)
+    inst = _lock_for_record(instrument)
+    effective = _effective_before(inst, institution, supersedes, correction_reason)
+    regulation, number = (regulation_code or "").strip(), (certificate_no or "").strip()
+    resolver = TermResolver()
+    latest = effective.order_by("-verified_on", "-id").first()
+    chosen = standard_chosen(standard_id=standard_id, on=verified_on,
+                             lot_ids=reference_lot_ids) if verified_on else None
+    sign, people, scopes = signoff_check(
+        institution_id=institution.pk, kind_code=inst.kind.code, regulation_code=regulation,
+        region_code=inst.region_code, on=verified_on, verifier=verifier, checker=checker,
+        approver=approver)
+    record_facts = rules.RecordFacts(
+        today=today(), verified_on=verified_on, verification_type=verification_type,
+        conclusion=conclusion, failed_items=clean_items(failed_items), certificate_no=number,
+        certificate_no_taken=number_taken(institution, number), valid_until=valid_until,
+        regulation_code=regulation,
+        regulations=frozenset(resolver.regulations.get(inst.kind.code, ())),
+        edition=resolver.editions.get((inst.kind.code, regulation)),
+        free_text_standard=hooks.standards() is None, standard_identifier=standard_identifier,
+        standard_valid_until=standard_valid_until,
+        latest_on=latest.verified_on if latest else None, verified_before=latest is not None)
+    recordcheck.raise_errors(rules.check_record(record_facts, standard=standard_check(
+        chosen, institution_id=institution.pk, kind_code=inst.kind.code,
+        instrument_range=inst.measuring_range, on=verified_on), signers=sign))
+    found = term_for(inst, regulation, adjusted=adjusted, resolver=resolver)
+    bound = chosen.binding() if chosen is not None else None
     if bound is not None:
         standard_identifier, standard_valid_until = bound.identifier, bound.valid_until
-    standard = (standard_identifier or "").strip()
-    if not standard:
-        raise ValidationError({"standard_identifier": [_("Identify the standard used.")]})
-    check_standard(verified_on, standard_valid_until)
-    items = clean_items(conclusion, failed_items)
-    number = (certificate_no or "").strip()
-    if not number:
-        raise ValidationError({"certificate_no": [_(
-            "Give the number of the certificate or result notice.")]})
-    if len(number) > 60:
-        raise ValidationError({"certificate_no": [_("At most %(n)s characters.") % {"n": 60}]})
-    if VerificationRecord.objects.filter(institution=institution, certificate_no=number,
-                                         batch__isnull=True).exists():
-        raise ValidationError({"certificate_no": [_(
-            "Your institution has already issued number %(no)s; certificate numbers are unique "
-            "per institution.") % {"no": number}]})
-    effective = VerificationRecord.objects.filter(instrument=inst, corrections__isnull=True)
-    if supersedes is not None:
-        if supersedes.instrument_id != inst.pk or not effective.filter(pk=supersedes.pk).exists():
-            raise ValidationError({"supersedes": [_(
-                "Only a record of this instrument that has not been corrected yet can be corrected.")]})
-        if supersedes.institution_id != institution.pk:
-            raise PermissionDenied(_("Only the institution that issued a record corrects it."))
-        if not (correction_reason or "").strip():
-            raise ValidationError({"correction_reason": [_("Say why the record is corrected.")]})
-        effective = effective.exclude(pk=supersedes.pk)
-    latest = effective.order_by("-verified_on", "-id").first()
-    if latest is not None and verified_on < latest.verified_on:
-        raise ValidationError({"verified_on": [_(
-            "A verification of %(date)s is on file; a later one cannot be dated before it. To "
-            "change a record, correct it.") % {"date": latest.verified_on.isoformat()}]})
-    if verification_type == VerificationType.FIRST and effective.exists():
-        raise ValidationError({"verification_type": [_(
-            "This instrument has been verified before; this is not its first verification.")]})
-    regulation = (regulation_code or "").strip()
-    found = term_for(inst, regulation, adjusted=adjusted)
-    # Catalogue (#14): only the edition in force on the verification date.
-    if problems := edition_problems(inst.kind.code, regulation, verified_on):
-        raise ValidationError({"regulation_code": problems})
-    # Who signs and under which authorisation (issue 13): one check for form, API and import.
-    signed = signoff_or_raise(institution_id=institution.pk, kind_code=inst.kind.code,
-                              regulation_code=regulation, region_code=inst.region_code,
-                              on=verified_on, verifier=verifier, checker=checker,
-                              approver=approver)
-    extra = clean_extra(place=place, conditions=conditions,
-                         original_record_no=original_record_no)
+    extra = clean_extra(place=place, conditions=conditions, original_record_no=original_record_no)
     first_on = effective.order_by("verified_on").values_list("verified_on", flat=True).first()
-    result = outcome_or_raise(found.term, verified_on=verified_on, passed=conclusion == Conclusion.PASS,
-                      first_verified_on=first_on or verified_on,
-                      shortened_to=valid_until if conclusion == Conclusion.PASS else None)
-    if conclusion == Conclusion.FAIL and valid_until is not None:
-        raise ValidationError({"valid_until": [_("A result notice has no valid-until date.")]})
+    result = outcome_or_raise(found.term, verified_on=verified_on,
+                              passed=conclusion == Conclusion.PASS,
+                              first_verified_on=first_on or verified_on,
+                              shortened_to=valid_until if conclusion == Conclusion.PASS else None)
+    signed_off = signed(people, scopes, kind_code=inst.kind.code, region_code=inst.region_code,
+                        on=verified_on)
     rates = RateChange(inst)
     record = VerificationRecord(
         instrument=inst, owner_id=inst.owner_id, institution=institution,
         region_code=inst.region_code, province_code=inst.province_code, verified_on=verified_on,
         verification_type=verification_type, regulation_code=regulation,
-        standard_identifier=standard[:100], standard_valid_until=standard_valid_until,
-        as_found=(as_found or "").strip(), adjusted=bool(adjusted), conclusion=conclusion,
-        failed_items=items, certificate_no=number, valid_until=result.valid_until,
-        management_mode=found.term.mode, periodic_due_on=result.periodic_due_on,
-        term_rule=found.rule.id, term_province_set=found.term.province_set,
-        verifier_name=signed.verifier_name, checker_name=signed.checker_name,
-        verifier_person_id=signed.verifier_id, checker_person_id=signed.checker_id,
-        approver_person_id=signed.approver_id, approver_name=signed.approver_name,
-        authorisation_no=signed.authorisation_no, **extra, supersedes=supersedes,
-        correction_reason=(correction_reason or "").strip()[:300], recorded_at=timezone.now(),
-        recorded_by=actor, standard=bound.standard if bound else None,
+        standard_identifier=(standard_identifier or "").strip()[:100],
+        standard_valid_until=standard_valid_until, as_found=(as_found or "").strip(),
+        adjusted=bool(adjusted), conclusion=conclusion, failed_items=clean_items(failed_items),
+        certificate_no=number, valid_until=result.valid_until, management_mode=found.term.mode,
+        periodic_due_on=result.periodic_due_on, term_rule=found.rule.id,
+        term_province_set=found.term.province_set, **signoff_values(signed_off), **extra,
+        supersedes=supersedes, correction_reason=(correction_reason or "").strip()[:300],
+        recorded_at=timezone.now(), recorded_by=actor,
+        standard=bound.standard if bound else None,
     )
-    try:
-        with transaction.atomic():
-            chain_append([record])
-    except IntegrityError:
-        raise ValidationError({"certificate_no": [_(
-            "Your institution has already issued number %(no)s; certificate numbers are unique "
-            "per institution.") % {"no": number}]}) from None
+    _append(record, number)
     if bound is not None:  # traceability (issue 12)
         record.reference_lots.set(bound.lots)
         bound.resolve(instrument_id=inst.pk, record=record)
@@ -254,6 +254,27 @@ def verification_record(
                  "registry.verification.record", obj=record,
                  after=snapshot(record, RECORD_FIELDS + SIGNOFF_FIELDS))
     return record
+
+
+def signoff_values(signed_off) -> dict:
+    """The sign-off's fields on a record (people.signing.SignOff)."""
+    return {"verifier_name": signed_off.verifier_name, "checker_name": signed_off.checker_name,
+            "verifier_person_id": signed_off.verifier_id,
+            "checker_person_id": signed_off.checker_id,
+            "approver_person_id": signed_off.approver_id,
+            "approver_name": signed_off.approver_name,
+            "authorisation_no": signed_off.authorisation_no}
+
+
+def _append(record: VerificationRecord, number: str) -> None:
+    """Chain the record; a number taken meanwhile (a race) is the same refusal as before."""
+    try:
+        with transaction.atomic():
+            chain_append([record])
+    except IntegrityError:
+        raise ValidationError({"certificate_no": [_(
+            "Your institution has already issued number %(no)s; certificate numbers are unique "
+            "per institution.") % {"no": number}]}) from None
 
 
 def verification_correct(*, actor: User, record: VerificationRecord, reason: str,
