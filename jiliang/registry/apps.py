@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.navigation import NavItem
@@ -30,6 +31,7 @@ class RegistryConfig(AppConfig):
     ]
 
     def desk_panels(self, request) -> list[dict]:
+        # apps.py is read before the models are ready: the models' modules load on use.
         from jiliang.core.models import Role
         from jiliang.registry import selectors
 
@@ -51,9 +53,7 @@ class RegistryConfig(AppConfig):
 
     def organisation_links(self, request, org) -> list[dict]:
         """What is filed under an organisation here, for its page."""
-        from django.urls import reverse
-
-        from jiliang.registry import selectors
+        from jiliang.registry import selectors  # models ready only after apps.py is read
 
         user, key = request.user, org.credit_code or str(org.pk)
         if not (user.is_bureau or user.organisation_id == org.pk):

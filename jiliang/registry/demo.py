@@ -18,7 +18,7 @@ from jiliang.catalog.models import Regulation
 from jiliang.core.demo import credit_code, demo_organisation, load_people
 from jiliang.core.models import Organisation, OrgKind, User
 from jiliang.people.demo import signers
-from jiliang.registry import importing, services
+from jiliang.registry import hooks, importing, services
 from jiliang.registry.models import Instrument, MeterBatch
 from jiliang.rules.verification import add_months
 
@@ -161,12 +161,9 @@ def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int,
 def _standard(prefix: str, kind: str, day: datetime.date, n: int) -> str:
     """Traceability (issue 12): the institution's registered standard for the kind (its demo
     loads first); without that app, a certificate number as text."""
-    from django.apps import apps
-
-    if apps.is_installed("jiliang.traceability"):
-        from jiliang.traceability.demo import standard_code
-
-        return standard_code(prefix, kind)
+    demo = hooks.traceability("demo")
+    if demo is not None:
+        return demo.standard_code(prefix, kind)
     return f"[{day.year}]{prefix}量标证字第{n % 40 + 1:03d}号"
 
 

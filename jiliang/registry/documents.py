@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
+import segno
 from django.conf import settings
 from django.urls import reverse
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 
-from jiliang.core.pdf import Document
+from jiliang.core.pdf import FONT, Document, register_font
 from jiliang.registry import selectors
 from jiliang.registry.models import Instrument, VerificationRecord
 
@@ -101,8 +107,6 @@ QR_MASK = 2  # ISO/IEC 18004 mask pattern 010
 def _qr_path(canvas, data: str, x: float, y: float, size: float) -> None:
     """The QR code as one filled path, in module units (integers: short PDF operators). The
     mask is fixed rather than scored eight ways: any of the eight is a valid code."""
-    import segno
-
     matrix = segno.make(data, error="m", micro=False, mask=QR_MASK).matrix
     border = 2
     count = len(matrix) + 2 * border
@@ -127,8 +131,6 @@ def _qr_path(canvas, data: str, x: float, y: float, size: float) -> None:
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
     """The text cut (with …) to fit ``width`` points."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     if stringWidth(text, font, size) <= width:
         return text
     while text and stringWidth(text + "…", font, size) > width:
@@ -142,13 +144,6 @@ def labels_pdf(instruments, *, title: str = "计量器具身份证",
 
     ``progress(done, total)`` is called every page, for a background job to report.
     """
-    import io
-
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen.canvas import Canvas
-
-    from jiliang.core.pdf import FONT, register_font
-
     register_font()
     instruments = list(instruments)
     total = len(instruments)

@@ -33,8 +33,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import psycopg
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, connections, transaction
@@ -51,7 +52,7 @@ from jiliang.core import tabular
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Role
 from jiliang.core.observability import IMPORT_ROWS
 from jiliang.core.tabular import Column, HeaderError, RowError, UnreadableError, read_rows
-from jiliang.core.validation import rule_message
+from jiliang.core.validation import IDENTIFIER_MESSAGES, rule_message
 from jiliang.people.signing import BulkSignoff, signed
 from jiliang.registry import copytext, hooks, recordcheck, services
 from jiliang.registry.models import (
@@ -117,8 +118,6 @@ TITLES = {c.key: c.title for c in COLUMNS}
 
 def columns_for_template() -> list[Column]:
     """The columns with their notes in the current language (plain text for the workbook)."""
-    from dataclasses import replace
-
     return [replace(c, help=str(c.help)) for c in COLUMNS]
 RECORD_KEYS = ("institution_credit_code", "verified_on", "verification_type", "regulation_code",
                "standard_identifier", "standard_valid_until", "conclusion", "failed_items",
@@ -304,8 +303,6 @@ class Checker:
                 uscc_validate(code)
                 problem = None
             except RuleError as error:
-                from jiliang.core.validation import IDENTIFIER_MESSAGES
-
                 problem = rule_message(error, IDENTIFIER_MESSAGES)
             self.valid_codes[code] = problem
         if problem:
@@ -610,10 +607,6 @@ class _OnFile(Exception):  # noqa: N818 - control flow: part of the chunk is on 
 
 
 def psycopg_errors() -> type[Exception]:
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        return IntegrityError
     return psycopg.errors.IntegrityError
 
 

@@ -15,6 +15,7 @@ import os
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -180,8 +181,6 @@ class Instrument(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from django.utils import timezone
-
         return (self.status == Status.IN_USE and self.next_due_on is not None
                 and self.next_due_on < timezone.localdate())
 

@@ -18,13 +18,16 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
-from jiliang.catalog.models import InstrumentKind
+from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import left_kind_ids
+from jiliang.core.lists import owner_filter, text_search
 from jiliang.core.models import Region, Role, User
+from jiliang.registry import hooks
 from jiliang.registry.models import (
     Conclusion,
     ImportJob,
     Instrument,
+    LabelSheet,
     MeterBatch,
     RateCell,
     RateDelta,
@@ -87,8 +90,6 @@ def _filters(qs: QuerySet, *, kind: str = "", use: str = "", region: str = "",
 def _instrument_search(user: User, q: str) -> Q:
     """``q`` on instruments: the serial number, the public (label) code, or the owner by
     credit code or name (the owners the user may see)."""
-    from jiliang.core.lists import owner_filter, text_search
-
     cond = text_search(q, exact=["serial_number"], upper=["public_code"])
     owners = owner_filter(user, q)
     if owners.ids:
@@ -154,8 +155,6 @@ def due_list(
 
 def record_list(user: User, *, conclusion: str = "", kind: str = "", q: str = "") -> QuerySet:
     """Records; ``q`` is a certificate number, a serial or public code, or the owner."""
-    from jiliang.core.lists import owner_filter, text_search
-
     qs = user.scope.filter(VerificationRecord.objects.all(), orgs=RECORD_ORGS)
     if conclusion:
         qs = qs.filter(conclusion=conclusion)
@@ -204,8 +203,6 @@ def reminder_list(user: User, *, unread: bool = False, kind: str = "", due_actio
     if due_action:
         qs = qs.filter(due_action=due_action)
     if q.strip():
-        from jiliang.core.lists import text_search
-
         qs = qs.filter(text_search(q, exact=["instrument__serial_number"],
                                    upper=["instrument__public_code",
                                           "instrument__owner__credit_code"],
@@ -215,8 +212,6 @@ def reminder_list(user: User, *, unread: bool = False, kind: str = "", due_actio
 
 def label_sheet(user: User, pk: int):
     """A label sheet the user asked for (404 otherwise)."""
-    from jiliang.registry.models import LabelSheet
-
     found = LabelSheet.objects.filter(created_by=user, pk=pk).defer("pdf").first()
     if found is None:
         raise Http404
@@ -457,8 +452,6 @@ def rates_by(user: User, *, group: str, start: datetime.date, end: datetime.date
             k = names.get(key)
             rows.append({"key": k.code if k else key, "label": k.name if k else key, **total})
     elif group == "use":
-        from jiliang.catalog.models import Use
-
         for key, total in sums.items():
             rows.append({"key": key, "label": str(Use(key).label) if key in Use.values else key,
                          **total})
@@ -523,37 +516,24 @@ def instruments_of_owner(*, owner_id: int, kind_codes: Iterable[str] | None = No
 def record_standard(record: VerificationRecord) -> dict | None:
     """The registered standard behind a record (``on_file`` False: "standard not on file");
     None without the traceability app."""
-    from django.apps import apps
-
-    if not apps.is_installed("jiliang.traceability"):
-        return None
-    from jiliang.traceability.selectors import record_standard as lookup
-
-    return lookup(record)
+    found = hooks.traceability("selectors")
+    return found.record_standard(record) if found is not None else None
 
 
 def under_review(instrument: Instrument) -> bool:
     """A certificate of the instrument was issued with a standard later found wrong."""
-    from django.apps import apps
-
-    if not apps.is_installed("jiliang.traceability"):
-        return False
-    from jiliang.traceability.selectors import under_review as lookup
-
-    return lookup(instrument.pk)
+    found = hooks.traceability("selectors")
+    return found.under_review(instrument.pk) if found is not None else False
 
 
 def standard_choices(institution_id: int | None, kind_code: str = "") -> tuple[list, list] | None:
     """(standards, reference-material lots) of the institution for the record form; None without
     the traceability app (the form then asks for the standard as free text)."""
-    from django.apps import apps
-
-    if not apps.is_installed("jiliang.traceability"):
+    found = hooks.traceability("selectors")
+    if found is None:
         return None
-    from jiliang.traceability.selectors import lots_for, standards_for
-
     if institution_id is None:
         return [], []
-    return ([(s.pk, f"{s.code} {s.name}") for s in standards_for(institution_id, kind_code)],
-            [(lot.pk, str(lot)) for lot in lots_for(institution_id)])
+    return ([(s.pk, f"{s.code} {s.name}") for s in found.standards_for(institution_id, kind_code)],
+            [(lot.pk, str(lot)) for lot in found.lots_for(institution_id)])
 

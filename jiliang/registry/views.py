@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -62,8 +63,6 @@ def _owner_filter(request) -> OwnerFilter:
 
 
 def _query(request, *keys: str) -> str:
-    from urllib.parse import urlencode
-
     return urlencode({k: request.GET.get(k, "") for k in keys if request.GET.get(k)}) + "&"
 
 

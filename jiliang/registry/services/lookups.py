@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from jiliang.registry.models import (
@@ -32,8 +33,6 @@ def public_lookup_count(*, page: str, code: str = "", found: bool) -> None:
 
 def public_lookup_counted(page: str, lookup, code: str):
     """``lookup(code)`` (a public selector that raises Http404), counted."""
-    from django.http import Http404
-
     try:
         found = lookup(code)
     except Http404:

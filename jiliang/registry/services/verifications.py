@@ -142,6 +142,24 @@ def _lock_for_record(instrument: Instrument) -> Instrument:
     return inst
 
 
+def _record_facts(inst: Instrument, effective, resolver: TermResolver, *, verified_on,
+                  verification_type: str, conclusion: str, failed_items: Sequence[str],
+                  number: str, number_taken: bool, valid_until, regulation: str,
+                  standard_identifier: str, standard_valid_until) -> rules.RecordFacts:
+    """The record's own facts for the one check, with the instrument's record before it."""
+    latest = effective.order_by("-verified_on", "-id").values_list("verified_on",
+                                                                   flat=True).first()
+    return rules.RecordFacts(
+        today=today(), verified_on=verified_on, verification_type=verification_type,
+        conclusion=conclusion, failed_items=clean_items(failed_items), certificate_no=number,
+        certificate_no_taken=number_taken, valid_until=valid_until, regulation_code=regulation,
+        regulations=frozenset(resolver.regulations.get(inst.kind.code, ())),
+        edition=resolver.editions.get((inst.kind.code, regulation)),
+        free_text_standard=hooks.standards() is None,
+        standard_identifier=standard_identifier or "", standard_valid_until=standard_valid_until,
+        latest_on=latest, verified_before=latest is not None)
+
+
 def _effective_before(inst: Instrument, institution: Organisation,
                       supersedes: VerificationRecord | None, reason: str):
     """The instrument's effective records the new one follows (without the one it corrects)."""
@@ -185,50 +203,40 @@ def verification_record(
     standard_id: int | None = None,
     reference_lot_ids: Sequence[int] = (),
 ) -> VerificationRecord:
-    """Record a verification; a pass issues a 检定证书, a fail a 检定结果通知书.
-
-    A fail cancels the certificate in force (the public pages and the PDF say
-    so); a correction is a new record that supersedes an earlier one. Every check of the
-    record is ``rules.verification.check_record`` (one list of every error found).
-    """
+    """Record a verification: a pass issues a 检定证书, a fail a 检定结果通知书 (and cancels the
+    certificate in force); a correction supersedes an earlier record. Every check of the record
+    is ``rules.verification.check_record`` (one list of every error found)."""
     institution = require_verifier(actor)
     inst = _lock_for_record(instrument)
     effective = _effective_before(inst, institution, supersedes, correction_reason)
     regulation, number = (regulation_code or "").strip(), (certificate_no or "").strip()
     resolver = TermResolver()
-    latest = effective.order_by("-verified_on", "-id").first()
     chosen = standard_chosen(standard_id=standard_id, on=verified_on,
                              lot_ids=reference_lot_ids) if verified_on else None
     sign, people, scopes = signoff_check(
         institution_id=institution.pk, kind_code=inst.kind.code, regulation_code=regulation,
         region_code=inst.region_code, on=verified_on, verifier=verifier, checker=checker,
         approver=approver)
-    record_facts = rules.RecordFacts(
-        today=today(), verified_on=verified_on, verification_type=verification_type,
-        conclusion=conclusion, failed_items=clean_items(failed_items), certificate_no=number,
-        certificate_no_taken=number_taken(institution, number), valid_until=valid_until,
-        regulation_code=regulation,
-        regulations=frozenset(resolver.regulations.get(inst.kind.code, ())),
-        edition=resolver.editions.get((inst.kind.code, regulation)),
-        free_text_standard=hooks.standards() is None, standard_identifier=standard_identifier,
-        standard_valid_until=standard_valid_until,
-        latest_on=latest.verified_on if latest else None, verified_before=latest is not None)
-    recordcheck.raise_errors(rules.check_record(record_facts, standard=standard_check(
+    facts = _record_facts(
+        inst, effective, resolver, verified_on=verified_on, verification_type=verification_type,
+        conclusion=conclusion, failed_items=failed_items, number=number,
+        number_taken=number_taken(institution, number), valid_until=valid_until,
+        regulation=regulation, standard_identifier=standard_identifier,
+        standard_valid_until=standard_valid_until)
+    recordcheck.raise_errors(rules.check_record(facts, standard=standard_check(
         chosen, institution_id=institution.pk, kind_code=inst.kind.code,
         instrument_range=inst.measuring_range, on=verified_on), signers=sign))
     found = term_for(inst, regulation, adjusted=adjusted, resolver=resolver)
     bound = chosen.binding() if chosen is not None else None
-    if bound is not None:
+    if bound is not None:  # the register's words for the standard, and its validity
         standard_identifier, standard_valid_until = bound.identifier, bound.valid_until
-    extra = clean_extra(place=place, conditions=conditions, original_record_no=original_record_no)
     first_on = effective.order_by("verified_on").values_list("verified_on", flat=True).first()
-    result = outcome_or_raise(found.term, verified_on=verified_on,
-                              passed=conclusion == Conclusion.PASS,
+    passed = conclusion == Conclusion.PASS
+    result = outcome_or_raise(found.term, verified_on=verified_on, passed=passed,
                               first_verified_on=first_on or verified_on,
-                              shortened_to=valid_until if conclusion == Conclusion.PASS else None)
+                              shortened_to=valid_until if passed else None)
     signed_off = signed(people, scopes, kind_code=inst.kind.code, region_code=inst.region_code,
                         on=verified_on)
-    rates = RateChange(inst)
     record = VerificationRecord(
         instrument=inst, owner_id=inst.owner_id, institution=institution,
         region_code=inst.region_code, province_code=inst.province_code, verified_on=verified_on,
@@ -238,18 +246,13 @@ def verification_record(
         adjusted=bool(adjusted), conclusion=conclusion, failed_items=clean_items(failed_items),
         certificate_no=number, valid_until=result.valid_until, management_mode=found.term.mode,
         periodic_due_on=result.periodic_due_on, term_rule=found.rule.id,
-        term_province_set=found.term.province_set, **signoff_values(signed_off), **extra,
+        term_province_set=found.term.province_set, **signoff_values(signed_off),
+        **clean_extra(place=place, conditions=conditions, original_record_no=original_record_no),
         supersedes=supersedes, correction_reason=(correction_reason or "").strip()[:300],
         recorded_at=timezone.now(), recorded_by=actor,
         standard=bound.standard if bound else None,
     )
-    _append(record, number)
-    if bound is not None:  # traceability (issue 12)
-        record.reference_lots.set(bound.lots)
-        bound.resolve(instrument_id=inst.pk, record=record)
-    refresh_state(inst)
-    inst.save(update_fields=STATE_FIELDS)
-    rates.commit(inst)
+    _append(record, inst, bound, RateChange(inst))  # the rates taken before the record lands
     audit_record(actor=actor, action="registry.verification.correct" if supersedes else
                  "registry.verification.record", obj=record,
                  after=snapshot(record, RECORD_FIELDS + SIGNOFF_FIELDS))
@@ -266,15 +269,22 @@ def signoff_values(signed_off) -> dict:
             "authorisation_no": signed_off.authorisation_no}
 
 
-def _append(record: VerificationRecord, number: str) -> None:
-    """Chain the record; a number taken meanwhile (a race) is the same refusal as before."""
+def _append(record: VerificationRecord, inst: Instrument, bound, rates: RateChange) -> None:
+    """Chain the record (a number taken meanwhile, a race, is the same refusal as the check's),
+    bind its lots, and bring the instrument's state and the rates up to date."""
     try:
         with transaction.atomic():
             chain_append([record])
     except IntegrityError:
         raise ValidationError({"certificate_no": [_(
             "Your institution has already issued number %(no)s; certificate numbers are unique "
-            "per institution.") % {"no": number}]}) from None
+            "per institution.") % {"no": record.certificate_no}]}) from None
+    if bound is not None:  # traceability (issue 12)
+        record.reference_lots.set(bound.lots)
+        bound.resolve(instrument_id=inst.pk, record=record)
+    refresh_state(inst)
+    inst.save(update_fields=STATE_FIELDS)
+    rates.commit(inst)
 
 
 def verification_correct(*, actor: User, record: VerificationRecord, reason: str,
