@@ -173,12 +173,16 @@ def _water_batch(orgs: dict[str, Organisation], today: datetime.date) -> None:
     verifier = User.objects.get(username="gd_verifier")
     day = today - datetime.timedelta(days=200)
     serials = [f"WM-DEMO-{i:05d}" for i in range(1, 201)]
+    # Traceability (issue 12): the institute's registered flow standard, like its records.
+    demo = hooks.traceability("demo")
+    standard = {"standard_id": demo.standard_id("GD", "water_meter")} if demo is not None else {
+        "standard_identifier": "[2021]粤量标证字第118号",
+        "standard_valid_until": add_months(day, 24)}
     services.batch_record(
         actor=verifier, owner_credit_code=orgs["gd_water"].credit_code, kind_code="water_meter",
         supplier="宁波某水表有限公司", model="LXS-20E", serials=serials, quantity=len(serials),
         verified_on=day, conclusion="pass", certificate_no="GDJL-SB-DEMO-001",
-        regulation_code="JJG 162-2019", standard_identifier="[2021]粤量标证字第118号",
-        standard_valid_until=add_months(day, 24), **signers("gd_institute"),
+        regulation_code="JJG 162-2019", **standard, **signers("gd_institute"),
         region_code="440104", household=True, nominal_size="20", accuracy_class="2")
 
 

@@ -108,19 +108,7 @@ class VerificationForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["regulation_code"].choices = [(r, r) for r in regulations]
         add_people_fields(self, people)
-        if standards is not None:  # traceability (issue 12): a registered standard, not text
-            mine, lots = standards
-            del self.fields["standard_identifier"], self.fields["standard_valid_until"]
-            self.fields["standard_id"] = forms.TypedChoiceField(
-                label=_("Measurement standard"), coerce=int, choices=[("", "—"), *mine],
-                help_text=_("Your institution's registered standards for this kind of "
-                            "instrument."))
-            self.fields["reference_lot_ids"] = forms.TypedMultipleChoiceField(
-                label=_("Reference-material lots used"), coerce=int, choices=lots,
-                required=False)
-            order = list(self.fields)
-            at = order.index("regulation_code") + 1
-            self.order_fields([*order[:at], "standard_id", "reference_lot_ids", *order[at:]])
+        add_standard_fields(self, standards)
 
 
 class CorrectionForm(VerificationForm):
@@ -129,6 +117,24 @@ class CorrectionForm(VerificationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["instrument_code"]
+
+
+def add_standard_fields(form: forms.Form, standards: tuple[list, list] | None) -> None:
+    """Traceability (issue 12): with the register, the standard is one of the institution's
+    registered standards (and reference-material lots), chosen after the regulation; without
+    it (``standards`` None), free text and its validity date."""
+    if standards is None:
+        return
+    mine, lots = standards
+    del form.fields["standard_identifier"], form.fields["standard_valid_until"]
+    form.fields["standard_id"] = forms.TypedChoiceField(
+        label=_("Measurement standard"), coerce=int, choices=[("", "—"), *mine],
+        help_text=_("Your institution's registered standards for this kind of instrument."))
+    form.fields["reference_lot_ids"] = forms.TypedMultipleChoiceField(
+        label=_("Reference-material lots used"), coerce=int, choices=lots, required=False)
+    order = list(form.fields)
+    at = order.index("regulation_code") + 1
+    form.order_fields([*order[:at], "standard_id", "reference_lot_ids", *order[at:]])
 
 
 class BatchForm(StyledForm):
@@ -156,10 +162,11 @@ class BatchForm(StyledForm):
     serials = forms.CharField(label=_("Serial numbers"), widget=forms.Textarea(attrs={"rows": 6}),
                               help_text=_("One a line."))
 
-    def __init__(self, *args, people=(), **kwargs):
+    def __init__(self, *args, people=(), standards=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind_code"].choices = kind_choices(utility=True)
         add_people_fields(self, people)
+        add_standard_fields(self, standards)
 
 
 class ImportForm(StyledForm):

@@ -537,7 +537,8 @@ def batch_list(request):
 @roles_required(*VERIFIERS)
 def batch_create(request):
     form = BatchForm(request.POST or None, initial={"verified_on": _today(), "household": True},
-                     people=signing_people(request.user.organisation))
+                     people=signing_people(request.user.organisation),
+                     standards=selectors.standard_choices(request.user.organisation_id))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["serials"] = [s.strip() for s in data["serials"].splitlines() if s.strip()]

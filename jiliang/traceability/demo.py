@@ -54,6 +54,12 @@ def standard_code(prefix: str, kind: str) -> str:
     return f"{prefix}-WS-MASS"
 
 
+def standard_id(prefix: str, kind: str) -> int | None:
+    """The id of that demo working standard (the registry's demo batch is bound to it)."""
+    return Standard.objects.filter(code=standard_code(prefix, kind)).values_list(
+        "pk", flat=True).first()
+
+
 def _nim() -> Organisation:
     return Organisation.objects.filter(name="中国计量科学研究院").first() or organisation_register(
         actor=None, kind=OrgKind.TECHNICAL_INSTITUTION, name="中国计量科学研究院",

@@ -10,6 +10,7 @@ from jiliang.registry.models import Reminder
 from jiliang.registry.tasks import make_label_sheet, run_import
 from tests.access import Marker, Sample
 from tests.registry.helpers import days, enterprise, file, signers, verify
+from tests.traceability.helpers import default_standard
 
 
 def samples(world):
@@ -28,8 +29,9 @@ def samples(world):
         actor=bj_verifier, owner_credit_code=p.orgs["bj_enterprise"].credit_code,
         kind_code="water_meter", supplier="北京水表厂", model="LXS", quantity=1,
         serials=["MATRIX-BJ-W1"], verified_on=days(-30), conclusion="pass",
-        certificate_no="MATRIX-SB-BJ", regulation_code="JJG 162-2019", standard_identifier="S",
-        standard_valid_until=days(100), **signers(bj_verifier.organisation),
+        certificate_no="MATRIX-SB-BJ", regulation_code="JJG 162-2019",
+        standard_id=default_standard(bj_verifier.organisation).pk,
+        **signers(bj_verifier.organisation),
         region_code="110108", nominal_size="20", household=True)
     services.reminders_create(on=days(0), soon_days=400, slack_days=400)
     reminder = Reminder.objects.filter(organisation=p.orgs["acme"]).first() or \

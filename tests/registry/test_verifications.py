@@ -141,8 +141,8 @@ class BatchTests(PersonaTestCase):
             actor=self.p.gd_verifier, owner_credit_code=self.p.orgs["acme"].credit_code,
             kind_code="water_meter", supplier="宁波水表", model="LXS-20", quantity=3,
             serials=["W1", "W2", "W3"], verified_on=on, conclusion="pass",
-            certificate_no="GD-SB-1", regulation_code="JJG 162-2019", standard_identifier="S",
-            standard_valid_until=on + datetime.timedelta(days=100),
+            certificate_no="GD-SB-1", regulation_code="JJG 162-2019",
+            standard_id=default_standard(self.p.orgs["gd_institute"]).pk,
             **signers(self.p.orgs["gd_institute"]), region_code="440104", nominal_size="20")
         meters = Instrument.objects.filter(batch=batch)
         assert meters.count() == 3
@@ -158,8 +158,9 @@ class BatchTests(PersonaTestCase):
                 actor=self.p.gd_verifier, owner_credit_code=self.p.orgs["acme"].credit_code,
                 kind_code="water_meter", supplier="s", model="m", quantity=5, serials=["A", "B"],
                 verified_on=days(-1), conclusion="pass", certificate_no="GD-SB-2",
-                regulation_code="JJG 162-2019", standard_identifier="S",
-                standard_valid_until=days(10), **signers(self.p.orgs["gd_institute"]),
+                regulation_code="JJG 162-2019",
+                standard_id=default_standard(self.p.orgs["gd_institute"]).pk,
+                **signers(self.p.orgs["gd_institute"]),
                 region_code="440104", nominal_size="20")
         assert "quantity" in caught.value.message_dict
 

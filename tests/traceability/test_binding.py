@@ -9,12 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from jiliang.audit.chain import chain_append
 from jiliang.registry import documents, importing, services
 from jiliang.registry.models import VerificationRecord
 from tests.base import PersonaTestCase
 from tests.core.test_documents import pdf_text
 from tests.registry.helpers import days, file, signers, verify
-from tests.traceability.helpers import default_standard, standard
+from tests.traceability.helpers import default_standard, lot_of, standard
 
 SCALE = "scale_digital_indicating"
 
@@ -128,18 +129,63 @@ class BindingTests(PersonaTestCase):
             certificate_no__startswith="IMPB-")} == {self.good.pk}
 
     def test_records_without_a_registered_standard_stay_readable_and_are_flagged(self):
-        # Batches of utility meters still carry the standard as text (not bound yet): such a
-        # record, like those from before the register, reads "standard not on file".
-        batch = services.batch_record(
-            actor=self.p.gd_verifier, owner_credit_code=self.p.orgs["acme"].credit_code,
-            kind_code="water_meter", supplier="广州水表厂", model="LXS-20", quantity=1,
-            serials=["OLD-W1"], verified_on=days(-30), conclusion="pass",
-            certificate_no="OLD-SB-1", regulation_code="JJG 162-2019",
-            standard_identifier="[2019]粤量标证字第118号", standard_valid_until=days(100),
-            region_code="440106", nominal_size="20", household=True, **self.people)
-        record = VerificationRecord.objects.get(batch=batch)
-        assert record.standard_id is None
+        # A record from before the register (free text, no standard on file), as the archives
+        # hold them: chained like any record, it reads "standard not on file".
+        bound = verify(self.p.gd_verifier, file(self.p.acme, serial="OLD-W1"), on=days(-30),
+                       number="OLD-BOUND")
+        record = VerificationRecord(**{
+            f.attname: getattr(bound, f.attname) for f in VerificationRecord._meta.concrete_fields
+            if f.attname not in ("id", "chain_seq", "chain_hash", "chain_prev", "public_code")})
+        record.standard_id, record.certificate_no = None, "OLD-SB-1"
+        record.standard_identifier = "[2019]粤量标证字第118号"
+        chain_append([record])
+        assert record.pk and record.standard_id is None
         page = self.client_as("gd_verifier").get(f"/registry/verifications/{record.pk}/")
         body = page.content.decode()
         assert "[2019]粤量标证字第118号" in body and "standard not on file" in body
         assert "计量标准未在册" in pdf_text(documents.certificate_pdf(record))
+
+    def _batch(self, standard_id, number: str, **extra):
+        return services.batch_record(
+            actor=self.p.gd_verifier, owner_credit_code=self.p.orgs["acme"].credit_code,
+            kind_code="water_meter", supplier="广州水表厂", model="LXS-20", quantity=2,
+            serials=[f"{number}-1", f"{number}-2"], verified_on=days(-30), conclusion="pass",
+            certificate_no=number, regulation_code="JJG 162-2019", standard_id=standard_id,
+            region_code="440106", nominal_size="20", household=True, **self.people, **extra)
+
+    def test_a_batch_binds_each_meter_to_the_registered_standard(self):
+        flow = standard(self.p.orgs["gd_institute"], "GD-FLOW", kinds=["water_meter"],
+                        cert="[2024]粤量标证字第301号", name="水表检定装置")
+        lot = lot_of(self.p.orgs["gd_institute"])
+        batch = self._batch(flow.pk, "SB-BOUND", reference_lot_ids=[lot.pk])
+        records = VerificationRecord.objects.filter(batch=batch)
+        assert {r.standard_id for r in records} == {flow.pk} and records.count() == 2
+        assert all("GD-FLOW" in r.standard_identifier for r in records)
+        assert {tuple(r.reference_lots.values_list("pk", flat=True)) for r in records} == {
+            (lot.pk,)}
+        assert "水表检定装置" in pdf_text(documents.certificate_pdf(records[0]))
+
+    def test_a_batch_is_refused_for_each_reason_by_name(self):
+        lapsed = {
+            "certificate": standard(self.p.orgs["gd_institute"], "GD-W-CERT",
+                                    kinds=["water_meter"], cert_until=days(-60)),
+            "calibration": standard(self.p.orgs["gd_institute"], "GD-W-CAL",
+                                    kinds=["water_meter"], due_on=days(-60)),
+            "chain": standard(self.p.orgs["gd_institute"], "GD-W-CHAIN", kinds=["water_meter"],
+                              upstream=False),
+        }
+        for reason, std in [*lapsed.items(), ("kind", self.good), ("missing", None)]:
+            with translation.override("en"), pytest.raises(ValidationError) as caught:
+                self._batch(std.pk if std else None, f"SB-{reason}")
+            messages = caught.value.message_dict["standard"]
+            words = {**self.words, "kind": "not assessed for this kind",
+                     "missing": "Choose the measurement standard"}
+            assert any(words[reason] in m for m in messages), (reason, messages)
+        assert not VerificationRecord.objects.filter(certificate_no__startswith="SB-").exists()
+
+    def test_the_batch_form_offers_the_registered_standards(self):
+        client = self.client_as("gd_verifier")
+        page = client.get("/registry/batches/new/")
+        body = page.content.decode()
+        assert page.status_code == 200 and "GD-GOOD" in body
+        assert 'name="standard_identifier"' not in body

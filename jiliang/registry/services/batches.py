@@ -18,7 +18,7 @@ from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import TermResolver, catalogue_version_code
 from jiliang.core.models import Organisation, User
 from jiliang.people.signing import signed
-from jiliang.registry import recordcheck
+from jiliang.registry import hooks, recordcheck
 from jiliang.registry.models import (
     Conclusion,
     Instrument,
@@ -43,6 +43,8 @@ from jiliang.registry.services.verifications import (
     require_verifier,
     signoff_check,
     signoff_values,
+    standard_check,
+    standard_chosen,
     term_for,
 )
 from jiliang.rules import verification as rules
@@ -111,9 +113,10 @@ def _check_meters(*, owner_credit_code: str, kind_code: str, use: str, region_co
 
 def _check_record(*, institution: Organisation, meters: _Meters, verified_on, conclusion: str,
                   certificate_no: str, regulation_code: str, standard_identifier: str,
-                  standard_valid_until, failed_items: Sequence[str], verifier, checker,
-                  approver):
-    """The one record check for the batch certificate, then its period rule and sign-off."""
+                  standard_valid_until, standard_id: int | None, lot_ids: Sequence[int],
+                  failed_items: Sequence[str], verifier, checker, approver):
+    """The one record check for the batch certificate (its registered standard like a single
+    record's, issue 12), then its period rule, sign-off and the standard it stands on."""
     kind, number = meters.kind, (certificate_no or "").strip()
     probe = Instrument(kind=kind, nominal_size=meters.size, household=meters.household,
                        accuracy_class=meters.accuracy_class, medium=meters.medium,
@@ -124,18 +127,24 @@ def _check_record(*, institution: Organisation, meters: _Meters, verified_on, co
         institution_id=institution.pk, kind_code=kind.code, regulation_code=regulation,
         region_code=meters.region, on=verified_on, verifier=verifier, checker=checker,
         approver=approver)
+    chosen = standard_chosen(standard_id=standard_id, on=verified_on,
+                             lot_ids=lot_ids) if verified_on else None
     facts = rules.RecordFacts(
         today=today(), verified_on=verified_on, verification_type=rules.FIRST,
         conclusion=conclusion, failed_items=clean_items(failed_items), certificate_no=number,
         certificate_no_taken=number_taken(institution, number, batches=True),
         regulation_code=regulation, regulations=frozenset(resolver.regulations.get(kind.code, ())),
         edition=resolver.editions.get((kind.code, regulation)),
-        standard_identifier=standard_identifier, standard_valid_until=standard_valid_until)
-    recordcheck.raise_errors(rules.check_record(facts, signers=sign))
+        free_text_standard=hooks.standards() is None,
+        standard_identifier=standard_identifier or "", standard_valid_until=standard_valid_until)
+    # The meters carry no range of their own: the standard's range is not judged for a batch.
+    recordcheck.raise_errors(rules.check_record(facts, signers=sign, standard=standard_check(
+        chosen, institution_id=institution.pk, kind_code=kind.code, instrument_range="",
+        on=verified_on)))
     found = term_for(probe, regulation, resolver=resolver)
     signed_off = signed(people, scopes, kind_code=kind.code, region_code=meters.region,
                         on=verified_on)
-    return found, signed_off
+    return found, signed_off, chosen.binding() if chosen is not None else None
 
 
 @transaction.atomic
@@ -152,9 +161,11 @@ def batch_record(
     conclusion: str,
     certificate_no: str,
     regulation_code: str,
-    standard_identifier: str,
-    standard_valid_until: datetime.date | None,
     region_code: str,
+    standard_id: int | None = None,
+    reference_lot_ids: Sequence[int] = (),
+    standard_identifier: str = "",
+    standard_valid_until: datetime.date | None = None,
     verifier=None,
     checker=None,
     approver=None,
@@ -166,19 +177,23 @@ def batch_record(
     failed_items: Sequence[str] = (),
 ) -> MeterBatch:
     """First verification of a batch of utility meters; each meter is filed with its replacement
-    date. Named steps: the meters, the one record check, the batch, its meters, their records,
-    the rates."""
+    date. The standard is one of the institution's registered standards (``standard_id``, and
+    reference-material lots) when traceability is installed, free text without it. Named
+    steps: the meters, the one record check, the batch, its meters, their records, the rates."""
     institution = require_verifier(actor)
     meters = _check_meters(
         owner_credit_code=owner_credit_code, kind_code=kind_code, use=use,
         region_code=region_code, nominal_size=nominal_size, medium=medium, household=household,
         accuracy_class=accuracy_class, supplier=supplier, model=model, serials=serials,
         quantity=quantity)
-    found, signed_off = _check_record(
+    found, signed_off, bound = _check_record(
         institution=institution, meters=meters, verified_on=verified_on, conclusion=conclusion,
         certificate_no=certificate_no, regulation_code=regulation_code,
         standard_identifier=standard_identifier, standard_valid_until=standard_valid_until,
-        failed_items=failed_items, verifier=verifier, checker=checker, approver=approver)
+        standard_id=standard_id, lot_ids=reference_lot_ids, failed_items=failed_items,
+        verifier=verifier, checker=checker, approver=approver)
+    if bound is not None:  # the register's words for the standard, and its validity
+        standard_identifier, standard_valid_until = bound.identifier, bound.valid_until
     passed = conclusion == Conclusion.PASS
     result = outcome_or_raise(found.term, verified_on=verified_on, passed=passed,
                               first_verified_on=verified_on)
@@ -191,18 +206,9 @@ def batch_record(
     )
     now = timezone.now()
     instruments = _file_meters(batch, meters, found, result, institution, passed, now)
-    chain_append([VerificationRecord(
-        instrument=m, owner=meters.owner, institution=institution, region_code=meters.region,
-        province_code=meters.region[:2], batch=batch, verified_on=verified_on,
-        verification_type=VerificationType.FIRST, regulation_code=found.regulation,
-        standard_identifier=(standard_identifier or "").strip()[:100],
-        standard_valid_until=standard_valid_until, conclusion=conclusion,
-        failed_items=clean_items(failed_items), certificate_no=number,
-        valid_until=result.valid_until, management_mode=found.term.mode,
-        periodic_due_on=result.periodic_due_on, term_rule=found.rule.id,
-        term_province_set=found.term.province_set, **signoff_values(signed_off),
-        recorded_at=now, recorded_by=actor,
-    ) for m in instruments])
+    _record_meters(batch, instruments, found=found, result=result, signed_off=signed_off,
+                   bound=bound, standard=(standard_identifier, standard_valid_until),
+                   items=clean_items(failed_items), actor=actor, now=now)
     _count_rates(meters, len(instruments), verified_on, passed, result)
     audit_record(actor=actor, action="registry.batch.record", obj=batch,
                  after={"certificate_no": number, "quantity": quantity, "kind": meters.kind.code,
@@ -238,6 +244,30 @@ def _file_meters(batch: MeterBatch, meters: _Meters, found, result: rules.Outcom
         for m in made:
             m.pk = m.id = ids[m.serial_number]
     return made
+
+
+def _record_meters(batch: MeterBatch, instruments: list[Instrument], *, found, result,
+                   signed_off, bound, standard: tuple, items: list[str], actor: User,
+                   now) -> None:
+    """Each meter's verification record, chained; the reference-material lots on each."""
+    identifier, valid_until = standard
+    records = [VerificationRecord(
+        instrument=m, owner=batch.owner, institution=batch.institution,
+        region_code=batch.region_code, province_code=batch.province_code, batch=batch,
+        verified_on=batch.verified_on, verification_type=VerificationType.FIRST,
+        regulation_code=found.regulation, standard_identifier=(identifier or "").strip()[:100],
+        standard_valid_until=valid_until, conclusion=batch.conclusion, failed_items=items,
+        certificate_no=batch.certificate_no, valid_until=result.valid_until,
+        management_mode=found.term.mode, periodic_due_on=result.periodic_due_on,
+        term_rule=found.rule.id, term_province_set=found.term.province_set,
+        **signoff_values(signed_off), recorded_at=now, recorded_by=actor,
+        standard=bound.standard if bound else None,
+    ) for m in instruments]
+    chain_append(records)
+    if bound is not None and bound.lots:  # the lots used, on each meter's record
+        through = VerificationRecord.reference_lots.through
+        through.objects.bulk_create([through(verificationrecord_id=r.pk, materiallot_id=lot.pk)
+                                     for r in records for lot in bound.lots], batch_size=2000)
 
 
 def _count_rates(meters: _Meters, count: int, verified_on: datetime.date, passed: bool,
