@@ -25,7 +25,8 @@ import threading
 from django.db import close_old_connections, connection
 
 from jiliang.core.params import json_loads
-from jiliang.energy import conf
+from jiliang.energy import conf, services
+from jiliang.energy.models import EnergyUnit
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ def envelope(batch_id: str, body: bytes, fmt: str, signature: str) -> bytes:
 
 def handle(topic_name: str, payload: bytes, prefix: str) -> dict:
     """Ingest one message; never raises (a worker must not die of one bad message)."""
-    from jiliang.energy import services
-
     parts = topic_name[len(prefix) + 1:].split("/") if topic_name.startswith(prefix + "/") \
         else []
     if len(parts) != 2 or parts[1] != "readings":
@@ -58,7 +57,7 @@ def handle(topic_name: str, payload: bytes, prefix: str) -> dict:
             signature = str(data.get("signature") or "")
         except (ValueError, KeyError, TypeError):
             raise services.batch_refusal_record(
-                unit=services.EnergyUnit.objects.filter(code=unit_code).first(),
+                unit=EnergyUnit.objects.filter(code=unit_code).first(),
                 unit_code=unit_code, batch_id="", channel="mqtt", field_name="body",
                 reason="unreadable", message="the message is not a batch envelope "
                 "{batch_id, format, body, signature}") from None

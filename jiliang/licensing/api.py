@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from jiliang.core.api import Page
-from jiliang.licensing import selectors, services
+from jiliang.licensing import permissions, selectors, services
 from jiliang.licensing.models import Purpose
 from jiliang.rules import licensing as rules
 
@@ -237,7 +237,7 @@ def licence_act(request, licence_id: int, action: str, payload: LicenceActionIn)
     licence = selectors.licence_detail(request.user, licence_id)
     if action not in rules.licence_actions():
         raise Http404
-    if not services.may_act_on_licence(request.user, licence, action):
+    if not permissions.may_act_on_licence(request.user, licence, action):
         raise PermissionDenied(_("Only the head of the issuing bureau does this."))
     licence = services.licence_act(actor=request.user, licence=licence, action=action,
                                    version=payload.version, reasons=payload.reasons)

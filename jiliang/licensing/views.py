@@ -22,7 +22,7 @@ from jiliang.core.models import Organisation
 from jiliang.core.params import MAX_ID, bounded_int
 from jiliang.core.pdf import pdf_response
 from jiliang.core.web import page_of, public, roles_required
-from jiliang.licensing import conf, documents, selectors, services
+from jiliang.licensing import conf, documents, permissions, selectors, services
 from jiliang.licensing.forms import (
     ActionForm,
     LicenceActionForm,
@@ -100,7 +100,7 @@ def application_list(request):
 
 def _particulars(lt, values, *, published_only: bool = False) -> list[tuple[str, object]]:
     """The particulars' (label, value) rows in the reader's language."""
-    return lt.particular_rows(values, services._lang(), published_only=published_only)
+    return lt.particular_rows(values, services.language(), published_only=published_only)
 
 
 def _query(params: dict[str, str]) -> str:
@@ -162,7 +162,7 @@ def application_create(request, type_code: str):
 @login_required
 def application_edit(request, pk: int):
     app = selectors.application_detail(request.user, pk)
-    if not services.is_applicant(request.user, app) or app.state != "draft":
+    if not permissions.is_applicant(request.user, app) or app.state != "draft":
         raise PermissionDenied(_("Only the applicant changes its draft."))
     lt = app.licence_type
     form = ParticularsForm(request.POST or None, licence_type=lt, initial=app.particulars)
@@ -201,7 +201,7 @@ def _detail_context(request, app, *, failed: tuple[str, object] | None = None,
                  for m in lt.materials]
     actions = []
     for transition in workflow.available(app.state):
-        if transition.by == "system" or not services.may_take(user, app, transition):
+        if transition.by == "system" or not permissions.may_take(user, app, transition):
             continue
         if transition.once and app.events.filter(action=transition.action).exists():
             continue
@@ -214,7 +214,7 @@ def _detail_context(request, app, *, failed: tuple[str, object] | None = None,
                         "article": transition.article, "form": form, "by": transition.by,
                         "open": bool(failed and failed[0] == transition.action),
                         "danger": transition.action in ("deny", "not_accept", "withdraw")})
-    may_upload = services.is_applicant(user, app) and app.state in ("draft",
+    may_upload = permissions.is_applicant(user, app) and app.state in ("draft",
                                                                    "correction_requested")
     particulars = _particulars(lt, app.particulars)
     clock = selectors.clock_info(app, today)
@@ -223,20 +223,20 @@ def _detail_context(request, app, *, failed: tuple[str, object] | None = None,
         "state_label": label(workflow.states[app.state]["label"]),
         "particulars": particulars, "checklist": checklist, "actions": actions,
         "upload_form": upload_form or (UploadForm(application=app) if may_upload else None),
-        "may_edit": services.is_applicant(user, app) and app.state == "draft",
+        "may_edit": permissions.is_applicant(user, app) and app.state == "draft",
         "clock": clock, "calendar_words": _calendar_words(clock["gap"]),
         "provisional_words": provisional_words(clock["provisional"]) if clock["provisional"] else "",
         "stops": list(app.stops.all()), "assignments": list(app.assignments.all()),
-        "events": [{"e": e, "label": services._action_label(app, e.action)
+        "events": [{"e": e, "label": services.action_label(app, e.action)
                     if e.action != "create" else _("draft created"),
                     "to": label(workflow.states[e.to_state]["label"])
                     if e.to_state in workflow.states else e.to_state}
                    for e in app.events.order_by("at", "id")],
         "notices": [(n, notice_text(n)) for n in app.notices.all()[:20]]
-        if services.is_applicant(user, app) else [],
+        if permissions.is_applicant(user, app) else [],
         "documents": [(d, _document_label(d, app)) for d in documents.available(app)],
         "authority": selectors.authority_name(app.authority_code),
-        "is_authority": services.is_authority(user, app.authority_code),
+        "is_authority": permissions.is_authority(user, app.authority_code),
         "track_url": reverse("licensing:public-track", kwargs={"code": app.public_code}),
     }
 
@@ -264,9 +264,9 @@ def application_act(request, pk: int, action: str):
     transition = app.workflow.transitions.get(action)
     if transition is None or transition.by == "system":
         raise Http404
-    if not services.may_take(user, app, transition):
+    if not permissions.may_take(user, app, transition):
         raise PermissionDenied(_("“%(action)s” is for %(who)s.") % {
-            "action": label(transition.label), "who": services._role_words(transition.by)})
+            "action": label(transition.label), "who": permissions.role_words(transition.by)})
     form = ActionForm(request.POST, application=app, transition=transition,
                       reviewers=selectors.reviewers_for(app))
     if form.is_valid():
@@ -292,7 +292,7 @@ def application_act(request, pk: int, action: str):
 @require_POST
 def attachment_upload(request, pk: int):
     app = selectors.application_detail(request.user, pk)
-    if not services.is_applicant(request.user, app):
+    if not permissions.is_applicant(request.user, app):
         raise PermissionDenied(_("Only the applicant uploads its materials."))
     form = UploadForm(request.POST, request.FILES, application=app)
     if form.is_valid():
@@ -359,7 +359,7 @@ def _licence_context(request, licence, *, failed=None) -> dict:
     for action, spec in rules.licence_actions().items():
         if spec.get("kinds") and lt["kind"] not in spec["kinds"]:
             continue
-        if not services.may_act_on_licence(user, licence, action):
+        if not permissions.may_act_on_licence(user, licence, action):
             continue
         allowed = ("valid", "expired") if action == "cancel" else ("valid",)
         if licence.status not in allowed:
@@ -419,7 +419,7 @@ def licence_act(request, pk: int, action: str):
     spec = rules.licence_actions().get(action)
     if spec is None:
         raise Http404
-    if not services.may_act_on_licence(request.user, licence, action):
+    if not permissions.may_act_on_licence(request.user, licence, action):
         raise PermissionDenied(_("Only the head of the issuing bureau does this."))
     form = LicenceActionForm(request.POST)
     if form.is_valid():
@@ -538,7 +538,7 @@ def guide_detail(request, type_code: str):
 
     renewal = None
     if lt.get("renewal"):
-        renewal = {"rule": label(services._renewal_rule_text(lt)),
+        renewal = {"rule": label(services.renewal_rule_text(lt)),
                    "opens_days": conf.renewal_opens_days(), "note": lt["renewal"].get("note")}
     return render(request, "licensing/public/guide_detail.html", {
         "lt": lt, "name": label(lt["name"]), "who": label(lt["applicants"]["text"]),
@@ -662,7 +662,7 @@ def public_track(request, code: str):
     return render(request, "licensing/public/track.html", {
         "app": app, "type_name": label(app.licence_type["name"]),
         "state_label": label(workflow.states[app.state]["label"]),
-        "steps": [(e.on, services._action_label(app, e.action)) for e in
+        "steps": [(e.on, services.action_label(app, e.action)) for e in
                   app.events.exclude(action__in=("create", "assign", "record_opinion"))
                   .order_by("at", "id")],
         "authority": selectors.authority_name(app.authority_code),

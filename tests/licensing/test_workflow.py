@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from jiliang.licensing import documents, services
 from jiliang.licensing.models import ApplicationEvent, LicenceEvent, Notice
+from jiliang.rules.deadlines import add_working_days
 from tests.base import PersonaTestCase
 from tests.licensing.helpers import AUTHORISATION, D, accepted, act, draft, submitted
 
@@ -56,7 +57,7 @@ class WorkflowTests(PersonaTestCase):
         assert result["deemed_accepted"] == 1
         assert app.state == "under_review" and app.deemed_accepted
         assert app.accepted_on == D(2025, 9, 22)
-        assert app.decision_due == services.add_working_days(D(2025, 9, 22), 20)
+        assert app.decision_due == add_working_days(D(2025, 9, 22), 20)
 
     def test_accept_review_with_a_stopped_clock_approve_and_certificate(self):
         app = accepted(self.p, on=D(2025, 9, 26))
