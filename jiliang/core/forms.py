@@ -12,6 +12,11 @@ class StyledForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def style_fields(self) -> None:
+        """Give the fields their classes; a form that adds fields in its ``__init__`` calls it
+        again after adding them (a class already set is kept)."""
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property, wraps
 
@@ -78,17 +78,26 @@ def page_of(request, queryset, *, size: int = PAGE_SIZE, cap: int = COUNT_CAP):
     return CappedPaginator(queryset, size, cap=cap).get_page(query_page(request))
 
 
-def apply_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError onto the form, field by field."""
+def apply_errors(form, error: ValidationError, *,
+                 names: Mapping[str, str] | None = None) -> None:
+    """Put a service's ValidationError onto the form, field by field.
+
+    An error of a field the form does not show (absent or hidden, like the version of a row)
+    goes to the top of the form, prefixed with the field's name from ``names`` when given."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            shown = field in form.fields and not form.fields[field].widget.is_hidden
+            name = None if shown else (names or {}).get(field)
+            if name:
+                errors = [f"{name}：{e}" for e in errors]
+            form.add_error(field if shown else None, errors)
     else:
         form.add_error(None, error.messages)
 
 
 @contextmanager
-def errors_onto(form, *, permission_field: str | None = None) -> Iterator[None]:
+def errors_onto(form, *, permission_field: str | None = None,
+                names: Mapping[str, str] | None = None) -> Iterator[None]:
     """Call a service for a valid form: a ValidationError it raises lands on the form's fields,
     a PermissionDenied on the form (or on ``permission_field``), and the view goes on past the
     block to show the form again. What follows the call in the block runs only on success::
@@ -102,7 +111,7 @@ def errors_onto(form, *, permission_field: str | None = None) -> Iterator[None]:
     try:
         yield
     except ValidationError as error:
-        apply_errors(form, error)
+        apply_errors(form, error, names=names)
     except PermissionDenied as error:
         form.add_error(permission_field, str(error))
 

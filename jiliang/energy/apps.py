@@ -1,4 +1,8 @@
+"""The energy app's configuration. This module is read before the models are ready, so its
+hooks import the app's modules when they are called (the one place that does)."""
+
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.navigation import NavItem
@@ -27,8 +31,6 @@ class EnergyConfig(AppConfig):
                  "context": context}]
 
     def organisation_links(self, request, org) -> list[dict]:
-        from django.urls import reverse
-
         from jiliang.energy import selectors
 
         units = list(selectors.unit_list(request.user).filter(organisation=org)[:5])

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from jiliang.core.demo import credit_code, demo_organisation, load_people
 from jiliang.core.models import Organisation, OrgKind, User
-from jiliang.energy import services, signing
+from jiliang.energy import hooks, services, signing
 from jiliang.energy.models import DailyEnergy, EnergyUnit, Finding
 from jiliang.energy.selectors import month_bounds
 
@@ -198,12 +198,10 @@ def _file_in_registry(orgs, meters: dict) -> None:
     """acme's two electricity meters are also filed in the registry (contract 3): the boundary
     meter with the certificate its ledger quotes, the workshop meter overdue there although its
     ledger line still says valid — the mismatch an auditor is meant to see."""
-    from django.apps import apps
-
-    if not apps.is_installed("jiliang.registry"):
+    registry, people = hooks.registry("services"), hooks.people("demo")
+    if registry is None or people is None:
         return
-    from jiliang.people.demo import signers
-    from jiliang.registry import services as registry  # an optional app: imported on use
+    signers = people.signers
 
     owner = User.objects.get(username="acme")
     verifier = User.objects.get(username="gd_verifier")
@@ -227,13 +225,10 @@ def _file_in_registry(orgs, meters: dict) -> None:
 
 def _registered_standard(code: str) -> int | None:
     """Traceability (issue 12): the demo's registered standard, when that app is installed."""
-    from django.apps import apps
-
-    if not apps.is_installed("jiliang.traceability"):
+    register = hooks.traceability("models")
+    if register is None:
         return None
-    from jiliang.traceability.models import Standard
-
-    return Standard.objects.filter(code=code).values_list("pk", flat=True).first()
+    return register.Standard.objects.filter(code=code).values_list("pk", flat=True).first()
 
 
 def _paperwork(steel, ceramics, orgs, today) -> None:

@@ -2,11 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.forms import StyledForm
+from jiliang.energy.labels import energy_choices, instrument_choices
 from jiliang.energy.models import (
     BASIS_CHOICES,
     CONVERSION_EDITION_CHOICES,
-    ENERGY_CHOICES,
-    INSTRUMENT_CHOICES,
     LEVEL_CHOICES,
     Commitment,
     Meter,
@@ -72,7 +71,7 @@ class MeterForm(StyledForm):
     name = forms.CharField(label=_("Instrument name"), max_length=100)
     model_spec = forms.CharField(label=_("Model and specification"), max_length=100,
                                  required=False)
-    instrument_type = forms.ChoiceField(label=_("Instrument type"), choices=INSTRUMENT_CHOICES)
+    instrument_type = forms.ChoiceField(label=_("Instrument type"), choices=instrument_choices)
     accuracy_class = forms.CharField(label=_("Accuracy class"), max_length=16, required=False,
                                      help_text=_("e.g. 0.5S, 1.0; for scales and water meters "
                                                  "also give the maximum permissible error."))
@@ -85,7 +84,7 @@ class MeterForm(StyledForm):
     install_location = forms.CharField(label=_("Installation location"), max_length=200,
                                        required=False)
     level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES)
-    energy = forms.ChoiceField(label=_("Energy type"), choices=ENERGY_CHOICES)
+    energy = forms.ChoiceField(label=_("Energy type"), choices=energy_choices)
     carrier = forms.ChoiceField(label=_("Energy carrier (GB/T 2589)"), required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=Meter.Direction.choices)
     sub_unit = forms.CharField(label=_("Sub-unit or equipment"), max_length=100, required=False)
@@ -162,13 +161,13 @@ class AuditOpenForm(StyledForm):
 
 
 class CellForm(StyledForm):
-    energy = forms.ChoiceField(label=_("Energy type"), choices=ENERGY_CHOICES)
+    energy = forms.ChoiceField(label=_("Energy type"), choices=energy_choices)
     level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES)
     required = forms.IntegerField(label=_("Needed (Nl)"), min_value=0)
 
 
 class ExclusionForm(StyledForm):
-    energy = forms.ChoiceField(label=_("Energy type"), choices=ENERGY_CHOICES)
+    energy = forms.ChoiceField(label=_("Energy type"), choices=energy_choices)
     level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES)
     count = forms.IntegerField(label=_("Items"), min_value=1)
     ground = forms.ChoiceField(label=_("Ground"), choices=[

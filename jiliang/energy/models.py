@@ -15,28 +15,11 @@ from django.utils.translation import pgettext_lazy
 
 from jiliang.audit.chain import Chained
 from jiliang.core.models import Organisation
+from jiliang.energy import labels as energy_labels
 from jiliang.rules import energy as rules
 
 LEVEL_CHOICES = [("L1", _("L1 unit boundary")), ("L2", _("L2 main sub-unit")),
                  ("L3", _("L3 main equipment"))]
-
-ENERGY_CHOICES = [
-    ("electricity", _("electricity")), ("coal", _("coal")), ("coke", _("coke")),
-    ("crude_oil", _("crude oil")), ("refined_oil", _("refined oil products")),
-    ("heavy_oil", _("heavy oil")), ("residual_oil", _("residual oil")),
-    ("natural_gas", _("natural gas")), ("lpg", _("liquefied petroleum gas")),
-    ("manufactured_gas", _("manufactured gas")), ("steam", _("steam")), ("water", _("water")),
-    ("recoverable_waste_energy", _("recoverable waste energy")),
-]
-
-INSTRUMENT_CHOICES = [
-    ("electricity_meter", _("electricity meter")), ("scale_static", _("scale (static)")),
-    ("scale_dynamic", _("scale (dynamic)")), ("oil_flow_meter", _("oil flow meter")),
-    ("gas_flow_meter", _("gas flow meter")), ("steam_flow_meter", _("steam flow meter")),
-    ("water_meter", _("water meter")), ("heat_meter", _("heat meter")),
-    ("temperature", _("temperature instrument")), ("pressure", _("pressure instrument")),
-    ("other", _("other")),
-]
 
 EDITION_CHOICES = [(key, e.code) for key, e in rules.EQUIPPING_EDITIONS.items()]
 CONVERSION_EDITION_CHOICES = [(key, e.code) for key, e in rules.CONVERSION_EDITIONS.items()]
@@ -126,7 +109,7 @@ class Meter(models.Model):
     name = models.CharField(_("instrument name"), max_length=100)
     model_spec = models.CharField(_("model and specification"), max_length=100, blank=True)
     instrument_type = models.CharField(_("instrument type"), max_length=20,
-                                       choices=INSTRUMENT_CHOICES)
+                                       choices=energy_labels.instrument_choices)
     accuracy_class = models.CharField(_("accuracy class"), max_length=16, blank=True)
     mpe_percent = models.DecimalField(_("maximum permissible error (%)"), max_digits=6,
                                       decimal_places=3, null=True, blank=True)
@@ -135,7 +118,8 @@ class Meter(models.Model):
     serial_no = models.CharField(_("serial number"), max_length=64)
     install_location = models.CharField(_("installation location"), max_length=200, blank=True)
     level = models.CharField(_("level"), max_length=2, choices=LEVEL_CHOICES)
-    energy = models.CharField(_("energy type"), max_length=30, choices=ENERGY_CHOICES)
+    energy = models.CharField(_("energy type"), max_length=30,
+                              choices=energy_labels.energy_choices)
     carrier = models.CharField(_("energy carrier (GB/T 2589)"), max_length=40, blank=True)
     boundary = models.BooleanField(_("at the unit boundary"), default=False)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices,
@@ -389,7 +373,8 @@ class AuditCell(models.Model):
     """One (energy, level) cell of Table 1 in an audit: Nl entered, Ns counted from the ledger."""
 
     audit = models.ForeignKey(Audit, models.CASCADE, related_name="cells")
-    energy = models.CharField(_("energy type"), max_length=30, choices=ENERGY_CHOICES)
+    energy = models.CharField(_("energy type"), max_length=30,
+                              choices=energy_labels.energy_choices)
     level = models.CharField(_("level"), max_length=2, choices=LEVEL_CHOICES)
     required = models.PositiveIntegerField(_("needed (Nl)"), default=0)
     installed = models.PositiveIntegerField(_("installed (Ns)"), default=0)

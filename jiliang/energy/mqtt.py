@@ -22,6 +22,7 @@ import json
 import logging
 import threading
 
+import paho.mqtt.client as mqtt
 from django.db import close_old_connections, connection
 
 from jiliang.core.params import json_loads
@@ -109,8 +110,6 @@ class Worker:
 
     def run(self, stop: threading.Event | None = None,
             ready: threading.Event | None = None) -> None:
-        import paho.mqtt.client as mqtt
-
         stop = stop or threading.Event()
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
                              clean_session=False)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.validation import rule_message
+from jiliang.energy.labels import carrier_label
 from jiliang.rules import RuleError
 
 MESSAGES = {
@@ -39,8 +40,6 @@ def _named(error: RuleError) -> RuleError:
     """The rule names an energy by its identifier (``fresh_water``); people read its name."""
     if not isinstance(error.params.get("energy"), str):
         return error
-    from jiliang.energy.labels import carrier_label
-
     named = RuleError(error.code, str(error))
     named.params = {**error.params, "energy": carrier_label(error.params["energy"])}
     return named

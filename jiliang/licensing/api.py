@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 
 from jiliang.core.api import Page
 from jiliang.licensing import permissions, selectors, services
+from jiliang.licensing.labels import label
 from jiliang.licensing.models import Purpose
 from jiliang.rules import licensing as rules
 
@@ -39,13 +40,13 @@ def licence_types(request):
     out = []
     for code, lt in rules.licence_types().items():
         out.append({
-            "code": code, "name": services.label(lt["name"]), "kind": lt["kind"],
+            "code": code, "name": label(lt["name"]), "kind": lt["kind"],
             "open_now": lt.open_now, "closed_since": lt.get("closed_since"),
             "validity_years": lt.validity_years("now"), "time_limits": lt.get("time_limits"),
-            "materials": [{"code": m["code"], "name": services.label(m["name"]),
+            "materials": [{"code": m["code"], "name": label(m["name"]),
                            "types": m["types"], "required": m["required"]}
                           for m in lt.materials],
-            "particulars": [{"name": p["name"], "label": services.label(p["label"]),
+            "particulars": [{"name": p["name"], "label": label(p["label"]),
                              "type": p["type"], "required": bool(p.get("required")),
                              "choices": [c[0] for c in p.get("choices", [])]}
                             for p in lt.particulars],
@@ -87,7 +88,7 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_state_label(obj):
-        return services.label(obj.workflow.states[obj.state]["label"])
+        return label(obj.workflow.states[obj.state]["label"])
 
     @staticmethod
     def resolve_applicant_name(obj):
@@ -271,7 +272,7 @@ def certificate_query(request, query: Query[CertificateQuery]):
     summary = services.licence_summary(licence)
     return {
         "number": licence.number, "type_code": licence.type_code,
-        "type_name": services.label(licence.licence_type["name"]),
+        "type_name": label(licence.licence_type["name"]),
         "holder": licence.holder.name, "status": licence.status,
         "in_force": licence.in_force_on(today),
         "status_words": selectors.licence_status_words(licence, today),

@@ -1,7 +1,14 @@
+"""The licensing app's configuration. This module is read before the models are ready, so
+its hooks import the app's modules when they are called (the one place that does)."""
+
+from urllib.parse import urlencode
+
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.navigation import NavItem
+from jiliang.rules import licensing as rules
 
 
 class LicensingConfig(AppConfig):
@@ -35,8 +42,7 @@ class LicensingConfig(AppConfig):
     @staticmethod
     def ledger_verb(verb: str) -> str | None:
         """The workflow's own words for its transitions and licence actions, in the ledger."""
-        from jiliang.licensing.services import label
-        from jiliang.rules import licensing as rules
+        from jiliang.licensing.labels import label
 
         for workflow in rules.workflows().values():
             if verb in workflow.transitions:
@@ -46,9 +52,8 @@ class LicensingConfig(AppConfig):
 
     def desk_panels(self, request) -> list[dict]:
         from jiliang.licensing import selectors
+        from jiliang.licensing.labels import label
         from jiliang.licensing.notices import notice_text
-        from jiliang.licensing.services import label
-        from jiliang.rules.licensing import workflows
 
         user = request.user
         if user.is_bureau:
@@ -56,7 +61,7 @@ class LicensingConfig(AppConfig):
                      "context": {"counts": selectors.queue_counts(user)}}]
         if user.organisation_id:
             states = {}
-            for flow in workflows().values():
+            for flow in rules.workflows().values():
                 for name, spec in flow.states.items():
                     states.setdefault(name, label(spec["label"]))
             counts = [(states.get(k, k), n) for k, n in selectors.applicant_counts(user).items()]
@@ -67,10 +72,6 @@ class LicensingConfig(AppConfig):
         return []
 
     def organisation_links(self, request, org) -> list[dict]:
-        from urllib.parse import urlencode
-
-        from django.urls import reverse
-
         if not (request.user.is_bureau or request.user.organisation_id == org.pk):
             return []
         return [

@@ -128,9 +128,8 @@ def _earlier_authorisations(d: _Demo, holder: Organisation, short: str, kinds: l
         end = start - datetime.timedelta(days=1)
 
 
-def _load(d: _Demo, orgs: dict[str, Organisation]) -> int:
-    n = 0
-    # --- Guangdong: one application in every state --------------------------------------
+def _guangdong(d: _Demo, orgs: dict[str, Organisation]) -> int:
+    """One application in every state, and the certificates kept from before."""
     d.draft("acme", "type_approval", scale("电子计价秤", "ACS-30E"), 1)
     d.submitted("acme", "type_approval", scale("电子台秤", "TCS-150"), 1)
     app = d.submitted("fs_user", "type_approval", scale("电子吊秤", "OCS-3T"), 3)
@@ -197,8 +196,10 @@ def _load(d: _Demo, orgs: dict[str, Organisation]) -> int:
         actor=d.u["gd_clerk"], type_code="c_mark", holder=orgs["sz_foods"],
         number="440000C20080456", issued_on=datetime.date(2008, 11, 20),
         particulars={"products": "大米、食用油"})
-    n += 22
-    # --- Beijing --------------------------------------------------------------------------
+    return 22
+
+
+def _beijing(d: _Demo, orgs: dict[str, Organisation]) -> int:
     d.submitted("jx_user", "measurement_standard_assessment",
                 standard("电子秤检定装置", "(0~60)kg", "M1等级砝码"), 1)
     d.accepted("jx_user", "bj_clerk", "measurement_standard_assessment",
@@ -214,7 +215,11 @@ def _load(d: _Demo, orgs: dict[str, Organisation]) -> int:
     app = d.accepted("jx_user", "bj_clerk", "measurement_standard_assessment",
                      standard("血压计检定装置", "(0~40)kPa", "MPE ±0.1kPa"), 25)
     d.act(app, "bj_head", "deny", 15, reasons="主标准器检定证书已过有效期，不满足考核条件。")
-    n += 5
+    return 5
+
+
+def _load(d: _Demo, orgs: dict[str, Organisation]) -> int:
+    n = _guangdong(d, orgs) + _beijing(d, orgs)
     services.licensing_daily(on=d.today)
     return n
 

@@ -14,9 +14,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from jiliang.core.holidays import provisional_years
 from jiliang.core.pdf import Document
 from jiliang.licensing import selectors
 from jiliang.licensing.models import Application, Licence
+from jiliang.licensing.notices import provisional_words
 from jiliang.rules import licensing as rules
 
 DOCUMENTS = ("voucher", "correction", "not_accepted", "decision")
@@ -53,6 +55,32 @@ def application_document(app: Application, doc: str) -> bytes:
         return _application_document(app, doc)
 
 
+def _voucher(pdf: Document, app: Application, rows: list) -> None:
+    """The acceptance voucher: the time limits that now run (Art. 32, 42, 45)."""
+    lt = app.licence_type
+    pdf.fields([(_("Voucher number"), app.voucher_number), *rows,
+                (_("Accepted"), app.accepted_on)])
+    pdf.spacer()
+    if app.deemed_accepted:
+        pdf.paragraph(_("The applicant was not told of missing materials within the limit, "
+                        "so the application counts as accepted from its receipt "
+                        "(Administrative Licensing Law, Art. 32)."))
+    limits = lt.limits()
+    pdf.paragraph(_("The decision is made within %(n)s working days of acceptance "
+                    "(Art. 42)%(due)s. The head of the bureau may extend this by %(ext)s "
+                    "working days and will tell you why. Time for testing, technical "
+                    "assessment, site visits, expert review or hearings is not counted; you "
+                    "will be told how long it takes (Art. 45).") % {
+        "n": limits.get("decision"), "ext": limits.get("extension"),
+        "due": (_(", that is by %(date)s") % {"date": app.decision_due})
+        if app.decision_due else ""})
+    if app.decision_due and app.calendar_gap and provisional_years(app.calendar_gap):
+        pdf.paragraph(provisional_words(provisional_years(app.calendar_gap)))
+    if limits.get("promised") and app.promised_due:
+        pdf.paragraph(_("The bureau promises a decision within %(n)s working days, by "
+                        "%(date)s.") % {"n": limits["promised"], "date": app.promised_due})
+
+
 def _application_document(app: Application, doc: str) -> bytes:
     lt = app.licence_type
     authority = selectors.authority_name(app.authority_code)
@@ -77,32 +105,7 @@ def _application_document(app: Application, doc: str) -> bytes:
         (_("Received"), app.received_on),
     ]
     if doc == "voucher":
-        rows = [(_("Voucher number"), app.voucher_number), *rows,
-                (_("Accepted"), app.accepted_on)]
-        pdf.fields(rows)
-        pdf.spacer()
-        if app.deemed_accepted:
-            pdf.paragraph(_("The applicant was not told of missing materials within the limit, "
-                            "so the application counts as accepted from its receipt "
-                            "(Administrative Licensing Law, Art. 32)."))
-        limits = lt.limits()
-        pdf.paragraph(_("The decision is made within %(n)s working days of acceptance "
-                        "(Art. 42)%(due)s. The head of the bureau may extend this by %(ext)s "
-                        "working days and will tell you why. Time for testing, technical "
-                        "assessment, site visits, expert review or hearings is not counted; you "
-                        "will be told how long it takes (Art. 45).") % {
-            "n": limits.get("decision"), "ext": limits.get("extension"),
-            "due": (_(", that is by %(date)s") % {"date": app.decision_due})
-            if app.decision_due else ""})
-        if app.decision_due and app.calendar_gap:
-            from jiliang.core.holidays import provisional_years
-            from jiliang.licensing.notices import provisional_words
-
-            if provisional_years(app.calendar_gap):
-                pdf.paragraph(provisional_words(provisional_years(app.calendar_gap)))
-        if limits.get("promised") and app.promised_due:
-            pdf.paragraph(_("The bureau promises a decision within %(n)s working days, by "
-                            "%(date)s.") % {"n": limits["promised"], "date": app.promised_due})
+        _voucher(pdf, app, rows)
     elif doc == "correction":
         pdf.fields(rows)
         pdf.spacer()

@@ -3,21 +3,20 @@ from __future__ import annotations
 import string
 
 from django import forms
-from django.apps import apps
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.forms import StyledForm
+from jiliang.licensing import hooks
 from jiliang.licensing.models import Application, StopKind
 from jiliang.rules import licensing as rules
 
 
 def kind_options() -> list[tuple[str, str]]:
     """Instrument kinds by catalogue code: from the catalogue when it is installed."""
-    if apps.is_installed("jiliang.catalog"):
-        from jiliang.catalog.models import InstrumentKind
-
-        rows = InstrumentKind.objects.order_by("code")
+    catalog = hooks.catalog("models")
+    if catalog is not None:
+        rows = catalog.InstrumentKind.objects.order_by("code")
         return [(k.code, f"{k.code} — {getattr(k, 'name', '')}".rstrip(" —")) for k in rows]
     return [(code, code) for code in rules.fallback_kind_codes()]
 
@@ -53,15 +52,7 @@ class ParticularsForm(StyledForm):
             else:
                 field = forms.CharField(label=label, required=required, max_length=200)
             self.fields[p["name"]] = field
-        self._style()  # the framework's classes on the fields added above
-
-    def _style(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
+        self.style_fields()  # the framework's classes on the fields added above
 
 
 class UploadForm(StyledForm):
@@ -138,15 +129,7 @@ class ActionForm(StyledForm):
         if action == "approve":
             self.fields["note"] = forms.CharField(label=_("Note"), required=False,
                                                   widget=forms.Textarea(attrs={"rows": 2}))
-        self._restyle()
-
-    def _restyle(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
+        self.style_fields()
 
     def payload(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "version"}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiliang.core.holidays import provisional_years
+from jiliang.licensing.labels import label
 from jiliang.licensing.models import Notice, StopKind
 from jiliang.rules import licensing as rules
 
@@ -13,8 +16,6 @@ def _materials(notice: Notice) -> str:
     if not lt_code:
         return ""
     lt = rules.licence_type(lt_code)
-    from jiliang.licensing.services import label
-
     names = [label(lt.material(c)["name"]) for c in notice.params.get("materials", [])
              if lt.material(c)]
     return "；".join(names)
@@ -30,11 +31,8 @@ def _extension_days(notice: Notice) -> int | str:
 def notice_text(notice: Notice) -> str:
     text = _notice_text(notice)
     years = notice.params.get("provisional")
-    if years and notice.params.get("due"):
-        from jiliang.core.holidays import provisional_years
-
-        if provisional_years(years):
-            text += " " + provisional_words(years)
+    if years and notice.params.get("due") and provisional_years(years):
+        text += " " + provisional_words(years)
     return text
 
 
@@ -44,69 +42,89 @@ def provisional_words(years: str) -> str:
              "move.)") % {"years": years.replace(",", "、")}
 
 
+def _correction(notice: Notice, p: dict) -> str:
+    text = _("Application %(number)s: the bureau asks, once, for these materials: "
+             "%(materials)s.") % {**p, "materials": _materials(notice)}
+    return f"{text} {p['note']}" if p.get("note") else text
+
+
+def _accepted(notice: Notice, p: dict) -> str:
+    if p.get("deemed"):
+        return _("Application %(number)s counts as accepted from its receipt, as no notice "
+                 "of missing materials came within the limit (Art. 32); voucher "
+                 "%(voucher)s.") % p
+    return _("Application %(number)s is accepted; acceptance voucher %(voucher)s.") % p
+
+
+def _clock_stopped(notice: Notice, p: dict) -> str:
+    words = dict(StopKind.choices).get(p.get("kind"), p.get("kind"))
+    return _("Application %(number)s: %(what)s takes about %(days)s working days "
+             "(expected to end by %(end)s); this time is not counted in the time limit "
+             "(Art. 45).") % {"number": p["number"], "what": words,
+                              "days": p.get("working_days"),
+                              "end": p.get("expected_end") or "—"}
+
+
+def _clock_resumed(notice: Notice, p: dict) -> str:
+    return _("Application %(number)s: the time limit runs again; the decision is due by "
+             "%(due)s.") % {"number": p["number"], "due": p.get("due") or "—"}
+
+
+def _due_moved(notice: Notice, p: dict) -> str:
+    return _("Application %(number)s: the holiday notice for the year is now entered, so "
+             "the time limit was counted again: due by %(due)s (was %(old)s).") % {
+        "number": p["number"], "due": p.get("due") or "—", "old": p.get("old") or "—"}
+
+
+def _extended(notice: Notice, p: dict) -> str:
+    days = p.get("days") or _extension_days(notice)
+    return _("Application %(number)s: the head of the bureau extended the time limit by "
+             "%(days)s working days, to %(due)s. Reasons: %(reasons)s") % {
+        "number": p["number"], "days": days, "due": p.get("due") or "—",
+        "reasons": p.get("reasons")}
+
+
+def _renewed(notice: Notice, p: dict) -> str:
+    if p.get("deemed"):
+        return _("Licence %(certificate)s counts as renewed until %(valid_until)s: no "
+                 "decision was made before it expired (Art. 50).") % p
+    return _("Licence %(certificate)s is renewed until %(valid_until)s.") % p
+
+
+# The notices worded from their parameters alone, and those that need a step of their own.
+PLAIN = {
+    "not_accepted": gettext_lazy("Application %(number)s is not accepted: %(reasons)s"),
+    "granted": gettext_lazy("Application %(number)s is approved: certificate %(certificate)s."),
+    "filed": gettext_lazy(
+        "Declaration %(number)s is filed and published under %(certificate)s."),
+    "denied": gettext_lazy(
+        "Application %(number)s is denied: %(reasons)s You may apply for "
+        "administrative reconsideration or bring an administrative lawsuit."),
+    "changed": gettext_lazy("Licence %(certificate)s is changed as applied for (%(number)s)."),
+    "withdrawn": gettext_lazy("Licence %(certificate)s is withdrawn (撤回): %(reasons)s"),
+    "revoked": gettext_lazy("Licence %(certificate)s is revoked (撤销): %(reasons)s"),
+    "cancelled": gettext_lazy("Licence %(certificate)s is cancelled (注销): %(reasons)s"),
+    "expired": gettext_lazy("Licence %(certificate)s has expired."),
+    "renewal_open": gettext_lazy(
+        "Licence %(certificate)s is valid until %(valid_until)s: apply for renewal "
+        "between %(opens)s and %(closes)s."),
+    "renewal_closing": gettext_lazy(
+        "Licence %(certificate)s: the last day to apply for renewal is %(closes)s."),
+}
+WORDED = {
+    "correction": _correction, "accepted": _accepted, "clock_stopped": _clock_stopped,
+    "clock_resumed": _clock_resumed, "due_moved": _due_moved, "extended": _extended,
+    "renewed": _renewed,
+}
+
+
 def _notice_text(notice: Notice) -> str:
     p = dict(notice.params)
     p.setdefault("number", "")
     p.setdefault("certificate", "")
     kind = notice.kind
-    if kind == "correction":
-        text = _("Application %(number)s: the bureau asks, once, for these materials: "
-                 "%(materials)s.") % {**p, "materials": _materials(notice)}
-        return f"{text} {p['note']}" if p.get("note") else text
-    if kind == "accepted":
-        if p.get("deemed"):
-            return _("Application %(number)s counts as accepted from its receipt, as no notice "
-                     "of missing materials came within the limit (Art. 32); voucher "
-                     "%(voucher)s.") % p
-        return _("Application %(number)s is accepted; acceptance voucher %(voucher)s.") % p
-    if kind == "not_accepted":
-        return _("Application %(number)s is not accepted: %(reasons)s") % p
-    if kind == "clock_stopped":
-        words = dict(StopKind.choices).get(p.get("kind"), p.get("kind"))
-        return _("Application %(number)s: %(what)s takes about %(days)s working days "
-                 "(expected to end by %(end)s); this time is not counted in the time limit "
-                 "(Art. 45).") % {"number": p["number"], "what": words,
-                                  "days": p.get("working_days"),
-                                  "end": p.get("expected_end") or "—"}
-    if kind == "clock_resumed":
-        return _("Application %(number)s: the time limit runs again; the decision is due by "
-                 "%(due)s.") % {"number": p["number"], "due": p.get("due") or "—"}
-    if kind == "due_moved":
-        return _("Application %(number)s: the holiday notice for the year is now entered, so "
-                 "the time limit was counted again: due by %(due)s (was %(old)s).") % {
-            "number": p["number"], "due": p.get("due") or "—", "old": p.get("old") or "—"}
-    if kind == "extended":
-        days = p.get("days") or _extension_days(notice)
-        return _("Application %(number)s: the head of the bureau extended the time limit by "
-                 "%(days)s working days, to %(due)s. Reasons: %(reasons)s") % {
-            "number": p["number"], "days": days, "due": p.get("due") or "—",
-            "reasons": p.get("reasons")}
-    if kind == "granted":
-        return _("Application %(number)s is approved: certificate %(certificate)s.") % p
-    if kind == "filed":
-        return _("Declaration %(number)s is filed and published under %(certificate)s.") % p
-    if kind == "denied":
-        return _("Application %(number)s is denied: %(reasons)s You may apply for "
-                 "administrative reconsideration or bring an administrative lawsuit.") % p
-    if kind == "changed":
-        return _("Licence %(certificate)s is changed as applied for (%(number)s).") % p
-    if kind == "renewed":
-        if p.get("deemed"):
-            return _("Licence %(certificate)s counts as renewed until %(valid_until)s: no "
-                     "decision was made before it expired (Art. 50).") % p
-        return _("Licence %(certificate)s is renewed until %(valid_until)s.") % p
-    if kind == "withdrawn":
-        return _("Licence %(certificate)s is withdrawn (撤回): %(reasons)s") % p
-    if kind == "revoked":
-        return _("Licence %(certificate)s is revoked (撤销): %(reasons)s") % p
-    if kind == "cancelled":
-        return _("Licence %(certificate)s is cancelled (注销): %(reasons)s") % p
-    if kind == "expired":
-        return _("Licence %(certificate)s has expired.") % p
-    if kind == "renewal_open":
-        return _("Licence %(certificate)s is valid until %(valid_until)s: apply for renewal "
-                 "between %(opens)s and %(closes)s.") % p
-    if kind == "renewal_closing":
-        return _("Licence %(certificate)s: the last day to apply for renewal is "
-                 "%(closes)s.") % p
+    if kind in WORDED:
+        return WORDED[kind](notice, p)
+    if kind in PLAIN:
+        return str(PLAIN[kind]) % p
     return kind

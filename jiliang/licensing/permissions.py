@@ -15,6 +15,8 @@ from jiliang.rules import licensing as rules
 
 CLERK_ROLES = frozenset({Role.BUREAU_CLERK, Role.BUREAU_HEAD, Role.NATIONAL_ADMIN})
 HEAD_ROLES = frozenset({Role.BUREAU_HEAD, Role.NATIONAL_ADMIN})
+# The states in which the applicant adds materials: a draft, or after a correction notice.
+UPLOAD_STATES = ("draft", "correction_requested")
 
 
 def is_authority(user, code: str) -> bool:
@@ -64,3 +66,13 @@ def role_words(by: str) -> str:
     }.get(by, by)
 
 
+
+
+def may_edit(user, app: Application) -> bool:
+    """The applicant changes the particulars of its draft."""
+    return is_applicant(user, app) and app.state == "draft"
+
+
+def may_upload(user, app: Application) -> bool:
+    """The applicant adds materials to a draft, or when the bureau asks for them."""
+    return is_applicant(user, app) and app.state in UPLOAD_STATES

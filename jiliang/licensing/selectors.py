@@ -7,19 +7,30 @@ import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from jiliang.core.holidays import provisional_years
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, User
-from jiliang.licensing import conf
+from jiliang.licensing import conf, permissions
+from jiliang.licensing.labels import action_label, label, language, state_label
 from jiliang.licensing.models import (
     Application,
     Attachment,
+    ClockStop,
     Licence,
     LicenceEvent,
     LicenceStatus,
     Notice,
 )
+from jiliang.licensing.notices import notice_text
 from jiliang.rules import licensing as rules
 from jiliang.rules import signoff
+from jiliang.rules.deadlines import (
+    CalendarNotCoveredError,
+    Clock,
+    stopped_working_days,
+    working_days_between,
+)
 
 QUEUES = ("to_accept", "to_review", "to_decide", "due_soon", "late", "stopped")
 
@@ -181,6 +192,47 @@ def attachment_detail(user: User, application: Application, pk: int) -> Attachme
     return found
 
 
+def application_actions(user: User, app: Application) -> list[rules.Transition]:
+    """The transitions of the workflow ``user`` may take on ``app`` now: the one list the page,
+    and its forms, come from. Those allowed once are checked in one query for all of them."""
+    available = [t for t in app.workflow.available(app.state)
+                 if t.by != "system" and permissions.may_take(user, app, t)]
+    once = [t.action for t in available if t.once]
+    if once:
+        done = set(app.events.filter(action__in=once).values_list("action", flat=True))
+        available = [t for t in available if t.action not in done]
+    return available
+
+
+def application_page(user: User, app: Application, on: datetime.date) -> dict:
+    """What the page of one application shows ``user``: its particulars, materials, clock,
+    history and notices, and what the user may do with it (the actions, edit, upload)."""
+    lt = app.licence_type
+    by_material: dict[str, list[Attachment]] = {}
+    for a in app.attachments.all():
+        by_material.setdefault(a.material, []).append(a)
+    missing = app.missing.get("materials", [])
+    applicant = permissions.is_applicant(user, app)
+    return {
+        "app": app, "lt": lt, "type_name": label(lt["name"]), "state_label": state_label(app),
+        "particulars": lt.particular_rows(app.particulars, language()),
+        "checklist": [{"code": m["code"], "name": label(m["name"]), "types": m["types"],
+                       "required": m["required"], "files": by_material.get(m["code"], []),
+                       "missing": m["code"] in missing} for m in lt.materials],
+        "actions": application_actions(user, app),
+        "may_upload": permissions.may_upload(user, app),
+        "may_edit": permissions.may_edit(user, app),
+        "clock": clock_info(app, on),
+        "stops": list(app.stops.all()), "assignments": list(app.assignments.all()),
+        "events": [{"e": e, "label": action_label(app, e.action) if e.action != "create"
+                    else _("draft created"), "to": state_label(app, e.to_state)}
+                   for e in app.events.order_by("at", "id")],
+        "notices": [(n, notice_text(n)) for n in app.notices.all()[:20]] if applicant else [],
+        "authority": authority_name(app.authority_code),
+        "is_authority": permissions.is_authority(user, app.authority_code),
+    }
+
+
 def reviewers_for(app: Application) -> QuerySet:
     """The members of the deciding bureau, who may be assigned to review."""
     if app.authority_code == rules.NATIONAL_AUTHORITY:
@@ -290,8 +342,6 @@ def application_track(code: str) -> Application:
 
 def licence_status_words(licence: Licence, on: datetime.date) -> str:
     """The state of a licence in plain words, for the public query."""
-    from django.utils.translation import gettext as _
-
     if licence.status == LicenceStatus.VALID:
         if licence.valid_until is None:
             return _("In force; it has no expiry date.")
@@ -313,15 +363,24 @@ def licence_status_words(licence: Licence, on: datetime.date) -> str:
 # --- the clock, as shown on every application -------------------------------------------------
 
 
+def clock_stops(app: Application, *, extra: ClockStop | None = None) -> list[tuple]:
+    """The stopped periods of the decision clock, with ``extra`` in place of its saved self."""
+    stops = [(s.started_on, s.ended_on) for s in app.stops.all() if extra is None
+             or s.pk != extra.pk]
+    if extra is not None:
+        stops.append((extra.started_on, extra.ended_on))
+    return stops
+
+
+def decision_clock(app: Application, stops=None) -> Clock | None:
+    if app.accepted_on is None or not app.decision_limit:
+        return None
+    stops = clock_stops(app) if stops is None else stops
+    return Clock(start=app.accepted_on, limit=app.decision_limit, stops=tuple(stops))
+
+
 def clock_info(app: Application, on: datetime.date) -> dict:
     """Which limit runs, its due date, the working days left, and the stopped time."""
-    from jiliang.licensing.services import decision_clock
-    from jiliang.rules.deadlines import (
-        CalendarNotCoveredError,
-        stopped_working_days,
-        working_days_between,
-    )
-
     info: dict = {"kind": None, "due": None, "left": None, "status": "", "gap": "",
                   "promised_due": app.promised_due, "limit": app.decision_limit,
                   "stopped_days": 0, "extended": app.extended_on is not None}
@@ -350,8 +409,6 @@ def clock_info(app: Application, on: datetime.date) -> dict:
     info["provisional"] = ""
     if app.calendar_gap and not info["gap"]:
         if info["due"]:
-            from jiliang.core.holidays import provisional_years
-
             info["provisional"] = provisional_years(app.calendar_gap)
         else:
             info["gap"] = app.calendar_gap

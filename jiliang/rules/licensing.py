@@ -13,7 +13,7 @@ import datetime
 import json
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -206,6 +206,12 @@ def _workflow_data() -> dict[str, Any]:
     return json.loads((DATA / "licensing_workflows.json").read_text(encoding="utf-8"))
 
 
+def refresh() -> None:
+    """Read the data files again: the types and workflows are cached once read."""
+    for cached in (_types_data, _workflow_data, licence_types, workflows):
+        cached.cache_clear()
+
+
 @cache
 def licence_types() -> dict[str, LicenceType]:
     types = {spec["code"]: LicenceType(spec["code"], spec) for spec in _types_data()["types"]}
@@ -256,54 +262,74 @@ def statute() -> Mapping[str, Any]:
     return _types_data()["administrative_licensing_law"]
 
 
+def _check_flow(flow: Workflow) -> Iterator[str]:
+    for t in flow.transitions.values():
+        for state in (*t.sources, *([t.target] if t.target else [])):
+            if state not in flow.states:
+                yield f"{flow.name}.{t.action}: unknown state {state}"
+        if t.by not in ROLES:
+            yield f"{flow.name}.{t.action}: unknown role {t.by}"
+
+
+def _check_applicants(code: str, lt: LicenceType, flows: Mapping[str, Workflow]) -> Iterator[str]:
+    spec = lt.spec
+    if spec.get("workflow") not in flows:
+        yield f"{code}: unknown workflow {spec.get('workflow')}"
+    for kind in spec["applicants"]["org_kinds"]:
+        if not kind:
+            yield f"{code}: empty applicant kind"
+
+
+def _check_particulars(code: str, lt: LicenceType) -> Iterator[str]:
+    for p in lt.particulars:
+        if p["type"] not in FIELD_TYPES:
+            yield f"{code}.{p['name']}: unknown field type {p['type']}"
+        if p["type"] == "choice" and not p.get("choices"):
+            yield f"{code}.{p['name']}: a choice without choices"
+
+
+def _check_level(code: str, lt: LicenceType) -> Iterator[str]:
+    """The deciding level: one of the levels, or a level for every value of the field it
+    depends on."""
+    rule = lt.spec["decide_level"]
+    if isinstance(rule, str):
+        if rule not in LEVELS:
+            yield f"{code}: unknown deciding level {rule}"
+        return
+    field = next((p for p in lt.particulars if p["name"] == rule["by"]), None)
+    if field is None:
+        yield f"{code}: the deciding level depends on a missing field"
+        return
+    values = [c[0] for c in field.get("choices", [])]
+    mapping = rule.get("map") or {v: v for v in values}
+    for value in values:
+        if mapping.get(value) not in LEVELS:
+            yield f"{code}: no deciding level for {rule['by']}={value}"
+
+
+def _check_paperwork(code: str, lt: LicenceType) -> Iterator[str]:
+    """Materials, the number format, the sources and the renewal rule."""
+    spec = lt.spec
+    for m in lt.materials:
+        if not set(m["types"]) <= set(FILE_TYPES):
+            yield f"{code}.{m['code']}: unknown file type"
+    for _lit, name, _spec, _conv in string.Formatter().parse(spec["number"]["format"]):
+        if name and name not in ("authority", "year", "yy", "letter", "seq"):
+            yield f"{code}: unknown number field {name}"
+    if not spec.get("sources"):
+        yield f"{code}: no sources"
+    if spec.get("renewal") and not set(spec["renewal"]["apply_by"]) & {"days", "months"}:
+        yield f"{code}: a renewal rule needs days or months"
+
+
 def check(types: Mapping[str, LicenceType], flows: Mapping[str, Workflow]) -> list[str]:
     """Everything wrong with the declared data (an empty list when it is sound)."""
-    problems = []
-    for flow in flows.values():
-        for t in flow.transitions.values():
-            for state in (*t.sources, *([t.target] if t.target else [])):
-                if state not in flow.states:
-                    problems.append(f"{flow.name}.{t.action}: unknown state {state}")
-            if t.by not in ROLES:
-                problems.append(f"{flow.name}.{t.action}: unknown role {t.by}")
+    problems = [p for flow in flows.values() for p in _check_flow(flow)]
     for code, lt in types.items():
-        spec = lt.spec
-        if spec.get("workflow") not in flows:
-            problems.append(f"{code}: unknown workflow {spec.get('workflow')}")
-        for kind in spec["applicants"]["org_kinds"]:
-            if not kind:
-                problems.append(f"{code}: empty applicant kind")
-        names = {p["name"] for p in lt.particulars}
-        for p in lt.particulars:
-            if p["type"] not in FIELD_TYPES:
-                problems.append(f"{code}.{p['name']}: unknown field type {p['type']}")
-            if p["type"] == "choice" and not p.get("choices"):
-                problems.append(f"{code}.{p['name']}: a choice without choices")
-        rule = spec["decide_level"]
-        if isinstance(rule, str):
-            if rule not in LEVELS:
-                problems.append(f"{code}: unknown deciding level {rule}")
-        else:
-            if rule["by"] not in names:
-                problems.append(f"{code}: the deciding level depends on a missing field")
-            else:
-                field = next(p for p in lt.particulars if p["name"] == rule["by"])
-                values = [c[0] for c in field.get("choices", [])]
-                mapping = rule.get("map") or {v: v for v in values}
-                for value in values:
-                    if mapping.get(value) not in LEVELS:
-                        problems.append(f"{code}: no deciding level for {rule['by']}={value}")
-        for m in lt.materials:
-            if not set(m["types"]) <= set(FILE_TYPES):
-                problems.append(f"{code}.{m['code']}: unknown file type")
-        fmt = spec["number"]["format"]
-        for _lit, name, _spec, _conv in string.Formatter().parse(fmt):
-            if name and name not in ("authority", "year", "yy", "letter", "seq"):
-                problems.append(f"{code}: unknown number field {name}")
-        if not spec.get("sources"):
-            problems.append(f"{code}: no sources")
-        if spec.get("renewal") and not set(spec["renewal"]["apply_by"]) & {"days", "months"}:
-            problems.append(f"{code}: a renewal rule needs days or months")
+        problems += _check_applicants(code, lt, flows)
+        problems += _check_particulars(code, lt)
+        problems += _check_level(code, lt)
+        problems += _check_paperwork(code, lt)
     return problems
 
 
@@ -318,49 +344,50 @@ class ParticularsError(RuleError):
         super().__init__("particulars", "; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
+def _clean_kinds(p: Mapping[str, Any], raw: Any) -> tuple[list[str], RuleError | None]:
+    if isinstance(raw, str):
+        raw = [c for c in re.split(r"[\s,，;；]+", raw) if c]
+    values = [str(c).strip() for c in (raw or []) if str(c).strip()]
+    if not values:
+        return [], RuleError("particulars.required", "required") if p.get("required") else None
+    bad = [c for c in values if not KIND_CODE.match(c)]
+    error = RuleError("particulars.kind_code", "{code} is not a kind code", code=bad[0]) \
+        if bad else None
+    return sorted(set(values)), error
+
+
+def _clean_text(p: Mapping[str, Any], raw: Any) -> tuple[str, RuleError | None]:
+    """A choice, a region code, a category letter or a text, stripped."""
+    kind = p["type"]
+    value = "" if raw is None else str(raw).strip()
+    if not value:
+        return "", RuleError("particulars.required", "required") if p.get("required") else None
+    if kind == "choice":
+        if value not in [c[0] for c in p["choices"]]:
+            return value, RuleError("particulars.choice", "choose from the list")
+    elif kind == "region":
+        try:
+            region_level(value)
+        except RuleError as error:
+            return value, error
+    elif kind == "letter":
+        value = value.upper()
+        if not re.fullmatch(r"[A-Z]", value):
+            return value, RuleError("particulars.letter", "one capital letter A–Z")
+    elif len(value) > (2000 if kind == "textarea" else 200):
+        return value, RuleError("particulars.length", "too long")
+    return value, None
+
+
 def clean_particulars(lt: LicenceType, data: Mapping[str, Any]) -> dict[str, Any]:
     """The particulars of a type's form, cleaned; ParticularsError names every bad field."""
     cleaned: dict[str, Any] = {}
     errors: dict[str, RuleError] = {}
     for p in lt.particulars:
-        name, kind = p["name"], p["type"]
-        raw = data.get(name)
-        if kind == "kinds":
-            if isinstance(raw, str):
-                raw = [c for c in re.split(r"[\s,，;；]+", raw) if c]
-            values = [str(c).strip() for c in (raw or []) if str(c).strip()]
-            if not values:
-                if p.get("required"):
-                    errors[name] = RuleError("particulars.required", "required")
-                cleaned[name] = []
-                continue
-            bad = [c for c in values if not KIND_CODE.match(c)]
-            if bad:
-                errors[name] = RuleError("particulars.kind_code",
-                                         "{code} is not a kind code", code=bad[0])
-            cleaned[name] = sorted(set(values))
-            continue
-        value = "" if raw is None else str(raw).strip()
-        if not value:
-            if p.get("required"):
-                errors[name] = RuleError("particulars.required", "required")
-            cleaned[name] = ""
-            continue
-        if kind == "choice":
-            if value not in [c[0] for c in p["choices"]]:
-                errors[name] = RuleError("particulars.choice", "choose from the list")
-        elif kind == "region":
-            try:
-                region_level(value)
-            except RuleError as error:
-                errors[name] = error
-        elif kind == "letter":
-            value = value.upper()
-            if not re.fullmatch(r"[A-Z]", value):
-                errors[name] = RuleError("particulars.letter", "one capital letter A–Z")
-        elif len(value) > (2000 if kind == "textarea" else 200):
-            errors[name] = RuleError("particulars.length", "too long")
-        cleaned[name] = value
+        clean = _clean_kinds if p["type"] == "kinds" else _clean_text
+        cleaned[p["name"]], error = clean(p, data.get(p["name"]))
+        if error is not None:
+            errors[p["name"]] = error
     if errors:
         raise ParticularsError(errors)
     return cleaned

@@ -100,7 +100,7 @@ class QualityTests(PersonaTestCase):
         other = make_unit(self.p, "acme", code="SECOND-UNIT")
         make_meter(other, "E-01")
         send(self.unit, "q-1", series("E-01", at(1), 2))
-        with mock.patch.object(selectors, "STOPPED_SHOWN", 1):
+        with mock.patch.object(selectors.region, "STOPPED_SHOWN", 1):
             found = selectors.supervision(self.p.gd_clerk)
             assert len(found["stopped"]) == 1 and found["stopped_count"] == 2
             assert selectors.supervision_counts(self.p.gd_clerk)["stopped"] == 2

@@ -40,9 +40,7 @@ from jiliang.energy.services.letters import (
 )
 from jiliang.energy.services.meters import (
     DAILY_FIELDS,
-    DEFAULT_CARRIER,
     METER_FIELDS,
-    UNIT_FOR_CARRIER,
     meter_calibration_record,
     meter_register,
     meter_update,
@@ -60,7 +58,6 @@ from jiliang.energy.services.units import (
 __all__ = [
     "BatchRefusedError",
     "DAILY_FIELDS",
-    "DEFAULT_CARRIER",
     "DIRECTION_WORDS",
     "ImportResult",
     "IngestResult",
@@ -70,7 +67,6 @@ __all__ = [
     "READING_CHAIN",
     "STATUS_WORDS",
     "UNIT_FIELDS",
-    "UNIT_FOR_CARRIER",
     "audit_cell_set",
     "audit_complete",
     "audit_exclusion_add",

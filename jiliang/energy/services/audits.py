@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record
 from jiliang.core.models import INSTITUTION_KINDS, Organisation, User
-from jiliang.energy import conf, permissions, selectors
+from jiliang.energy import conf, permissions
 from jiliang.energy.models import (
     Audit,
     AuditCell,
@@ -19,6 +19,12 @@ from jiliang.energy.models import (
     EnergyUnit,
     Finding,
     Meter,
+)
+from jiliang.energy.services.audit_judging import (
+    Findings,
+    judge_cells,
+    judge_meters,
+    judge_registry_status,
 )
 from jiliang.energy.validation import rule_error
 from jiliang.rules import RuleError
@@ -150,108 +156,27 @@ def audit_complete(*, actor: User | None, audit: Audit, summary: str = "",
     """Judge the ledger against GB 17167: Table 1 per cell, Table 4 for boundary meters,
     5.3.5 for verification; each nonconformity becomes a finding to rectify by ``deadline``."""
     audit = _open_audit_for(actor, audit)
-    unit = audit.unit
     today = timezone.localdate()
     deadline = deadline or today + datetime.timedelta(days=conf.rectification_days())
     if deadline < today:
         raise ValidationError({"deadline": [_("The deadline cannot lie in the past.")]})
-    counts = ledger_counts(unit)
-    cells = list(audit.cells.prefetch_related("exclusions"))
-    for (energy, level), n in counts.items():
-        if not any(c.energy == energy and c.level == level for c in cells):
-            cells.append(AuditCell.objects.create(audit=audit, energy=energy, level=level,
-                                                  installed=n, required=n))
-    findings: list[Finding] = []
-
-    def finding(kind, clause, text, meter=None, energy="", level=""):
-        findings.append(Finding(audit=audit, region_code=audit.region_code, kind=kind,
-                                clause=clause, text=text[:400], meter=meter, energy=energy,
-                                level=level, deadline=deadline))
-
-    results = []
-    for cell in cells:
-        cell.installed = counts.get((cell.energy, cell.level), 0)
-        grounds = tuple(sorted({x.ground for x in cell.exclusions.all()}))
-        try:
-            result = rules.equipping_cell(audit.edition, rules.Cell(
-                cell.energy, cell.level, cell.installed, cell.required, cell.excluded, grounds))
-        except RuleError as error:
-            raise rule_error("required", error) from None
-        results.append(result)
-        cell.rate_percent, cell.required_percent = result.rate_percent, result.required_percent
-        cell.result = result.result
-        cell.save(update_fields=["installed", "rate_percent", "required_percent", "result"])
-        labels = {"energy": cell.get_energy_display(), "level": cell.level}
-        if result.result == "fail":
-            finding(Finding.Kind.EQUIPPING, "GB 17167-2006 4.3, Table 1", _(
-                "%(energy)s at %(level)s: %(installed)s of %(needed)s meters (%(rate)s %%) "
-                "against %(required)s %% required.") % {
-                **labels, "installed": result.installed, "needed": result.needed,
-                "rate": result.rate_percent, "required": result.required_percent},
-                energy=cell.energy, level=cell.level)
-        elif result.result == "ledger_error":
-            finding(Finding.Kind.LEDGER, "GB 17167-2006 5.3.1", _(
-                "%(energy)s at %(level)s: %(installed)s meters counted against a need of "
-                "%(needed)s; the ledger counts meters outside the required set.") % {
-                **labels, "installed": result.installed, "needed": result.needed},
-                energy=cell.energy, level=cell.level)
-    meters = list(unit.meters.exclude(status=Meter.Status.STOPPED))
-    for meter in meters:
-        if meter.level == "L1":
-            check = rules.accuracy_check(
-                audit.edition, instrument=meter.instrument_type, energy=meter.energy,
-                accuracy_class=meter.accuracy_class, mpe_percent=meter.mpe_percent,
-                **_accuracy_conditions(unit, meter))
-            if check.result == "fail":
-                finding(Finding.Kind.ACCURACY, "GB 17167-2006 4.3.5, Table 4", _(
-                    "%(no)s %(name)s: class %(cls)s does not meet the required %(required)s.") % {
-                    "no": meter.management_no, "name": meter.name,
-                    "cls": meter.accuracy_class or "—", "required": check.required_class},
-                    meter=meter, energy=meter.energy, level=meter.level)
-            elif check.result == "cannot_judge":
-                finding(Finding.Kind.LEDGER, "GB 17167-2006 5.3.1, Table 4", _(
-                    "%(no)s %(name)s: the ledger lacks what Table 4 needs to judge its accuracy "
-                    "(%(reason)s).") % {"no": meter.management_no, "name": meter.name,
-                                        "reason": check.reason},
-                    meter=meter, energy=meter.energy, level=meter.level)
-        if meter.valid_until is None or meter.valid_until < today:
-            finding(Finding.Kind.VALIDITY, "GB 17167-2006 5.3.5", _(
-                "%(no)s %(name)s: in use without a valid verification or calibration "
-                "(valid until %(until)s).") % {
-                "no": meter.management_no, "name": meter.name,
-                "until": meter.valid_until or "—"}, meter=meter, energy=meter.energy,
-                level=meter.level)
-    for meter_id, status in selectors.meter_registry_status(meters, on=today).items():
-        meter = next(m for m in meters if m.pk == meter_id)
-        if status.get("overdue") and not (meter.valid_until is None or meter.valid_until < today):
-            finding(Finding.Kind.VALIDITY, "GB 17167-2006 5.3.5", _(
-                "%(no)s %(name)s: overdue for verification in the registry (%(code)s).") % {
-                "no": meter.management_no, "name": meter.name,
-                "code": status.get("public_code", "")}, meter=meter, energy=meter.energy,
-                level=meter.level)
-    Finding.objects.bulk_create(findings)
+    findings = Findings(audit, deadline)
+    results = judge_cells(audit, ledger_counts(audit.unit), findings)
+    meters = list(audit.unit.meters.exclude(status=Meter.Status.STOPPED))
+    judge_meters(audit, meters, today, findings)
+    judge_registry_status(meters, today, findings)
+    Finding.objects.bulk_create(findings.rows)
     # The verdict of Table 1: compliant only if no applicable cell fails (accuracy is separate).
     verdict = "noncompliant" if any(r.result in ("fail", "ledger_error") for r in results) \
         else "compliant"
     audit.verdict = verdict
     audit.summary = (summary or "").strip()
     audit.completed_at = timezone.now()
-    audit.status = Audit.Status.RECTIFYING if findings else Audit.Status.CLOSED
-    if not findings:
+    audit.status = Audit.Status.RECTIFYING if findings.rows else Audit.Status.CLOSED
+    if not findings.rows:
         audit.closed_at = audit.completed_at
     audit.save()
     audit_record(actor=actor, action="energy.audit.complete", obj=audit,
-                 after={"verdict": verdict, "findings": len(findings),
+                 after={"verdict": verdict, "findings": len(findings.rows),
                         "status": audit.status})
     return audit
-
-
-def _accuracy_conditions(unit: EnergyUnit, meter: Meter) -> dict:
-    conditions: dict = {}
-    if meter.instrument_type == "electricity_meter":
-        conditions["user_class"] = unit.electricity_user_class or None
-    if meter.instrument_type == "water_meter":
-        conditions["pipe_dn_mm"] = meter.pipe_dn_mm
-    return conditions
-
-

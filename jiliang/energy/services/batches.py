@@ -87,96 +87,110 @@ def batch_ingest(
     missing or bad, or the batch id was used for other content; a repeat of a batch on file
     changes nothing. Otherwise every good row is loaded and every bad one reported.
     """
-    unit_code = (unit_code or "").strip()
-    batch_id = (batch_id or "").strip()
-    unit = EnergyUnit.objects.filter(code=unit_code).first()
-    # An unknown unit and another enterprise's unit get the same answer: the code of a unit
-    # is not to be found out by trying.
-    if unit is None or (actor is not None and not permissions.member_of(
-            actor, unit.organisation_id)):
-        raise batch_refusal_record(
-            unit=None, unit_code=unit_code, batch_id=batch_id, channel=channel, client=client,
-            field_name="unit", reason="unknown_unit", status=404,
-            message=_("No energy-using unit “%(code)s” takes batches from you.") % {
-                "code": unit_code})
-    if not batch_id or len(batch_id) > 64:
-        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
-                      client=client,
-                      field_name="batch_id", reason="no_batch_id",
-                      message=_("Give the batch an id of 1 to 64 characters."))
-    if not unit.public_key:
-        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
-                      client=client,
-                      field_name="signature", reason="no_key", status=403,
-                      message=_("The unit has no registered gateway key."))
-    if not signature:
-        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
-                      client=client,
-                      field_name="signature", reason="unsigned", status=403,
-                      message=_("The batch is not signed."))
-    if not signing.verify(unit.public_key, unit_code, batch_id, body, signature):
-        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
-                      client=client,
-                      field_name="signature", reason="bad_signature", status=403,
-                      message=_("The signature does not match the unit's registered key."))
+    sender = _Sender(unit_code=(unit_code or "").strip(), batch_id=(batch_id or "").strip(),
+                     channel=channel, client=client)
+    unit = sender.unit_check(actor)
+    sender.signature_check(body, signature)
     digest = hashlib.sha256(body).hexdigest()
-
-    def repeat(found: ReadingBatch) -> IngestResult:
-        if found.body_sha256 != digest:
-            raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id, channel=channel,
-                      client=client,
-                          field_name="batch_id", reason="batch_id_reused", status=409,
-                          message=_("This batch id was used for other readings."))
-        return IngestResult(found, repeated=True)
-
-    found = ReadingBatch.objects.filter(unit=unit, batch_id=batch_id).first()
+    found = ReadingBatch.objects.filter(unit=unit, batch_id=sender.batch_id).first()
     if found is not None:
-        return repeat(found)
+        return sender.repeat(found, digest)
     now = timezone.now()
-    try:
-        items = ingest.read_body(body, content_type)
-    except ValueError as error:
-        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id,
-                                   channel=channel, client=client, field_name="body",
-                                   reason="unreadable",
-                                   message=str(error)) from None
-    total = len(items)
-    if total > conf.max_batch_rows():
-        raise batch_refusal_record(unit=unit, unit_code=unit_code, batch_id=batch_id,
-                                   channel=channel, client=client, field_name="body",
-                                   reason="too_large",
-                                   status=413, message=_("A batch holds at most %(n)s readings.")
-                                   % {"n": conf.max_batch_rows()})
+    items = sender.items(body, content_type)
     # Partitions first, in their own short transaction where possible.
     partitions.ensure(ingest.months_hint(items))
     with transaction.atomic(), chain_lock(READING_CHAIN, str(unit.pk)) as writer:
-        found = ReadingBatch.objects.filter(unit=unit, batch_id=batch_id).first()
+        found = ReadingBatch.objects.filter(unit=unit, batch_id=sender.batch_id).first()
         if found is not None:  # the same batch arrived twice at once
-            return repeat(found)
+            return sender.repeat(found, digest)
         batch = ReadingBatch.objects.create(
-            unit=unit, region_code=unit.region_code, batch_id=batch_id, channel=channel,
+            unit=unit, region_code=unit.region_code, batch_id=sender.batch_id, channel=channel,
             content_type=content_type, body_sha256=digest, signature=signature[:100],
-            key_fingerprint=signing.fingerprint(unit.public_key), received_at=now, rows=total)
-        unit.refresh_from_db(fields=["ledger_version"])
-        meters = ingest.meter_states(unit)
-        written = ingest.write(unit=unit, batch=batch, meters_by_code=meters, items=items,
-                               now=now, future_tolerance_s=conf.FUTURE_TOLERANCE_S,
-                               writer=writer)
-        batch.accepted, batch.duplicates = written.accepted, written.duplicates
-        batch.rejected = len(written.errors)
-        batch.errors = [e.as_dict() for e in sorted(written.errors, key=lambda e: e.row)[:200]]
-        batch.first_read_at, batch.last_read_at = written.first_at, written.last_at
-        batch.save(update_fields=["accepted", "duplicates", "rejected", "errors",
-                                  "first_read_at", "last_read_at"])
-        if written.last_at and (unit.last_reading_at is None
-                                or written.last_at > unit.last_reading_at):
-            EnergyUnit.objects.filter(pk=unit.pk).update(last_reading_at=written.last_at)
+            key_fingerprint=signing.fingerprint(unit.public_key), received_at=now,
+            rows=len(items))
+        _load(unit, batch, items, now=now, writer=writer)
         audit_record(actor=actor, action="energy.batch.ingest", obj=batch,
                      region_code=unit.region_code,
-                     after={"unit": unit.code, "batch_id": batch_id, "channel": channel,
+                     after={"unit": unit.code, "batch_id": sender.batch_id, "channel": channel,
                             "sha256": digest, "accepted": batch.accepted,
                             "duplicates": batch.duplicates, "rejected": batch.rejected})
     INGEST_ROWS.labels(channel).inc(batch.accepted)
     return IngestResult(batch)
 
 
+@dataclass
+class _Sender:
+    """Who sent a batch, and the checks that refuse it as a whole (each refusal kept)."""
+
+    unit_code: str
+    batch_id: str
+    channel: str
+    client: str
+    unit: EnergyUnit | None = None
+
+    def refuse(self, field_name: str, reason: str, message: str, *,
+               status: int = 400) -> BatchRefusedError:
+        return batch_refusal_record(unit=self.unit, unit_code=self.unit_code,
+                                    batch_id=self.batch_id, channel=self.channel,
+                                    client=self.client, field_name=field_name, reason=reason,
+                                    message=message, status=status)
+
+    def unit_check(self, actor: User | None) -> EnergyUnit:
+        unit = EnergyUnit.objects.filter(code=self.unit_code).first()
+        # An unknown unit and another enterprise's unit get the same answer: the code of a unit
+        # is not to be found out by trying.
+        if unit is None or (actor is not None and not permissions.member_of(
+                actor, unit.organisation_id)):
+            raise self.refuse("unit", "unknown_unit", _(
+                "No energy-using unit “%(code)s” takes batches from you.") % {
+                "code": self.unit_code}, status=404)
+        self.unit = unit
+        return unit
+
+    def signature_check(self, body: bytes, signature: str) -> None:
+        if not self.batch_id or len(self.batch_id) > 64:
+            raise self.refuse("batch_id", "no_batch_id",
+                              _("Give the batch an id of 1 to 64 characters."))
+        if not self.unit.public_key:
+            raise self.refuse("signature", "no_key",
+                              _("The unit has no registered gateway key."), status=403)
+        if not signature:
+            raise self.refuse("signature", "unsigned", _("The batch is not signed."), status=403)
+        if not signing.verify(self.unit.public_key, self.unit_code, self.batch_id, body,
+                              signature):
+            raise self.refuse("signature", "bad_signature", _(
+                "The signature does not match the unit's registered key."), status=403)
+
+    def repeat(self, found: ReadingBatch, digest: str) -> IngestResult:
+        if found.body_sha256 != digest:
+            raise self.refuse("batch_id", "batch_id_reused",
+                              _("This batch id was used for other readings."), status=409)
+        return IngestResult(found, repeated=True)
+
+    def items(self, body: bytes, content_type: str) -> ingest.Numbered | list:
+        try:
+            items = ingest.read_body(body, content_type)
+        except ValueError as error:
+            raise self.refuse("body", "unreadable", str(error)) from None
+        if len(items) > conf.max_batch_rows():
+            raise self.refuse("body", "too_large", _(
+                "A batch holds at most %(n)s readings.") % {"n": conf.max_batch_rows()},
+                status=413)
+        return items
+
+
+def _load(unit: EnergyUnit, batch: ReadingBatch, items: list, *, now, writer) -> None:
+    """The readings into the unit's chain, the batch's counts and the unit's last reading."""
+    unit.refresh_from_db(fields=["ledger_version"])
+    written = ingest.write(unit=unit, batch=batch, meters_by_code=ingest.meter_states(unit),
+                           items=items, now=now, future_tolerance_s=conf.FUTURE_TOLERANCE_S,
+                           writer=writer)
+    batch.accepted, batch.duplicates = written.accepted, written.duplicates
+    batch.rejected = len(written.errors)
+    batch.errors = [e.as_dict() for e in sorted(written.errors, key=lambda e: e.row)[:200]]
+    batch.first_read_at, batch.last_read_at = written.first_at, written.last_at
+    batch.save(update_fields=["accepted", "duplicates", "rejected", "errors",
+                              "first_read_at", "last_read_at"])
+    if written.last_at and (unit.last_reading_at is None
+                            or written.last_at > unit.last_reading_at):
+        EnergyUnit.objects.filter(pk=unit.pk).update(last_reading_at=written.last_at)

@@ -27,7 +27,7 @@ def ledger_columns() -> list[Column]:
         Column("name", _("Instrument name"), True, ("计量器具名称",), "电能表"),
         Column("model_spec", _("Model and specification"), False, ("型号规格",), "DTSD341"),
         Column("instrument_type", _("Instrument type"), True, ("器具类型",), "electricity_meter",
-               help=", ".join(rules.INSTRUMENT_TYPES)),
+               help=", ".join(rules.instrument_types())),
         Column("accuracy_class", _("Accuracy class"), False, ("准确度等级",), "0.5S"),
         Column("mpe_percent", _("Maximum permissible error (%)"), False, ("最大允许误差",), ""),
         Column("measuring_range", _("Measuring range"), False, ("测量范围",), "3×1.5(6)A"),

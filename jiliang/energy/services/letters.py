@@ -21,20 +21,9 @@ from jiliang.energy.models import (
 
 # --- letters of responsibility and their look-back (work plan 二.4) ---------------------------
 
-@transaction.atomic
-def letter_create(*, actor: User | None, unit: EnergyUnit, title: str, signed_on: datetime.date,
-                  commitments: list[dict], bureau: Organisation | None = None
-                  ) -> ResponsibilityLetter:
-    if not permissions.bureau_over(actor, unit.region_code):
-        raise PermissionDenied(_("Only the unit's bureau files its letters of responsibility."))
-    bureau = bureau or (actor.organisation if actor else None)
-    if bureau is None or not bureau.is_bureau:
-        raise ValidationError({"bureau": [_("A letter is signed by a bureau.")]})
-    title = (title or "").strip()
-    if not title:
-        raise ValidationError({"title": [_("Give the letter's title.")]})
-    if signed_on is None or signed_on > timezone.localdate():
-        raise ValidationError({"signed_on": [_("Give the date of signing (not in the future).")]})
+def _commitments_clean(commitments: list[dict], signed_on: datetime.date) -> list[Commitment]:
+    """The commitments of a letter, each with its party and a deadline on or after the signing
+    (empty lines left out)."""
     clean = []
     for i, item in enumerate(commitments or []):
         text = str(item.get("text") or "").strip()
@@ -49,6 +38,24 @@ def letter_create(*, actor: User | None, unit: EnergyUnit, title: str, signed_on
             raise ValidationError({f"commitments.{i}.deadline": [_(
                 "Each commitment has a deadline on or after the signing.")]})
         clean.append(Commitment(party=party, text=text[:300], deadline=deadline))
+    return clean
+
+
+@transaction.atomic
+def letter_create(*, actor: User | None, unit: EnergyUnit, title: str, signed_on: datetime.date,
+                  commitments: list[dict], bureau: Organisation | None = None
+                  ) -> ResponsibilityLetter:
+    if not permissions.bureau_over(actor, unit.region_code):
+        raise PermissionDenied(_("Only the unit's bureau files its letters of responsibility."))
+    bureau = bureau or (actor.organisation if actor else None)
+    if bureau is None or not bureau.is_bureau:
+        raise ValidationError({"bureau": [_("A letter is signed by a bureau.")]})
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": [_("Give the letter's title.")]})
+    if signed_on is None or signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": [_("Give the date of signing (not in the future).")]})
+    clean = _commitments_clean(commitments, signed_on)
     if not clean:
         raise ValidationError({"commitments": [_("A letter holds at least one commitment.")]})
     letter = ResponsibilityLetter.objects.create(unit=unit, region_code=unit.region_code,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.core.models import User
@@ -35,93 +38,127 @@ DAILY_FIELDS = ("level", "energy", "carrier", "direction")
 
 # --- the meter ledger -----------------------------------------------------------------------
 
-UNIT_FOR_CARRIER = {"electricity": "kWh", "heat": "GJ", "fresh_water": "t",
-                    "steam_low_pressure": "t"}
-DEFAULT_CARRIER = {"electricity": "electricity", "water": "fresh_water",
-                   "steam": "steam_low_pressure", "coal": "raw_coal", "coke": "coke",
-                   "crude_oil": "crude_oil", "residual_oil": "residual_oil", "lpg": "lpg",
-                   "heavy_oil": "fuel_oil"}
 
 
-def _meter_clean(meter: Meter) -> None:
-    """The rules of a ledger line, each error naming its field."""
-    unit = meter.unit
-    if not meter.management_no.strip():
-        raise ValidationError({"management_no": [_("Give the unit's management number.")]})
-    if not meter.name.strip():
-        raise ValidationError({"name": [_("Give the instrument's name.")]})
-    if not meter.serial_no.strip():
-        raise ValidationError({"serial_no": [_("Give the serial number (出厂编号).")]})
-    if meter.level not in rules.LEVELS:
-        raise ValidationError({"level": [_("The level is L1, L2 or L3 (GB 17167-2006 4.2).")]})
-    if meter.energy not in rules.energy_ids():
-        raise ValidationError({"energy": [_("Choose an energy type of GB 17167-2006 Table 1.")]})
-    if meter.instrument_type not in rules.INSTRUMENT_TYPES:
-        raise ValidationError({"instrument_type": [_("Choose an instrument type.")]})
-    if meter.direction not in Meter.Direction.values:
-        raise ValidationError({"direction": [_("The direction is incoming or outgoing.")]})
-    if meter.status not in Meter.Status.values:
-        raise ValidationError({"status": [_("Choose a status.")]})
-    if meter.level == "L1" and not meter.boundary:
+# The rules of a ledger line, in the order they are checked: (field, what its value keeps,
+# the message when it does not). The first broken rule names its field.
+Rule = tuple[str, Callable[[Meter], bool], Promise]
+IDENTITY_RULES: tuple[Rule, ...] = (
+    ("management_no", lambda m: bool(m.management_no.strip()),
+     gettext_lazy("Give the unit's management number.")),
+    ("name", lambda m: bool(m.name.strip()), gettext_lazy("Give the instrument's name.")),
+    ("serial_no", lambda m: bool(m.serial_no.strip()),
+     gettext_lazy("Give the serial number (出厂编号).")),
+    ("level", lambda m: m.level in rules.LEVELS,
+     gettext_lazy("The level is L1, L2 or L3 (GB 17167-2006 4.2).")),
+    ("energy", lambda m: m.energy in rules.energy_ids(),
+     gettext_lazy("Choose an energy type of GB 17167-2006 Table 1.")),
+    ("instrument_type", lambda m: m.instrument_type in rules.instrument_types(),
+     gettext_lazy("Choose an instrument type.")),
+    ("direction", lambda m: m.direction in Meter.Direction.values,
+     gettext_lazy("The direction is incoming or outgoing.")),
+    ("status", lambda m: m.status in Meter.Status.values, gettext_lazy("Choose a status.")),
+    ("boundary", lambda m: m.level == "L1" or not m.boundary,
+     gettext_lazy("Only L1 meters sit at the unit boundary.")),
+)
+MAGNITUDE_RULES: tuple[Rule, ...] = (
+    ("mpe_percent", lambda m: m.mpe_percent is None or m.mpe_percent > 0,
+     gettext_lazy("Enter a number greater than zero.")),
+    ("multiplier", lambda m: m.multiplier is not None and m.multiplier > 0,
+     gettext_lazy("The multiplier is greater than zero.")),
+    ("register_max", lambda m: m.register_max is None or m.register_max > 0,
+     gettext_lazy("Enter a number greater than zero.")),
+)
+RECORD_RULES: tuple[Rule, ...] = (
+    ("register_unit", lambda m: bool(m.register_unit),
+     gettext_lazy("Give the unit the register counts in.")),
+    ("valid_until", lambda m: not (m.last_verified_on and m.valid_until)
+     or m.valid_until >= m.last_verified_on,
+     gettext_lazy("The validity cannot end before the verification or calibration.")),
+)
+
+
+def _keep(meter: Meter, table: tuple[Rule, ...]) -> None:
+    for field_name, kept, message in table:
+        if not kept(meter):
+            raise ValidationError({field_name: [str(message)]})
+
+
+def _fill_defaults(meter: Meter) -> None:
+    if meter.level == "L1":
         meter.boundary = True  # L1 is the unit's boundary by definition
-    if meter.level != "L1" and meter.boundary:
-        raise ValidationError({"boundary": [_("Only L1 meters sit at the unit boundary.")]})
-    if meter.accuracy_class:
-        try:
-            rules.parse_class(meter.accuracy_class)
-        except RuleError as error:
-            if not (error.code == "accuracy.not_percent"
-                    and meter.instrument_type in rules.MPE_INSTRUMENTS):
-                raise rule_error("accuracy_class", error) from None
-    if meter.mpe_percent is not None and meter.mpe_percent <= 0:
-        raise ValidationError({"mpe_percent": [_("Enter a number greater than zero.")]})
-    if meter.multiplier is None or meter.multiplier <= 0:
-        raise ValidationError({"multiplier": [_("The multiplier is greater than zero.")]})
-    if meter.register_max is not None and meter.register_max <= 0:
-        raise ValidationError({"register_max": [_("Enter a number greater than zero.")]})
     if not meter.carrier:
-        meter.carrier = DEFAULT_CARRIER.get(meter.energy, "")
+        meter.carrier = rules.default_carriers().get(meter.energy, "")  # data: Table 1
     if not meter.register_unit:
-        meter.register_unit = UNIT_FOR_CARRIER.get(meter.carrier, "")
-    if meter.carrier:
-        # A carrier of GB/T 2589 in a unit that converts to the table's. A coefficient the
-        # edition in force lacks (a range, an unconfirmed value) is no fault of the ledger:
-        # the figures say so where they are converted.
-        known = rules.carriers("gbt2589-2008")
-        carrier_id = "electricity_equivalent" if meter.carrier == "electricity" else meter.carrier
-        if carrier_id not in known or carrier_id == "electricity_equal_value":
-            raise ValidationError({"carrier": [_("Choose an energy carrier of GB/T 2589.")]})
-        table_unit = known[carrier_id].unit
-        try:
-            rules.to_table_unit(Decimal(1), meter.register_unit or table_unit, table_unit,
-                                meter.carrier)
-            if meter.ncv_kj_per_unit is not None:
-                rules.coefficient("gbt2589-2008", meter.carrier, ncv_kj=meter.ncv_kj_per_unit)
-        except RuleError as error:
-            field_name = "register_unit" if error.code.startswith("unit.") else \
-                "ncv_kj_per_unit"
-            raise rule_error(field_name, error) from None
-        if not meter.register_unit:
-            meter.register_unit = table_unit
+        meter.register_unit = rules.register_units().get(meter.carrier, "")
+
+
+def _accuracy_class_check(meter: Meter) -> None:
+    if not meter.accuracy_class:
+        return
+    try:
+        rules.parse_class(meter.accuracy_class)
+    except RuleError as error:
+        # scales and water meters are judged by their MPE: a class that is no percentage is theirs
+        if not (error.code == "accuracy.not_percent"
+                and meter.instrument_type in rules.mpe_instruments()):
+            raise rule_error("accuracy_class", error) from None
+
+
+def _carrier_check(meter: Meter) -> None:
+    """A carrier of GB/T 2589 in a unit that converts to the table's. A coefficient the edition
+    in force lacks (a range, an unconfirmed value) is no fault of the ledger: the figures say so
+    where they are converted."""
+    if not meter.carrier:
+        return
+    known = rules.carriers("gbt2589-2008")
+    carrier_id = "electricity_equivalent" if meter.carrier == "electricity" else meter.carrier
+    if carrier_id not in known or carrier_id == "electricity_equal_value":
+        raise ValidationError({"carrier": [_("Choose an energy carrier of GB/T 2589.")]})
+    table_unit = known[carrier_id].unit
+    try:
+        rules.to_table_unit(Decimal(1), meter.register_unit or table_unit, table_unit,
+                            meter.carrier)
+        if meter.ncv_kj_per_unit is not None:
+            rules.coefficient("gbt2589-2008", meter.carrier, ncv_kj=meter.ncv_kj_per_unit)
+    except RuleError as error:
+        field_name = "register_unit" if error.code.startswith("unit.") else "ncv_kj_per_unit"
+        raise rule_error(field_name, error) from None
     if not meter.register_unit:
-        raise ValidationError({"register_unit": [_("Give the unit the register counts in.")]})
-    if meter.last_verified_on and meter.valid_until and meter.valid_until < meter.last_verified_on:
-        raise ValidationError({"valid_until": [_(
-            "The validity cannot end before the verification or calibration.")]})
-    if meter.parent_id is not None:
-        parent = meter.parent
-        if parent.unit_id != unit.pk or parent.pk == meter.pk:
-            raise ValidationError({"parent": [_("The main meter is another meter of the same "
-                                                "unit.")]})
-        if parent.carrier != meter.carrier:
-            raise ValidationError({"parent": [_("A sub-meter measures the same carrier as its "
-                                                "main meter.")]})
-    clash = Meter.objects.filter(unit=unit, management_no=meter.management_no)
+        meter.register_unit = table_unit
+
+
+def _parent_check(meter: Meter) -> None:
+    if meter.parent_id is None:
+        return
+    parent = meter.parent
+    if parent.unit_id != meter.unit_id or parent.pk == meter.pk:
+        raise ValidationError({"parent": [_("The main meter is another meter of the same "
+                                            "unit.")]})
+    if parent.carrier != meter.carrier:
+        raise ValidationError({"parent": [_("A sub-meter measures the same carrier as its "
+                                            "main meter.")]})
+
+
+def _unique_check(meter: Meter) -> None:
+    clash = Meter.objects.filter(unit_id=meter.unit_id, management_no=meter.management_no)
     if meter.pk:
         clash = clash.exclude(pk=meter.pk)
     if clash.exists():
         raise ValidationError({"management_no": [_(
             "Another meter of this unit has this management number.")]})
+
+
+def _meter_clean(meter: Meter) -> None:
+    """The rules of a ledger line, each error naming its field."""
+    _fill_defaults(meter)
+    _keep(meter, IDENTITY_RULES)
+    _accuracy_class_check(meter)
+    _keep(meter, MAGNITUDE_RULES)
+    _carrier_check(meter)
+    _keep(meter, RECORD_RULES)
+    _parent_check(meter)
+    _unique_check(meter)
 
 
 def _calibration_from_meter(meter: Meter) -> None:

@@ -13,8 +13,9 @@ One module per process; callers import from this package:
 Who may do what is asked of ``jiliang.licensing.permissions``.
 """
 
+from jiliang.licensing.labels import action_label, label, language
+from jiliang.licensing.selectors import decision_clock
 from jiliang.licensing.services.applications import (
-    action_label,
     application_create,
     application_update,
     attachment_add,
@@ -26,8 +27,6 @@ from jiliang.licensing.services.common import (
     RENEWAL_PENDING,
     calendar_message,
     closed_message,
-    label,
-    language,
     particulars_message,
 )
 from jiliang.licensing.services.daily import (
@@ -38,7 +37,7 @@ from jiliang.licensing.services.daily import (
 from jiliang.licensing.services.events import licence_summary
 from jiliang.licensing.services.licences import licence_act, licence_record
 from jiliang.licensing.services.particulars import renewal_rule_text, renewal_window_check
-from jiliang.licensing.services.workflow import EFFECTS, application_act, decision_clock
+from jiliang.licensing.services.workflow import EFFECTS, application_act
 
 __all__ = [
     "DECISION_CLOCK",

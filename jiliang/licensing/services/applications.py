@@ -16,6 +16,7 @@ from jiliang.audit.services import audit_record
 from jiliang.core.models import User
 from jiliang.core.uploads import check_upload
 from jiliang.licensing import conf
+from jiliang.licensing.labels import action_label, label
 from jiliang.licensing.models import (
     Application,
     Attachment,
@@ -23,8 +24,8 @@ from jiliang.licensing.models import (
     LicenceStatus,
     Purpose,
 )
-from jiliang.licensing.permissions import is_applicant
-from jiliang.licensing.services.common import closed_message, label, org_of, type_or_error
+from jiliang.licensing.permissions import UPLOAD_STATES, is_applicant
+from jiliang.licensing.services.common import closed_message, org_of, type_or_error
 from jiliang.licensing.services.events import log_event
 from jiliang.licensing.services.particulars import (
     clean_particulars,
@@ -120,13 +121,6 @@ def conflict_error(app: Application, action: str) -> ValidationError:
         "state": state, "action": action_label(app, action)}]})
 
 
-def action_label(app: Application, action: str) -> str:
-    if action == "edit":
-        return _("change the draft")
-    transition = app.workflow.transitions.get(action)
-    return label(transition.label) if transition else action
-
-
 @transaction.atomic
 def application_update(*, actor: User, application: Application, version: int,
                        particulars: Mapping[str, Any]) -> Application:
@@ -161,7 +155,7 @@ def attachment_add(*, actor: User, application: Application, material: str, uplo
     app = Application.objects.select_for_update().get(pk=application.pk)
     if not is_applicant(actor, app):
         raise PermissionDenied(_("Only the applicant uploads its materials."))
-    if app.state not in ("draft", "correction_requested"):
+    if app.state not in UPLOAD_STATES:
         raise ValidationError({"file": [_(
             "Materials are added to a draft, or when the bureau asks for them.")]})
     spec = app.licence_type.material(material)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jiliang.core.models import Organisation, User
 from jiliang.core.validation import IDENTIFIER_MESSAGES
+from jiliang.licensing.labels import label
 from jiliang.rules import RuleError
 from jiliang.rules import licensing as rules
 from jiliang.rules.deadlines import (
     CalendarNotCoveredError,
     count_working_days,
+    covered_years,
 )
 
 # Pending renewals that Art. 50 counts as granted when the licence expires undecided: those
@@ -22,15 +23,6 @@ from jiliang.rules.deadlines import (
 # has none: it is not complete, so not counted).
 RENEWAL_PENDING = rules.workflows()["licence"].clock_states("acceptance", "decision", "stopped")
 DECISION_CLOCK = rules.workflows()["licence"].clock_states("decision")
-
-
-def language() -> str:
-    return get_language() or "zh-hans"
-
-
-def label(value) -> str:
-    """A bilingual label of the data, in the current language."""
-    return rules.text(value, language())
 
 
 # --- messages for the rules' errors --------------------------------------------------------
@@ -53,8 +45,6 @@ def particulars_message(error: RuleError) -> str:
 
 
 def calendar_message(year: str | int) -> str:
-    from jiliang.rules.deadlines import covered_years
-
     years = covered_years()
     return _("The official holiday calendar for %(year)s is not available yet, so the date "
              "cannot be counted in working days (the calendar covers %(first)s–%(last)s).") % {

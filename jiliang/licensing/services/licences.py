@@ -6,7 +6,6 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record
 from jiliang.core.models import Organisation, User
+from jiliang.licensing import hooks
+from jiliang.licensing.labels import label
 from jiliang.licensing.models import (
     Application,
     Licence,
@@ -22,7 +23,7 @@ from jiliang.licensing.models import (
     Purpose,
 )
 from jiliang.licensing.permissions import CLERK_ROLES, is_authority, may_act_on_licence, role_words
-from jiliang.licensing.services.common import iso, label, type_or_error
+from jiliang.licensing.services.common import iso, type_or_error
 from jiliang.licensing.services.events import licence_summary, notify, publish
 from jiliang.licensing.services.numbering import licence_number
 from jiliang.licensing.services.particulars import clean_particulars, scope_of
@@ -105,12 +106,10 @@ def standard_certificate(licence: Licence, *, actor: User | None, on: datetime.d
                          renewal: bool) -> None:
     """Traceability (issue 12): a standards-assessment grant or renewal creates or renews the
     standard's certificate in the register, when that app is installed."""
-    if licence.type_code != "measurement_standard_assessment" or \
-            not apps.is_installed("jiliang.traceability"):
+    register = hooks.traceability("services")
+    if licence.type_code != "measurement_standard_assessment" or register is None:
         return
-    from jiliang.traceability.services import certificate_from_licence
-
-    certificate_from_licence(actor=actor, licence=licence, on=on, renewal=renewal)
+    register.certificate_from_licence(actor=actor, licence=licence, on=on, renewal=renewal)
 
 
 @transaction.atomic

@@ -6,16 +6,16 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from jiliang.core.models import Region
-from jiliang.licensing import conf
+from jiliang.licensing import conf, hooks
+from jiliang.licensing.labels import label
 from jiliang.licensing.models import (
     Licence,
 )
-from jiliang.licensing.services.common import label, particulars_message
+from jiliang.licensing.services.common import particulars_message
 from jiliang.rules import RuleError
 from jiliang.rules import licensing as rules
 from jiliang.rules.identifiers import region_prefix
@@ -36,10 +36,9 @@ def clean_particulars(lt: rules.LicenceType, data: Mapping[str, Any], *,
         if p["type"] == "region" and value and not Region.objects.filter(code=value).exists():
             raise ValidationError({p["name"]: [_(
                 "%(code)s is not in the table of divisions.") % {"code": value}]})
-        if p["type"] == "kinds" and value and apps.is_installed("jiliang.catalog"):
-            from jiliang.catalog.models import InstrumentKind
-
-            known = set(InstrumentKind.objects.filter(code__in=value)
+        catalog = hooks.catalog("models") if p["type"] == "kinds" and value else None
+        if catalog is not None:
+            known = set(catalog.InstrumentKind.objects.filter(code__in=value)
                         .values_list("code", flat=True))
             unknown = [c for c in value if c not in known]
             if unknown:

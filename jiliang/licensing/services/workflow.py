@@ -22,6 +22,7 @@ from jiliang.audit.services import audit_record
 from jiliang.core.models import User
 from jiliang.core.params import is_id
 from jiliang.core.templatetags.law import article as article_words
+from jiliang.licensing.labels import action_label, label
 from jiliang.licensing.models import (
     Application,
     Assignment,
@@ -30,21 +31,19 @@ from jiliang.licensing.models import (
     StopKind,
 )
 from jiliang.licensing.permissions import is_authority, may_take, role_words
+from jiliang.licensing.selectors import clock_stops
 from jiliang.licensing.services.applications import (
-    action_label,
     conflict_error,
     lock_application,
     missing_materials,
 )
-from jiliang.licensing.services.common import closed_message, iso, label, working_due
+from jiliang.licensing.services.common import closed_message, iso, working_due
 from jiliang.licensing.services.events import log_event, notify
 from jiliang.licensing.services.licences import licence_grant
 from jiliang.licensing.services.numbering import application_number, voucher_number
 from jiliang.licensing.services.particulars import renewal_window_check
 from jiliang.rules import RuleError
-from jiliang.rules.deadlines import (
-    Clock,
-)
+from jiliang.rules import licensing as rules
 
 # --- the workflow ---------------------------------------------------------------------------
 
@@ -67,21 +66,6 @@ class Act:
 
     def text(self, name: str) -> str:
         return str(self.payload.get(name) or "").strip()
-
-
-def clock_stops(app: Application, *, extra: ClockStop | None = None) -> list[tuple]:
-    stops = [(s.started_on, s.ended_on) for s in app.stops.all() if extra is None
-             or s.pk != extra.pk]
-    if extra is not None:
-        stops.append((extra.started_on, extra.ended_on))
-    return stops
-
-
-def decision_clock(app: Application, stops=None) -> Clock | None:
-    if app.accepted_on is None or not app.decision_limit:
-        return None
-    stops = clock_stops(app) if stops is None else stops
-    return Clock(start=app.accepted_on, limit=app.decision_limit, stops=tuple(stops))
 
 
 def set_decision_due(act: Act, *, limit: int | None = None, stops=None) -> None:
@@ -331,30 +315,8 @@ def application_act(
     payload = dict(payload or {})
     with transaction.atomic():
         app = lock_application(application, version, action)
-        workflow = app.workflow
-        try:
-            transition = workflow.transition(action, app.state)
-        except RuleError:
-            raise ValidationError({"action": [_(
-                "“%(action)s” is not possible now: the application is “%(state)s”.") % {
-                "action": action_label(app, action),
-                "state": label(workflow.states[app.state]["label"])}]}) from None
-        if not may_take(actor, app, transition):
-            raise PermissionDenied(_("“%(action)s” is for %(who)s.") % {
-                "action": label(transition.label), "who": role_words(transition.by)})
-        if transition.once and app.events.filter(action=action).exists():
-            raise ValidationError({"action": [_(
-                "“%(action)s” can be done only once for an application (%(article)s).") % {
-                "action": label(transition.label),
-                "article": article_words(transition.article)}]})
-        unknown = sorted(set(payload) - transition.accepts)
-        if unknown:
-            raise ValidationError({str(name): [_("“%(action)s” does not take this field.") % {
-                "action": label(transition.label)}] for name in unknown})
-        for name in transition.requires:
-            value = payload.get(name)
-            if value is None or (isinstance(value, str | list | tuple) and not value):
-                raise ValidationError({name: [_("This field is required.")]})
+        transition = _transition_allowed(app, action, actor)
+        _payload_check(transition, payload)
         act = Act(app=app, actor=actor, on=on, payload=payload)
         effect = EFFECTS.get(action)
         if effect is not None:
@@ -371,15 +333,52 @@ def application_act(
             setattr(app, name, value)
         for step in act.after:
             step(app)
-        log_event(app, actor=actor, action=action, from_state=before_state, to_state=target, on=on,
-             note=act.note, data=act.data)
-        for kind, params in act.notices:
-            notify(app.applicant_id, app.region_code, kind, application=app,
-                    number=app.number, **params)
-        audit_record(actor=actor, action=f"licensing.application.{action}", obj=app,
-                     before={"state": before_state, "version": version},
-                     after={"state": target, "version": version + 1, "note": act.note,
-                            **{k: v for k, v in act.data.items() if k != "assignment"}})
+        _record(act, action=action, from_state=before_state, to_state=target, version=version)
     return app
 
 
+def _transition_allowed(app: Application, action: str, actor: User | None) -> rules.Transition:
+    """The transition ``action`` from the application's state, if ``actor`` may take it now."""
+    workflow = app.workflow
+    try:
+        transition = workflow.transition(action, app.state)
+    except RuleError:
+        raise ValidationError({"action": [_(
+            "“%(action)s” is not possible now: the application is “%(state)s”.") % {
+            "action": action_label(app, action),
+            "state": label(workflow.states[app.state]["label"])}]}) from None
+    if not may_take(actor, app, transition):
+        raise PermissionDenied(_("“%(action)s” is for %(who)s.") % {
+            "action": label(transition.label), "who": role_words(transition.by)})
+    if transition.once and app.events.filter(action=action).exists():
+        raise ValidationError({"action": [_(
+            "“%(action)s” can be done only once for an application (%(article)s).") % {
+            "action": label(transition.label),
+            "article": article_words(transition.article)}]})
+    return transition
+
+
+def _payload_check(transition: rules.Transition, payload: Mapping[str, Any]) -> None:
+    """Only the fields the transition declares, and every field it requires."""
+    unknown = sorted(set(payload) - transition.accepts)
+    if unknown:
+        raise ValidationError({str(name): [_("“%(action)s” does not take this field.") % {
+            "action": label(transition.label)}] for name in unknown})
+    for name in transition.requires:
+        value = payload.get(name)
+        if value is None or (isinstance(value, str | list | tuple) and not value):
+            raise ValidationError({name: [_("This field is required.")]})
+
+
+def _record(act: Act, *, action: str, from_state: str, to_state: str, version: int) -> None:
+    """The act in the application's log, its notices to the applicant, and the ledger."""
+    app, actor, on = act.app, act.actor, act.on
+    log_event(app, actor=actor, action=action, from_state=from_state, to_state=to_state, on=on,
+              note=act.note, data=act.data)
+    for kind, params in act.notices:
+        notify(app.applicant_id, app.region_code, kind, application=app,
+               number=app.number, **params)
+    audit_record(actor=actor, action=f"licensing.application.{action}", obj=app,
+                 before={"state": from_state, "version": version},
+                 after={"state": to_state, "version": version + 1, "note": act.note,
+                        **{k: v for k, v in act.data.items() if k != "assignment"}})

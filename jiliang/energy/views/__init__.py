@@ -1,0 +1,85 @@
+"""Pages of the energy app, one module per part: ``units`` (home, units, their data),
+``ledger`` (the meter ledger and its spreadsheet), ``audits`` (GB 17167 audits and
+findings), ``letters`` (letters of responsibility, the bureau's views); ``common`` holds their
+shared helpers. ``urls.py`` imports the views from this package.
+"""
+
+from jiliang.energy.views.audits import (
+    audit_cells,
+    audit_complete,
+    audit_create,
+    audit_detail,
+    audit_exclusion_add,
+    audit_exclusion_remove,
+    audit_list,
+    audit_pdf,
+    audit_xlsx,
+    finding_rectify,
+    finding_review,
+)
+from jiliang.energy.views.ledger import (
+    meter_calibration,
+    meter_create,
+    meter_detail,
+    meter_edit,
+    meter_import,
+    meter_list,
+    meter_template,
+)
+from jiliang.energy.views.letters import (
+    heat,
+    letter_create,
+    letter_detail,
+    letter_list,
+    letter_look_back,
+    supervision,
+)
+from jiliang.energy.views.units import (
+    home,
+    unit_batches,
+    unit_create,
+    unit_detail,
+    unit_edit,
+    unit_energy_audit,
+    unit_key,
+    unit_list,
+    unit_monthly,
+    unit_quality,
+)
+
+__all__ = [
+    "audit_cells",
+    "audit_complete",
+    "audit_create",
+    "audit_detail",
+    "audit_exclusion_add",
+    "audit_exclusion_remove",
+    "audit_list",
+    "audit_pdf",
+    "audit_xlsx",
+    "finding_rectify",
+    "finding_review",
+    "heat",
+    "home",
+    "letter_create",
+    "letter_detail",
+    "letter_list",
+    "letter_look_back",
+    "meter_calibration",
+    "meter_create",
+    "meter_detail",
+    "meter_edit",
+    "meter_import",
+    "meter_list",
+    "meter_template",
+    "supervision",
+    "unit_batches",
+    "unit_create",
+    "unit_detail",
+    "unit_edit",
+    "unit_energy_audit",
+    "unit_key",
+    "unit_list",
+    "unit_monthly",
+    "unit_quality",
+]
