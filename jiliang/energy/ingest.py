@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import ChainWriter
+from jiliang.core import signed_batches
 from jiliang.core.params import json_loads
 from jiliang.energy.models import DailyEnergy, Meter, Reading
 from jiliang.rules import energy as rules
@@ -40,8 +40,7 @@ UTC = datetime.UTC
 ONE_US = datetime.timedelta(microseconds=1)
 VALUE_Q = Decimal("0.001")
 VALUE_MAX = Decimal("999999999999.999")  # numeric(15, 3)
-COPY_CHUNK = 200
-NULL = "\\N"  # COPY's null
+NULL = signed_batches.NULL
 COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "read_at", "value",
            "meter_id", "unit_id", "batch_id")
 
@@ -642,70 +641,36 @@ def _write_checked(unit, batch, meters_by_code, meters, parsed: Parsed, writer) 
 
 
 def _load(unit, batch, rows, writer, agg: Aggregator, backfill: set[int]) -> None:
-    """Link and load (time, meter, value, time text) rows; each not of a backfilled meter is
-    aggregated."""
-    chain_key = str(unit.pk)
+    """Link and load (time, meter, value, time text) rows through the shared signed-batch loader
+    (``signed_batches.load_chained``); each not of a backfilled meter is aggregated."""
     region = unit.region_code
     unit_id, batch_id = unit.pk, batch.pk
     add = agg.add
-    head = writer.head
-    seq, prev = head.last_seq, head.last_hash
-    sha256 = hashlib.sha256
+    # ``canonical_json(Reading.chain_payload())`` written inline (``payload_text``): no dict and
+    # no call per reading on this hot path.
+    head = f'{{"batch":{batch_id},"meter":'
+    if signed_batches.copies():
+        tail = f"\t{unit_id}\t{batch_id}"
 
-    # ``ChainWriter.link`` inlined: the same SHA-256 link of the same canonical payload
-    # (``payload_text``), without a dict and a call per reading.
-    if connection.vendor != "postgresql":
-        def lines():
-            nonlocal seq, prev
+        def linked():
             for at, meter_id, value, iso in rows:
                 value_text = str(value)  # quantized: as f"{value:.3f}"
-                digest = sha256(f'{prev}\n{{"batch":{batch_id},"meter":{meter_id},'
-                                f'"read_at":"{iso}","value":"{value_text}"}}'.encode()).hexdigest()
-                seq += 1
                 if meter_id not in backfill:
                     add(meter_id, at, value)
-                yield (chain_key, seq, prev, digest, region,
-                       at.replace(tzinfo=None).isoformat(" "), value_text, meter_id, unit_id,
-                       batch_id)
-                prev = digest
-
-        sql = (f"INSERT INTO energy_reading ({', '.join(COLUMNS)}) "
-               f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
-        try:
-            with connection.cursor() as cursor:
-                cursor.executemany(sql, lines())
-        finally:
-            head.last_seq, head.last_hash = seq, prev
-        return
-
-    sql = f"COPY energy_reading ({', '.join(COLUMNS)}) FROM STDIN"
-    tail = f"\t{unit_id}\t{batch_id}\n"
-    payload = f'\n{{"batch":{batch_id},"meter":'
-    try:
-        # Small chunks: the socket takes each at once, so the server loads one while this
-        # thread hashes and formats the next (large ones make the two take turns). One loop,
-        # no tuple or generator step a reading: this is the hot path of the ingest.
-        with connection.cursor() as cursor, connection.wrap_database_errors, \
-                cursor.cursor.copy(sql) as copy:
-            chunk: list[str] = []
-            append = chunk.append
+                yield (f'{head}{meter_id},"read_at":"{iso}","value":"{value_text}"}}',
+                       f"{region}\t{iso}\t{value_text}\t{meter_id}{tail}")
+    else:
+        def linked():
             for at, meter_id, value, iso in rows:
-                value_text = str(value)  # quantized: as f"{value:.3f}"
-                digest = sha256(f'{prev}{payload}{meter_id},"read_at":"{iso}",'
-                                f'"value":"{value_text}"}}'.encode()).hexdigest()
-                seq += 1
+                value_text = str(value)
                 if meter_id not in backfill:
                     add(meter_id, at, value)
-                append(f"{chain_key}\t{seq}\t{prev}\t{digest}\t{region}\t{iso}\t{value_text}\t"
-                       f"{meter_id}{tail}")
-                prev = digest
-                if len(chunk) >= COPY_CHUNK:
-                    copy.write("".join(chunk))
-                    chunk.clear()
-            if chunk:
-                copy.write("".join(chunk))
-    finally:
-        head.last_seq, head.last_hash = seq, prev
+                yield (f'{head}{meter_id},"read_at":"{iso}","value":"{value_text}"}}',
+                       (region, at.replace(tzinfo=None).isoformat(" "), value_text, meter_id,
+                        unit_id, batch_id))
+
+    signed_batches.load_chained(table="energy_reading", columns=COLUMNS, head=writer.head,
+                                chain_key=str(unit.pk), rows=linked())
 
 
 def _rebuild(unit, meters: dict[int, MeterState], batch, agg: Aggregator, tz) -> None:

@@ -1,4 +1,5 @@
-"""Ed25519 signatures of reading batches.
+"""Ed25519 signatures of reading batches: the shared signed-batch interface
+(``jiliang.core.signed_batches``) with the energy gateways' context.
 
 A gateway signs, with the unit's private key, the text
 
@@ -10,73 +11,25 @@ whatever carries them (HTTP or MQTT). Keys and signatures travel as base64.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-
-from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
+from jiliang.core import signed_batches
+from jiliang.core.signed_batches import (  # noqa: F401  (the energy app's names for them)
+    BadKeyError,
+    fingerprint,
+    keypair_from_seed,
+    new_keypair,
+    public_key_clean,
+)
 
 CONTEXT = b"jiliang-energy-batch/1"
 
 
-class BadKeyError(ValueError):
-    """A public key that is not 32 bytes of base64 or hex."""
-
-
 def signed_text(unit_code: str, batch_id: str, body: bytes) -> bytes:
-    digest = hashlib.sha256(body).hexdigest()
-    return b"\n".join([CONTEXT, unit_code.encode(), batch_id.encode(), digest.encode()])
-
-
-def new_keypair() -> tuple[str, str]:
-    """(private key, public key) as base64."""
-    key = SigningKey.generate()
-    return _b64(bytes(key)), _b64(bytes(key.verify_key))
-
-
-def keypair_from_seed(seed: bytes) -> tuple[str, str]:
-    key = SigningKey(hashlib.sha256(seed).digest())
-    return _b64(bytes(key)), _b64(bytes(key.verify_key))
+    return signed_batches.signed_text(CONTEXT, unit_code, batch_id, body)
 
 
 def sign(private_key: str, unit_code: str, batch_id: str, body: bytes) -> str:
-    key = SigningKey(base64.b64decode(private_key))
-    return _b64(key.sign(signed_text(unit_code, batch_id, body)).signature)
-
-
-def public_key_clean(text: str) -> str:
-    """A public key given as base64 or hex, returned as base64; BadKeyError if it is not one."""
-    text = (text or "").strip()
-    raw = None
-    if len(text) == 64:
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raw = None
-    if raw is None:
-        try:
-            raw = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            raw = None
-    if raw is None or len(raw) != 32:
-        raise BadKeyError(text)
-    return _b64(raw)
+    return signed_batches.sign(private_key, CONTEXT, unit_code, batch_id, body)
 
 
 def verify(public_key: str, unit_code: str, batch_id: str, body: bytes, signature: str) -> bool:
-    try:
-        key = VerifyKey(base64.b64decode(public_key))
-        key.verify(signed_text(unit_code, batch_id, body), base64.b64decode(signature,
-                                                                           validate=True))
-    except (BadSignatureError, binascii.Error, ValueError, TypeError):
-        return False
-    return True
-
-
-def fingerprint(public_key: str) -> str:
-    return hashlib.sha256(base64.b64decode(public_key)).hexdigest()[:16]
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
+    return signed_batches.verify(public_key, CONTEXT, unit_code, batch_id, body, signature)

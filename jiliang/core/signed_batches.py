@@ -1,0 +1,157 @@
+"""Signed batches from machines: one interface for every ingest path.
+
+Gateways (an energy unit's, an instrument platform's) send batches of rows signed with their
+Ed25519 key over the text
+
+    <context>\\n<sender code>\\n<batch id>\\n<SHA-256 of the body, hex>
+
+so the signature binds what kind of batch it is, who sends it, the batch id and the exact bytes
+of the body, whatever carries them (HTTP or MQTT). Keys and signatures travel as base64.
+
+The rows a batch brings are links of a hash chain (``jiliang.audit.chain``), loaded in bulk with
+``load_chained``: COPY on PostgreSQL, streamed while Python hashes the next rows, and one
+``executemany`` on SQLite. The energy readings (``jiliang.energy.ingest``) and the instrument
+events (``jiliang.monitoring.ingest``) both go through here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Iterable
+
+from django.db import connection
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+COPY_CHUNK = 200  # rows a COPY write: the server loads one chunk while Python hashes the next
+NULL = "\\N"  # COPY's null
+
+
+class BadKeyError(ValueError):
+    """A public key that is not 32 bytes of base64 or hex."""
+
+
+def signed_text(context: bytes, sender: str, batch_id: str, body: bytes) -> bytes:
+    digest = hashlib.sha256(body).hexdigest()
+    return b"\n".join([context, sender.encode(), batch_id.encode(), digest.encode()])
+
+
+def new_keypair() -> tuple[str, str]:
+    """(private key, public key) as base64."""
+    key = SigningKey.generate()
+    return _b64(bytes(key)), _b64(bytes(key.verify_key))
+
+
+def keypair_from_seed(seed: bytes) -> tuple[str, str]:
+    key = SigningKey(hashlib.sha256(seed).digest())
+    return _b64(bytes(key)), _b64(bytes(key.verify_key))
+
+
+def sign(private_key: str, context: bytes, sender: str, batch_id: str, body: bytes) -> str:
+    key = SigningKey(base64.b64decode(private_key))
+    return _b64(key.sign(signed_text(context, sender, batch_id, body)).signature)
+
+
+def verify(public_key: str, context: bytes, sender: str, batch_id: str, body: bytes,
+           signature: str) -> bool:
+    try:
+        key = VerifyKey(base64.b64decode(public_key))
+        key.verify(signed_text(context, sender, batch_id, body),
+                   base64.b64decode(signature, validate=True))
+    except (BadSignatureError, binascii.Error, ValueError, TypeError):
+        return False
+    return True
+
+
+def public_key_clean(text: str) -> str:
+    """A public key given as base64 or hex, returned as base64; BadKeyError if it is not one."""
+    text = (text or "").strip()
+    raw = None
+    if len(text) == 64:
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raw = None
+    if raw is None:
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raw = None
+    if raw is None or len(raw) != 32:
+        raise BadKeyError(text)
+    return _b64(raw)
+
+
+def fingerprint(public_key: str) -> str:
+    return hashlib.sha256(base64.b64decode(public_key)).hexdigest()[:16]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+# --- hash-chained bulk loads ----------------------------------------------------------------
+
+def copies() -> bool:
+    """True where ``load_chained`` COPYs: its rows then give their columns as COPY text."""
+    return connection.vendor == "postgresql"
+
+
+def copy_text(value: str) -> str:
+    """Free text as a COPY field (backslash, tab and line breaks escaped)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                 .replace("\r", "\\r"))
+    return value
+
+
+def load_chained(*, table: str, columns: Iterable[str], head, chain_key: str,
+                 rows: Iterable[tuple[str, object]]) -> None:
+    """Link ``rows`` into the chain ``chain_key`` after ``head`` and insert them into ``table``.
+
+    ``columns`` start with chain_key, chain_seq, prev_hash and row_hash; each row is
+    (payload, rest): the payload is the row's ``canonical_json(chain_payload())`` text, and rest
+    its other columns, as one tab-joined COPY text where ``copies()`` (PostgreSQL) and as a
+    tuple of values elsewhere. ``head`` (a locked ``ChainHead``, see ``chain_lock``) is moved
+    to the last link, also when the load fails half-way (the transaction then rolls back).
+    """
+    columns = list(columns)
+    assert columns[:4] == ["chain_key", "chain_seq", "prev_hash", "row_hash"], columns
+    seq, prev = head.last_seq, head.last_hash
+    sha256 = hashlib.sha256
+    try:
+        if not copies():
+            def params():
+                nonlocal seq, prev
+                for payload, rest in rows:
+                    digest = sha256(f"{prev}\n{payload}".encode()).hexdigest()
+                    seq += 1
+                    yield (chain_key, seq, prev, digest, *rest)
+                    prev = digest
+
+            sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
+                   f"VALUES ({', '.join(['%s'] * len(columns))})")
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, params())
+            return
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        # Small chunks: the socket takes each at once, so the server loads one while this
+        # thread hashes and formats the next (large ones make the two take turns).
+        with connection.cursor() as cursor, connection.wrap_database_errors, \
+                cursor.cursor.copy(sql) as copy:
+            chunk: list[str] = []
+            append = chunk.append
+            for payload, rest in rows:
+                digest = sha256(f"{prev}\n{payload}".encode()).hexdigest()
+                seq += 1
+                append(f"{chain_key}\t{seq}\t{prev}\t{digest}\t{rest}\n")
+                prev = digest
+                if len(chunk) >= COPY_CHUNK:
+                    copy.write("".join(chunk))
+                    chunk.clear()
+            if chunk:
+                copy.write("".join(chunk))
+    finally:
+        head.last_seq, head.last_hash = seq, prev
