@@ -66,6 +66,7 @@ JILIANG_APPS = [
     "jiliang.registry",
     "jiliang.supervision",
     "jiliang.energy",
+    "jiliang.monitoring",  # instrument event data and tamper alerts (issue 18)
     "jiliang.portal",
 ]
 

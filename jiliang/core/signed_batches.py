@@ -21,6 +21,7 @@ import binascii
 import hashlib
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -31,6 +32,15 @@ NULL = "\\N"  # COPY's null
 
 class BadKeyError(ValueError):
     """A public key that is not 32 bytes of base64 or hex."""
+
+
+class BatchRefusedError(ValidationError):
+    """A batch refused as a whole; ``reason`` is stable, ``status`` the HTTP status to answer."""
+
+    def __init__(self, field_name: str, message: str, *, reason: str, status: int = 400):
+        super().__init__({field_name: [message]})
+        self.reason = reason
+        self.status = status
 
 
 def signed_text(context: bytes, sender: str, batch_id: str, body: bytes) -> bytes:

@@ -1,0 +1,310 @@
+"""The ingest path of instrument events: parse, check, judge, chain, load.
+
+``services.batch_ingest`` is the entry point (signature, chain of batches, idempotency, audit);
+this module does the work behind it in one pass over the batch: each event is checked, judged
+by the tamper rules (``jiliang.rules.tamper``) against the instrument's state and its
+verifications, and handed to the shared chained loader (``jiliang.core.signed_batches``), which
+COPYs it on PostgreSQL while the next ones are judged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.core import signed_batches
+from jiliang.core.params import json_loads
+from jiliang.monitoring.models import DeviceState
+from jiliang.rules import tamper as rules
+
+UTC = datetime.UTC
+VALUE_Q = Decimal("0.001")
+VALUE_MAX = Decimal("999999999999999.999")  # numeric(18, 3)
+NULL = signed_batches.NULL
+COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "occurred_at",
+           "kind", "value", "sales", "detail", "gateway_id", "batch_id", "instrument_id")
+GENESIS = "0" * 64
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+@dataclass(slots=True)
+class Device:
+    """What the ingest path needs of an instrument the gateway reports."""
+
+    pk: int
+    kind_code: str
+    region_code: str
+    events: frozenset[str]
+
+
+@dataclass
+class Raised:
+    """A rule broken by one event: which, the event, and its place in the chain."""
+
+    rule: str
+    params: dict
+    instrument_id: int
+    occurred_at: datetime.datetime
+    seq: int
+    event: dict
+
+
+@dataclass
+class Written:
+    accepted: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    raised: list[Raised] = field(default_factory=list)
+
+
+def read_body(body: bytes) -> tuple[str, list]:
+    """(previous batch's SHA-256, events) of a body {"previous": ..., "events": [...]}; raises
+    ValueError when the body as a whole is unreadable."""
+    try:
+        data = json_loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(_("The body is not valid JSON: %(error)s") % {"error": error}) from None
+    events = data.get("events") if isinstance(data, dict) else None
+    if not isinstance(events, list):
+        raise ValueError(_("The body needs a list “events” of {instrument, time, kind, value}."))
+    previous = data.get("previous")
+    if not isinstance(previous, str):
+        raise ValueError(_("The body names the SHA-256 of the gateway's previous batch in "
+                           "“previous” (64 zeros for its first batch)."))
+    return previous.strip().lower(), events
+
+
+def devices_of(organisation_id: int) -> dict[str, Device]:
+    """The owner's instruments of a kind that reports events, by public code."""
+    from jiliang.registry.models import Instrument
+
+    classes = {item["code"]: item for item in rules.data()["device_classes"]}
+    kinds = {kind: c for c in classes for kind in classes[c]["kinds"]}
+    out = {}
+    for pk, code, kind_code, region in (Instrument.objects.filter(
+            owner_id=organisation_id, kind__code__in=list(kinds))
+            .values_list("pk", "public_code", "kind__code", "region_code")):
+        out[code] = Device(pk, kind_code, region, rules.events_of_class(kinds[kind_code]))
+    return out
+
+
+def verifications_of(instrument_ids) -> dict[int, list[rules.Verification]]:
+    """The instruments' verifications in force (not corrected), by date, with the event counter
+    each one left where its evidence records it."""
+    from jiliang.registry.models import VerificationRecord
+
+    out: dict[int, list[rules.Verification]] = {}
+    rows = (VerificationRecord.objects.filter(instrument_id__in=list(instrument_ids),
+                                              corrections__isnull=True)
+            .order_by("verified_on", "id").values_list("instrument_id", "verified_on", "pk"))
+    counters = counters_left([pk for _i, _on, pk in rows])
+    for instrument_id, on, pk in rows:
+        out.setdefault(instrument_id, []).append(rules.Verification(on, counters.get(pk)))
+    return out
+
+
+def counters_left(record_ids: list[int]) -> dict[int, int]:
+    """The event counter each record left, where its evidence records one."""
+    try:
+        from jiliang.registry.models import VerificationEvidence
+    except ImportError:  # the evidence on records comes with its own step
+        return {}
+    return dict(VerificationEvidence.objects.filter(record_id__in=record_ids,
+                                                    counter_left__isnull=False)
+                .values_list("record_id", "counter_left"))
+
+
+def states_of(instrument_ids) -> dict[int, rules.State]:
+    return {s.instrument_id: rules.State(s.counter, s.counter_at, s.totaliser, s.sales,
+                                         s.totaliser_at)
+            for s in DeviceState.objects.filter(instrument_id__in=list(instrument_ids))}
+
+
+def _decimal(raw, *, whole: bool) -> Decimal | None | RowError:
+    if raw is None or raw == "":
+        return None
+    try:
+        if type(raw) is str:
+            value = Decimal(raw)
+        elif isinstance(raw, float | bool):
+            raise InvalidOperation  # a binary float cannot carry a register exactly
+        else:
+            value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return RowError(0, "", _("Give the value as a decimal number (in a string in JSON)."))
+    if not value.is_finite() or value < 0 or value > VALUE_MAX:
+        return RowError(0, "", _("A value lies between 0 and 999 999 999 999 999.999."))
+    if whole and value != value.to_integral_value():
+        return RowError(0, "", _("A counter is a whole number."))
+    quantized = value.quantize(VALUE_Q)
+    if value != quantized:
+        return RowError(0, "", _("A value has at most 3 decimals."))
+    return quantized
+
+
+def validate(events: list, devices: dict[str, Device], *, now: datetime.datetime,
+             future_tolerance_s: int, out: Written) -> list[tuple]:
+    """Good events as (time (UTC), time text, row, device, kind, value, sales, detail), in time
+    order; the bad ones' errors into ``out``."""
+    latest = now + datetime.timedelta(seconds=future_tolerance_s)
+    fromiso = datetime.datetime.fromisoformat
+    times: dict[str, tuple[datetime.datetime, str]] = {}
+    known_kinds = frozenset(rules.event_codes())
+    good = []
+    for number, item in enumerate(events, start=1):
+        if not isinstance(item, dict):
+            out.errors.append(RowError(number, "", _(
+                "An event is an object {instrument, time, kind, value}.")))
+            continue
+        code = item.get("instrument")
+        device = devices.get(code.strip().upper()) if isinstance(code, str) else None
+        if device is None:
+            out.errors.append(RowError(number, "instrument", _(
+                "No instrument with public code “%(code)s” of this gateway's owner reports "
+                "events.") % {"code": str(code)[:20]}))
+            continue
+        kind = item.get("kind")
+        if kind not in known_kinds or kind not in device.events:
+            out.errors.append(RowError(number, "kind", _(
+                "“%(kind)s” is not an event this kind of instrument reports.") % {
+                "kind": str(kind)[:30]}))
+            continue
+        raw_time = item.get("time")
+        known = times.get(raw_time) if type(raw_time) is str else None
+        if known is None:
+            try:
+                at = fromiso(str(raw_time).strip())
+            except (TypeError, ValueError):
+                out.errors.append(RowError(number, "time", _(
+                    "Give the time as ISO 8601, e.g. 2026-01-01T08:15:00+08:00.")))
+                continue
+            if at.tzinfo is None:
+                out.errors.append(RowError(number, "time", _(
+                    "The time needs its UTC offset, e.g. +08:00.")))
+                continue
+            at = at.astimezone(UTC)
+            if at > latest:
+                out.errors.append(RowError(number, "time", _(
+                    "The time is later than the server's clock.")))
+                continue
+            known = (at, at.isoformat(timespec="microseconds"))
+            if type(raw_time) is str:
+                times[raw_time] = known
+        value = _decimal(item.get("value"), whole=kind in rules.COUNTERS)
+        if type(value) is RowError:
+            out.errors.append(RowError(number, "value", value.message))
+            continue
+        if value is None and kind in rules.COUNTERS | {"totaliser"}:
+            out.errors.append(RowError(number, "value", _("This event carries a value.")))
+            continue
+        sales = _decimal(item.get("sales"), whole=False)
+        if type(sales) is RowError:
+            out.errors.append(RowError(number, "sales", sales.message))
+            continue
+        detail = item.get("detail") or ""
+        if not isinstance(detail, str) or len(detail) > 200:
+            out.errors.append(RowError(number, "detail", _(
+                "The detail is a text of at most 200 characters.")))
+            continue
+        good.append((known[0], known[1], number, device, kind, value, sales, detail))
+    good.sort(key=lambda row: (row[0], row[2]))  # time order; rows of one time as sent
+    return good
+
+
+def write(*, gateway, batch, events: list, devices: dict[str, Device], now: datetime.datetime,
+          future_tolerance_s: int, writer, judge: rules.Judge) -> tuple[Written, dict]:
+    """Check, judge and load a batch's events under the gateway's chain lock; the states to keep."""
+    out = Written()
+    rows = validate(events, devices, now=now, future_tolerance_s=future_tolerance_s, out=out)
+    if not rows:
+        return out, {}
+    ids = {row[3].pk for row in rows}
+    states = states_of(ids)
+    verifications = verifications_of(ids)
+    tz = timezone.get_current_timezone()
+    chain_key = str(gateway.pk)
+    gateway_id, batch_id = gateway.pk, batch.pk
+    first_seq = writer.head.last_seq
+    copies = signed_batches.copies()
+    dumps = json.dumps
+    touched: dict[int, datetime.datetime] = {}
+    judge_event = judge.event
+    raised = out.raised
+
+    def linked():
+        seq = first_seq
+        for at, iso, _number, device, kind, value, sales, detail in rows:
+            seq += 1
+            pk = device.pk
+            state = states.get(pk)
+            if state is None:
+                state = states[pk] = rules.State()
+            hits = judge_event(state, verifications.get(pk, ()), kind=kind, at=at,
+                               on=at.astimezone(tz).date(), value=value, sales=sales)
+            touched[pk] = at
+            value_text = "null" if value is None else f'"{value}"'
+            sales_text = "null" if sales is None else f'"{sales}"'
+            detail_json = dumps(detail, ensure_ascii=False) if detail else '""'
+            if hits:
+                event = {"kind": kind, "time": iso, "value": None if value is None
+                         else str(value), "sales": None if sales is None else str(sales),
+                         "detail": detail}
+                for hit in hits:
+                    raised.append(Raised(hit.rule, hit.params, pk, at, seq, event))
+            payload = (f'{{"batch":{batch_id},"detail":{detail_json},"instrument":{pk},'
+                       f'"kind":"{kind}","occurred_at":"{iso}","sales":{sales_text},'
+                       f'"value":{value_text}}}')
+            if copies:
+                yield payload, (
+                    f"{device.region_code}\t{iso}\t{kind}\t{NULL if value is None else value}\t"
+                    f"{NULL if sales is None else sales}\t{signed_batches.copy_text(detail)}\t"
+                    f"{gateway_id}\t{batch_id}\t{pk}")
+            else:
+                yield payload, (device.region_code, at.replace(tzinfo=None).isoformat(" "), kind,
+                                None if value is None else str(value),
+                                None if sales is None else str(sales), detail, gateway_id,
+                                batch_id, pk)
+
+    signed_batches.load_chained(table="monitoring_event", columns=COLUMNS, head=writer.head,
+                                chain_key=chain_key, rows=linked())
+    out.accepted = len(rows)
+    return out, {pk: (states[pk], touched[pk]) for pk in touched}
+
+
+def save_states(kept: dict) -> None:
+    """The instruments' counters and totalisers after the batch, for the next one."""
+    if not kept:
+        return
+    rows = [DeviceState(instrument_id=pk, counter=state.counter, counter_at=state.counter_at,
+                        totaliser=state.totaliser, sales=state.sales,
+                        totaliser_at=state.totaliser_at, last_event_at=last)
+            for pk, (state, last) in kept.items()]
+    DeviceState.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["instrument"],
+        update_fields=["counter", "counter_at", "totaliser", "sales", "totaliser_at",
+                       "last_event_at"])
+
+
+def links_of(chain_key: str, seqs: list[int]) -> dict[int, tuple[str, str]]:
+    """(prev_hash, row_hash) of the given links of a gateway's chain: the alerts' evidence."""
+    if not seqs:
+        return {}
+    from jiliang.monitoring.models import Event
+
+    return {seq: (prev, digest) for seq, prev, digest in Event.objects.filter(
+        chain_key=chain_key, chain_seq__in=seqs).values_list("chain_seq", "prev_hash",
+                                                              "row_hash")}
+
