@@ -19,3 +19,14 @@ class MonitoringConfig(AppConfig):
             return []
         return [{"title": _("Tamper alerts"), "template": "monitoring/panel.html",
                  "context": {"open": selectors.open_count(user)}}]
+
+    def instrument_panels(self, request, inst) -> list[dict]:
+        """On an instrument's page: its tamper alerts and latest events (issue 18)."""
+        from jiliang.monitoring import selectors
+
+        alerts = list(selectors.alerts_of_instrument(request.user, inst)[:20])
+        events = selectors.events_of_instrument(inst)
+        if not alerts and not events:
+            return []
+        return [{"title": _("Tamper alerts and events"), "template": "monitoring/instrument.html",
+                 "context": {"alerts": alerts, "events": events}}]

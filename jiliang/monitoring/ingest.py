@@ -13,7 +13,9 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,7 @@ NULL = signed_batches.NULL
 COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "occurred_at",
            "kind", "value", "sales", "detail", "gateway_id", "batch_id", "instrument_id")
 GENESIS = "0" * 64
+VALUED = rules.COUNTERS | {"totaliser"}  # events that carry a value
 
 
 @dataclass
@@ -128,9 +131,15 @@ def counters_left(record_ids: list[int]) -> dict[int, int]:
 
 
 def states_of(instrument_ids) -> dict[int, rules.State]:
-    return {s.instrument_id: rules.State(s.counter, s.counter_at, s.totaliser, s.sales,
-                                         s.totaliser_at)
-            for s in DeviceState.objects.filter(instrument_id__in=list(instrument_ids))}
+    if signed_batches.copies():  # psycopg gives aware datetimes and decimals as they are
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT instrument_id, counter, counter_at, totaliser, sales, totaliser_at "
+                "FROM monitoring_devicestate WHERE instrument_id = ANY(%s)", [list(instrument_ids)])
+            return {row[0]: rules.State(*row[1:]) for row in cursor.fetchall()}
+    return {row[0]: rules.State(*row[1:]) for row in DeviceState.objects.filter(
+        instrument_id__in=list(instrument_ids)).values_list(
+        "instrument_id", "counter", "counter_at", "totaliser", "sales", "totaliser_at")}
 
 
 def _decimal(raw, *, whole: bool) -> Decimal | None | RowError:
@@ -203,14 +212,16 @@ def validate(events: list, devices: dict[str, Device], *, now: datetime.datetime
             known = (at, at.isoformat(timespec="microseconds"))
             if type(raw_time) is str:
                 times[raw_time] = known
-        value = _decimal(item.get("value"), whole=kind in rules.COUNTERS)
+        raw = item.get("value")
+        value = None if raw is None else _decimal(raw, whole=kind in rules.COUNTERS)
         if type(value) is RowError:
             out.errors.append(RowError(number, "value", value.message))
             continue
-        if value is None and kind in rules.COUNTERS | {"totaliser"}:
+        if value is None and kind in VALUED:
             out.errors.append(RowError(number, "value", _("This event carries a value.")))
             continue
-        sales = _decimal(item.get("sales"), whole=False)
+        raw = item.get("sales")
+        sales = None if raw is None else _decimal(raw, whole=False)
         if type(sales) is RowError:
             out.errors.append(RowError(number, "sales", sales.message))
             continue
@@ -220,7 +231,9 @@ def validate(events: list, devices: dict[str, Device], *, now: datetime.datetime
                 "The detail is a text of at most 200 characters.")))
             continue
         good.append((known[0], known[1], number, device, kind, value, sales, detail))
-    good.sort(key=lambda row: (row[0], row[2]))  # time order; rows of one time as sent
+    # Time order (a stable sort: rows of one time stay as sent); gateways mostly send them so.
+    if any(good[i][0] < good[i - 1][0] for i in range(1, len(good))):
+        good.sort(key=itemgetter(0))
     return good
 
 
@@ -243,6 +256,7 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
     touched: dict[int, datetime.datetime] = {}
     judge_event = judge.event
     raised = out.raised
+    local_dates: dict[datetime.datetime, datetime.date] = {}
 
     def linked():
         seq = first_seq
@@ -252,8 +266,11 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
             state = states.get(pk)
             if state is None:
                 state = states[pk] = rules.State()
-            hits = judge_event(state, verifications.get(pk, ()), kind=kind, at=at,
-                               on=at.astimezone(tz).date(), value=value, sales=sales)
+            on = local_dates.get(at)
+            if on is None:  # the instruments read at one time come together: once a time
+                on = local_dates[at] = at.astimezone(tz).date()
+            hits = judge_event(state, verifications.get(pk, ()), kind=kind, at=at, on=on,
+                               value=value, sales=sales)
             touched[pk] = at
             value_text = "null" if value is None else f'"{value}"'
             sales_text = "null" if sales is None else f'"{sales}"'
@@ -285,8 +302,24 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
 
 
 def save_states(kept: dict) -> None:
-    """The instruments' counters and totalisers after the batch, for the next one."""
+    """The instruments' counters and totalisers after the batch, for the next one: one
+    set-based upsert."""
     if not kept:
+        return
+    if signed_batches.copies():
+        columns = list(zip(*[(pk, st.counter, st.counter_at, st.totaliser, st.sales,
+                              st.totaliser_at, last) for pk, (st, last) in kept.items()],
+                           strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO monitoring_devicestate (instrument_id, counter, counter_at, "
+                "totaliser, sales, totaliser_at, last_event_at) SELECT * FROM unnest("
+                "%s::bigint[], %s::bigint[], %s::timestamptz[], %s::numeric[], %s::numeric[], "
+                "%s::timestamptz[], %s::timestamptz[]) ON CONFLICT (instrument_id) DO UPDATE SET "
+                "counter = EXCLUDED.counter, counter_at = EXCLUDED.counter_at, "
+                "totaliser = EXCLUDED.totaliser, sales = EXCLUDED.sales, "
+                "totaliser_at = EXCLUDED.totaliser_at, last_event_at = EXCLUDED.last_event_at",
+                [list(c) for c in columns])
         return
     rows = [DeviceState(instrument_id=pk, counter=state.counter, counter_at=state.counter_at,
                         totaliser=state.totaliser, sales=state.sales,

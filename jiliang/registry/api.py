@@ -95,6 +95,30 @@ class StatusIn(Schema):
     on: datetime.date | None = None
 
 
+class EvidenceIn(Schema):
+    """Issue 18: where and how, seals or the mark, software and event counter found and left."""
+
+    method: str = Field("laboratory", pattern=r"^(laboratory|on_site|remote)$")
+    remote_data: str = Field("", max_length=200, description="remote: the data it rests on")
+    remote_standard: str = Field("", max_length=100,
+                                 description="remote: the standard used at the other end")
+    mark: str = Field("", max_length=100)
+    seal_form: str = Field("", max_length=10)
+    audit_trail: str = Field("", max_length=300)
+    seals_found: list[str] = Field([], max_length=20)
+    seals_left: list[str] = Field([], max_length=20)
+    software_version_found: str = Field("", max_length=60)
+    software_version_left: str = Field("", max_length=60)
+    checksum_found: str = Field("", max_length=128)
+    checksum_left: str = Field("", max_length=128)
+    counter_found: int | None = Field(None, ge=0, le=10**15)
+    counter_left: int | None = Field(None, ge=0, le=10**15)
+
+
+class EvidenceOut(EvidenceIn):
+    pass
+
+
 class RecordOut(Schema):
     id: int
     public_code: str
@@ -136,10 +160,15 @@ class RecordOut(Schema):
     chain_seq: int
     row_hash: str
     public_url: str
+    evidence: EvidenceOut | None = None  # issue 18; null on records without it
 
     @staticmethod
     def resolve_public_url(obj) -> str:
         return documents.certificate_url(obj)
+
+    @staticmethod
+    def resolve_evidence(obj):
+        return getattr(obj, "evidence", None)
 
     @staticmethod
     def resolve_standard_on_file(obj) -> bool:
@@ -170,6 +199,7 @@ class RecordIn(Schema):
     adjusted: bool = False
     failed_items: list[str] = []
     valid_until: datetime.date | None = Field(None, description="only to shorten the period")
+    evidence: EvidenceIn | None = None
 
 
 class CorrectionIn(Schema):

@@ -109,6 +109,7 @@ class VerificationForm(StyledForm):
         self.fields["regulation_code"].choices = [(r, r) for r in regulations]
         add_people_fields(self, people)
         add_standard_fields(self, standards)
+        add_evidence_fields(self)
 
 
 class CorrectionForm(VerificationForm):
@@ -171,3 +172,43 @@ class BatchForm(StyledForm):
 
 class ImportForm(StyledForm):
     file = forms.FileField(label=_("File (xlsx or csv)"))
+
+
+def add_evidence_fields(form) -> None:
+    """Seals, software and counters found and left, and where and how (issue 18); the service
+    takes them together as ``evidence`` (``registry.evidence.FIELDS``)."""
+    from jiliang.registry.models import VerificationEvidence
+    from jiliang.rules import evidence as evidence_rules
+
+    text = {"required": False}
+    lines = {"required": False, "widget": forms.Textarea(attrs={"rows": 2}),
+             "help_text": _("One seal number a line.")}
+    forms_of_mark = [("", "—")] + [(f["code"], f["name_zh"]) for f in
+                                   evidence_rules.data()["seal_forms"]]
+    form.fields.update({
+        "method": forms.ChoiceField(label=_("Where and how"), required=False,
+                                    choices=[("", "—"), *VerificationEvidence.Method.choices]),
+        "remote_data": forms.CharField(
+            label=_("Remote data it rests on"), max_length=200, **text,
+            help_text=_("For a remote verification: the data set or readings it rests on.")),
+        "remote_standard": forms.CharField(label=_("Standard used at the other end"),
+                                           max_length=100, **text),
+        "seals_found": forms.CharField(label=_("Seals found"), **lines),
+        "seals_left": forms.CharField(label=_("Seals left"), **lines),
+        "mark": forms.CharField(label=_("Mark"), max_length=100, **text,
+                                help_text=_("The verification mark's number, where no seal is "
+                                            "numbered.")),
+        "seal_form": forms.ChoiceField(label=_("Form of the mark"), required=False,
+                                       choices=forms_of_mark),
+        "software_version_found": forms.CharField(label=_("Software version found"),
+                                                  max_length=60, **text),
+        "software_version_left": forms.CharField(label=_("Software version left"),
+                                                 max_length=60, **text),
+        "checksum_found": forms.CharField(label=_("Checksum found"), max_length=128, **text),
+        "checksum_left": forms.CharField(label=_("Checksum left"), max_length=128, **text),
+        "counter_found": forms.IntegerField(label=_("Event counter found"), min_value=0,
+                                            max_value=10**15, required=False),
+        "counter_left": forms.IntegerField(label=_("Event counter left"), min_value=0,
+                                           max_value=10**15, required=False),
+        "audit_trail": forms.CharField(label=_("Audit-trail reading"), max_length=300, **text),
+    })

@@ -15,6 +15,7 @@ from jiliang.catalog.selectors import EDITION_MESSAGES
 from jiliang.core.validation import rule_message
 from jiliang.people.selectors import problem_message
 from jiliang.registry import hooks
+from jiliang.registry.evidence import MESSAGES as EVIDENCE_MESSAGES
 from jiliang.rules import RuleError, signoff, traceability
 
 # The codes of the record's own fields (rules.verification), in the user's language.
@@ -57,6 +58,8 @@ def message(error: RuleError) -> str:
     field = getattr(error, "field", "")
     if error.code.startswith("edition."):
         return rule_message(error, EDITION_MESSAGES)
+    if error.code.startswith("evidence."):  # issue 18
+        return rule_message(error, EVIDENCE_MESSAGES)
     if field in SIGNOFF_FIELDS:
         return problem_message(signoff.Problem(field, error.code, dict(error.params)))
     if field in STANDARD_FIELDS:

@@ -537,3 +537,22 @@ def standard_choices(institution_id: int | None, kind_code: str = "") -> tuple[l
     return ([(s.pk, f"{s.code} {s.name}") for s in found.standards_for(institution_id, kind_code)],
             [(lot.pk, str(lot)) for lot in found.lots_for(institution_id)])
 
+
+
+# --- evidence on records (issue 18) ------------------------------------------------------------
+
+FINDING_ORGS = ("owner_id",)
+
+
+def evidence_findings(user: User, *, kind: str = "") -> QuerySet:
+    """Counters that moved, checksums that changed... between two verifications, scoped."""
+    from jiliang.registry.models import EvidenceFinding
+
+    qs = user.scope.filter(EvidenceFinding.objects.all(), orgs=FINDING_ORGS)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("instrument__kind", "owner", "record", "previous").order_by("-id")
+
+
+def evidence_findings_of(user: User, instrument: Instrument) -> list:
+    return list(evidence_findings(user).filter(instrument=instrument)[:50])

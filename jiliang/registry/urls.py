@@ -38,4 +38,5 @@ urlpatterns = [
     path("i/<str:code>/", views.public_instrument, name="public-instrument"),
     path("c/<str:code>/", views.public_certificate, name="public-certificate"),
     path("check/", views.certificate_check, name="certificate-check"),
+    path("findings/", views.finding_list, name="finding-list"),  # issue 18
 ]

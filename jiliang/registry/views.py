@@ -35,6 +35,7 @@ from jiliang.core.web import (
 )
 from jiliang.people.selectors import signing_people
 from jiliang.registry import documents, importing, permissions, selectors, services
+from jiliang.registry.evidence import FIELDS as EVIDENCE_FIELDS
 from jiliang.registry.forms import (
     BatchForm,
     CorrectionForm,
@@ -163,7 +164,21 @@ def instrument_detail(request, pk: int):
         "can_verify": permissions.may_verify(request.user),
         "status_form": StatusForm(initial={"status": inst.status, "on": _today()}),
         "public_url": documents.instrument_url(inst), "today": _today(),
+        "findings": selectors.evidence_findings_of(request.user, inst),  # issue 18
+        "panels": _instrument_panels(request, inst),
     })
+
+
+def _instrument_panels(request, inst) -> list[dict]:
+    """Other apps' panels on an instrument's page (``instrument_panels`` on their AppConfig)."""
+    from django.apps import apps
+
+    out = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "instrument_panels", None)
+        if hook is not None:
+            out += hook(request, inst)
+    return out
 
 
 @login_required
@@ -284,6 +299,7 @@ def verification_create(request):
             data = dict(form.cleaned_data)
             data.pop("instrument_code")
             data["failed_items"] = _failed_items(data["failed_items"])
+            data["evidence"] = {k: data.pop(k) for k in EVIDENCE_FIELDS if k in data}
             with errors_onto(form):
                 record = services.verification_record(actor=request.user, instrument=inst, **data)
                 messages.success(request, _("Recorded: %(doc)s %(no)s.") % {
@@ -322,6 +338,7 @@ def verification_detail(request, pk: int):
                         and permissions.may_correct(request.user, record.institution_id)),
         "public_url": documents.certificate_url(record),
         "standard": selectors.record_standard(record),
+        "has_evidence": hasattr(record, "evidence"),  # issue 18
     })
 
 
@@ -350,6 +367,7 @@ def verification_correct(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["failed_items"] = _failed_items(data["failed_items"])
+        data["evidence"] = {k: data.pop(k) for k in EVIDENCE_FIELDS if k in data}
         reason = data.pop("correction_reason")
         with errors_onto(form):
             new = services.verification_correct(actor=request.user, record=record, reason=reason,
@@ -646,3 +664,17 @@ def certificate_check(request):
         return redirect("registry:public-certificate", code=result.record.public_code)
     return render(request, "registry/certificate_check.html", {
         "number": number, "owner": owner, "result": result})
+
+
+@login_required
+def finding_list(request):
+    """The bureau's list of evidence findings (issue 18): counters that moved, checksums or
+    software versions that changed, seals not those left, between two verifications."""
+    from jiliang.registry.models import EvidenceFinding
+
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in EvidenceFinding.Kind.values else ""
+    qs = selectors.evidence_findings(request.user, kind=kind)
+    return render(request, "registry/finding_list.html", {
+        "page": page_of(request, qs), "kind": kind, "kinds": EvidenceFinding.Kind.choices,
+        "query": f"kind={kind}&" if kind else ""})

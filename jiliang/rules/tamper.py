@@ -145,7 +145,7 @@ class Judge:
         # A verification after the last reading (or the first reading after one) starts afresh
         # from the counter it left: the change it made is accounted for.
         later = [v for v in verifications
-                 if v.on <= on and (since is None or v.on >= since.date())]
+                 if v.on <= on and (since is None or v.on >= since.date())] if verifications else ()
         if later:
             left = later[-1].counter_left
             before, since = (left, None) if left is not None else (None, None)

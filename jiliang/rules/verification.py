@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from jiliang.rules import RuleError, editions, signoff, traceability
+from jiliang.rules import evidence as evidence_rules
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -417,8 +418,21 @@ class SignoffCheck:
     approver: signoff.Person | None
 
 
+@dataclass(frozen=True)
+class EvidenceCheck:
+    """The record's evidence (issue 18, ``rules.evidence``) and what judging it needs."""
+
+    evidence: evidence_rules.Evidence
+    verification_type: str
+    passed: bool
+    remote_allowed: bool  # the kind and regulation are on the remote-verification list
+    kind: str = ""  # the kind's name and the regulation, for the refusal's words
+    regulation: str = ""
+
+
 def check_record(record: RecordFacts | None = None, *, standard: StandardCheck | None = None,
-                 signers: SignoffCheck | None = None) -> list[RuleError]:
+                 signers: SignoffCheck | None = None,
+                 evidence: EvidenceCheck | None = None) -> list[RuleError]:
     """Every reason a verification record cannot stand; an empty list when it can.
 
     Each part whose facts are given is judged: the record's own fields, its registered
@@ -447,6 +461,12 @@ def check_record(record: RecordFacts | None = None, *, standard: StandardCheck |
             scopes=signers.scopes, verifier=signers.verifier, checker=signers.checker,
             approver=signers.approver)
         errors += [RecordError(p.field, p.code, **p.params) for p in problems]
+    if evidence is not None:  # seals, software and counters; where and how (issue 18)
+        errors += [RecordError(name, e.code, str(e), **e.params)
+                   for name, e in evidence_rules.evidence_errors(
+                       evidence.evidence, verification_type=evidence.verification_type,
+                       passed=evidence.passed, remote_allowed=evidence.remote_allowed,
+                       kind=evidence.kind, regulation=evidence.regulation)]
     return errors
 
 

@@ -5,7 +5,16 @@ import json
 from jiliang.monitoring.models import Alert
 from jiliang.monitoring.services import sign
 from tests.base import PersonaTestCase
-from tests.monitoring.helpers import OTHER_PRIVATE, PRIVATE, ago, body, dispenser, event, gateway, send
+from tests.monitoring.helpers import (
+    OTHER_PRIVATE,
+    PRIVATE,
+    ago,
+    body,
+    dispenser,
+    event,
+    gateway,
+    send,
+)
 
 
 class ApiTests(PersonaTestCase):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,6 +19,12 @@ from jiliang.core.models import Organisation, User
 from jiliang.core.validation import rule_message
 from jiliang.people.signing import signed, signers_for
 from jiliang.registry import hooks, permissions, recordcheck
+from jiliang.registry.evidence import (
+    evidence_facts,
+    evidence_given,
+    evidence_write,
+    previous_left,
+)
 from jiliang.registry.models import (
     Conclusion,
     Instrument,
@@ -202,10 +208,15 @@ def verification_record(
     correction_reason: str = "",
     standard_id: int | None = None,
     reference_lot_ids: Sequence[int] = (),
+    evidence: Mapping | None = None,
 ) -> VerificationRecord:
     """Record a verification: a pass issues a 检定证书, a fail a 检定结果通知书 (and cancels the
     certificate in force); a correction supersedes an earlier record. Every check of the record
-    is ``rules.verification.check_record`` (one list of every error found)."""
+    is ``rules.verification.check_record`` (one list of every error found).
+
+    ``evidence`` (issue 18, ``registry.evidence``): where and how, seals or the mark, software
+    version, checksum and event counter found and left; judged by the same check, and what
+    changed since the verification before is filed as a finding."""
     institution = require_verifier(actor)
     inst = _lock_for_record(instrument)
     effective = _effective_before(inst, institution, supersedes, correction_reason)
@@ -223,9 +234,14 @@ def verification_record(
         number_taken=number_taken(institution, number), valid_until=valid_until,
         regulation=regulation, standard_identifier=standard_identifier,
         standard_valid_until=standard_valid_until)
+    given = evidence_given(evidence)
     recordcheck.raise_errors(rules.check_record(facts, standard=standard_check(
         chosen, institution_id=institution.pk, kind_code=inst.kind.code,
-        instrument_range=inst.measuring_range, on=verified_on), signers=sign))
+        instrument_range=inst.measuring_range, on=verified_on), signers=sign,
+        evidence=evidence_facts(given, kind=inst.kind, regulation=regulation,
+                                verification_type=verification_type,
+                                passed=conclusion == Conclusion.PASS)))
+    before_left = previous_left(inst.pk, before=supersedes) if given else None
     found = term_for(inst, regulation, adjusted=adjusted, resolver=resolver)
     bound = chosen.binding() if chosen is not None else None
     if bound is not None:  # the register's words for the standard, and its validity
@@ -253,6 +269,7 @@ def verification_record(
         standard=bound.standard if bound else None,
     )
     _append(record, inst, bound, RateChange(inst))  # the rates taken before the record lands
+    evidence_write(actor=actor, record=record, ev=given, previous=before_left)  # issue 18
     audit_record(actor=actor, action="registry.verification.correct" if supersedes else
                  "registry.verification.record", obj=record,
                  after=snapshot(record, RECORD_FIELDS + SIGNOFF_FIELDS))
