@@ -3,6 +3,7 @@ two verifications, where and how (remote verification only where allowed)."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from jiliang.audit.chain import chain_verify
 from jiliang.catalog.models import InstrumentKind
@@ -66,7 +67,7 @@ class EvidenceTests(PersonaTestCase):
         assert "counter_found" in refused.value.message_dict
 
     def test_a_counter_left_below_the_counter_found_is_refused(self):
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(ValidationError) as refused, translation.override("en"):
             verify(self.p.gd_verifier, self.inst, on=days(-5), regulation=DISPENSER,
                    evidence={**left(3), "counter_found": 11})
         assert "does not go back" in refused.value.message_dict["counter_left"][0]
@@ -85,7 +86,7 @@ class RemoteTests(PersonaTestCase):
                        "remote_standard": "[2024]粤量标证字第009号 标准金属量器"}
 
     def test_a_remote_verification_is_refused_for_a_kind_that_does_not_allow_it(self):
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(ValidationError) as refused, translation.override("en"):
             verify(self.p.gd_verifier, self.inst, on=days(-5), regulation=DISPENSER,
                    evidence=self.remote)
         message = refused.value.message_dict["method"][0]
