@@ -16,7 +16,7 @@ from jiliang.core import selectors as core_selectors
 from jiliang.core.models import OrgKind
 from jiliang.core.params import query_year
 from jiliang.core.web import apply_errors, errors_onto, page_of, roles_required, xlsx_response
-from jiliang.energy import conf, forms, permissions, selectors, services
+from jiliang.energy import conf, forms, interference, permissions, selectors, services
 from jiliang.energy.models import EnergyUnit, Finding
 from jiliang.energy.templatetags.energy import carrier as carrier_label
 from jiliang.energy.views.common import forbid_unless, month_of
@@ -140,6 +140,9 @@ def unit_detail(request, pk: int):
             unit.region_code),
         "meter_count": unit.meters.count(), "stale_hours": conf.stale_hours(),
         "refusals": selectors.refusal_list(request.user, unit)[:5],
+        # Issue 18: kept apart from the data-quality checks above, judged on complete days.
+        "interference": interference.unit_interference(
+            unit, today - datetime.timedelta(days=30), today - datetime.timedelta(days=1)),
     })
 
 
