@@ -413,3 +413,45 @@ def clock_info(app: Application, on: datetime.date) -> dict:
         else:
             info["gap"] = app.calendar_gap
     return info
+
+
+# --- open statistics (portal): counts only ----------------------------------------------------
+
+
+def public_decision_stats(*, start: datetime.date, end: datetime.date,
+                          province: str = "") -> list[dict]:
+    """Per licence type and province: licences granted (disclosed), applications accepted and
+    decided between ``start`` and ``end``, decided by their due date, and the working days from
+    acceptance to decision with the clock's stops left out (``days`` summed over ``timed``)."""
+    from jiliang.rules.deadlines import CalendarNotCoveredError, working_days_between
+
+    out: dict[tuple[str, str], dict] = {}
+
+    def cell(type_code: str, code: str) -> dict:
+        return out.setdefault((type_code, code), {"granted": 0, "decided": 0, "on_time": 0,
+                                                  "timed": 0, "days": 0})
+
+    events = LicenceEvent.objects.filter(kind="granted", on__gte=start, on__lte=end)
+    apps = Application.objects.filter(accepted_on__isnull=False, decided_on__gte=start,
+                                      decided_on__lte=end)
+    if province:
+        events = events.filter(province_code=province)
+        apps = apps.filter(province_code=province)
+    for r in events.order_by().values("type_code", "province_code").annotate(n=Count("pk")):
+        cell(r["type_code"], r["province_code"])["granted"] += r["n"]
+    for app in apps.prefetch_related("stops").order_by("id").iterator(chunk_size=500):
+        row = cell(app.type_code, app.province_code)
+        row["decided"] += 1
+        if app.decision_due is not None and app.decided_on <= app.decision_due:
+            row["on_time"] += 1
+        stops = [(s.started_on, s.ended_on) for s in app.stops.all()]
+        try:
+            row["days"] += working_days_between(app.accepted_on, app.decided_on, stops=stops)
+        except CalendarNotCoveredError:
+            continue  # a year whose holiday notice is not entered: not timed
+        row["timed"] += 1
+    return [{"type_code": t, "province_code": p, **v} for (t, p), v in sorted(out.items())]
+
+
+def last_disclosed():
+    return LicenceEvent.objects.order_by("-id").values_list("at", flat=True).first()

@@ -8,6 +8,7 @@ import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record
@@ -15,6 +16,8 @@ from jiliang.core.models import Region, Role, User
 from jiliang.core.uploads import check_upload
 from jiliang.portal import conf, permissions
 from jiliang.portal.models import MetrologyDay, MetrologyDayEvent, MetrologyDayMaterial
+from jiliang.rules import RuleError
+from jiliang.rules import news as rules
 
 
 def may_set_theme(user: User | None) -> bool:
@@ -72,7 +75,39 @@ def event_add(*, actor: User, day: MetrologyDay, region_code: str, title: str,
         created_by=actor)
     audit_record(actor=actor, action="portal.wmd.event_add", obj=event,
                  after={"year": day.year, "title": event.title, "on": on.isoformat(),
-                        "place": event.place})
+                        "place": event.place, "state": event.state})
+    return event
+
+
+@transaction.atomic
+def event_act(*, actor: User | None, event: MetrologyDayEvent, action: str,
+              reasons: str = "") -> MetrologyDayEvent:
+    """Approve, return or resubmit an event, as news items are (rules/data/news.json): an event
+    is on the public page and the map only once a head has approved it."""
+    event = MetrologyDayEvent.objects.select_for_update().get(pk=event.pk)
+    try:
+        transition = rules.workflow().transition(action, event.state)
+    except RuleError as error:
+        raise ValidationError({"action": [_("This step is not possible now.")]}) from error
+    if not permissions.may_act_on_event(actor, event, action):
+        raise PermissionDenied(_("The head of the bureau approves events, never one they "
+                                 "entered themselves.") if transition.by == "head" else
+                               _("The organising bureau submits its own events."))
+    before = event.state
+    if action == "return":
+        reasons = (reasons or "").strip()[:2000]
+        if not reasons:
+            raise ValidationError({"reasons": [_("Say what is to be changed.")]})
+        event.return_reasons = reasons
+    elif action == "submit":
+        event.return_reasons = ""
+    elif action == "approve":
+        event.approved_by, event.approved_at = actor, timezone.now()
+    event.state = transition.target or event.state
+    event.save()
+    audit_record(actor=actor, action=f"portal.wmd.event_{action}", obj=event,
+                 before={"state": before},
+                 after={"state": event.state, "reasons": event.return_reasons})
     return event
 
 

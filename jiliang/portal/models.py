@@ -215,6 +215,12 @@ class MetrologyDayEvent(models.Model):
     place = models.CharField(_("place"), max_length=300)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    # The editorial workflow of the news (rules/data/news.json): public once approved.
+    state = models.CharField(_("state"), max_length=12, default="submitted")
+    return_reasons = models.TextField(_("reasons for return"), blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                    blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
 
     class Meta:
         ordering = ["on", "region_code", "id"]

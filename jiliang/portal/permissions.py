@@ -87,3 +87,23 @@ def handles(user: User | None, complaint) -> bool:
         return True
     return bool(user.is_authenticated and user.is_bureau
                 and user.organisation_id == complaint.handling_org_id)
+
+
+# --- World Metrology Day events ----------------------------------------------------------------
+
+
+def may_act_on_event(user: User | None, event, action: str) -> bool:
+    """The news workflow on an event: the organising bureau's staff submit; a head whose region
+    covers the event's (its own bureau's or one above), or the national administrator,
+    approves or returns it, never an event they entered themselves."""
+    transition = rules.workflow().transitions.get(action)
+    if transition is None or event.state not in transition.sources:
+        return False
+    if user is None:
+        return True
+    if not is_editor(user):
+        return False
+    if transition.by == "clerk":
+        return user.organisation_id == event.organiser_id
+    return (user.role in (Role.BUREAU_HEAD, Role.NATIONAL_ADMIN)
+            and user.scope.covers_region(event.region_code) and event.created_by_id != user.pk)

@@ -40,8 +40,12 @@ def provinces() -> list[tuple[str, str]]:
 
 def sitemap_urls(cap: int):
     """The portal's own published pages, for the sitemap."""
+    from jiliang.portal.opendata import datasets
+
     for pk in live_items().values_list("pk", flat=True)[:cap]:
         yield reverse("portal:news-detail", kwargs={"pk": pk})
+    for ds in datasets():
+        yield reverse("portal:dataset", kwargs={"slug": ds.slug})
 
 
 # --- news and notices -------------------------------------------------------------------------

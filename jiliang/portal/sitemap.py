@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Machine-readable or print files are linked from their pages, not listed on their own.
-NOT_PAGES = re.compile(r"\.(?:atom|json|pdf|xml|txt|csv|xlsx)$")
+NOT_PAGES = re.compile(r"\.(?:atom|json|jsonld|pdf|xml|txt|csv|xlsx)$")
 SITEMAP_CAP = 10_000  # a sitemap file holds at most 50,000 URLs (sitemaps.org protocol)
 # Public endpoints that are not pages: the sign-in form, health checks, parts of pages. A view
 # may also say so itself with ``view.jiliang_fragment = True``.

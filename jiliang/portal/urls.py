@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiliang.portal import complaint_views, views, wmd_views
+from jiliang.portal import complaint_views, opendata_views, views, wmd_views
 
 app_name = "portal"
 URL_PREFIX = ""
@@ -43,4 +43,15 @@ urlpatterns = [
     path("metrology-day/<id:year>/manage/", wmd_views.wmd_manage, name="wmd-manage"),
     path("metrology-day/events/<id:pk>/remove/", wmd_views.wmd_event_remove,
          name="wmd-event-remove"),
+    path("metrology-day/events/<id:pk>/act/<slug:action>/", wmd_views.wmd_event_act,
+         name="wmd-event-act"),
+    # Open statistics and open data: pages, downloads, schemas, the DCAT catalogue.
+    path("statistics/", opendata_views.statistics, name="statistics"),
+    path("open-data/", opendata_views.open_data, name="open-data"),
+    path("open-data/catalog.jsonld", opendata_views.catalog, name="open-data-catalog"),
+    path("open-data/<slug:slug>/", opendata_views.dataset_page, name="dataset"),
+    path("open-data/<slug:slug>/schema.json", opendata_views.dataset_schema,
+         name="dataset-schema"),
+    path("open-data/<slug:slug>.csv", opendata_views.dataset_csv, name="dataset-csv"),
+    path("open-data/<slug:slug>.json", opendata_views.dataset_json, name="dataset-json"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,16 +11,18 @@ from django.views.decorators.http import require_POST
 
 from jiliang.core.web import errors_onto, public, roles_required
 from jiliang.portal import metrology_day as services
-from jiliang.portal import selectors
+from jiliang.portal import permissions, selectors
 from jiliang.portal.forms import DayForm, EventForm, MaterialForm
 from jiliang.portal.models import MetrologyDay, MetrologyDayEvent
+from jiliang.portal.public import label
 from jiliang.portal.views import _download
+from jiliang.rules import news as rules
 
 
 def _page(request, day: MetrologyDay | None):
     from jiliang.registry.selectors import short_province_name
 
-    events = list(day.events.select_related("organiser")) if day else []
+    events = list(day.events.filter(state="approved").select_related("organiser")) if day else []
     names = selectors.region_names(sorted({e.region_code[:2] for e in events}))
     by_province: dict[str, list] = {}
     for event in events:
@@ -92,7 +95,9 @@ def wmd_manage(request, year: int):
             if event_form.is_valid():
                 with errors_onto(event_form):
                     services.event_add(actor=request.user, day=day, **event_form.cleaned_data)
-                    messages.success(request, _("The event is on the map."))
+                    messages.success(request, _("The event is saved; it is on the public page "
+                                                "and the map once the head of the bureau "
+                                                "approves it."))
                     return redirect("portal:wmd-manage", year=year)
         elif what == "material":
             material_form = MaterialForm(request.POST, request.FILES)
@@ -103,8 +108,17 @@ def wmd_manage(request, year: int):
                                           upload=material_form.cleaned_data["file"])
                     messages.success(request, _("The material is added."))
                     return redirect("portal:wmd-manage", year=year)
-    events = day.events.filter(organiser=request.user.organisation) if day else []
+    flow = rules.workflow()
+    events = list(day.events.filter(organiser=request.user.organisation)) if day else []
+    for event in events:
+        event.state_label = label(flow.states[event.state]["label"])
+    awaiting = [(e, [(t.action, label(t.label)) for t in flow.available(e.state)
+                     if permissions.may_act_on_event(request.user, e, t.action)])
+                for e in request.user.scope.filter(day.events.filter(state="submitted"))
+                .select_related("organiser")] if day else []
     return render(request, "portal/wmd_manage.html", {
+        "awaiting": [(e, actions) for e, actions in awaiting if actions],
+        "resubmit": label(flow.transitions["submit"].label),
         "year": year, "day": day, "day_form": day_form if services.may_set_theme(request.user)
         else None, "event_form": event_form, "material_form": material_form, "events": events,
         "provinces": selectors.provinces() if request.user.scope.everything else [],
@@ -119,4 +133,24 @@ def wmd_event_remove(request, pk: int):
     if not request.user.scope.covers_region(event.region_code):
         raise Http404
     services.event_remove(actor=request.user, event=event)
+    return redirect("portal:wmd-manage", year=event.day.year)
+
+
+@require_POST
+@roles_required(bureau=True)
+def wmd_event_act(request, pk: int, action: str):
+    """Approve, return (with reasons) or resubmit an event."""
+    event = get_object_or_404(MetrologyDayEvent.objects.select_related("day"), pk=pk)
+    if not request.user.scope.covers_region(event.region_code):
+        raise Http404
+    if action not in rules.workflow().transitions:
+        raise Http404
+    try:
+        services.event_act(actor=request.user, event=event, action=action,
+                           reasons=request.POST.get("reasons", "")[:2000])
+    except ValidationError as error:
+        for errors in error.message_dict.values():
+            messages.error(request, " ".join(errors))
+    else:
+        messages.success(request, _("Done."))
     return redirect("portal:wmd-manage", year=event.day.year)

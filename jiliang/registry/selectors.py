@@ -476,6 +476,34 @@ def rates_total(rows: list[dict]) -> dict:
     return _with_rates(total)
 
 
+def public_rates(*, start: datetime.date, end: datetime.date, province: str = "") -> list[dict]:
+    """The open statistics' counts (no user scope: counts only, no rows): sums per province
+    and kind over the rate cells and the deltas not folded yet, like ``rates_by``."""
+    q = Q(month__gte=start.replace(day=1), month__lte=end)
+    if province:
+        q &= Q(province_code=province)
+    sums = {m: Sum(m) for m in MEASURES}
+    parts = [model.objects.filter(q).values("province_code", "kind_id").annotate(**sums)
+             .order_by() for model in (RateCell, RateDelta)]
+    out: dict[tuple[str, int], dict] = {}
+    for row in parts[0].union(parts[1], all=True):
+        total = out.setdefault((row["province_code"], row["kind_id"]), dict.fromkeys(MEASURES, 0))
+        for m in MEASURES:
+            total[m] += row[m] or 0
+    kinds = {k.pk: k for k in InstrumentKind.objects.filter(pk__in={k for _p, k in out})}
+    rows = []
+    for (code, kind_pk), total in sorted(out.items()):
+        kind = kinds.get(kind_pk)
+        rows.append({"province_code": code, "kind_code": kind.code if kind else str(kind_pk),
+                     "kind": kind.name if kind else str(kind_pk), **total})
+    return rows
+
+
+def last_recorded() -> datetime.datetime | None:
+    """When the last verification was recorded (the open statistics' date of update)."""
+    return VerificationRecord.objects.order_by("-id").values_list("recorded_at", flat=True).first()
+
+
 # --- contract 3: registry look-ups for supervision and energy --------------------------------
 
 

@@ -505,3 +505,42 @@ def published_failures(campaign: Campaign) -> list[dict]:
 
 def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+# Open statistics and open data (portal): released campaigns only, counts and published rows
+
+
+def published_netcontent_rates(*, start, end, province: str = "") -> list[dict]:
+    """First inspections of released net-content campaigns, sampled between ``start`` and
+    ``end``, by the campaign's year and the product: lots and lots passed."""
+    qs = NetContentRecord.objects.filter(campaign__published_at__isnull=False,
+                                         reinspection_of__isnull=True,
+                                         sampled_on__gte=start, sampled_on__lte=end)
+    if province:
+        qs = qs.filter(region_code__startswith=province)
+    rows = (qs.order_by().values("campaign__year", "product")
+            .annotate(lots=Count("pk"), passed=Count("pk", filter=Q(verdict=Verdict.PASS)))
+            .order_by("campaign__year", "product"))
+    return [{"year": r["campaign__year"], "product": r["product"], "lots": r["lots"],
+             "passed": r["passed"]} for r in rows]
+
+
+def published_results(*, start, end, province: str = ""):
+    """The failing enterprises and products of the campaigns released between ``start`` and
+    ``end`` (their local dates), campaign by campaign, as their public pages show them."""
+    from django.utils import timezone
+
+    campaigns = published_campaigns().order_by("published_at", "pk")
+    for campaign in campaigns.iterator(chunk_size=200):
+        day = timezone.localdate(campaign.published_at)
+        if not start <= day <= end:
+            continue
+        if province and campaign.region_code and not campaign.region_code.startswith(province):
+            continue
+        for row in published_failures(campaign):
+            yield {"campaign_id": campaign.pk, "campaign": campaign.title, "year": campaign.year,
+                   "campaign_kind": str(campaign.get_kind_display()), "published_on": day, **row}
+
+
+def last_published():
+    return published_campaigns().values_list("published_at", flat=True).first()

@@ -241,3 +241,18 @@ def record_standard(record) -> dict:
             .order_by("-valid_until").values_list("number", flat=True).first())
     return {"on_file": True, "name": std.name, "code": std.code, "certificate_no": cert or "—",
             "category": std.get_category_display(), "pk": std.pk}
+
+
+def public_certificates(*, start: datetime.date, end: datetime.date,
+                        province: str = "") -> QuerySet:
+    """Assessment certificates of social public standards (the ones the public look-up finds)
+    issued between ``start`` and ``end``, oldest first (open data, paged by the caller)."""
+    qs = Certificate.objects.filter(standard__category=Category.SOCIAL_PUBLIC,
+                                    issued_on__gte=start, issued_on__lte=end)
+    if province:
+        qs = qs.filter(standard__province_code=province)
+    return qs.select_related("standard__owner").order_by("issued_on", "id")
+
+
+def last_certificate():
+    return Certificate.objects.order_by("-id").values_list("recorded_at", flat=True).first()

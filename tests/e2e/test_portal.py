@@ -95,15 +95,37 @@ def test_a_metrology_day_event_is_on_the_map(page, e2e_personas):
     from jiliang.portal import metrology_day
 
     day = metrology_day.day_set(actor=None, year=2026, theme_zh="计量让生活更美好")
-    metrology_day.event_add(actor=e2e_personas.gz_clerk, day=day, region_code="440106",
-                            title="计量开放日", on=days(0).replace(year=2026, month=5, day=20),
-                            place="广州计量院")
+    event = metrology_day.event_add(actor=e2e_personas.gz_clerk, day=day, region_code="440106",
+                                    title="计量开放日",
+                                    on=days(0).replace(year=2026, month=5, day=20),
+                                    place="广州计量院")
+    metrology_day.event_act(actor=e2e_personas.gd_head, event=event, action="approve")
     page.goto("/metrology-day/")
     page.wait_for_selector("#wmd-map[data-ready='1'] canvas")
     assert "计量开放日" in page.content()
     value = page.evaluate("echarts.getInstanceByDom(document.getElementById('wmd-map'))"
                           ".getOption().series[0].data.find(d => d.name === '广东').value")
     assert value == 1
+    assert not axe_violations(page)
+
+
+def test_the_statistics_page_draws_its_map_and_bars(page, e2e_personas, settings):
+    settings.JILIANG_OPEN_DATA_MIN_CELL = 1
+    p = e2e_personas
+    for n, conclusion in enumerate(("pass", "pass", "fail")):
+        verify(p.gd_verifier, file(p.acme, serial=f"E2E-STAT-{n}"), on=days(-5),
+               conclusion=conclusion)
+    month = days(-5).strftime("%Y-%m")
+    page.goto(f"/statistics/?from={month}&to={month}")
+    page.wait_for_selector("#stats-map[data-ready='1'] canvas")
+    page.wait_for_selector("#stats-kinds[data-ready='1'] canvas")
+    bars = page.evaluate("echarts.getInstanceByDom(document.getElementById('stats-kinds'))"
+                         ".getOption()")
+    assert bars["series"][1]["data"] == [66.7]  # pass rate: 2 of 3
+    value = page.evaluate("echarts.getInstanceByDom(document.getElementById('stats-map'))"
+                          ".getOption().series[0].data.find(d => d.name === '广东').pass")
+    assert value == 66.7
+    assert "66.7" in page.locator("#table-verification-rates").inner_text()
     assert not axe_violations(page)
 
 

@@ -72,5 +72,12 @@ def samples(world):
         Sample("portal:wmd-material", {"year": 2026, "pk": material.pk}, **public),
         Sample("portal:wmd-manage", {"year": 2026}, allowed=lambda u: u.is_bureau),
         Sample("portal:wmd-event-remove", {"pk": event.pk}, region_code="440000"),
+        Sample("portal:wmd-event-act", {"pk": event.pk, "action": "approve"},
+               region_code="440000"),
     ]
+    from jiliang.portal.opendata import datasets
+
+    for ds in datasets():
+        out += [Sample(f"portal:{name}", {"slug": ds.slug}, **public)
+                for name in ("dataset", "dataset-csv", "dataset-json", "dataset-schema")]
     return out

@@ -7,7 +7,7 @@ ingest), never from the raw readings, except for one meter's day in detail.
 One module per part; callers import from this package: ``records`` (units, meters, batches,
 audits, letters: lists and details), ``figures`` (standard coal: a unit's energy, trend and
 Sankey), ``quality`` (data-quality checks), ``region`` (the region's figures and the bureau's
-lists).
+lists), ``public`` (counts for the portal's open statistics).
 """
 
 from jiliang.energy.selectors.figures import (
@@ -18,6 +18,7 @@ from jiliang.energy.selectors.figures import (
     unit_sankey,
     unit_trend,
 )
+from jiliang.energy.selectors.public import public_audit_counts, public_unit_counts
 from jiliang.energy.selectors.quality import (
     MeterQuality,
     meter_day_detail,
@@ -54,6 +55,8 @@ from jiliang.energy.selectors.region import (
 )
 
 __all__ = [
+    "public_audit_counts",
+    "public_unit_counts",
     "Basis",
     "Converter",
     "MeterQuality",
