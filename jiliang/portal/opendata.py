@@ -311,6 +311,36 @@ def _certificate_rows(q: Query) -> Iterator[dict]:
                "in_service": s.status == "active"}
 
 
+def _penalty_rows(q: Query) -> Iterator[dict]:
+    """Published penalty decisions, as the enforcement app publishes them (a natural person's
+    name masked, their identity number, address and phone taken out)."""
+    from jiliang.enforcement.selectors import public_record, published_cases
+    from jiliang.portal.selectors import region_names
+
+    lo = timezone.make_aware(datetime.datetime.combine(q.start, datetime.time.min))
+    hi = timezone.make_aware(datetime.datetime.combine(q.end + datetime.timedelta(days=1),
+                                                       datetime.time.min))
+    cases = published_cases().filter(published_at__gte=lo, published_at__lt=hi)
+    if q.province:
+        cases = cases.filter(region_code__startswith=q.province)
+    for case in cases.order_by("published_at", "pk").iterator(chunk_size=500):
+        r = public_record(case)
+        code = r.get("region_code") or ""
+        yield {"number": r.get("number", ""), "bureau": r.get("bureau", ""),
+               "party": r.get("party", ""), "credit_code": r.get("credit_code", ""),
+               "articles": r.get("articles", ""), "decision": r.get("decision", ""),
+               "fine": r.get("fine"), "decided_on": r.get("decided_on"),
+               "published_on": timezone.localdate(r["published_at"]) if r.get("published_at")
+               else None,
+               "region_code": code, "region": region_names([code])[code] if code else ""}
+
+
+def _last_penalty():
+    from jiliang.enforcement.selectors import published_cases
+
+    return published_cases().values_list("published_at", flat=True).first()
+
+
 def _last(module: str, name: str) -> Callable[[], object]:
     def read():
         from importlib import import_module
@@ -468,6 +498,25 @@ DATASETS: tuple[Dataset, ...] = (
         rows=_campaign_result_rows,
         updated=_last("jiliang.supervision.selectors", "last_published"),
         keywords=(_("metrological supervision"), _("net content"))),
+    Dataset(
+        slug="penalty-decisions", kind=DISCLOSURE, app="jiliang.enforcement",
+        title=_("Administrative penalty decisions"),
+        description=_("Penalty decisions in metrology cases as published, by the date of "
+                      "publication; a natural person's name is masked and their identity "
+                      "number, address and phone are left out."),
+        fields=(Field("number", "string", _("decision number")),
+                Field("bureau", "string", _("deciding bureau")),
+                Field("party", "string", _("party")),
+                Field("credit_code", "string", _("unified social credit code of the party")),
+                Field("articles", "string", _("articles applied")),
+                Field("decision", "string", _("decision")),
+                Field("fine", "number", _("fine (yuan)")),
+                Field("decided_on", "date", _("date of decision")),
+                Field("published_on", "date", _("published on")),
+                Field("region_code", "string", _("division code (GB/T 2260)")),
+                Field("region", "string", _("region"))),
+        rows=_penalty_rows, updated=_last_penalty,
+        keywords=(_("metrological supervision"),)),
 )
 
 
