@@ -167,6 +167,83 @@ class RegionsField(forms.MultipleChoiceField):
                 "code": unknown[0][:20]})
 
 
+class OrganisationPicker(forms.TextInput):
+    """An organisation typed by name or credit code, with the matching organisations the user
+    may see offered as they type (an HTMX look-up filling the input's ``datalist``)."""
+
+    template_name = "core/widgets/organisation_picker.html"
+
+    def __init__(self, attrs=None, kinds: tuple[str, ...] = ()):
+        super().__init__(attrs)
+        self.kinds = kinds
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["kinds"] = ",".join(self.kinds)
+        return context
+
+
+class OrganisationField(forms.CharField):
+    """An organisation named by its unified social credit code or its exact name, checked
+    against the same list the look-up offers: the organisations the user may see (their
+    scope), of the kinds the form asks for. Cleans to the organisation's credit code.
+
+    The form's view gives the field its user with ``scope_organisations(form, user)``."""
+
+    def __init__(self, *args, kinds: tuple[str, ...] = (), **kwargs):
+        kwargs.setdefault("max_length", 200)
+        super().__init__(*args, **kwargs)
+        self.kinds = tuple(kinds)
+        self.widget = OrganisationPicker(kinds=self.kinds)
+        self.user = None
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.kinds, result.user = self.kinds, self.user
+        return result
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        organisation = self.organisation(value)
+        return organisation.credit_code
+
+    def organisation(self, value: str) -> Organisation:
+        from django.db.models import Q
+
+        from jiliang.core.selectors import organisation_list
+
+        typed = value.strip()
+        # a form whose view forgot its user accepts no organisation
+        orgs = Organisation.objects.none() if self.user is None else organisation_list(self.user)
+        if self.kinds:
+            orgs = orgs.filter(kind__in=self.kinds)
+        orgs = orgs.exclude(credit_code__isnull=True).exclude(credit_code="")
+        found = list(orgs.filter(Q(credit_code=typed.upper()) | Q(name=typed))[:2])
+        if len(found) == 1:
+            return found[0]
+        near = found or list(orgs.filter(name__contains=typed)[:2])
+        if len(near) > 1:
+            raise forms.ValidationError(
+                _("“%(value)s” could be several organisations: pick one from the list or type "
+                  "its unified social credit code."), params={"value": typed[:60]})
+        if near:
+            raise forms.ValidationError(
+                _("Did you mean %(name)s? Pick it from the list or type its credit code."),
+                params={"name": near[0].name})
+        raise forms.ValidationError(_("No organisation you may see matches “%(value)s”."),
+                                    params={"value": typed[:60]})
+
+
+def scope_organisations(form: forms.Form, user) -> forms.Form:
+    """Give the form's organisation fields the user whose scope they are checked against."""
+    for field in form.fields.values():
+        if isinstance(field, OrganisationField):
+            field.user = user
+    return form
+
+
 class SecondFactorForm(StyledForm):
     token = forms.CharField(
         label=_("One-time code"), max_length=16,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("regions/", views.region_list, name="region-list"),
     path("ledger/", views.ledger, name="ledger"),
     path("regions/pick/", views.region_pick, name="region-pick"),
+    path("organisations/pick/", views.organisation_pick, name="organisation-pick"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("account/tokens/", views.token_list, name="token-list"),
     path("login/verify/", views.second_factor_verify, name="second-factor-verify"),

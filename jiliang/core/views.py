@@ -31,6 +31,7 @@ from jiliang.core.forms import (
     TokenForm,
     UserForm,
 )
+from jiliang.core.lists import sort_by
 from jiliang.core.models import OrgKind, Region
 from jiliang.core.params import BadParameter
 from jiliang.core.web import (
@@ -57,12 +58,19 @@ def desk(request):
     return render(request, "core/desk.html", {"panels": panels, "scope": scope})
 
 
+ORGANISATION_COLUMNS = {
+    "name": ("name",), "kind": ("kind",), "region": ("region_code", "name"),
+    "credit_code": ("credit_code",),
+}
+
+
 @login_required
 def organisation_list(request):
     kind = request.GET.get("kind", "")
     region = request.GET.get("region", "").strip()
     q = request.GET.get("q", "").strip()
     qs = selectors.organisation_list(request.user, kind=kind, region=region, q=q)
+    qs, sort = sort_by(request, qs, ORGANISATION_COLUMNS, "region", keep=("kind", "region", "q"))
     if request.GET.get("format") == "xlsx":
         rows = (
             (o.name, o.get_kind_display(), o.region_code, o.region.name, o.credit_code or "",
@@ -77,7 +85,8 @@ def organisation_list(request):
         )
     return render(request, "core/organisation_list.html", {
         "page": page_of(request, qs), "kinds": OrgKind.choices,
-        "kind": kind, "region": region, "q": q,
+        "kind": kind, "region": region, "q": q, "sort": sort,
+        "query": urlencode({"kind": kind, "region": region, "q": q, "sort": sort.value}) + "&",
     })
 
 
@@ -347,6 +356,24 @@ def token_revoke(request, pk: int):
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token is revoked."))
     return redirect("core:token-list")
+
+
+@login_required
+def organisation_pick(request):
+    """The organisation picker's look-up: the organisations the user may see whose name
+    contains, or whose credit code starts with, what is typed (OrganisationField checks the
+    chosen one against the same list)."""
+    field = request.GET.get("field", "")
+    field = field if field.isidentifier() and len(field) <= 40 else ""
+    q = (request.GET.get(field, "") if field else "").strip()[:100]
+    kinds = [k for k in request.GET.get("kinds", "").split(",")[:8] if k in OrgKind.values]
+    organisations = selectors.organisation_list(request.user, q=q).none()
+    if q:
+        organisations = selectors.organisation_list(request.user, q=q).exclude(
+            credit_code__isnull=True).exclude(credit_code="")
+        if kinds:
+            organisations = organisations.filter(kind__in=kinds)
+    return render(request, "core/organisation_pick.html", {"organisations": organisations[:20]})
 
 
 @login_required

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.core.forms import StyledForm
+from jiliang.core.forms import OrganisationField, StyledForm
 from jiliang.licensing import hooks
 from jiliang.licensing.models import Application, StopKind
 from jiliang.rules import licensing as rules
@@ -149,8 +149,7 @@ class RecordForm(StyledForm):
     """A certificate issued before the system, put on file by its bureau."""
 
     type_code = forms.ChoiceField(label=_("Licence type"))
-    holder_credit_code = forms.CharField(label=_("Holder's unified social credit code"),
-                                         max_length=18)
+    holder_credit_code = OrganisationField(label=_("Holder"))
     number = forms.CharField(label=_("Certificate number"), max_length=60)
     issued_on = forms.DateField(label=_("Issued on"), help_text=_("YYYY-MM-DD"))
     valid_until = forms.DateField(label=_("Valid until"), required=False,

@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from jiliang.core.forms import StyledForm
+from jiliang.core.forms import OrganisationField, StyledForm
+from jiliang.core.models import INSTITUTION_KINDS
 from jiliang.people.models import QualificationKind, StationKind
 
 
@@ -11,8 +12,8 @@ class DateInput(forms.DateInput):
 
 
 class PersonForm(StyledForm):
-    organisation_credit_code = forms.CharField(
-        label=_("Institution's unified social credit code"), max_length=18, required=False,
+    organisation_credit_code = OrganisationField(
+        label=_("Institution"), required=False, kinds=tuple(sorted(INSTITUTION_KINDS)),
         help_text=_("Bureaus name the institution; an institution adds its own people."))
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     id_card = forms.CharField(label=_("ID-card number"), max_length=18, required=False,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiliang.core.forms import scope_organisations
 from jiliang.core.models import Organisation
 from jiliang.core.tabular import template_workbook
 from jiliang.core.uploads import check_upload
@@ -68,7 +69,7 @@ def _organisation_for(user, code: str) -> Organisation:
 
 @login_required
 def person_create(request):
-    form = PersonForm(request.POST or None)
+    form = scope_organisations(PersonForm(request.POST or None), request.user)
     if not request.user.is_bureau:
         del form.fields["organisation_credit_code"]
     if request.method == "POST" and form.is_valid():

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.catalog.models import InstrumentKind, Use
-from jiliang.core.forms import StyledForm
+from jiliang.core.forms import OrganisationField, StyledForm
 from jiliang.registry.models import Conclusion, Status, VerificationType
 
 MEDIUM_CHOICES = [("", "—"), ("natural_gas", _("natural gas")), ("other_gas", _("other gas"))]
@@ -29,8 +29,8 @@ class DateInput(forms.DateInput):
 
 
 class InstrumentForm(StyledForm):
-    owner_credit_code = forms.CharField(
-        label=_("Owner's unified social credit code"), max_length=18, required=False,
+    owner_credit_code = OrganisationField(
+        label=_("Owner"), required=False,
         help_text=_("Bureaus name the owner; an enterprise files its own instruments."))
     kind_code = forms.ChoiceField(label=_("Kind of instrument"))
     use = forms.ChoiceField(label=_("Use"), choices=Use.choices)

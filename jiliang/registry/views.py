@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from jiliang.catalog import type_approval
 from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import regulations_of
+from jiliang.core.forms import scope_organisations
 from jiliang.core.lists import OwnerFilter, owner_filter, region_filter, sort_by
 from jiliang.core.middleware import max_body
 from jiliang.core.models import Organisation, Role
@@ -132,8 +133,9 @@ def instrument_create(request):
     if not permissions.may_file(user):
         raise PermissionDenied(_("Instruments are filed by their owner or by a bureau."))
     enterprise = user.role == Role.ENTERPRISE_USER
-    form = InstrumentForm(request.POST or None, enterprise=enterprise,
-                          initial={"region_code": getattr(user.organisation, "region_code", "")})
+    form = scope_organisations(InstrumentForm(
+        request.POST or None, enterprise=enterprise,
+        initial={"region_code": getattr(user.organisation, "region_code", "")}), user)
     existing = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiliang.core import selectors as core_selectors
+from jiliang.core.lists import sort_by
 from jiliang.core.middleware import max_body
 from jiliang.core.models import INSTITUTION_KINDS, Role
 from jiliang.core.params import query_year
@@ -46,6 +49,12 @@ from jiliang.supervision.models import (
 # Campaigns
 
 
+CAMPAIGN_COLUMNS = {
+    "year": ("year",), "title": ("title",), "kind": ("kind",), "level": ("level",),
+    "organiser": ("organiser__name",), "status": ("status",),
+}
+
+
 @login_required
 def campaign_list(request):
     kind = request.GET.get("kind", "")
@@ -53,9 +62,12 @@ def campaign_list(request):
     year = request.GET.get("year", "")
     qs = selectors.campaign_list(request.user, kind=kind, status=status,
                                  year=query_year(request))
+    qs, sort = sort_by(request, qs, CAMPAIGN_COLUMNS, "-year", keep=("kind", "status", "year"))
     return render(request, "supervision/campaign_list.html", {
         "page": page_of(request, qs), "kinds": CampaignKind.choices,
         "statuses": CampaignStatus.choices, "kind": kind, "status": status, "year": year,
+        "sort": sort, "query": urlencode({"kind": kind, "status": status, "year": year,
+                                          "sort": sort.value}) + "&",
     })
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from jiliang.core import selectors as core_selectors
-from jiliang.core.models import OrgKind
+from jiliang.core.forms import scope_organisations
+from jiliang.core.lists import sort_by
 from jiliang.core.params import query_year
 from jiliang.core.web import apply_errors, errors_onto, page_of, roles_required, xlsx_response
 from jiliang.energy import conf, forms, interference, permissions, selectors, services
@@ -41,12 +42,19 @@ def home(request):
     return render(request, "energy/home.html", context)
 
 
+UNIT_COLUMNS = {
+    "name": ("name",), "region": ("region_code", "name"), "industry": ("industry",),
+    "tce": ("annual_tce",), "tier": ("tier",), "reading": ("last_reading_at",),
+}
+
+
 @login_required
 def unit_list(request):
     q = request.GET.get("q", "").strip()
     tier = request.GET.get("tier", "")
     region = request.GET.get("region", "").strip()
     qs = selectors.unit_list(request.user, q=q, tier=tier, region=region)
+    qs, sort = sort_by(request, qs, UNIT_COLUMNS, "region", keep=("q", "tier", "region"))
     if request.GET.get("format") == "xlsx":
         rows = ((u.name, u.code, u.region_code, u.industry, u.annual_tce, u.annual_year or "",
                  u.get_tce_basis_display(), u.get_tier_display(), _("yes") if u.designated
@@ -58,13 +66,13 @@ def unit_list(request):
             _("Phone")], rows, title=_("Key energy-using units"))
     return render(request, "energy/unit_list.html", {
         "page": page_of(request, qs), "q": q, "tier": tier, "region": region,
-        "tiers": EnergyUnit.Tier.choices})
+        "tiers": EnergyUnit.Tier.choices, "sort": sort,
+        "query": urlencode({"q": q, "tier": tier, "region": region, "sort": sort.value}) + "&"})
 
 
 @roles_required(bureau=True)
 def unit_create(request):
-    organisations = core_selectors.organisation_list(request.user, kind=OrgKind.ENTERPRISE)
-    form = forms.UnitForm(request.POST or None, organisations=organisations)
+    form = scope_organisations(forms.UnitForm(request.POST or None), request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         with errors_onto(form):

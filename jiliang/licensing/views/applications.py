@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiliang.core.lists import sort_by
 from jiliang.core.middleware import max_body
 from jiliang.core.params import MAX_ID, bounded_int
 from jiliang.core.pdf import pdf_response
@@ -36,6 +37,12 @@ from jiliang.rules import licensing as rules
 # --- lists -------------------------------------------------------------------------------
 
 
+APPLICATION_COLUMNS = {
+    "number": ("number",), "type": ("type_code",), "applicant": ("applicant__name",),
+    "state": ("state",), "due": ("decision_due",), "changed": ("updated_at",),
+}
+
+
 @login_required
 def application_list(request):
     user = request.user
@@ -44,6 +51,10 @@ def application_list(request):
     type_code = request.GET.get("type", "")
     q = request.GET.get("q", "").strip()
     qs = selectors.application_list(user, queue=queue, state=state, type_code=type_code, q=q)
+    # a working queue opens on the nearest decision date; the whole list on the latest change
+    default = "due" if queue in ("due_soon", "late", "to_review", "to_decide") else "-changed"
+    qs, sort = sort_by(request, qs, APPLICATION_COLUMNS, default,
+                       keep=("queue", "state", "type", "q"))
     page = page_of(request, qs)
     today = timezone.localdate()
     rows = []
@@ -59,8 +70,9 @@ def application_list(request):
     return render(request, "licensing/application_list.html", {
         "page": page, "rows": rows, "queue": queue, "state": state, "type": type_code, "q": q,
         "queues": [(key, name, counts.get(key, 0)) for key, name in queue_labels()],
-        "types": type_rows(), "states": sorted(states.items()),
-        "query": list_query({"queue": queue, "state": state, "type": type_code, "q": q}),
+        "types": type_rows(), "states": sorted(states.items()), "sort": sort,
+        "query": list_query({"queue": queue, "state": state, "type": type_code, "q": q,
+                             "sort": sort.value}),
     })
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiliang.core.forms import scope_organisations
 from jiliang.core.models import Organisation
 from jiliang.core.pdf import pdf_response
 from jiliang.core.web import apply_errors, page_of, roles_required
@@ -165,7 +166,8 @@ def licence_apply(request, pk: int, purpose: str):
 def licence_record(request):
     """A bureau puts on file a certificate it issued before the system."""
     data = request.POST or None
-    form = RecordForm(data, initial={"type_code": request.GET.get("type_code", "")})
+    form = scope_organisations(
+        RecordForm(data, initial={"type_code": request.GET.get("type_code", "")}), request.user)
     code = (request.POST.get("type_code") or request.GET.get("type_code") or "").strip()
     lt = rules.licence_types().get(code)
     particulars = ParticularsForm(data, licence_type=lt) if lt else None
