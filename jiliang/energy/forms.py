@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.core.forms import StyledForm
+from jiliang.core.forms import OrganisationField, StyledForm
+from jiliang.core.models import OrgKind
 from jiliang.energy.labels import energy_choices, instrument_choices
 from jiliang.energy.models import (
     BASIS_CHOICES,
@@ -17,7 +18,7 @@ USER_CLASSES = [("", "—"), *((c, c) for c in ("I", "II", "III", "IV", "V"))]
 
 
 class UnitForm(StyledForm):
-    organisation = forms.ModelChoiceField(label=_("Enterprise"), queryset=None)
+    organisation = OrganisationField(label=_("Enterprise"), kinds=(OrgKind.ENTERPRISE,))
     name = forms.CharField(label=_("Name"), max_length=200, required=False,
                            help_text=_("Leave empty to use the enterprise's name."))
     code = forms.CharField(label=_("Unit code"), max_length=32, required=False,
@@ -51,13 +52,16 @@ class UnitForm(StyledForm):
         help_text=_("Main meter against the sum of its sub-meters. No standard gives a value; "
                     "without one the balance check is not made."))
 
-    def __init__(self, *args, organisations=None, editing=False, **kwargs):
+    def __init__(self, *args, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["organisation"]
             del self.fields["code"]
-        else:
-            self.fields["organisation"].queryset = organisations
+
+    def clean_organisation(self):
+        """The enterprise the picker named (by credit code or name, within the user's scope)."""
+        field = self.fields["organisation"]
+        return field.organisation(self.cleaned_data["organisation"])
 
 
 class KeyForm(StyledForm):

@@ -81,3 +81,24 @@ class OrganisationPickerTests(PersonaTestCase):
             "organisation_credit_code": institute.credit_code, "name": "张三"})
         assert response.status_code == 200
         assert 'data-field="organisation_credit_code"' in response.content.decode()
+
+    def test_a_bureau_puts_an_enterprise_in_its_scope_on_file_as_an_energy_unit(self):
+        from jiliang.energy.forms import UnitForm
+        from jiliang.energy.models import EnergyUnit
+
+        form = UnitForm()
+        data = {"annual_tce": "6000", "tce_edition": form.fields["tce_edition"].choices[0][0],
+                "tce_basis": form.fields["tce_basis"].choices[0][0],
+                "reading_interval_min": form.fields["reading_interval_min"].choices[0][0]}
+        acme = self.p.orgs["acme"]
+        refused = self.client_as("bj_clerk", language="zh-hans").post(
+            "/energy/units/new/", {**data, "organisation": acme.credit_code})
+        assert refused.status_code == 200 and "在您可查看的范围内" in refused.content.decode()
+        # an institution is not an enterprise, even in scope
+        refused = self.client_as("gd_clerk", language="zh-hans").post(
+            "/energy/units/new/", {**data, "organisation": self.p.orgs["gd_institute"].name})
+        assert refused.status_code == 200 and not EnergyUnit.objects.exists()
+        done = self.client_as("gd_clerk").post("/energy/units/new/",
+                                               {**data, "organisation": acme.name})
+        assert done.status_code == 302
+        assert EnergyUnit.objects.get().organisation == acme
