@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.forms import OrganisationField, StyledForm
@@ -65,9 +67,14 @@ class UnitForm(StyledForm):
 
 
 class KeyForm(StyledForm):
-    public_key = forms.CharField(label=_("Gateway public key (Ed25519)"), max_length=100,
-                                 help_text=_("32 bytes as base64 (44 characters) or hex (64). "
-                                             "`manage.py energy_keygen` makes a pair."))
+    public_key = forms.CharField(label=_("Gateway public key (Ed25519)"), max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the command is set as code, in the words of the reader's language
+        self.fields["public_key"].help_text = format_html(
+            gettext("32 bytes as base64 (44 characters) or hex (64). {command} makes a pair."),
+            command=format_html("<code>{}</code>", "manage.py energy_keygen"))
 
 
 class MeterForm(StyledForm):
