@@ -213,7 +213,10 @@ def validate(events: list, devices: dict[str, Device], *, now: datetime.datetime
             if type(raw_time) is str:
                 times[raw_time] = known
         raw = item.get("value")
-        value = None if raw is None else _decimal(raw, whole=kind in rules.COUNTERS)
+        if type(raw) is str and kind in rules.COUNTERS and raw.isdigit() and len(raw) < 16:
+            value = int(raw)  # a counter as gateways send it: no Decimal needed
+        else:
+            value = None if raw is None else _decimal(raw, whole=kind in rules.COUNTERS)
         if type(value) is RowError:
             out.errors.append(RowError(number, "value", value.message))
             continue
@@ -272,7 +275,10 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
             hits = judge_event(state, verifications.get(pk, ()), kind=kind, at=at, on=on,
                                value=value, sales=sales)
             touched[pk] = at
-            value_text = "null" if value is None else f'"{value}"'
+            # The chain's canonical text of numeric(18, 3): a counter taken as an int gets its
+            # three decimals here, as the stored value will read back.
+            value_text = "null" if value is None else (
+                f'"{value}.000"' if type(value) is int else f'"{value}"')
             sales_text = "null" if sales is None else f'"{sales}"'
             detail_json = dumps(detail, ensure_ascii=False) if detail else '""'
             if hits:
