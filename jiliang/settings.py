@@ -363,6 +363,10 @@ if PRODUCTION:
 # How long a cached public page is kept at most (jiliang/core/caching.py); a write that
 # changes the page replaces it at once, whatever this says.
 JILIANG_PUBLIC_CACHE_SECONDS = int(os.environ.get("JILIANG_PUBLIC_CACHE_SECONDS", "300"))
+# Public look-ups are counted in memory and written together at most this often (seconds) per
+# process; 0 writes each at once (development, tests). registry.services.public_lookup_count.
+JILIANG_LOOKUP_FLUSH_SECONDS = float(os.environ.get(
+    "JILIANG_LOOKUP_FLUSH_SECONDS", "5" if PRODUCTION else "0"))
 
 
 # --- Issue 15: a 403 is logged as one line, without the traceback of PermissionDenied ---------

@@ -1,4 +1,4 @@
-"""Whole-page caching of public pages that many people read and few writes change.
+"""Caching of public pages that many people read and few writes change.
 
 ``public_cache(version=...)`` caches the response of a GET from an anonymous visitor, keyed by
 the path with its query, the language, and a *version* read from the database on every
@@ -9,46 +9,92 @@ process and machine, whatever the cache backend (per process by default; Redis w
 renders afresh. The version costs one index look-up; the page it saves costs a render and its
 queries (bench/README.md, "Caching").
 
-Pages that hand out a CSRF token, set a cookie or answer anything but 200 are not cached.
+A page with a form carries the visitor's CSRF token (the language form of the layout): the
+token is kept out of the cache (a placeholder is stored in its place) and each hit gets the
+visitor's own. Pages that set a cookie (messages shown), or answer anything but 200, are not
+cached. ``page_lookup``/``page_keep`` do the same inside a view that has work to do on a hit
+too (the public check counts each look-up), with a ``note`` kept beside the page for it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils.translation import get_language
+
+PLACEHOLDER = b"\x00csrf-token\x00"
+_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{32,64})"')
+_KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary")
+
+
+@dataclass
+class Hit:
+    response: HttpResponse
+    note: object
+
+
+def _key(request, version: object) -> str | None:
+    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        return None
+    stamp = f"{request.get_full_path()}|{get_language()}|{version}"
+    return "page:" + hashlib.sha256(stamp.encode()).hexdigest()
+
+
+def page_lookup(request, version: Callable[[], object]) -> tuple[str | None, Hit | None]:
+    """The cache key of this request (None: not cacheable) and the page kept under it."""
+    key = _key(request, version())
+    kept = cache.get(key) if key else None
+    if kept is None:
+        return key, None
+    content, headers, note = kept
+    if PLACEHOLDER in content:
+        content = content.replace(PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(content)
+    for name, value in headers.items():
+        response[name] = value
+    response["X-Cache"] = "hit"
+    return key, Hit(response, note)
+
+
+def page_keep(request, key: str | None, response, *, note: object = None,
+              timeout: int | None = None):
+    """Keep ``response`` under ``key`` when it may be shared; returns it."""
+    if key is None:
+        return response
+    if (response.status_code == 200 and not response.cookies
+            and not getattr(response, "streaming", False)):
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        content = response.content
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or request.META.get("CSRF_COOKIE_USED"):
+            tokens = set(_TOKEN.findall(content))
+            if len(tokens) != 1:  # a token this module cannot find: not shared
+                response["X-Cache"] = "miss"
+                return response
+            content = content.replace(tokens.pop(), PLACEHOLDER)
+        headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
+        cache.set(key, (content, headers, note),
+                  timeout or getattr(settings, "JILIANG_PUBLIC_CACHE_SECONDS", 300))
+    response["X-Cache"] = "miss"
+    return response
 
 
 def public_cache(*, version: Callable[[], object], timeout: int | None = None) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-                return view(request, *args, **kwargs)
-            stamp = f"{request.get_full_path()}|{get_language()}|{version()}"
-            key = "page:" + hashlib.sha256(stamp.encode()).hexdigest()
-            hit = cache.get(key)
+            key, hit = page_lookup(request, version)
             if hit is not None:
-                content, content_type = hit
-                response = HttpResponse(content, content_type=content_type)
-                response["X-Cache"] = "hit"
-                return response
-            response = view(request, *args, **kwargs)
-            if (response.status_code == 200 and not response.cookies
-                    and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-                    and not request.META.get("CSRF_COOKIE_USED")
-                    and not getattr(response, "streaming", False)):
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
-                cache.set(key, (response.content, response["Content-Type"]),
-                          timeout or getattr(settings, "JILIANG_PUBLIC_CACHE_SECONDS", 300))
-            response["X-Cache"] = "miss"
-            return response
+                return hit.response
+            return page_keep(request, key, view(request, *args, **kwargs), timeout=timeout)
 
         return wrapped
 

@@ -250,3 +250,12 @@ class SecondFactorForm(StyledForm):
         help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
                                       "inputmode": "text"}))
+
+
+class SecondFactorOffForm(StyledForm):
+    password = forms.CharField(label=_("Your password"), max_length=128, strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    token = forms.CharField(
+        label=_("One-time code"), max_length=16,
+        help_text=_("The 6 digits your authenticator app shows now."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

@@ -661,6 +661,35 @@ def second_factor_confirm(*, actor: User, device, token: str) -> list[str]:
     return recovery_codes_issue(actor=actor)
 
 
+def second_factor_turn_off(*, actor: User, password: str, token: str) -> None:
+    """The actor turns their own second factor off: their password again and a current code of
+    the authenticator app. Not for a role that must have one (heads, national administrators:
+    ``rules/data/role_grants.json``). The app's device and the recovery codes go; audited."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if grant_rules.requires_second_factor(actor.role):
+        raise PermissionDenied(_("Your role needs a second factor: it cannot be turned off."))
+    devices = list(TOTPDevice.objects.filter(user=actor, confirmed=True))
+    if not devices:
+        raise ValidationError({"token": [_("You have no second factor to turn off.")]})
+    # The password first: a code is spent once checked, so it is not checked in vain.
+    if not actor.check_password(password or ""):
+        raise ValidationError({"password": [_("This is not your password.")]})
+    token = (token or "").strip().replace(" ", "")
+    if not (token.isascii() and token.isdigit()
+            and any(device.verify_token(token) for device in devices)):
+        raise ValidationError({"token": [_(
+            "This code does not match: type the 6 digits your authenticator app shows now.")]})
+    with transaction.atomic():
+        removed = TOTPDevice.objects.filter(user=actor).delete()[0]
+        codes = StaticDevice.objects.filter(user=actor).delete()[0]
+        audit_record(actor=actor, action="second_factor.turn_off", object_type="core.user",
+                     object_id=actor.pk, region_code=_user_region(actor),
+                     before={"devices": [d.name for d in devices]},
+                     after={"devices": [], "deleted": removed + codes})
+
+
 def second_factor_seed(*, user: User, key_hex: str, name: str = "demo"):
     """A confirmed TOTP device with a known key, for the demo and the tests (never in
     production: the key is published in the README)."""

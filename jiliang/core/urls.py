@@ -28,5 +28,6 @@ urlpatterns = [
     path("login/verify/", views.second_factor_verify, name="second-factor-verify"),
     path("account/second-factor/", views.second_factor, name="second-factor"),
     path("account/second-factor/recovery-codes/", views.recovery_codes, name="recovery-codes"),
+    path("account/second-factor/off/", views.second_factor_off, name="second-factor-off"),
     path("account/tokens/<id:pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]

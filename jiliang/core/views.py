@@ -28,6 +28,7 @@ from jiliang.core.forms import (
     OrganisationEditForm,
     OrganisationForm,
     SecondFactorForm,
+    SecondFactorOffForm,
     TokenForm,
     UserForm,
 )
@@ -43,6 +44,7 @@ from jiliang.core.web import (
     secret_page,
     xlsx_response,
 )
+from jiliang.rules.roles import requires_second_factor
 
 
 @login_required
@@ -431,14 +433,12 @@ def second_factor(request):
     """Set up the authenticator app (required for heads and national administrators, optional
     for everyone else), and issue new recovery codes."""
     from django_otp import user_has_device
-    from django_otp.plugins.otp_static.models import StaticToken
 
     user = request.user
     if user_has_device(user):
         if not user.is_verified():
             return redirect(f"{reverse('core:second-factor-verify')}?next={request.path}")
-        left = StaticToken.objects.filter(device__user=user, device__name="recovery").count()
-        return render(request, "core/second_factor.html", {"ready": True, "codes_left": left})
+        return _second_factor_ready(request, SecondFactorOffForm())
     device = services.second_factor_start(actor=user)
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -458,6 +458,39 @@ def second_factor(request):
         "ready": False, "form": form, "secret": secret, "qr": qr,
         "required": signin.needs_second_factor(user),
         "next": request.GET.get("next", "")}))
+
+
+def _second_factor_ready(request, off_form):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    user = request.user
+    left = StaticToken.objects.filter(device__user=user, device__name="recovery").count()
+    return render(request, "core/second_factor.html", {
+        "ready": True, "codes_left": left, "off_form": off_form,
+        "may_turn_off": not requires_second_factor(user.role)})
+
+
+@login_required
+@require_POST
+def second_factor_off(request):
+    """Turn one's own second factor off (password and a current code; not for the roles that
+    must have one)."""
+    if not request.user.is_verified():
+        raise PermissionDenied(_("Give your second factor first."))
+    form = SecondFactorOffForm(request.POST)
+    if form.is_valid():
+        try:
+            services.second_factor_turn_off(actor=request.user,
+                                            password=form.cleaned_data["password"],
+                                            token=form.cleaned_data["token"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            request.session[signin.SESSION_HAS_DEVICE] = False
+            messages.success(request, _("Your second factor is turned off: signing in asks "
+                                        "for your password only."))
+            return redirect("core:desk")
+    return _second_factor_ready(request, form)
 
 
 @login_required

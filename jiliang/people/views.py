@@ -254,17 +254,19 @@ def coverage(request):
               str(words[c.status]), c.ends_on.isoformat() if c.ends_on else "")
              for c in cells), title=str(_("Coverage")))
     gaps = [c for c in cells if c.status != rules.COVERED]
+    # Positions by dictionary, names joined here: tens of thousands of cells in a province.
+    kind_at = {k: i for i, (k, _n) in enumerate(kinds)}
+    county_at = {c: i for i, (c, _n) in enumerate(counties)}
+    level = {rules.NONE: 0, rules.ONE_ENDING: 1, rules.COVERED: 2}
     chart = {"counties": [n for _c, n in counties], "kinds": [n for _k, n in kinds],
-             "cells": [[[k for k, _n in kinds].index(c.kind),
-                        [co for co, _n in counties].index(c.county),
-                        {rules.NONE: 0, rules.ONE_ENDING: 1, rules.COVERED: 2}[c.status]]
-                       for c in cells],
+             "cells": [[kind_at[c.kind], county_at[c.county], level[c.status]] for c in cells],
              "labels": [str(_("no institution authorised")),
                         str(_("one institution, authorisation ending within 6 months")),
                         str(_("covered"))]}
     return render(request, "people/coverage.html", {
-        "prefix": prefix, "counties": len(counties), "kinds": len(kinds), "gaps": gaps[:500],
-        "gap_count": len(gaps), "county_names": county_names, "kind_names": kind_names,
+        "prefix": prefix, "counties": len(counties), "kinds": len(kinds),
+        "gaps": [(c, county_names[c.county], kind_names[c.kind]) for c in gaps[:500]],
+        "gap_count": len(gaps),
         "chart": chart, "on": on, "national": request.user.scope.everything})
 
 

@@ -14,8 +14,10 @@ class RegistryConfig(AppConfig):
     daily_tasks = ["jiliang.registry.tasks.send_reminders"]
     # Run by verify_ledger: the instruments' state against its chained sources.
     integrity_checks = ["jiliang.registry.integrity.instrument_state_check"]
-    # Called when a task worker starts: imports left running by a dead worker (core.jobs).
-    interrupted_jobs = ["jiliang.registry.services.import_jobs_fail_interrupted"]
+    # Called when a task worker starts: imports and label sheets left running by a dead worker
+    # (core.jobs).
+    interrupted_jobs = ["jiliang.registry.services.import_jobs_fail_interrupted",
+                        "jiliang.registry.services.label_sheets_fail_interrupted"]
     nav = [
         NavItem(_("Instruments"), "registry:instrument-list", signed_in=True),
         NavItem(_("Due dates"), "registry:due-list", signed_in=True),

@@ -281,6 +281,11 @@ class VerificationRecord(Chained):
         indexes = [
             models.Index(fields=["instrument", "verified_on", "id"], name="registry_rec_inst"),
             models.Index(fields=["province_code", "id"], name="registry_rec_prov"),
+            # The record list, newest verification first (its default order), read in index
+            # order and cut at the page: nationally, and for a province (its scope's equality).
+            models.Index(fields=["verified_on", "id"], name="registry_rec_date"),
+            models.Index(fields=["province_code", "verified_on", "id"],
+                         name="registry_rec_prov_date"),
             models.Index(fields=["owner", "id"], name="registry_rec_owner"),
             models.Index(fields=["supersedes"], condition=Q(supersedes__isnull=False),
                          name="registry_rec_supersedes"),
@@ -473,6 +478,10 @@ class LabelSheet(models.Model):
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # As on ImportJob: which worker makes it and when it last made progress, so a sheet whose
+    # worker died is failed, "interrupted", at the next worker start (jiliang.core.jobs).
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("label sheet")

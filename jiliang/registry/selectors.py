@@ -13,7 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db import connections, router
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -346,6 +347,22 @@ class PublicCheck:
         self.instruments = self.instruments or []
 
 
+def public_check_version() -> tuple:
+    """What the public check's answers depend on, in one round trip: the newest ledger entry
+    (every service write leaves one: a record corrected, an organisation or kind renamed, an
+    instrument edited) and the newest record and instrument (the bulk import adds rows before
+    its ledger entry). The cached check pages are keyed by it (``core.caching``)."""
+    from jiliang.audit.models import LedgerEntry
+
+    connection = connections[router.db_for_read(Instrument)]  # the replica's, when it serves
+    tables = [m._meta.db_table for m in (LedgerEntry, VerificationRecord, Instrument)]
+    quote = connection.ops.quote_name
+    sql = "SELECT " + ", ".join(f"(SELECT MAX(id) FROM {quote(t)})" for t in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(cursor.fetchone())
+
+
 def public_check(text: str, *, owner: str = "") -> PublicCheck:
     """The one public look-up: the 16-character code printed on a label (an instrument's or a
     certificate's), a certificate number, or a serial number with its owner's name or credit
@@ -415,36 +432,50 @@ def _with_rates(row: dict) -> dict:
     return row
 
 
-def _grouped(user: User, group: str, width: int, **filters) -> dict[str, dict]:
-    """Sums per group over the rate cells and the deltas not folded yet, in one statement."""
+GROUPS = ("kind", "use", "province", "region")
+
+
+def _grouped(user: User, width: int, **filters) -> dict[str, dict[str, dict]]:
+    """Sums per group, for every group at once: one statement over the rate cells and the
+    deltas not folded yet, grouped by (kind, use, region prefix of ``width``) — a few hundred
+    rows — and added up here per kind, use, province and region. (Four statements, one a
+    group, read the same cells four times: 4 × 80 ms nationally at 10^6 instruments.)"""
     q = _rate_filter(user, **filters)
+    out: dict[str, dict[str, dict]] = {g: {} for g in GROUPS}
     if q is None:
-        return {}
+        return out
     sums = {m: Sum(m) for m in MEASURES}
-    parts = []
-    for model in (RateCell, RateDelta):
-        qs = model.objects.filter(q)
-        if group == "region":
-            qs = qs.annotate(g=Substr("region_code", 1, width))
-        else:
-            qs = qs.annotate(g=F({"kind": "kind_id", "use": "use",
-                                  "province": "province_code"}[group]))
-        parts.append(qs.values("g").annotate(**sums).order_by())
-    out: dict[str, dict] = {}
+    parts = [model.objects.filter(q).annotate(r=Substr("region_code", 1, width))
+             .values("kind_id", "use", "r").annotate(**sums).order_by()
+             for model in (RateCell, RateDelta)]
     for row in parts[0].union(parts[1], all=True):
-        key = str(row["g"])
-        total = out.setdefault(key, dict.fromkeys(MEASURES, 0))
-        for m in MEASURES:
-            total[m] += row[m] or 0
+        keys = {"kind": str(row["kind_id"]), "use": row["use"], "province": row["r"][:2],
+                "region": row["r"]}
+        for group, key in keys.items():
+            total = out[group].setdefault(key, dict.fromkeys(MEASURES, 0))
+            for m in MEASURES:
+                total[m] += row[m] or 0
     return out
 
 
 def rates_by(user: User, *, group: str, start: datetime.date, end: datetime.date, kind: str = "",
              use: str = "", region: str = "") -> list[dict]:
     """Totals and rates grouped by kind, use, province, or the next region level down."""
+    return rates_by_groups(user, groups=(group,), start=start, end=end, kind=kind, use=use,
+                           region=region)[group]
+
+
+def rates_by_groups(user: User, *, groups: Sequence[str], start: datetime.date,
+                    end: datetime.date, kind: str = "", use: str = "",
+                    region: str = "") -> dict[str, list[dict]]:
+    """``rates_by`` for several groupings from one reading of the cells."""
     prefix = region or (user.scope.region_prefix or "")
     width = 2 if not prefix else (4 if len(prefix) <= 2 else 6)
-    sums = _grouped(user, group, width, start=start, end=end, kind=kind, use=use, region=region)
+    grouped = _grouped(user, width, start=start, end=end, kind=kind, use=use, region=region)
+    return {group: _rate_rows(group, grouped[group]) for group in groups}
+
+
+def _rate_rows(group: str, sums: dict[str, dict]) -> list[dict]:
     rows = []
     if group == "kind":
         names = {str(k.pk): k for k in InstrumentKind.objects.all()}

@@ -66,7 +66,8 @@ def make_label_sheet(job_id: int) -> dict:
         return {"skipped": job.state}
     qs = selectors.instrument_list(job.created_by, kind=job.kind_code, owner=job.owner_id,
                                    status=Status.IN_USE).select_related("owner", "kind")
-    services.label_sheet_start(job=job, total=qs.count())
+    if not services.label_sheet_start(job=job, total=qs.count()):
+        return {"skipped": "taken"}  # another worker took it first
 
     def progress(done: int, total: int) -> None:
         services.label_sheet_progress(job=job, done=done, total=total)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from jiliang.catalog import type_approval
 from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.catalog.selectors import regulations_of
+from jiliang.core.caching import page_keep, page_lookup
 from jiliang.core.forms import scope_organisations
 from jiliang.core.lists import OwnerFilter, owner_filter, region_filter, sort_by
 from jiliang.core.middleware import max_body
@@ -432,11 +433,11 @@ def rates(request):
     kind, use = request.GET.get("kind", ""), request.GET.get("use", "")
     region = request.GET.get("region", "").strip()
     args = {"start": start, "end": end, "kind": kind, "use": use, "region": region}
-    by_kind = selectors.rates_by(request.user, group="kind", **args)
-    by_region = selectors.rates_by(request.user, group="region", **args)
-    by_use = selectors.rates_by(request.user, group="use", **args)
     national = request.user.scope.everything and not region
-    by_province = selectors.rates_by(request.user, group="province", **args) if national else []
+    groups = selectors.rates_by_groups(request.user, groups=("kind", "region", "use", "province"),
+                                       **args)
+    by_kind, by_region, by_use = groups["kind"], groups["region"], groups["use"]
+    by_province = groups["province"] if national else []
     total = selectors.rates_total(by_kind)
     if request.GET.get("format") == "xlsx":
         def line(group, name, r):
@@ -657,15 +658,22 @@ def certificate_check(request):
     """One box for every key a person holds: the label code, a certificate number, a serial."""
     number = (request.GET.get("q") or request.GET.get("number") or "").strip()[:60]
     owner = request.GET.get("owner", "").strip()[:200]
+    # Many read it, few writes change it: the page is kept per query and language while the
+    # registry's version stays (core.caching); each look-up is counted, hit or not.
+    key, hit = page_lookup(request, selectors.public_check_version) if number else (None, None)
+    if hit is not None:
+        services.public_lookup_count(**hit.note)
+        return hit.response
     result = selectors.public_check(number, owner=owner) if number else None
     if result is not None:
-        services.public_check_count(result)
+        services.public_lookup_count(**(note := services.public_check_note(result)))
     if result is not None and result.how == "code":
         if result.instrument is not None:
             return redirect("registry:public-instrument", code=result.instrument.public_code)
         return redirect("registry:public-certificate", code=result.record.public_code)
-    return render(request, "registry/certificate_check.html", {
+    response = render(request, "registry/certificate_check.html", {
         "number": number, "owner": owner, "result": result})
+    return page_keep(request, key, response, note=note) if number else response
 
 
 @login_required

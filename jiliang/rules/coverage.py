@@ -49,6 +49,7 @@ def cells(counties: Sequence[str], kinds: Sequence[str],
     """
     horizon = _months_later(on, ENDING_MONTHS)
     wanted = set(kinds)
+    under: dict[str, list[str]] = {}  # a scope's prefix -> its counties (a province: thousands)
     # (county, kind) -> {institution: latest end (None: open-ended)}
     found: dict[tuple[str, str], dict[int, datetime.date | None]] = {}
     for institution, its in scopes.items():
@@ -58,9 +59,10 @@ def cells(counties: Sequence[str], kinds: Sequence[str],
             kinds_here = wanted & scope.kinds
             if not kinds_here:
                 continue
-            for county in counties:
-                if not county.startswith(scope.region_prefix):
-                    continue
+            prefix = scope.region_prefix
+            if prefix not in under:
+                under[prefix] = [c for c in counties if c.startswith(prefix)]
+            for county in under[prefix]:
                 for kind in kinds_here:
                     ends = found.setdefault((county, kind), {})
                     end = scope.valid_until

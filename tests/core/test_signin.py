@@ -7,6 +7,7 @@ import datetime
 import time
 
 from axes.models import AccessAttempt
+from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -149,6 +150,79 @@ class SecondFactorTest(PersonaTestCase):
         response = client.post(reverse("core:recovery-codes"))
         self.assertEqual(response["Cache-Control"], "no-store")
         self.assertEqual(len(response.context["codes"]), 10)
+
+
+def next_code_of(device) -> str:
+    """The code the app shows one step (30 s) later: a code of a step already used is refused."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp.time = time.time() + device.step
+    return f"{totp.token():06d}"
+
+
+@override_settings(OTP_TOTP_THROTTLE_FACTOR=0)  # wrong codes are tried first below
+class SecondFactorOffTest(PersonaTestCase):
+    def test_a_clerk_turns_their_own_second_factor_off_with_password_and_code(self):
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        log_in(client, "gd_clerk")
+        client.get(reverse("core:second-factor"))
+        device = TOTPDevice.objects.get(user=self.p.gd_clerk, confirmed=False)
+        client.post(reverse("core:second-factor"), {"token": code_of(device)})
+        page = client.get(reverse("core:second-factor"))
+        self.assertContains(page, 'id="second-factor-off"')
+
+        off = reverse("core:second-factor-off")
+        wrong_password = client.post(off, {"password": "not-it", "token": next_code_of(device)})
+        self.assertContains(wrong_password, "This is not your password.")
+        wrong_code = client.post(off, {"password": DEMO_PASSWORD, "token": "000000"})
+        self.assertContains(wrong_code, "does not match")
+        self.assertContains(client.post(off, {"password": DEMO_PASSWORD}), "This field is required")
+        self.assertTrue(TOTPDevice.objects.filter(user=self.p.gd_clerk).exists())
+        self.assertFalse(LedgerEntry.objects.filter(action="second_factor.turn_off").exists())
+
+        device.refresh_from_db()
+        done = client.post(off, {"password": DEMO_PASSWORD, "token": next_code_of(device)})
+        self.assertRedirects(done, reverse("core:desk"))
+        self.assertFalse(TOTPDevice.objects.filter(user=self.p.gd_clerk).exists())
+        self.assertFalse(StaticDevice.objects.filter(user=self.p.gd_clerk).exists())
+        entry = LedgerEntry.objects.get(action="second_factor.turn_off")
+        self.assertEqual((entry.actor_id, entry.object_id),
+                         (self.p.gd_clerk.pk, str(self.p.gd_clerk.pk)))
+        self.assertNotIn(device.key, str(entry.before) + str(entry.after))  # never a secret
+        # The next sign-in asks for the password only.
+        again = Client(HTTP_ACCEPT_LANGUAGE="en")
+        log_in(again, "gd_clerk")
+        self.assertEqual(again.get(reverse("core:desk")).status_code, 200)
+
+    def test_a_head_may_not_turn_it_off(self):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), self.p.gd_head)
+        page = client.get(reverse("core:second-factor"))
+        self.assertNotContains(page, 'id="second-factor-off"')
+        self.assertContains(page, "cannot be turned off")
+        device = TOTPDevice.objects.get(user=self.p.gd_head)
+        refused = client.post(reverse("core:second-factor-off"),
+                              {"password": DEMO_PASSWORD, "token": next_code_of(device)})
+        self.assertEqual(refused.status_code, 403)
+        self.assertTrue(TOTPDevice.objects.filter(user=self.p.gd_head).exists())
+        with self.assertRaises(PermissionDenied):
+            services.second_factor_turn_off(actor=self.p.admin, password=DEMO_PASSWORD,
+                                            token="000000")
+
+    def test_an_unverified_session_may_not_turn_it_off(self):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.create(user=self.p.gd_clerk, name="authenticator",
+                                           confirmed=True)
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        log_in(client, "gd_clerk")  # the password only: the code not given yet
+        response = client.post(reverse("core:second-factor-off"),
+                               {"password": DEMO_PASSWORD, "token": code_of(device)})
+        self.assertNotEqual(response.status_code, 200)
+        self.assertTrue(TOTPDevice.objects.filter(pk=device.pk).exists())
 
 
 class ThrottleTest(PersonaTestCase):

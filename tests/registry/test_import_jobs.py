@@ -18,9 +18,10 @@ from openpyxl import Workbook
 from jiliang.audit.models import LedgerEntry
 from jiliang.core import jobs
 from jiliang.registry import importing, services
-from jiliang.registry.models import ImportJob, Instrument, VerificationRecord
-from jiliang.registry.tasks import run_import
+from jiliang.registry.models import ImportJob, Instrument, LabelSheet, VerificationRecord
+from jiliang.registry.tasks import make_label_sheet, run_import
 from tests.base import PersonaTestCase
+from tests.registry.helpers import file
 from tests.registry.test_import import KEYS, as_csv, row
 
 
@@ -128,3 +129,74 @@ class InterruptedJobTests(PersonaTestCase):
         assert (job.state, job.total, job.processed) == ("done", 30, 30)
         page = self.client_as("gd_clerk", language="en").get(f"/registry/import/{job.pk}/")
         assert "30 of 30 rows" in page.content.decode()
+
+
+class InterruptedLabelSheetTests(PersonaTestCase):
+    """Label sheets are background jobs too: one whose worker died is failed, "interrupted"."""
+
+    def sheet(self) -> LabelSheet:
+        return services.label_sheet_queue(actor=self.p.gd_clerk, owner=self.p.orgs["acme"],
+                                          total=40)
+
+    def test_a_sheet_killed_while_it_is_made_is_failed_at_the_next_worker_start(self):
+        from jiliang.registry import documents
+
+        for i in range(30):
+            file(self.p.acme, serial=f"LBL-{i:03d}")
+        job = self.sheet()
+        original = documents.labels_pdf
+
+        def killed_after_the_first_page(rows, progress=None):
+            def dying(done, total):
+                progress(done, total)
+                if done >= 12:  # what SIGKILL leaves: no except clause runs
+                    raise KeyboardInterrupt("killed")
+            return original(rows, progress=dying)
+
+        with mock.patch.object(documents, "labels_pdf", killed_after_the_first_page), \
+                pytest.raises(KeyboardInterrupt):
+            make_label_sheet.call(job.pk)
+        job.refresh_from_db()
+        assert job.state == "running" and job.worker == jobs.current_worker()
+        assert job.heartbeat_at is not None and job.done >= 12
+
+        counts = jobs.fail_interrupted()  # the worker starts again (the dead pid is this one's)
+        assert counts["jiliang.registry.services.label_sheets_fail_interrupted"] == 1
+        job.refresh_from_db()
+        assert job.state == "failed" and job.message.startswith("中断") and job.pdf is None
+        assert f"{job.done}" in job.message and job.finished_at is not None
+        entry = LedgerEntry.objects.get(action="registry.labels.interrupted")
+        assert entry.region_code == self.p.orgs["acme"].region_code
+        assert jobs.fail_interrupted()["jiliang.registry.services.label_sheets_fail_interrupted"] \
+            == 0  # once
+        page = self.client_as("gd_clerk").get(f"/registry/instruments/labels/{job.pk}/")
+        assert "中断" in page.content.decode() and "hx-get" not in page.content.decode()
+        # A started sheet is not taken again by a second worker.
+        assert make_label_sheet.call(job.pk) == {"skipped": "failed"}
+
+    def test_only_a_dead_workers_sheets_are_failed(self):
+        here = socket.gethostname()
+        alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        now = timezone.now()
+        try:
+            cases = {
+                "dead process here": (f"{here}:{dead_pid()}", now, "failed"),
+                "live process here": (f"{here}:{alive.pid}", now - datetime.timedelta(hours=2),
+                                      "running"),
+                "other machine, silent": ("elsewhere:1", now - datetime.timedelta(minutes=16),
+                                          "failed"),
+                "other machine, busy": ("elsewhere:1", now - datetime.timedelta(minutes=1),
+                                        "running"),
+            }
+            made = {}
+            for name, (worker, beat, _expected) in cases.items():
+                job = self.sheet()
+                LabelSheet.objects.filter(pk=job.pk).update(state="running", worker=worker,
+                                                            heartbeat_at=beat)
+                made[name] = job.pk
+            jobs.fail_interrupted()
+            for name, (_worker, _beat, expected) in cases.items():
+                assert LabelSheet.objects.get(pk=made[name]).state == expected, name
+        finally:
+            alive.kill()
+            alive.wait()

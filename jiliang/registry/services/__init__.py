@@ -44,11 +44,13 @@ from jiliang.registry.services.labels import (
     label_sheet_progress,
     label_sheet_queue,
     label_sheet_start,
+    label_sheets_fail_interrupted,
 )
 from jiliang.registry.services.lookups import (
-    public_check_count,
+    public_check_note,
     public_lookup_count,
     public_lookup_counted,
+    public_lookups_flush,
 )
 from jiliang.registry.services.rates import cell_key, rates_add_deltas, rates_apply, rates_fold
 from jiliang.registry.services.reminders import (
@@ -73,8 +75,9 @@ __all__ = [
     "import_jobs_fail_interrupted", "import_instruments_refresh", "import_job_fail",
     "import_job_finish", "import_job_progress", "import_job_start", "cell_key", "instrument_file", "instrument_set_status",
     "instrument_update", "is_legal_institution", "label_sheet_queue", "label_sheet_start", "label_sheet_progress",
-    "label_sheet_fail", "label_sheet_finish", "parse_size",
-    "public_check_count", "public_lookup_count", "public_lookup_counted", "rates_add_deltas",
+    "label_sheet_fail", "label_sheet_finish", "label_sheets_fail_interrupted", "parse_size",
+    "public_check_note", "public_lookup_count", "public_lookup_counted", "public_lookups_flush",
+    "rates_add_deltas",
     "rates_apply", "rates_fold", "refresh_state", "reminder_mark_read", "reminder_mark_read_many",
     "reminders_create", "standard_chosen", "term_for", "today", "verification_correct",
     "verification_record",
