@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +16,10 @@ from jiliang.catalog.models import (
     PeriodRule,
     ProvincePeriod,
     Regulation,
+    TypeEvaluationInstitution,
+    TypeEvaluationReview,
 )
+from jiliang.core.hooks import optional
 from jiliang.core.validation import rule_message
 from jiliang.rules import editions
 from jiliang.rules import verification as rules
@@ -44,6 +47,26 @@ def edition_problems(kind_code: str, code: str, on: datetime.date) -> list[str]:
 
 def kind_list() -> QuerySet:
     return InstrumentKind.objects.prefetch_related("regulations").order_by("code")
+
+
+def kind_names(codes) -> dict[str, str]:
+    """The catalogue's name of each kind code given (codes it does not hold are left out)."""
+    codes = set(codes)
+    if not codes:
+        return {}
+    return {k.code: k.name for k in InstrumentKind.objects.filter(code__in=codes)}
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """(code, name) of every kind in the catalogue, by code: the choices of a form."""
+    return [(k.code, k.name) for k in InstrumentKind.objects.order_by("code")]
+
+
+def kinds_named(values) -> dict[str, str]:
+    """{code: Chinese name} of the kinds among ``values``, each given by its code or its
+    Chinese name."""
+    return dict(InstrumentKind.objects.filter(Q(code__in=values) | Q(name_zh__in=values))
+                .values_list("code", "name_zh"))
 
 
 def kind_detail(code: str) -> InstrumentKind:
@@ -230,15 +253,12 @@ def left_kind_ids(day: datetime.date) -> list[int]:
 def version_impact(user, version: CatalogueVersion) -> list[dict]:
     """Per region (county) and kind, the instruments in use the change concerns, in the user's
     scope: [{"region_code", "kind", "entered", "count"}]."""
-    from django.db.models import Count
-
-    from jiliang.registry.models import Instrument, Status
-
+    registry = optional("registry", "models")
     changes = {c.kind.pk: c for c in version_changes(version)}
-    if not changes:
+    if not changes or registry is None:
         return []
-    qs = user.scope.filter(Instrument.objects.filter(kind_id__in=list(changes),
-                                                     status=Status.IN_USE))
+    qs = user.scope.filter(registry.Instrument.objects.filter(
+        kind_id__in=list(changes), status=registry.Status.IN_USE))
     rows = (qs.values("region_code", "kind_id").annotate(count=Count("id"))
             .order_by("region_code", "kind_id"))
     return [{"region_code": r["region_code"], "kind": changes[r["kind_id"]].kind,
@@ -248,8 +268,6 @@ def version_impact(user, version: CatalogueVersion) -> list[dict]:
 def type_evaluation_institutions(kind_code: str, on: datetime.date) -> list:
     """The institutions authorised on ``on`` to carry out type evaluations of the kind (四.1),
     whose latest re-evaluation before that day did not revoke the authorisation."""
-    from jiliang.catalog.models import TypeEvaluationInstitution, TypeEvaluationReview
-
     out = []
     for inst in TypeEvaluationInstitution.objects.select_related("organisation"):
         if not inst.covers(kind_code, on):

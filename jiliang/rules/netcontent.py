@@ -268,7 +268,7 @@ def tolerable_deficiency(rules: RuleSet, nominal: Decimal, unit: str,
     """T for Qn = ``nominal`` ``unit``, in that unit (Order 75 annex 3)."""
     quantity = _quantity(rules, unit)
     t_base, _mode = _t_base(rules, quantity, nominal * quantity.units[unit], t_rounding)
-    return _plain(t_base / quantity.units[unit])
+    return plain(t_base / quantity.units[unit])
 
 
 def _quantity(rules: RuleSet, unit: str) -> Quantity:
@@ -293,14 +293,14 @@ def _t_base(rules: RuleSet, quantity: Quantity, q: Decimal,
             raise RuleError(
                 "nominal.above_table",
                 "{rule_set} gives no T above {limit} {unit}: a nominal quantity of {q} {unit} "
-                "cannot be judged", rule_set=rules.short_name, limit=_plain(quantity.max_nominal),
-                unit=quantity.base_unit, q=_plain(q))
+                "cannot be judged", rule_set=rules.short_name, limit=plain(quantity.max_nominal),
+                unit=quantity.base_unit, q=plain(q))
         if quantity.whole_numbers and q != q.to_integral_value():
-            raise RuleError("nominal.not_whole", "a count is a whole number, not {q}", q=_plain(q))
+            raise RuleError("nominal.not_whole", "a count is a whole number, not {q}", q=plain(q))
         row = next((r for r in quantity.rows if r.holds(q)), None)
         if row is None:  # a gap in a table would be a data error; refuse rather than guess
             raise RuleError("nominal.above_table", "no row of {rule_set} holds {q} {unit}",
-                            rule_set=rules.short_name, q=_plain(q), unit=quantity.base_unit,
+                            rule_set=rules.short_name, q=plain(q), unit=quantity.base_unit,
                             limit="")
         mode = "exact"
         if row.absolute is not None:
@@ -386,9 +386,9 @@ class Judgement:
             "verdict": self.verdict,
             "unit": self.unit,
             "n": self.n,
-            "T": _plain(self.t),
+            "T": plain(self.t),
             "t_rounding": self.t_rounding,
-            "lambda": None if self.lam is None else _plain(self.lam),
+            "lambda": None if self.lam is None else plain(self.lam),
             "mean": _fixed(self.mean, p),
             "s": None if self.s is None else _fixed(self.s, p),
             "mean_limit": None if self.mean_limit is None else _fixed(self.mean_limit, p),
@@ -406,6 +406,27 @@ class Judgement:
         return max(finest, 0) + 3
 
 
+@dataclass(frozen=True)
+class _Lot:
+    """A lot as given: its unit and quantity, Qn, its size and the measured contents, each in
+    the nominal's unit."""
+    unit: str
+    quantity: Quantity
+    nominal: Decimal
+    size: int
+    measured: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class _Units:
+    """How the units of the sample were judged one by one (the individual criterion)."""
+    stage: int
+    allowed: int
+    count_t: int
+    count_2t: int
+    failed: tuple[str, ...]
+
+
 def judge(
     *,
     rule_set: str | RuleSet,
@@ -417,8 +438,37 @@ def judge(
     t_rounding: str | None = None,
     destructive: bool = False,
 ) -> Judgement:
-    """Judge one lot from its sample. Raises RuleError for input that cannot be judged."""
+    """Judge one lot from its sample, one clause of the rule set after the other (each step
+    below names its clause). Raises RuleError for input that cannot be judged."""
     rules = rule_set if isinstance(rule_set, RuleSet) else rule_set_of(rule_set)
+    lot = _lot(rules, nominal, unit, lot_size, values, values_unit)
+    with decimal.localcontext(CONTEXT):
+        t_base, mode = _t_base(rules, lot.quantity, lot.nominal * lot.quantity.units[lot.unit],
+                               t_rounding)
+        t = t_base / lot.quantity.units[lot.unit]
+        row = plan_row(rules, lot.size, destructive=destructive)
+        n_first = _sample_size(rules, row, lot)
+        shortfalls = tuple(lot.nominal - q for q in lot.measured)
+        classes = tuple(_class(d, t) for d in shortfalls)
+        units = _individual(rules, row, classes, n_first)
+        sample = lot.measured if units.stage == 2 else lot.measured[:n_first]
+        mean_sample = sample[: row.mean_n] if row.mean_n else sample
+        mean, s, limit = _mean_test(row, lot.nominal, mean_sample)
+    failed = (*units.failed, *(("mean",) if limit is not None and mean < limit else ()))
+    return Judgement(
+        rule_set=rules.id, verdict="fail" if failed else "pass", unit=lot.unit,
+        nominal=lot.nominal, lot_size=lot.size, n=len(sample), t=_plain_dec(t), t_rounding=mode,
+        lam=row.lam if row.mean_test else None, mean=mean, s=s, mean_limit=limit,
+        count_over_t=units.count_t, count_over_2t=units.count_2t, allowed_over_t=units.allowed,
+        failed=tuple(f for f in FAILURES if f in failed), shortfalls=shortfalls, classes=classes,
+        mean_n=len(mean_sample), stage=units.stage,
+    )
+
+
+def _lot(rules: RuleSet, nominal: object, unit: object, lot_size: object,
+         values: Sequence[object], values_unit: object) -> _Lot:
+    """The input read: a unit the rule set covers, values of the same quantity (converted to
+    the nominal's unit), Qn and the lot size as numbers, no negative content."""
     unit = parse_unit(unit)
     quantity = _quantity(rules, unit)
     v_unit = unit if values_unit in (None, "") else parse_unit(values_unit, field="values_unit")
@@ -427,7 +477,7 @@ def judge(
                         "values in {values_unit} do not measure the same quantity as a nominal "
                         "in {unit}", values_unit=v_unit, unit=unit)
     qn = parse_number(nominal, field="nominal")
-    lot = parse_lot_size(lot_size)
+    size = parse_lot_size(lot_size)
     if isinstance(values, str | bytes) or not isinstance(values, Sequence):
         raise RuleError("values.not_list", "values must be a list of measured contents")
     with decimal.localcontext(CONTEXT):
@@ -440,72 +490,75 @@ def judge(
                                 "values[{i}]: a content cannot be negative ({value})",
                                 i=i, value=raw)
             measured.append(value * factor)
-        t_base, mode = _t_base(rules, quantity, qn * quantity.units[unit], t_rounding)
-        t = t_base / quantity.units[unit]
-        row = plan_row(rules, lot, destructive=destructive)
-        n_first = lot if row.n is None else row.n
-        stage = 1
-        if len(measured) != n_first:
-            second = row.second_stage
-            if second is None or len(measured) != second.cumulative_n:
-                expected = str(n_first) if second is None else f"{n_first} / {second.cumulative_n}"
-                raise RuleError("sample.size",
-                                "a lot of {lot} takes a sample of {expected} units under "
-                                "{rule_set}, not {got}", lot=lot, expected=expected,
-                                rule_set=rules.short_name, got=len(measured))
+    return _Lot(unit, quantity, qn, size, tuple(measured))
 
-        shortfalls = tuple(qn - q for q in measured)
-        classes = tuple(_class(d, t) for d in shortfalls)
-        allowed = row.allowed_over_t
-        first_classes = classes[:n_first]
-        defective = sum(c != "ok" for c in first_classes)  # defectives of the double plan
-        individual_fail = False
-        if row.second_stage is not None:
-            if defective >= (row.rejection_over_t or allowed + 1):
-                individual_fail = True
-            elif defective > allowed:  # undecided: the second sample decides
-                if len(measured) == n_first:
-                    raise RuleError(
-                        "sample.second_stage", "the first sample has {found} defective units: "
-                        "{rule_set} takes a second sample of {more} (give all {total} values)",
-                        found=defective, rule_set=rules.short_name, more=row.second_stage.n,
-                        total=row.second_stage.cumulative_n)
-                stage = 2
-                allowed = row.second_stage.allowed_over_t
-                defective = sum(c != "ok" for c in classes)
-                individual_fail = defective > allowed
-            # A decisive first sample: the second one (if given) is not counted.
-        judged = classes if stage == 2 else first_classes
-        count_2t = sum(c == "over_2T" for c in judged)
-        count_t = sum(c == "over_T" for c in judged)
-        failed = []
-        if row.allowed_over_2t is not None and count_2t > row.allowed_over_2t:
-            failed.append("over_2T")
-        if row.second_stage is None:
-            over = count_t if row.allowed_over_2t is not None else count_t + count_2t
-            if over > allowed:
-                failed.append("over_T")
-        elif individual_fail:
+
+def _sample_size(rules: RuleSet, row: PlanRow, lot: _Lot) -> int:
+    """The sampling plan by lot size (Order 75 annex 4; lots of 1-10: every unit): the size of
+    the first sample. A double plan (76/211/EEC) also takes both samples together."""
+    n_first = lot.size if row.n is None else row.n
+    if len(lot.measured) != n_first:
+        second = row.second_stage
+        if second is None or len(lot.measured) != second.cumulative_n:
+            expected = str(n_first) if second is None else f"{n_first} / {second.cumulative_n}"
+            raise RuleError("sample.size",
+                            "a lot of {lot} takes a sample of {expected} units under "
+                            "{rule_set}, not {got}", lot=lot.size, expected=expected,
+                            rule_set=rules.short_name, got=len(lot.measured))
+    return n_first
+
+
+def _individual(rules: RuleSet, row: PlanRow, classes: tuple[str, ...], n_first: int) -> _Units:
+    """The individual criterion (JJF 1070-2005: at most ``allowed_over_T`` units short by more
+    than T, none by more than 2T); a double plan's first sample decides or calls the second."""
+    stage, allowed = 1, row.allowed_over_t
+    individual_fail = False
+    if row.second_stage is not None:
+        stage, allowed, individual_fail = _double_plan(rules, row, classes, n_first)
+    judged = classes if stage == 2 else classes[:n_first]
+    count_2t = sum(c == "over_2T" for c in judged)
+    count_t = sum(c == "over_T" for c in judged)
+    failed = []
+    if row.allowed_over_2t is not None and count_2t > row.allowed_over_2t:
+        failed.append("over_2T")
+    if row.second_stage is None:
+        over = count_t if row.allowed_over_2t is not None else count_t + count_2t
+        if over > allowed:
             failed.append("over_T")
+    elif individual_fail:
+        failed.append("over_T")
+    return _Units(stage, allowed, count_t, count_2t, tuple(failed))
 
-        sample = measured if stage == 2 else measured[:n_first]
-        n = len(sample)
-        mean_sample = sample[: row.mean_n] if row.mean_n else sample
-        mean = _mean(mean_sample)
-        s = _stdev(mean_sample, mean)
-        limit = None
-        if row.mean_test:
-            limit = qn - (row.lam or 0) * (s or 0)
-            if mean < limit:  # JJF 1070-2005: q̄ >= Qn − λ·s passes
-                failed.append("mean")
-    return Judgement(
-        rule_set=rules.id, verdict="fail" if failed else "pass", unit=unit, nominal=qn,
-        lot_size=lot, n=n, t=_plain_dec(t), t_rounding=mode,
-        lam=row.lam if row.mean_test else None, mean=mean, s=s,
-        mean_limit=limit, count_over_t=count_t, count_over_2t=count_2t, allowed_over_t=allowed,
-        failed=tuple(f for f in FAILURES if f in failed), shortfalls=shortfalls, classes=classes,
-        mean_n=len(mean_sample), stage=stage,
-    )
+
+def _double_plan(rules: RuleSet, row: PlanRow, classes: tuple[str, ...],
+                 n_first: int) -> tuple[int, int, bool]:
+    """(stage, units allowed over T, failed) of a double plan (76/211/EEC annex II): the first
+    sample accepts or rejects outright, or the second sample, counted with it, decides."""
+    allowed = row.allowed_over_t
+    defective = sum(c != "ok" for c in classes[:n_first])
+    if defective >= (row.rejection_over_t or allowed + 1):
+        return 1, allowed, True
+    if defective <= allowed:  # a decisive first sample: a second one given is not counted
+        return 1, allowed, False
+    if len(classes) == n_first:
+        raise RuleError(
+            "sample.second_stage", "the first sample has {found} defective units: "
+            "{rule_set} takes a second sample of {more} (give all {total} values)",
+            found=defective, rule_set=rules.short_name, more=row.second_stage.n,
+            total=row.second_stage.cumulative_n)
+    allowed = row.second_stage.allowed_over_t
+    return 2, allowed, sum(c != "ok" for c in classes) > allowed
+
+
+def _mean_test(row: PlanRow, qn: Decimal, sample: Sequence[Decimal]
+               ) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """(q̄, s, the limit Qn − λ·s or None where the plan has no mean test): JJF 1070-2005
+    q̄ ≥ Qn − λ·s for lots of 11 and more, s with n − 1."""
+    mean = _mean(sample)
+    s = _stdev(sample, mean)
+    if not row.mean_test:
+        return mean, s, None
+    return mean, s, qn - (row.lam or 0) * (s or 0)
 
 
 def rule_set_of(rule_set_id: object) -> RuleSet:
@@ -539,7 +592,7 @@ def _plain_dec(value: Decimal) -> Decimal:
     return value.normalize() if value != 0 else Decimal(0)
 
 
-def _plain(value: Decimal) -> str:
+def plain(value: Decimal) -> str:
     """A decimal without exponent or trailing zeros: 15, 5.8, 0.022."""
     return format(_plain_dec(value), "f")
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.navigation import NavItem
@@ -43,8 +44,6 @@ class SupervisionConfig(AppConfig):
                  "context": {"campaigns": list(campaigns[:6]), "can_plan": user.is_bureau}}]
 
     def organisation_links(self, request, org) -> list[dict]:
-        from django.urls import reverse
-
         if not org.credit_code or not (request.user.is_bureau
                                        or request.user.organisation_id == org.pk):
             return []

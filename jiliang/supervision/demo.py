@@ -24,6 +24,7 @@ from django.utils import timezone
 from jiliang.core.demo import credit_code, load_people
 from jiliang.core.models import Organisation, OrgKind
 from jiliang.core.services import organisation_register
+from jiliang.rules.netcontent import rule_set, tolerable_deficiency
 from jiliang.supervision import services
 from jiliang.supervision.models import Campaign, CampaignKind, LabelFinding
 
@@ -112,8 +113,6 @@ def _on(year: int, month: int, day: int) -> datetime.datetime:
 
 
 def _tracked_campaigns(orgs, packers) -> int:
-    from jiliang.rules.netcontent import rule_set, tolerable_deficiency
-
     rules = rule_set("jjf1070-2005")
     rng = random.Random(20080701)
     previous = None
@@ -131,58 +130,74 @@ def _tracked_campaigns(orgs, packers) -> int:
         for city, institute in CITIES.items():
             task = services.task_assign(actor=None, campaign=campaign, region_code=city,
                                         target=15, institution=orgs[institute])
-            county, place = PLACES[city]
-            local = [p for k, p in packers.items()
-                     if p[0].region_code[:2] == city[:2] or k == "acme"]
-            records = []
-            for product, (nominal, unit, v_unit, resolution) in PRODUCTS.items():
-                makers = [p for p in local if product in p[1]] or local
-                for i in range(3):
-                    packer = makers[(i + year) % len(makers)][0]
-                    lot = rng.choice([30, 60, 200, 800])
-                    n = {30: 10, 60: 13, 200: 50, 800: 80}[lot]
-                    key = next(k for k, v in packers.items() if v[0] == packer)
-                    share = 0.4 if key in REPEAT_OFFENDERS else FAIL_SHARE[year]
-                    kind = "pass" if rng.random() > share else rng.choice(
-                        ["over_2T", "over_T", "mean"])
-                    qn = Decimal(nominal)
-                    t = Decimal(tolerable_deficiency(rules, qn, unit))
-                    factor = Decimal(1000) if v_unit != unit else Decimal(1)
-                    records.append(services.netcontent_build(
-                        actor=None, task=task, packer_credit_code=packer.credit_code,
-                        packer_name=packer.name, product=product, brand=packer.name[2:4] + "牌",
-                        nominal=nominal, unit=unit, lot_size=lot, place=place,
-                        region_code=county,
-                        sampled_on=datetime.date(year, rng.randint(4, 8), rng.randint(1, 28)),
-                        values=_values(rng, qn, factor, Decimal(resolution), n, kind, t),
-                        values_unit=v_unit))
-            services.netcontent_save(actor=None, records=records)
-            count += len(records)
-            # a re-inspection of the first failing lot of the city
-            failing = next((r for r in records if r.verdict == "fail"), None)
-            if failing is not None:
-                services.netcontent_record(
-                    actor=None, task=task, packer_credit_code=failing.packer_credit_code,
-                    packer_name=failing.packer_name, product=failing.product,
-                    brand=failing.brand, nominal=failing.nominal, unit=failing.unit,
-                    lot_size=failing.lot_size, place=failing.place,
-                    region_code=failing.region_code,
-                    sampled_on=failing.sampled_on + datetime.timedelta(days=30),
-                    values=[str(Decimal(v) + 2 * Decimal(
-                        failing.figures["T"]) * (1000 if failing.values_unit != failing.unit
-                                                 else 1)) for v in failing.values],
-                    values_unit=failing.values_unit, reinspection_of=failing)
-                count += 1
-        services.campaign_transition(actor=None, campaign=campaign, action="report",
-                                     at=_on(year, 10, 8))
-        if year < 2023:
-            # closed in its year and released the following spring, as the bureau did
-            services.campaign_transition(actor=None, campaign=campaign, action="close",
-                                         at=_on(year, 12, 20))
-            services.campaign_release(actor=None, campaign=campaign,
-                                      note="经局负责人审定后公布。", at=_on(year + 1, 3, 15))
+            count += _tracked_city(task, city, packers, rng, rules, year)
+        _tracked_year_end(campaign, year)
         previous = campaign
     return count
+
+
+def _tracked_city(task, city: str, packers, rng: random.Random, rules, year: int) -> int:
+    """One city's lots of a tracked year, saved together, and the re-inspection of its first
+    failing lot."""
+    county, place = PLACES[city]
+    local = [p for k, p in packers.items() if p[0].region_code[:2] == city[:2] or k == "acme"]
+    records = []
+    for product, spec in PRODUCTS.items():
+        makers = [p for p in local if product in p[1]] or local
+        for i in range(3):
+            packer = makers[(i + year) % len(makers)][0]
+            key = next(k for k, v in packers.items() if v[0] == packer)
+            records.append(_tracked_lot(task, packer, key, product, spec, rng, rules, year,
+                                        place=place, county=county))
+    services.netcontent_save(actor=None, records=records)
+    failing = next((r for r in records if r.verdict == "fail"), None)
+    if failing is not None:
+        _reinspect(task, failing)
+    return len(records) + (failing is not None)
+
+
+def _tracked_lot(task, packer, key: str, product: str, spec, rng: random.Random, rules,
+                 year: int, *, place: str, county: str):
+    """One lot of a packer, passing or failing as the year's share says (built, unsaved)."""
+    nominal, unit, v_unit, resolution = spec
+    lot = rng.choice([30, 60, 200, 800])
+    n = {30: 10, 60: 13, 200: 50, 800: 80}[lot]
+    share = 0.4 if key in REPEAT_OFFENDERS else FAIL_SHARE[year]
+    kind = "pass" if rng.random() > share else rng.choice(["over_2T", "over_T", "mean"])
+    qn = Decimal(nominal)
+    t = Decimal(tolerable_deficiency(rules, qn, unit))
+    factor = Decimal(1000) if v_unit != unit else Decimal(1)
+    return services.netcontent_build(
+        actor=None, task=task, packer_credit_code=packer.credit_code,
+        packer_name=packer.name, product=product, brand=packer.name[2:4] + "牌",
+        nominal=nominal, unit=unit, lot_size=lot, place=place, region_code=county,
+        sampled_on=datetime.date(year, rng.randint(4, 8), rng.randint(1, 28)),
+        values=_values(rng, qn, factor, Decimal(resolution), n, kind, t), values_unit=v_unit)
+
+
+def _reinspect(task, failing) -> None:
+    """A re-inspection of a failing lot a month later, every unit up by 2T: it passes."""
+    services.netcontent_record(
+        actor=None, task=task, packer_credit_code=failing.packer_credit_code,
+        packer_name=failing.packer_name, product=failing.product,
+        brand=failing.brand, nominal=failing.nominal, unit=failing.unit,
+        lot_size=failing.lot_size, place=failing.place, region_code=failing.region_code,
+        sampled_on=failing.sampled_on + datetime.timedelta(days=30),
+        values=[str(Decimal(v) + 2 * Decimal(
+            failing.figures["T"]) * (1000 if failing.values_unit != failing.unit else 1))
+            for v in failing.values],
+        values_unit=failing.values_unit, reinspection_of=failing)
+
+
+def _tracked_year_end(campaign, year: int) -> None:
+    services.campaign_transition(actor=None, campaign=campaign, action="report",
+                                 at=_on(year, 10, 8))
+    if year < 2023:
+        # closed in its year and released the following spring, as the bureau did
+        services.campaign_transition(actor=None, campaign=campaign, action="close",
+                                     at=_on(year, 12, 20))
+        services.campaign_release(actor=None, campaign=campaign,
+                                  note="经局负责人审定后公布。", at=_on(year + 1, 3, 15))
 
 
 def _current_campaign(orgs) -> Campaign:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -13,7 +17,7 @@ from reportlab.lib.units import mm
 
 from jiliang.core.pdf import FONT, Document, register_font
 from jiliang.supervision.exports import plain, report_tables, tracking_tables
-from jiliang.supervision.judging import rule_set_words
+from jiliang.supervision.judging import reinspection_days, rule_set_words
 from jiliang.supervision.models import NetContentRecord
 
 PALETTE = [colors.HexColor(c) for c in ("#2f6fb3", "#d9822b", "#3a9d5d", "#c0392b", "#8e44ad",
@@ -70,13 +74,6 @@ def notice_pdf(record: NetContentRecord) -> bytes:
 
 def rights(notice: str) -> list[str]:
     """The rights a notice states, from rules/data/notice_rights.json, in the reader's words."""
-    import json
-    from pathlib import Path
-
-    from django.utils.translation import get_language
-
-    from jiliang.supervision.judging import reinspection_days
-
     path = Path(__file__).resolve().parent.parent / "rules" / "data" / "notice_rights.json"
     language = "zh" if (get_language() or "zh").startswith("zh") else "en"
     out = []

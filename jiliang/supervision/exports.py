@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from jiliang.core.tabular import Percent, workbook
+from jiliang.rules.netcontent import plain
 from jiliang.supervision.models import CampaignKind
 
 
@@ -19,11 +20,6 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list[object]]
-
-
-def plain(value) -> str:
-    """A decimal without trailing zeros or exponent: 500, 1.5."""
-    return format(value.normalize(), "f")
 
 
 def _pct(value) -> Percent:

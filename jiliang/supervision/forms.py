@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.catalog import selectors as catalog
 from jiliang.core.forms import RegionsField, StyledForm
 from jiliang.supervision.models import (
     CampaignKind,
@@ -51,10 +52,7 @@ class CampaignForm(StyledForm):
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from jiliang.catalog.models import InstrumentKind
-
-        self.fields["kind_codes"].choices = [
-            (k.code, k.name) for k in InstrumentKind.objects.order_by("code")]
+        self.fields["kind_codes"].choices = catalog.kind_choices()
         self.fields["continues"].choices = [("", "—")] + [
             (str(c.pk), f"{c.year} · {c.title}") for c in campaigns]
 

@@ -15,6 +15,7 @@ Settings (all optional):
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -91,8 +92,6 @@ def t_rounding_for(rule_set_id: str) -> str | None:
 
 def rule_set_words(rule_set_id: str) -> str:
     """A rule set as a person cites it: "JJF 1070-2005《定量包装商品净含量计量检验规则》"."""
-    import re
-
     try:
         found = rules.rule_set(rule_set_id)
     except Exception:  # an id no data file holds: say the id as it is
@@ -152,7 +151,7 @@ def judge(
         "stand_in": judging.id != in_force.id,
         "t_rounding_default": judging.t_rounding_default,
         "t_rounding_configured": t_rounding_for(judging.id) is not None,
-        "shortfalls": [rules._plain(d) for d in result.shortfalls],
+        "shortfalls": [rules.plain(d) for d in result.shortfalls],
         "classes": list(result.classes),
         "lot_size": result.lot_size,
         "mean_n": result.mean_n,

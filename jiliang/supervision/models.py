@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from jiliang.audit.chain import Chained
 from jiliang.core.models import Organisation, Region
+from jiliang.supervision import workflow
 
 
 class CampaignKind(models.TextChoices):
@@ -101,11 +102,9 @@ class CampaignEvent(models.Model):
     @property
     def action_label(self) -> str:
         """The step in words ("Start field work"), not its code."""
-        from jiliang.supervision.workflow import transition
-
-        found = transition(self.action)
+        found = workflow.transition(self.action)
         if found is not None:
-            return str(found.label)
+            return workflow.label(found)
         return str({"release": _("Results released"), "plan": _("Planned")}.get(
             self.action, self.action))
 

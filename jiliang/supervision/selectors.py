@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils import timezone
 
+from jiliang.catalog import selectors as catalog
 from jiliang.core.models import Region, User
+from jiliang.rules.netcontent import plain
 from jiliang.supervision.models import (
     Campaign,
     CampaignKind,
@@ -317,7 +319,7 @@ def inspection_report(user: User, campaign: Campaign) -> dict:
                for code, v in sorted(merged.items())]
     overall = rates_total(instruments)
     by_kind = rates("kind_code")
-    kinds = kind_names(r["key"] for r in by_kind)
+    kinds = catalog.kind_names(r["key"] for r in by_kind)
     for row in by_kind:
         row["code"], row["key"] = row["key"], kinds.get(row["key"], row["key"])
     return {
@@ -327,16 +329,6 @@ def inspection_report(user: User, campaign: Campaign) -> dict:
         "by_kind": by_kind,
         "actions": list(visit_list(user, campaign=campaign).exclude(action="none")[:500]),
     }
-
-
-def kind_names(codes) -> dict[str, str]:
-    """Instrument kinds by name from the catalogue, when it is installed (else the codes)."""
-    codes = set(codes)
-    if not codes or not apps.is_installed("jiliang.catalog"):
-        return {}
-    from jiliang.catalog.models import InstrumentKind  # an optional app: imported on use
-
-    return {k.code: k.name for k in InstrumentKind.objects.filter(code__in=codes)}
 
 
 def rates_total(instruments: QuerySet) -> dict:
@@ -471,7 +463,7 @@ def published_failures(campaign: Campaign) -> list[dict]:
         for r in qs:
             rows.append({"enterprise": r.packer_name, "credit_code": r.packer_credit_code,
                          "product": r.product, "brand": r.brand,
-                         "spec": f"{_plain(r.nominal)} {r.unit}",
+                         "spec": f"{plain(r.nominal)} {r.unit}",
                          "region": names[city_of(r.region_code)], "date": r.sampled_on,
                          "finding": "; ".join(r.failed_labels)})
     elif campaign.kind == CampaignKind.PRODUCT_SAMPLING:
@@ -503,10 +495,6 @@ def published_failures(campaign: Campaign) -> list[dict]:
     return rows
 
 
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 # Open statistics and open data (portal): released campaigns only, counts and published rows
 
 
@@ -528,8 +516,6 @@ def published_netcontent_rates(*, start, end, province: str = "") -> list[dict]:
 def published_results(*, start, end, province: str = ""):
     """The failing enterprises and products of the campaigns released between ``start`` and
     ``end`` (their local dates), campaign by campaign, as their public pages show them."""
-    from django.utils import timezone
-
     campaigns = published_campaigns().order_by("published_at", "pk")
     for campaign in campaigns.iterator(chunk_size=200):
         day = timezone.localdate(campaign.published_at)

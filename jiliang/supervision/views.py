@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiliang.catalog import selectors as catalog
 from jiliang.core import selectors as core_selectors
 from jiliang.core.lists import sort_by
 from jiliang.core.middleware import max_body
@@ -106,19 +107,15 @@ def campaign_create(request):
 def campaign_detail(request, pk: int):
     campaign = selectors.campaign_detail(request.user, pk)
     user = request.user
-    can_plan = permissions.may_plan(user, campaign)
-    moves = [t for t in workflow.transitions_from(campaign.status) if user.role in t.roles] \
-        if can_plan else []
+    moves = [{"action": t.action, "label": workflow.label(t)}
+             for t in permissions.moves(user, campaign)]
     tasks = list(selectors.task_list(user, campaign=campaign))
     done = {r["region_code"]: r for r in selectors.completion(user, campaign)}
-    recordable = [t for t in tasks if permissions.may_record(user, t)]
     return render(request, "supervision/campaign_detail.html", {
         "campaign": campaign, "tasks": tasks, "completion": done, "moves": moves,
-        "can_plan": can_plan and campaign.status in workflow.EDITABLE,
-        "can_assign": user.is_bureau and campaign.status in workflow.TASKS_OPEN,
-        "can_release": (can_plan and user.role in workflow.RELEASERS
-                        and campaign.status in workflow.RELEASABLE and not campaign.is_published),
-        "recordable": recordable and campaign.status in workflow.RECORDING,
+        "can_plan": permissions.may_edit(user, campaign),
+        "can_assign": permissions.may_assign(user, campaign),
+        "can_release": permissions.may_release(user, campaign),
         "events": campaign.events.select_related("actor"),
         "records": selectors.records_of(user, campaign)[:20],
         "note_form": forms.NoteForm(),
@@ -209,8 +206,7 @@ def task_detail(request, pk: int):
     records = selectors.records_of(request.user, campaign).filter(task=task)
     return render(request, "supervision/task_detail.html", {
         "task": task, "campaign": campaign, "page": page_of(request, records),
-        "can_record": permissions.may_record(request.user, task)
-        and campaign.status in workflow.RECORDING,
+        "can_record": permissions.may_record_now(request.user, task),
         "uploads": task.uploads.all()[:10],
     })
 
@@ -275,8 +271,7 @@ def netcontent_detail(request, pk: int):
     units = [{"n": i, "value": v, "shortfall": s, "class": c}
              for i, (v, s, c) in enumerate(zip(record.values, f.get("shortfalls", []),
                                                f.get("classes", []), strict=False), start=1)]
-    can_reinspect = (record.verdict == "fail" and permissions.may_record(request.user, record.task)
-                     and record.campaign.status in workflow.REINSPECTING)
+    can_reinspect = permissions.may_reinspect(request.user, record)
     return render(request, "supervision/netcontent_detail.html", {
         "record": record, "f": f, "units": units, "rule_note": documents.rule_note(f, record.rule_set),
         "reinspections": selectors.reinspections(request.user, record),
@@ -448,14 +443,14 @@ def visit_detail(request, pk: int):
                 messages.success(request, _("Saved."))
                 return redirect("supervision:visit-detail", pk=visit.pk)
     page = page_of(request, visit.instruments.all())
-    kinds = selectors.kind_names(i.kind_code for i in page)
+    kinds = catalog.kind_names(i.kind_code for i in page)
     for instrument in page:
         instrument.kind_name = kinds.get(instrument.kind_code, instrument.kind_code)
     return render(request, "supervision/visit_detail.html", {
         "visit": visit, "instruments": page, "page": page,
         "rates": selectors.rates_total(visit.instruments.all()),
         "instrument_form": instrument_form, "update_form": update_form,
-        "can_record": can_record and visit.campaign.status in workflow.RECORDING,
+        "can_record": permissions.may_record_on_visit(request.user, visit),
     })
 
 

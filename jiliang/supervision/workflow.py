@@ -1,53 +1,43 @@
-"""The campaign workflow, declared as data: its states, the allowed moves and who may make them.
+"""The campaign workflow as the app uses it: ``rules/data/campaign_workflow.json`` on the engine
+of the licensing workflows (``rules.licensing.Workflow``).
 
-``services.campaign_transition`` is the one function that moves a campaign; it
-looks the move up here, checks the role and logs a ``CampaignEvent`` and a
-ledger entry. Records are taken only while field work runs; a re-inspection
-may still be recorded while the campaign reports; publication needs a
-bureau head once field work is over.
+``services.campaign_transition`` is the one function that moves a campaign; it looks the
+move up here, checks the role and logs a ``CampaignEvent`` and a ledger entry. Records are
+taken only while field work runs; a re-inspection may still be recorded while the campaign
+reports; publication needs a bureau head once field work is over.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from django.utils.translation import get_language
 
-from django.utils.translation import gettext_lazy as _
+from jiliang.rules import campaigns as rules
+from jiliang.rules.licensing import Transition, text
 
-from jiliang.core.models import Role
-from jiliang.supervision.models import CampaignStatus as S
-
-PLANNERS = frozenset({Role.NATIONAL_ADMIN, Role.BUREAU_CLERK, Role.BUREAU_HEAD})
-HEADS = frozenset({Role.NATIONAL_ADMIN, Role.BUREAU_HEAD})
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    source: str
-    target: str
-    label: str
-    roles: frozenset[str]
-
-
-TRANSITIONS = (
-    Transition("start", S.PLANNED, S.RUNNING, _("Start field work"), PLANNERS),
-    Transition("report", S.RUNNING, S.REPORTING, _("End field work and report"), PLANNERS),
-    Transition("reopen", S.REPORTING, S.RUNNING, _("Reopen field work"), HEADS),
-    Transition("close", S.REPORTING, S.CLOSED, _("Close the campaign"), HEADS),
-)
+WORKFLOW = rules.workflow()
 
 # What each state allows.
-RECORDING = frozenset({S.RUNNING})
-REINSPECTING = frozenset({S.RUNNING, S.REPORTING})
-EDITABLE = frozenset({S.PLANNED, S.RUNNING})
-TASKS_OPEN = frozenset({S.PLANNED, S.RUNNING})
-RELEASABLE = frozenset({S.REPORTING, S.CLOSED})
-RELEASERS = HEADS
+RECORDING = rules.states_allowing("record")
+REINSPECTING = rules.states_allowing("reinspect")
+EDITABLE = rules.states_allowing("edit")
+TASKS_OPEN = rules.states_allowing("assign")
+RELEASABLE = rules.states_allowing("release")
+RELEASERS = rules.roles(rules.release_by())
 
 
 def transition(action: str) -> Transition | None:
-    return next((t for t in TRANSITIONS if t.action == action), None)
+    return WORKFLOW.transitions.get(action)
 
 
 def transitions_from(status: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if t.source == status]
+    return WORKFLOW.available(status)
+
+
+def roles_of(move: Transition) -> frozenset[str]:
+    """The roles that may take ``move``."""
+    return rules.roles(move.by)
+
+
+def label(move: Transition) -> str:
+    """The step in words, in the language of the request."""
+    return text(move.label, get_language() or "zh-hans")

@@ -7,11 +7,11 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record, snapshot
+from jiliang.catalog import selectors as catalog
 from jiliang.core.models import Organisation, OrgKind, User
 from jiliang.core.services import region_get
 from jiliang.rules.identifiers import region_prefix
@@ -23,7 +23,7 @@ from jiliang.supervision.models import (
     CampaignLevel,
     CampaignStatus,
 )
-from jiliang.supervision.permissions import may_plan
+from jiliang.supervision.permissions import may_plan, may_take
 from jiliang.supervision.services.common import (
     parse_date,
     user_or_none,
@@ -53,10 +53,7 @@ def _clean_list(values, field: str, *, max_items: int = 200) -> list[str]:
 def _catalogue_kinds(values: list[str]) -> list[str]:
     """Instrument kinds as catalogue codes; a kind's Chinese name is taken for its code, and
     anything the catalogue does not hold is refused (records are later checked against it)."""
-    from jiliang.catalog.models import InstrumentKind
-
-    known = dict(InstrumentKind.objects.filter(Q(code__in=values) | Q(name_zh__in=values))
-                 .values_list("code", "name_zh"))
+    known = catalog.kinds_named(values)
     by_name = {name: code for code, name in known.items()}
     out = []
     for value in values:
@@ -211,7 +208,8 @@ def _when(actor: User | None, at: datetime.datetime | None) -> datetime.datetime
 @transaction.atomic
 def campaign_transition(*, actor: User | None, campaign: Campaign, action: str,
                         note: str = "", at: datetime.datetime | None = None) -> Campaign:
-    """Move a campaign along its workflow (see workflow.TRANSITIONS); logged twice over.
+    """Move a campaign along its workflow (rules/data/campaign_workflow.json); logged twice
+    over.
 
     ``at`` dates a step of the past (the demo, archives); only the system (no actor) gives it.
     """
@@ -223,10 +221,10 @@ def campaign_transition(*, actor: User | None, campaign: Campaign, action: str,
             "action": action}]})
     if not may_plan(actor, campaign):
         raise PermissionDenied(_("You may move only the campaigns of your own region."))
-    if actor is not None and actor.role not in move.roles:
+    if not may_take(actor, campaign, move):
         raise PermissionDenied(_("Your role cannot take this step: %(step)s.") % {
-            "step": move.label})
-    if campaign.status != move.source:
+            "step": workflow.label(move)})
+    if campaign.status not in move.sources:
         raise ValidationError({"action": [_(
             "A campaign that is %(status)s cannot go to %(target)s.") % {
             "status": CampaignStatus(campaign.status).label,

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record
 from jiliang.core.models import User
+from jiliang.core.tabular import HeaderError, TooManyRowsError, UnreadableError, read_rows
+from jiliang.core.uploads import check_upload
 from jiliang.supervision.models import (
     CampaignKind,
     CampaignTask,
@@ -32,6 +34,7 @@ from jiliang.supervision.services.inspections import (
 )
 from jiliang.supervision.services.netcontent import netcontent_build, netcontent_save
 from jiliang.supervision.services.sampling import label_check_build
+from jiliang.supervision.sheets import SPECS, column_title, columns_for, yes_no
 
 MAX_SHEET_ROWS = 5000
 
@@ -41,10 +44,6 @@ def _read_sheet(upload, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
 
     Read as a stream: the first row past MAX_SHEET_ROWS comes out (for ``_Sheet.too_long``)
     and nothing after it is read; a workbook that unpacks too far is refused unopened."""
-    from jiliang.core.tabular import HeaderError, TooManyRowsError, UnreadableError, read_rows
-    from jiliang.core.uploads import check_upload
-    from jiliang.supervision.sheets import columns_for
-
     file_kind = check_upload(upload, allowed=("xlsx", "csv"), max_bytes=5 * 1024 * 1024)
     try:
         yield from read_rows(upload.read(), file_kind, columns_for(kind),
@@ -78,8 +77,6 @@ class _Sheet:
         return True
 
     def refuse(self, number: int, row: dict, error: ValidationError) -> None:
-        from jiliang.supervision.sheets import column_title
-
         self.refused[str(number)] = row
         for field, messages in _messages(error):
             for message in messages:
@@ -105,8 +102,6 @@ class _Sheet:
 def netcontent_import(*, actor: User | None, task: CampaignTask, upload) -> UploadBatch:
     """Read an uploaded field sheet: save every good row, report every bad one with its row,
     column and reason (and keep them for the errors workbook)."""
-    from jiliang.supervision.sheets import SPECS
-
     task = recordable_task(actor, task, CampaignKind.NET_CONTENT)
     sheet = _Sheet(UploadBatch.Kind.NET_CONTENT)
     keys = {spec[0] for spec in SPECS[sheet.kind]}
@@ -148,8 +143,6 @@ def label_check_import(*, actor: User | None, task: CampaignTask, upload) -> Upl
 
 def instrument_import(*, actor: User | None, visit: InspectionVisit, upload) -> UploadBatch:
     """The instruments found on a visit, one per row, the good rows saved together."""
-    from jiliang.supervision.sheets import yes_no
-
     visit = recordable_visit(actor, visit)
     sheet = _Sheet(UploadBatch.Kind.INSTRUMENTS)
     rows, overflow = [], None

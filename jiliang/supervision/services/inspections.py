@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record, snapshot
+from jiliang.core.hooks import optional
 from jiliang.core.models import Organisation, User
 from jiliang.core.services import credit_code_clean
 from jiliang.supervision import workflow
 from jiliang.supervision.models import (
+    Campaign,
     CampaignKind,
     CampaignTask,
     EnforcementAction,
@@ -133,10 +134,9 @@ def registry_statuses(*, owner: Organisation | None, serial_numbers, on: datetim
                       ) -> dict[str, dict]:
     """What the registry (contract item 3) has on file for an owner's instruments, by serial
     number, if installed."""
-    if owner is None or not apps.is_installed("jiliang.registry"):
+    registry = optional("registry", "selectors")
+    if owner is None or registry is None:
         return {}
-    from jiliang.registry import selectors as registry  # an optional app: imported on use
-
     return registry.instrument_status(owner_id=owner.pk, serial_numbers=serial_numbers, on=on)
 
 
@@ -156,17 +156,7 @@ def instrument_build(
     """Validate one instrument found on a visit: an unsaved row, or a ValidationError naming
     the field. Filed in the registry: its status is read from there; otherwise what the
     inspector found on the spot is recorded."""
-    kind_code = (kind_code or "").strip().lower()
-    serial = (serial_number or "").strip()
-    if not kind_code:
-        raise ValidationError({"kind_code": [_("Give the instrument's kind.")]})
-    campaign = visit.campaign
-    if campaign.kind_codes and kind_code not in campaign.kind_codes:
-        raise ValidationError({"kind_code": [_(
-            "“%(kind)s” is not one of the campaign's instrument kinds: %(kinds)s.") % {
-            "kind": kind_code, "kinds": ", ".join(campaign.kind_codes)}]})
-    if not serial:
-        raise ValidationError({"serial_number": [_("Give the serial number.")]})
+    kind_code, serial = _kind_and_serial(visit.campaign, kind_code, serial_number)
     code = credit_code_clean(owner_credit_code, required=False, field="owner_credit_code")
     owner = lookups.owner(code)
     name = (owner_name or "").strip() or (owner.name if owner else visit.institution_name)
@@ -175,15 +165,11 @@ def instrument_build(
         raise ValidationError({"serial_number": [_(
             "This instrument is already recorded on this visit.")]})
     until = parse_date(valid_until, "valid_until") if valid_until else None
-    status = lookups.status(owner, serial)
     source, public_code = InstrumentSource.ON_SPOT, ""
+    status = lookups.status(owner, serial)
     if status:
         source, public_code = InstrumentSource.REGISTRY, str(status.get("public_code") or "")
-        until = status.get("valid_until") or until
-        if verified_in_time is None:
-            verified_in_time = not status.get("overdue") and until is not None
-        if conforms is None and status.get("last_conclusion") in ("pass", "fail"):
-            conforms = status["last_conclusion"] == "pass"
+        until, verified_in_time, conforms = _as_filed(status, until, verified_in_time, conforms)
     if verified_in_time is None:
         if until is None:
             raise ValidationError({"verified_in_time": [_(
@@ -198,6 +184,32 @@ def instrument_build(
         source=source, public_code=public_code[:64], verified_in_time=bool(verified_in_time),
         valid_until=until, conforms=conforms, note=(note or "").strip()[:300],
     )
+
+
+def _kind_and_serial(campaign: Campaign, kind_code: str, serial_number: str) -> tuple[str, str]:
+    """The instrument's kind (one of the campaign's when it names them) and serial number."""
+    kind_code = (kind_code or "").strip().lower()
+    serial = (serial_number or "").strip()
+    if not kind_code:
+        raise ValidationError({"kind_code": [_("Give the instrument's kind.")]})
+    if campaign.kind_codes and kind_code not in campaign.kind_codes:
+        raise ValidationError({"kind_code": [_(
+            "“%(kind)s” is not one of the campaign's instrument kinds: %(kinds)s.") % {
+            "kind": kind_code, "kinds": ", ".join(campaign.kind_codes)}]})
+    if not serial:
+        raise ValidationError({"serial_number": [_("Give the serial number.")]})
+    return kind_code, serial
+
+
+def _as_filed(status: dict, until, verified_in_time: bool | None, conforms: bool | None):
+    """(valid until, verified in time, conforms) of an instrument filed in the registry: what
+    the registry has on file, where the inspector did not say otherwise."""
+    until = status.get("valid_until") or until
+    if verified_in_time is None:
+        verified_in_time = not status.get("overdue") and until is not None
+    if conforms is None and status.get("last_conclusion") in ("pass", "fail"):
+        conforms = status["last_conclusion"] == "pass"
+    return until, verified_in_time, conforms
 
 
 def recordable_visit(actor: User | None, visit: InspectionVisit) -> InspectionVisit:

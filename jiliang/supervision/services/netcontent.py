@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -11,15 +12,17 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import chain_lock
 from jiliang.audit.services import audit_record
-from jiliang.core.models import User
+from jiliang.core.models import Organisation, User
 from jiliang.core.services import credit_code_clean
 from jiliang.supervision import judging, workflow
 from jiliang.supervision.models import (
+    Campaign,
     CampaignKind,
     CampaignTask,
     NetContentRecord,
     TareMethod,
 )
+from jiliang.supervision.selectors import netcontent_by_notice
 from jiliang.supervision.services.common import (
     fresh_task,
     not_future,
@@ -64,15 +67,44 @@ def netcontent_build(
     """Validate and judge one sample: an unsaved record, or a ValidationError naming the field."""
     require_kind(task, CampaignKind.NET_CONTENT)
     require_record(actor, task, statuses=workflow.REINSPECTING if reinspection_of
-                    else workflow.RECORDING)
+                   else workflow.RECORDING)
     campaign = task.campaign
-    code = credit_code_clean(packer_credit_code, required=True, field="packer_credit_code")
-    name = (packer_name or "").strip()
+    code, name, packer = _packer(packer_credit_code, packer_name)
+    product = _product(campaign, product)
+    place, day = _sampling(campaign, place, sampled_on, tare_method)
+    values = _values(values)
+    figures = judging.judge(sampled_on=day, nominal=nominal, unit=unit, lot_size=lot_size,
+                            values=values, values_unit=values_unit)
+    nominal_value = _nominal(nominal)
+    region = record_region(task, region_code)
+    first = _first_inspection(actor, reinspection_of, code) if reinspection_of else None
+    return NetContentRecord(
+        campaign=campaign, task=task, region_code=region, packer=packer,
+        packer_credit_code=code, packer_name=name[:200], product=product[:100],
+        brand=(brand or "").strip()[:100], nominal=nominal_value,
+        unit=figures["unit"], lot_size=figures["lot_size"], place=place[:200], sampled_on=day,
+        tare_method=tare_method, values=values,
+        values_unit=judging.rules.parse_unit(values_unit) if values_unit else figures["unit"],
+        rule_set=figures["rule_set"], verdict=figures["verdict"], figures=figures,
+        reinspection_of=first, recorded_by=user_or_none(actor), recorded_at=timezone.now(),
+    )
+
+
+def _packer(credit_code: str, given_name: str) -> tuple[str, str, Organisation | None]:
+    """(credit code, name, organisation on file): the code is required, the name may come from
+    the organisation filed under it."""
+    code = credit_code_clean(credit_code, required=True, field="packer_credit_code")
+    name = (given_name or "").strip()
     packer = organisation_by_code(code)
     if not name and packer is not None:
         name = packer.name
     if not name:
         raise ValidationError({"packer_name": [_("Give the packer's name.")]})
+    return code, name, packer
+
+
+def _product(campaign: Campaign, product: str) -> str:
+    """The product, one of the campaign's when it names them."""
     product = (product or "").strip()
     if not product:
         raise ValidationError({"product": [_("Name the product.")]})
@@ -80,6 +112,13 @@ def netcontent_build(
         raise ValidationError({"product": [_(
             "“%(product)s” is not one of the campaign's products: %(products)s.") % {
             "product": product, "products": "、".join(campaign.products)}]})
+    return product
+
+
+def _sampling(campaign: Campaign, place: str, sampled_on, tare_method: str
+              ) -> tuple[str, datetime.date]:
+    """(place, date) of sampling: a place given, a date in the campaign and not in the future,
+    a tare method of the list."""
     place = (place or "").strip()
     if not place:
         raise ValidationError({"place": [_("Give the place of sampling.")]})
@@ -91,39 +130,39 @@ def netcontent_build(
             "day": campaign.starts_on.isoformat()}]})
     if tare_method not in TareMethod.values:
         raise ValidationError({"tare_method": [_("Choose a tare method from the list.")]})
+    return place, day
+
+
+def _values(values) -> list[str]:
+    """The measured values as typed (one text) or given (a list), as stripped strings."""
     if isinstance(values, str):
         values = judging.split_values(values)
     values = [str(v).strip() for v in values]
     if not values:
         raise ValidationError({"values": [_("Give the measured values.")]})
-    figures = judging.judge(sampled_on=day, nominal=nominal, unit=unit, lot_size=lot_size,
-                            values=values, values_unit=values_unit)
-    nominal_value = _decimal(nominal, "nominal")
-    if nominal_value != nominal_value.quantize(Decimal("0.0001")) or nominal_value >= 10 ** 10:
-        raise ValidationError({"nominal": [_("At most 4 decimal places.")]})
-    region = record_region(task, region_code)
-    first = None
-    if reinspection_of:
-        from jiliang.supervision.selectors import netcontent_by_notice
+    return values
 
-        first = reinspection_of if isinstance(reinspection_of, NetContentRecord) else \
-            netcontent_by_notice(actor, str(reinspection_of).strip())
-        if first is None:
-            raise ValidationError({"reinspection_of": [_(
-                "No net-content record with this notice number is in your scope.")]})
-        if first.packer_credit_code != code:
-            raise ValidationError({"reinspection_of": [_(
-                "A re-inspection is of the same packer's goods.")]})
-    return NetContentRecord(
-        campaign=campaign, task=task, region_code=region, packer=packer,
-        packer_credit_code=code, packer_name=name[:200], product=product[:100],
-        brand=(brand or "").strip()[:100], nominal=nominal_value.quantize(Decimal("0.0001")),
-        unit=figures["unit"], lot_size=figures["lot_size"], place=place[:200], sampled_on=day,
-        tare_method=tare_method, values=values,
-        values_unit=judging.rules.parse_unit(values_unit) if values_unit else figures["unit"],
-        rule_set=figures["rule_set"], verdict=figures["verdict"], figures=figures,
-        reinspection_of=first, recorded_by=user_or_none(actor), recorded_at=timezone.now(),
-    )
+
+def _nominal(nominal) -> Decimal:
+    """The nominal quantity as stored: at most 4 decimal places, less than 10^10."""
+    value = _decimal(nominal, "nominal")
+    if value != value.quantize(Decimal("0.0001")) or value >= 10 ** 10:
+        raise ValidationError({"nominal": [_("At most 4 decimal places.")]})
+    return value.quantize(Decimal("0.0001"))
+
+
+def _first_inspection(actor: User | None, reinspection_of: NetContentRecord | str,
+                      code: str) -> NetContentRecord:
+    """The record a re-inspection follows: in the actor's scope, of the same packer."""
+    first = reinspection_of if isinstance(reinspection_of, NetContentRecord) else \
+        netcontent_by_notice(actor, str(reinspection_of).strip())
+    if first is None:
+        raise ValidationError({"reinspection_of": [_(
+            "No net-content record with this notice number is in your scope.")]})
+    if first.packer_credit_code != code:
+        raise ValidationError({"reinspection_of": [_(
+            "A re-inspection is of the same packer's goods.")]})
+    return first
 
 
 def netcontent_save(*, actor: User | None, records: list[NetContentRecord]) -> list[NetContentRecord]:

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record, snapshot
-from jiliang.core.models import User
+from jiliang.catalog import type_approval
+from jiliang.core.models import Organisation, User
 from jiliang.core.services import credit_code_clean
 from jiliang.supervision.models import (
     CampaignKind,
@@ -26,6 +27,7 @@ from jiliang.supervision.services.common import (
     recordable_task,
     user_or_none,
 )
+from jiliang.supervision.sheets import yes_no
 
 
 @transaction.atomic
@@ -49,38 +51,14 @@ def product_sample_record(
 ) -> ProductSample:
     """A sampled instrument with its test items; the conclusion fails when any item fails, or
     when its key parts are not those of the approved type it names."""
-    from jiliang.supervision.sheets import yes_no
-
     task = recordable_task(actor, task, CampaignKind.PRODUCT_SAMPLING)
-    code = credit_code_clean(manufacturer_credit_code, required=False,
-                             field="manufacturer_credit_code")
-    org = organisation_by_code(code)
-    name = (manufacturer_name or "").strip() or (org.name if org else "")
-    for field, value in (("manufacturer_name", name), ("product", product), ("model", model),
-                         ("sample_number", sample_number)):
-        if not (value or "").strip():
-            raise ValidationError({field: [_("This field is required.")]})
+    code, org, name = _party(manufacturer_credit_code, manufacturer_name,
+                             "manufacturer_credit_code")
+    _required((("manufacturer_name", name), ("product", product), ("model", model),
+               ("sample_number", sample_number)))
     day = parse_date(sampled_on, "sampled_on")
     not_future(day, "sampled_on")
-    clean_items = []
-    for i, item in enumerate(items or [], start=1):
-        title = str(item.get("item", "")).strip()
-        if not title:
-            continue
-        passed = item.get("passed")
-        if isinstance(passed, str):
-            try:
-                passed = yes_no(passed, verdicts=True)
-            except ValueError:
-                passed = None
-        if passed is None:
-            raise ValidationError({"items": [_("Item %(n)s: say whether it passed.") % {"n": i}]})
-        clean_items.append({"item": title[:100],
-                            "requirement": str(item.get("requirement", "")).strip()[:200],
-                            "result": str(item.get("result", "")).strip()[:200],
-                            "passed": bool(passed)})
-    if not clean_items:
-        raise ValidationError({"items": [_("Give at least one test item and its result.")]})
+    clean_items = _test_items(items)
     approval_no = approved_model_check(type_approval_no, model, key_parts_consistent)  # #14
     if ProductSample.objects.filter(campaign=task.campaign,
                                     sample_number=sample_number.strip()).exists():
@@ -105,11 +83,53 @@ def product_sample_record(
     return sample
 
 
+def _party(credit_code: str, given_name: str, field: str
+           ) -> tuple[str | None, Organisation | None, str]:
+    """(credit code, organisation on file, name) of a manufacturer or seller: the code is
+    optional, the name may come from the organisation filed under it."""
+    code = credit_code_clean(credit_code, required=False, field=field)
+    org = organisation_by_code(code)
+    return code, org, (given_name or "").strip() or (org.name if org else "")
+
+
+def _required(fields) -> None:
+    """Each (field, value) given, in order: the first one empty is refused."""
+    for field, value in fields:
+        if not (value or "").strip():
+            raise ValidationError({field: [_("This field is required.")]})
+
+
+def _test_items(items: list[dict] | None) -> list[dict]:
+    """The test items of a sample, each with its verdict; untitled rows are skipped."""
+    clean_items = []
+    for i, item in enumerate(items or [], start=1):
+        title = str(item.get("item", "")).strip()
+        if not title:
+            continue
+        passed = _passed(item.get("passed"))
+        if passed is None:
+            raise ValidationError({"items": [_("Item %(n)s: say whether it passed.") % {"n": i}]})
+        clean_items.append({"item": title[:100],
+                            "requirement": str(item.get("requirement", "")).strip()[:200],
+                            "result": str(item.get("result", "")).strip()[:200],
+                            "passed": bool(passed)})
+    if not clean_items:
+        raise ValidationError({"items": [_("Give at least one test item and its result.")]})
+    return clean_items
+
+
+def _passed(value) -> bool | None:
+    if isinstance(value, str):
+        try:
+            return yes_no(value, verdicts=True)
+        except ValueError:
+            return None
+    return value
+
+
 def approved_model_check(number: str, model: str, key_parts_consistent: bool | None) -> str:
     """The type approval a sample is checked against: a CPA number of an approval in force whose
     model is the sample's; the key-part check needs one."""
-    from jiliang.catalog import type_approval
-
     number = type_approval.clean_number(number)
     if not number:
         if key_parts_consistent is not None:
@@ -147,40 +167,18 @@ def label_check_build(
 ) -> EnergyLabelCheck:
     """Validate one product checked for its energy label, in one of the four findings of 二.8:
     an unsaved check, or a ValidationError naming the field. ``task`` is a recordable one."""
-    code = credit_code_clean(enterprise_credit_code, required=False,
-                             field="enterprise_credit_code")
-    org = organisation_by_code(code)
-    name = (enterprise_name or "").strip() or (org.name if org else "")
-    for field, value in (("enterprise_name", name), ("product", product), ("model", model)):
-        if not (value or "").strip():
-            raise ValidationError({field: [_("This field is required.")]})
+    code, org, name = _party(enterprise_credit_code, enterprise_name, "enterprise_credit_code")
+    _required((("enterprise_name", name), ("product", product), ("model", model)))
     if finding not in LabelFinding.values:
         raise ValidationError({"finding": [_("Choose a finding from the list.")]})
     if handling not in EnforcementAction.values:
         raise ValidationError({"handling": [_("Choose a handling from the list.")]})
     day = parse_date(checked_on, "checked_on")
     not_future(day, "checked_on")
-    grades = {}
-    for field, value in (("labelled_grade", labelled_grade), ("measured_grade", measured_grade)):
-        if value in (None, ""):
-            grades[field] = None
-            continue
-        try:
-            grade = int(value)
-        except (TypeError, ValueError):
-            grade = 0
-        if not 1 <= grade <= 5:
-            raise ValidationError({field: [_("An energy-efficiency grade is 1 to 5.")]})
-        grades[field] = grade
+    grades = {"labelled_grade": _grade(labelled_grade, "labelled_grade"),
+              "measured_grade": _grade(measured_grade, "measured_grade")}
     if finding == LabelFinding.FALSE_CLAIM:
-        # 二.8: a false claim is a measured efficiency below the labelled grade (grade 1 is best).
-        if grades["labelled_grade"] is None or grades["measured_grade"] is None:
-            raise ValidationError({"measured_grade": [_(
-                "A false claim needs the labelled and the measured grade.")]})
-        if grades["measured_grade"] <= grades["labelled_grade"]:
-            raise ValidationError({"measured_grade": [_(
-                "A false claim means the measured grade is worse (higher) than the labelled "
-                "one.")]})
+        _false_claim(grades["labelled_grade"], grades["measured_grade"])
     if finding != LabelFinding.CORRECT and handling == EnforcementAction.NONE:
         raise ValidationError({"handling": [_("Say how the finding is handled.")]})
     return EnergyLabelCheck(
@@ -190,6 +188,30 @@ def label_check_build(
         model=model.strip()[:100], checked_on=day, finding=finding, handling=handling,
         handling_note=(handling_note or "").strip()[:300], recorded_by=user_or_none(actor), **grades,
     )
+
+
+def _grade(value, field: str) -> int | None:
+    """An energy-efficiency grade as given (1 to 5), or None when none is given."""
+    if value in (None, ""):
+        return None
+    try:
+        grade = int(value)
+    except (TypeError, ValueError):
+        grade = 0
+    if not 1 <= grade <= 5:
+        raise ValidationError({field: [_("An energy-efficiency grade is 1 to 5.")]})
+    return grade
+
+
+def _false_claim(labelled: int | None, measured: int | None) -> None:
+    """二.8: a false claim is a measured efficiency below the labelled grade (grade 1 is best)."""
+    if labelled is None or measured is None:
+        raise ValidationError({"measured_grade": [_(
+            "A false claim needs the labelled and the measured grade.")]})
+    if measured <= labelled:
+        raise ValidationError({"measured_grade": [_(
+            "A false claim means the measured grade is worse (higher) than the labelled "
+            "one.")]})
 
 
 @transaction.atomic
