@@ -25,6 +25,8 @@ import time
 
 import _energy
 
+from jiliang.rules.months import months_between
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -151,7 +153,7 @@ def main() -> None:
                              prefix="b")
     slots = -(-args.rows // args.meters)
     end = start + datetime.timedelta(minutes=15 * slots)
-    months = partitions.months_between(start.date(), end.date())
+    months = months_between(start.date(), end.date())
     partitions.ensure(months)
     scratch_table(months)
     print(f"machine: {_energy.machine()}")

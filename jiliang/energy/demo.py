@@ -23,6 +23,7 @@ from jiliang.core.models import Organisation, OrgKind, User
 from jiliang.energy import hooks, services, signing
 from jiliang.energy.models import DailyEnergy, EnergyUnit, Finding
 from jiliang.energy.selectors import month_bounds
+from jiliang.rules.months import previous_month
 
 DAYS = 90
 
@@ -276,7 +277,7 @@ def _paperwork(steel, ceramics, orgs, today) -> None:
         outcomes={c.pk: ("met", "") if c.party == "bureau" or "配备" in c.text
                   else ("partly", "数据中心已建成，上传率尚未达到90%")
                   for c in letter.commitments.all()})
-    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    last_month = previous_month(today)
     first, last = month_bounds(last_month)
     total = (DailyEnergy.objects.filter(unit=steel, level="L1", carrier="electricity",
                                         day__gte=first, day__lte=last)

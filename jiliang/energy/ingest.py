@@ -35,6 +35,7 @@ from jiliang.core.params import json_loads
 from jiliang.energy.models import DailyEnergy, Meter, Reading
 from jiliang.rules import energy as rules
 from jiliang.rules.energy import interval_delta
+from jiliang.rules.months import next_month, previous_month
 
 UTC = datetime.UTC
 ONE_US = datetime.timedelta(microseconds=1)
@@ -130,8 +131,7 @@ def months_hint(items) -> set[datetime.date]:
             continue
     out = set()
     for month in months:
-        out |= {(month - datetime.timedelta(days=1)).replace(day=1), month,
-                (month + datetime.timedelta(days=32)).replace(day=1)}
+        out |= {previous_month(month), month, next_month(month)}
     return out
 
 

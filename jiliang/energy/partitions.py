@@ -14,24 +14,10 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from jiliang.rules.months import month_start, next_month
+
 PARENT = "energy_reading"
 _known: set[tuple[str, str]] = set()  # (database name, partition) known to exist
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-
-
-def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    months, month = [], month_start(first)
-    while month <= last:
-        months.append(month)
-        month = next_month(month)
-    return months
 
 
 def partition_name(month: datetime.date) -> str:

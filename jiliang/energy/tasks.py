@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.utils import timezone
 from django_tasks import task
 
 from jiliang.energy import partitions
+from jiliang.rules.months import next_month
 
 
 @task()
@@ -17,5 +16,5 @@ def partitions_ahead(months: int = 3) -> list[str]:
     wanted = []
     for _i in range(months):
         wanted.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
+        month = next_month(month)
     return partitions.ensure(wanted)

@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from jiliang.rules.months import add_months
 from jiliang.rules.signoff import Scope
 
 # Work plan 四.5: a county served by one institution only, whose authorisation ends within
@@ -29,17 +30,6 @@ class Cell:
     ends_on: datetime.date | None = None  # the single institution's end, when it is the only one
 
 
-def _months_later(day: datetime.date, months: int) -> datetime.date:
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return datetime.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def cells(counties: Sequence[str], kinds: Sequence[str],
           scopes: Mapping[int, Iterable[Scope]], *, on: datetime.date) -> list[Cell]:
     """Every (county, kind) cell: institutions authorised on ``on`` for the kind there.
@@ -47,7 +37,7 @@ def cells(counties: Sequence[str], kinds: Sequence[str],
     ``scopes`` maps an institution to its effective-dated scopes; an institution counts once
     per cell however many of its scopes cover it; its end is the latest of those scopes'.
     """
-    horizon = _months_later(on, ENDING_MONTHS)
+    horizon = add_months(on, ENDING_MONTHS)
     wanted = set(kinds)
     under: dict[str, list[str]] = {}  # a scope's prefix -> its counties (a province: thousands)
     # (county, kind) -> {institution: latest end (None: open-ended)}

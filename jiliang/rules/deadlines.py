@@ -42,6 +42,7 @@ from functools import cache
 from pathlib import Path
 
 from jiliang.rules import RuleError
+from jiliang.rules.months import add_months
 
 Stop = tuple[datetime.date, datetime.date | None]
 
@@ -310,18 +311,6 @@ class Clock:
         if left <= warn:
             return "at_risk"
         return "running"
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def validity_end(issued: datetime.date, years: int) -> datetime.date:

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from jiliang.rules import RuleError
+from jiliang.rules.months import add_months
 
 DATA = Path(__file__).resolve().parent / "data"
 CONFIRMED_GRADES = frozenset({"high", "medium"})
@@ -68,12 +69,6 @@ def load_editions(path: Path = DATA / "regulation_editions.json") -> tuple[Sourc
     ) for e in raw["editions"])
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    from jiliang.rules.verification import add_months
-
-    return add_months(day, months)
-
-
 def withdrawals(sources: Iterable[Source]) -> dict[str, tuple[datetime.date | None, str,
                                                                  datetime.date | None]]:
     """code → (withdrawn on, replaced by, transition until), from the chain of successors.
@@ -102,7 +97,7 @@ def withdrawals(sources: Iterable[Source]) -> dict[str, tuple[datetime.date | No
             if new.code in seen:
                 continue
             if new.effective_on is not None and new.confirmed:
-                until = (_add_months(new.effective_on, new.transition_months)
+                until = (add_months(new.effective_on, new.transition_months)
                          - datetime.timedelta(days=1)) if new.transition_months else None
                 candidate = (new.effective_on, new.code, until)
             else:

@@ -16,7 +16,6 @@ reference that these functions implement:
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from jiliang.rules import RuleError, editions, signoff, traceability
 from jiliang.rules import evidence as evidence_rules
+from jiliang.rules.months import add_months, add_years, month_start
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -174,28 +174,6 @@ def term_of(rule: PeriodRule, province_value: int | None = None) -> Term:
     return Term(rule.id, rule.mode, years=province_value, confirmed=False, province_set=True)
 
 
-_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def days_in_month(year: int, month: int) -> int:
-    if month == 2 and calendar.isleap(year):
-        return 29
-    return _DAYS[month - 1]
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later, or the month's last day when it has no such day."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = days_in_month(year, month)
-    return datetime.date(year, month, day.day if day.day <= last else last)
-
-
-def add_years(day: datetime.date, years: int) -> datetime.date:
-    return add_months(day, 12 * years)
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What one verification decides about the instrument's dates."""
@@ -292,10 +270,6 @@ class Rec:
     periodic_due_on: datetime.date | None = None  # the due date a periodic pass opens
 
 
-def month_of(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
 @dataclass
 class Tally:
     """Counts per (month, measure); measures: verified, passed, due, due_verified."""
@@ -323,18 +297,18 @@ def contributions(records: Sequence[Rec], *, left_use_on: datetime.date | None =
     tally = Tally()
     ordered = sorted(records, key=lambda r: r.verified_on)
     for i, rec in enumerate(ordered):
-        tally.add(month_of(rec.verified_on), "verified")
+        tally.add(month_start(rec.verified_on), "verified")
         if rec.passed:
-            tally.add(month_of(rec.verified_on), "passed")
+            tally.add(month_start(rec.verified_on), "passed")
         due = rec.periodic_due_on
         if due is None:
             continue
         following = ordered[i + 1] if i + 1 < len(ordered) else None
         if following is None and left_use_on is not None and left_use_on < due:
             continue
-        tally.add(month_of(due), "due")
+        tally.add(month_start(due), "due")
         if following is not None and following.verified_on <= due:
-            tally.add(month_of(due), "due_verified")
+            tally.add(month_start(due), "due_verified")
     return tally
 
 

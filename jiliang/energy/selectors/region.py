@@ -30,13 +30,12 @@ from jiliang.energy.models import (
 from jiliang.energy.selectors.figures import Converter, sign_of, unit_energy
 from jiliang.energy.selectors.records import scoped, unit_list
 from jiliang.rules import energy as rules
+from jiliang.rules.months import month_end, month_start, previous_month
 
 # --- the region and the bureau's lists ---------------------------------------------------------
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
-    first = month.replace(day=1)
-    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-    return first, last
+    return month_start(month), month_end(month)
 
 
 def region_month_tce(user: User, month: datetime.date, *, region: str = "",
@@ -77,7 +76,7 @@ def region_trend(user: User, *, months: int = 12, end: datetime.date | None = No
     month = end
     for _i in range(months):
         labels.append(month)
-        month = (month - datetime.timedelta(days=1)).replace(day=1)
+        month = previous_month(month)
     labels.reverse()
     qs = scoped(user, DailyEnergy.objects.filter(
         level="L1", day__gte=labels[0], day__lte=month_bounds(end)[1]), unit_path="unit")

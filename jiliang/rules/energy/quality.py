@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from jiliang.rules import RuleError
 from jiliang.rules.energy.base import metering_table
+from jiliang.rules.months import next_month
 
 # ---------------------------------------------------------------------------
 # Data quality of metered data
@@ -105,7 +106,7 @@ def period_start_aligned(start: datetime.datetime, period: str) -> bool:
         return offset <= datetime.timedelta(minutes=1)
     if period == "month":
         first = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        nxt = (first + datetime.timedelta(days=32)).replace(day=1)
+        nxt = next_month(first)
         offset = min(start - first, nxt - start)
         return offset <= datetime.timedelta(days=1)
     raise RuleError("period.unknown", "period is 'day' or 'month'")
