@@ -23,9 +23,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -106,8 +109,6 @@ def _decimal_format(places: int) -> str:
 def xlsx_cell(ws, value: object):
     """One cell of a write-only sheet, typed: text as text (never a formula), numbers with a
     number format that keeps their places, ``Percent`` as a percentage, dates as dates."""
-    from openpyxl.cell import WriteOnlyCell
-
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -178,6 +179,17 @@ def workbook(sheets: Iterable[tuple[object, Sequence[object], Iterable[Sequence[
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_response(filename: str, sheets: Iterable[tuple[object, Sequence[object],
+                                                             Iterable[Sequence[object]]]]):
+    """A download of (title, headers, rows) sheets as one workbook (``workbook``)."""
+    response = HttpResponse(workbook(sheets), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def csv_text(value: object) -> str:
@@ -287,8 +299,6 @@ EMPTY_ROWS_PAST_CAP = 1000
 
 def xlsx_limits() -> tuple[int, int]:
     """(largest unpacked size in bytes, largest packing ratio) of an xlsx (settings)."""
-    from django.conf import settings
-
     return (int(getattr(settings, "JILIANG_XLSX_MAX_UNPACKED_MB", 512)) * 1024 * 1024,
             int(getattr(settings, "JILIANG_XLSX_MAX_RATIO", 100)))
 

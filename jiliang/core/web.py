@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from jiliang.core.params import query_page
+from jiliang.core.tabular import workbook_response
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # rows a list counts before it says "10,000+"
@@ -121,11 +122,4 @@ def xlsx_response(
 ) -> HttpResponse:
     """Stream rows into an xlsx workbook (write-only mode: memory stays flat), every cell typed
     by ``core.tabular.xlsx_cell``: text as text (no formula from data), numbers, dates."""
-    from jiliang.core.tabular import workbook
-
-    response = HttpResponse(
-        workbook([(title, headers, rows)]),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return workbook_response(filename, [(title, headers, rows)])

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from jiliang.core.tabular import Percent, workbook
+from jiliang.core.tabular import Percent
 from jiliang.rules.netcontent import plain
 from jiliang.supervision.models import CampaignKind
 
@@ -131,11 +130,7 @@ def tracking_tables(data: dict) -> list[Table]:
     ]
 
 
-def workbook_response(filename: str, tables: Sequence[Table]) -> HttpResponse:
-    """Every table as a sheet of one workbook, its cells typed (``core.tabular.workbook``)."""
-    response = HttpResponse(
-        workbook((table.title, table.headers, table.rows) for table in tables),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def sheets(tables: Sequence[Table]) -> list[tuple[str, list[str], list[list[object]]]]:
+    """Every table as a (title, headers, rows) sheet of one workbook."""
+    return [(table.title, table.headers, table.rows) for table in tables]
 

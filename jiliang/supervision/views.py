@@ -18,7 +18,13 @@ from jiliang.core.middleware import max_body
 from jiliang.core.models import INSTITUTION_KINDS, Role
 from jiliang.core.params import query_year
 from jiliang.core.pdf import pdf_response
-from jiliang.core.tabular import RowError, errors_workbook, number, template_workbook
+from jiliang.core.tabular import (
+    RowError,
+    errors_workbook,
+    number,
+    template_workbook,
+    workbook_response,
+)
 from jiliang.core.web import (
     apply_errors,
     errors_onto,
@@ -522,7 +528,7 @@ def campaign_report(request, pk: int):
         tables = exports.report_tables(report)
         if tracking and len(tracking["years"]) > 1:
             tables += exports.tracking_tables(tracking)
-        return exports.workbook_response(f"campaign-{campaign.pk}.xlsx", tables)
+        return workbook_response(f"campaign-{campaign.pk}.xlsx", exports.sheets(tables))
     if fmt == "pdf":
         return pdf_response(f"campaign-{campaign.pk}.pdf",
                             documents.report_pdf(report, tracking))
@@ -544,7 +550,7 @@ def campaign_tracking(request, pk: int):
                               every_year=every_year)
     tables = exports.tracking_tables(data)
     if request.GET.get("format") == "xlsx":
-        return exports.workbook_response(f"tracking-{campaign.pk}.xlsx", tables)
+        return workbook_response(f"tracking-{campaign.pk}.xlsx", exports.sheets(tables))
     cities = sorted({(r["city_code"], r["city"]) for r in data["rows"]})
     return render(request, "supervision/tracking.html", {
         "campaign": campaign, "data": data, "tables": tables, "cities": cities,
