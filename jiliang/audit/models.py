@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.audit.chain import Chained, ChainHead
+from jiliang.audit.labels import object_name, summary
 
 __all__ = ["ChainHead", "Checkpoint", "LedgerEntry"]
 
@@ -46,15 +47,11 @@ class LedgerEntry(Chained):
     @property
     def summary(self) -> str:
         """What was done, in words (the action code stays in ``action``)."""
-        from jiliang.audit.labels import summary
-
         return summary(self.action, self.object_type)
 
     @property
     def object_label(self) -> str:
         """The object in words: "Campaign 7", not ``supervision.campaign#7``."""
-        from jiliang.audit.labels import object_name
-
         name = object_name(self.object_type)
         return f"{name} {self.object_id}".strip() if self.object_id else name
 

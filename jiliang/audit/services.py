@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from jiliang.audit.chain import canonical_value, chain_append
-from jiliang.audit.models import LedgerEntry
+from jiliang.audit.chain import ChainHead, canonical_value, chain_append, chained_models
+from jiliang.audit.models import Checkpoint, LedgerEntry
+from jiliang.rules import checkpoints
 
 
 def snapshot(instance: models.Model | None, fields: Iterable[str] | None = None) -> dict | None:
@@ -64,14 +69,6 @@ def checkpoint_key() -> bytes:
     Kept outside the database so that whoever can rewrite the database cannot sign. A missing
     file is created once with a new key (readable by its owner only); back it up, and keep the
     public key published (the checkpoints page shows it)."""
-    import base64
-    import os
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from jiliang.rules import checkpoints
-
     path = Path(settings.JILIANG_CHECKPOINT_KEY_FILE)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,10 +81,6 @@ def checkpoint_key() -> bytes:
 def checkpoint_sign(*, day=None):
     """Sign today's (or ``day``'s) checkpoint of every chain head; once a day (a second call
     the same day returns the first)."""
-    from jiliang.audit.chain import ChainHead
-    from jiliang.audit.models import Checkpoint
-    from jiliang.rules import checkpoints
-
     day = day or timezone.localdate()
     existing = Checkpoint.objects.filter(day=day).first()
     if existing is not None:
@@ -109,9 +102,6 @@ def checkpoints_check(published: list[dict]) -> list:
     """Each published checkpoint (``Checkpoint.as_dict``) against the chains as they are now:
     its signature, then every head it signed. Returns ``rules.checkpoints.Mismatch``es (a bad
     signature is one too, on the chain "signature")."""
-    from jiliang.audit.chain import chained_models
-    from jiliang.rules import checkpoints
-
     models_by_chain = {m.chain_name(): m for m in chained_models()}
 
     def link_hash(chain: str, key: str, seq: int) -> str | None:

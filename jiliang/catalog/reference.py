@@ -22,6 +22,8 @@ import datetime
 import json
 from collections.abc import Callable
 
+from django.apps import apps
+
 from jiliang.rules import editions as edition_rules
 from jiliang.rules.verification import DATA, load_rules
 
@@ -229,6 +231,4 @@ def _load_2020(entry_model, version, kinds: dict, kinds_data: dict, legacy: dict
 
 
 def load_current_catalogue() -> int:
-    from django.apps import apps
-
     return load_catalogue(lambda name: apps.get_model("catalog", name))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.catalog.models import InstrumentKind
+from jiliang.core.hooks import optional
+from jiliang.core.validation import rule_message
 from jiliang.rules import RuleError
 from jiliang.rules.licensing import cpa_check
 
@@ -54,11 +56,10 @@ def check_number(number: str) -> str | None:
 
 def approval(number: str, on: datetime.date | None = None):
     """The type-approval certificate on file under this number, in force on ``on``, or None."""
-    if not number or not apps.is_installed("jiliang.licensing"):
+    licensing = optional("licensing", "models")
+    if not number or licensing is None:
         return None
-    from jiliang.licensing.models import Licence
-
-    licence = Licence.objects.filter(type_code="type_approval", number=number).first()
+    licence = licensing.Licence.objects.filter(type_code="type_approval", number=number).first()
     if licence is None or not licence.in_force_on(on or timezone.localdate()):
         return None
     return licence
@@ -74,14 +75,13 @@ def approval_summary(licence) -> dict[str, str]:
 def flagged(user, on: datetime.date | None = None) -> QuerySet:
     """Instruments in use, in the user's scope, of a kind needing type approval, whose number
     names no type approval in force (or none at all): for the bureau to check."""
-    from jiliang.registry.models import Instrument, Status
-
+    registry = optional("registry", "models")
+    licensing = optional("licensing", "models")
     on = on or timezone.localdate()
-    qs = Instrument.objects.filter(status=Status.IN_USE, kind_id__in=kinds_needing_type_approval())
-    if apps.is_installed("jiliang.licensing"):
-        from jiliang.licensing.models import Licence
-
-        valid = (Licence.objects.filter(type_code="type_approval", issued_on__lte=on)
+    qs = registry.Instrument.objects.filter(status=registry.Status.IN_USE,
+                                            kind_id__in=kinds_needing_type_approval())
+    if licensing is not None:
+        valid = (licensing.Licence.objects.filter(type_code="type_approval", issued_on__lte=on)
                  .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
                  .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
                  .values_list("number", "particulars"))
@@ -103,10 +103,6 @@ def approved_for_its_model(approvals) -> Q:
 
 def clean_number(number: str) -> str:
     """The number for the instrument's record, or a ValidationError naming the field."""
-    from django.core.exceptions import ValidationError
-
-    from jiliang.core.validation import rule_message
-
     try:
         return normalise(number)
     except RuleError as error:

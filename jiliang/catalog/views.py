@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiliang.catalog import selectors, services
-from jiliang.catalog.models import PeriodRule
-from jiliang.core.web import public, roles_required
+from jiliang.catalog import selectors, services, type_approval
+from jiliang.catalog.models import PeriodRule, ProvincePeriod
+from jiliang.core.web import page_of, public, roles_required
 from jiliang.rules.identifiers import PROVINCE_CODES
 
 
@@ -35,8 +35,6 @@ def kind_detail(request, code: str):
 
 
 def kind_province_values(rules):
-    from jiliang.catalog.models import ProvincePeriod
-
     return ProvincePeriod.objects.filter(rule__in=rules).order_by("province_code")
 
 
@@ -106,9 +104,6 @@ def version_impact(request, code: str):
 def type_approval_flags(request):
     """Instruments in use of a kind needing type approval whose number names no approval in
     force: for the bureau to check (work plan 五.2–五.4)."""
-    from jiliang.catalog import type_approval
-    from jiliang.core.web import page_of
-
     return render(request, "catalog/type_approval_flags.html", {
         "page": page_of(request, type_approval.flagged(request.user)),
     })

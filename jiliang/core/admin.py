@@ -2,7 +2,9 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.audit.admin import AuditedModelAdmin
@@ -134,9 +136,6 @@ class HolidayYearAdmin(admin.ModelAdmin):
 def _login_through_the_site(request, extra_context=None):
     """The admin signs in through the site's own login (lockouts, second factor), never its own
     form."""
-    from django.contrib.auth.views import redirect_to_login
-    from django.urls import reverse
-
     return redirect_to_login(request.GET.get("next") or reverse("admin:index"),
                              login_url=reverse("login"))
 

@@ -6,6 +6,7 @@ session see the same world.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.db import transaction
 from jiliang.core import services
 from jiliang.core.models import Organisation, OrgKind, Role, User
 from jiliang.rules.identifiers import uscc_check_character
+from jiliang.rules.roles import roles
 
 DEMO_PASSWORD = "jiliang-demo"
 # The demo's second factor (RFC 6238 TOTP, 30 s, 6 digits): heads and national administrators
@@ -22,16 +24,12 @@ DEMO_TOTP_KEY_BASE32 = "JILIANGDEMOSECRETKEYFORTOTP23456"
 
 
 def demo_totp_key_hex() -> str:
-    import base64
-
     return base64.b32decode(DEMO_TOTP_KEY_BASE32).hex()
 
 
 def seed_second_factor() -> list[str]:
     """Every demo user whose role needs a second factor gets the demo TOTP device; returns
     their user names."""
-    from jiliang.rules.roles import roles
-
     names = []
     for user in User.objects.filter(role__in=roles().second_factor, is_active=True):
         services.second_factor_seed(user=user, key_hex=demo_totp_key_hex())

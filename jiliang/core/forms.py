@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.core.models import Organisation, OrgKind, Role
+from jiliang.core.models import Organisation, OrgKind, Region, Role
 
 
 class StyledForm(forms.Form):
@@ -124,8 +124,6 @@ class RegionPicker(forms.SelectMultiple):
     template_name = "core/widgets/region_picker.html"
 
     def get_context(self, name, value, attrs):
-        from jiliang.core.models import Region
-
         context = super().get_context(name, value, attrs)
         codes = [str(v) for v in (value or []) if v]
         found = {r.code: r for r in Region.objects.filter(code__in=codes)
@@ -154,8 +152,6 @@ class RegionsField(forms.MultipleChoiceField):
         return list(dict.fromkeys(str(v).strip() for v in (value or []) if str(v).strip()))
 
     def validate(self, value):
-        from jiliang.core.models import Region
-
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         if len(value) > self.max_items:

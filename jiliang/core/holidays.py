@@ -15,6 +15,7 @@ from django.core.signals import request_started
 from django.db import DatabaseError
 from django.dispatch import Signal, receiver
 
+from jiliang.core.models import HolidayYear
 from jiliang.rules import deadlines
 
 # Sent once a year of the notice is entered or corrected (after commit), with ``year``.
@@ -39,7 +40,6 @@ def _year(row) -> deadlines.Year:
 
 def official_calendar() -> deadlines.Calendar:
     global _cached
-    from jiliang.core.models import HolidayYear
 
     if _cached is not None and _cached[0] > time.monotonic():
         return _cached[1]

@@ -17,7 +17,9 @@ from urllib.parse import urlencode
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from jiliang.core.models import Region
 from jiliang.core.params import is_id
+from jiliang.core.selectors import organisation_list
 from jiliang.rules.identifiers import uscc_validate
 
 MAX_NAME_MATCHES = 200  # organisations a typed name may stand for in one filter
@@ -39,8 +41,6 @@ class OwnerFilter:
 
 def owner_filter(user, raw: str | None) -> OwnerFilter:
     """An owner typed as a credit code, a name or part of one, or an internal id."""
-    from jiliang.core.selectors import organisation_list
-
     raw = (raw or "").strip()[:200]
     if not raw:
         return OwnerFilter()
@@ -82,8 +82,6 @@ def region_prefix(code: str, level: int) -> str:
 
 def region_filter(raw: str | None) -> RegionFilter:
     """A region typed as a division code (or its prefix) or by name (广州市, 天河区, 广东)."""
-    from jiliang.core.models import Region
-
     raw = (raw or "").strip()[:64]
     if not raw:
         return RegionFilter()

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from django.http import HttpResponse
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -167,8 +168,6 @@ def _text(value: object) -> str:
 
 
 def pdf_response(filename: str, content: bytes, *, inline: bool = True):
-    from django.http import HttpResponse
-
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'

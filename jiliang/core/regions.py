@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from jiliang.core.models import Region
+
 DATA = Path(__file__).resolve().parent / "data" / "regions.csv"
 
 
@@ -27,6 +29,4 @@ def load_regions(region_model, path: Path = DATA) -> int:
 
 
 def load_current_regions() -> int:
-    from jiliang.core.models import Region
-
     return load_regions(Region)

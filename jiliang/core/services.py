@@ -11,8 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiliang.audit.services import audit_record, snapshot
+from jiliang.core.holidays import calendar_changed, forget
 from jiliang.core.models import (
     BUREAU_KINDS,
     BUREAU_LEVEL,
@@ -587,7 +590,6 @@ def holiday_year_enter(*, actor: User, year: int, holidays, workdays, source: st
     audit_record(actor=actor, action=f"holidays.{'change' if existing else 'add'}", obj=row,
                  object_type="core.holidayyear", object_id=year, region_code="",
                  before=before, after=snapshot(row, fields))
-    from jiliang.core.holidays import calendar_changed, forget
 
     forget()
 
@@ -612,8 +614,6 @@ def _user_region(user: User) -> str:
 def second_factor_start(*, actor: User):
     """The actor's unconfirmed TOTP device (a new secret the first time), to be confirmed with
     a code from the authenticator app."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     with transaction.atomic():
         device = TOTPDevice.objects.filter(user=actor, confirmed=False).first()
         if device is None:
@@ -626,8 +626,6 @@ def second_factor_start(*, actor: User):
 
 def recovery_codes_issue(*, actor: User) -> list[str]:
     """New one-time recovery codes (the old ones stop working); shown once."""
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-
     with transaction.atomic():
         device, _created = StaticDevice.objects.get_or_create(
             user=actor, name="recovery", defaults={"confirmed": True})
@@ -643,8 +641,6 @@ def recovery_codes_issue(*, actor: User) -> list[str]:
 def second_factor_confirm(*, actor: User, device, token: str) -> list[str]:
     """Confirm the TOTP device with a code from the app; the actor's other TOTP devices go, and
     fresh recovery codes come (returned, to be shown once)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     token = (token or "").strip().replace(" ", "")
     if device.user_id != actor.pk or device.confirmed:
         raise PermissionDenied(_("This is not your device to confirm."))
@@ -693,8 +689,6 @@ def second_factor_turn_off(*, actor: User, password: str, token: str) -> None:
 def second_factor_seed(*, user: User, key_hex: str, name: str = "demo"):
     """A confirmed TOTP device with a known key, for the demo and the tests (never in
     production: the key is published in the README)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     if settings.PRODUCTION:
         raise PermissionDenied("no known second-factor keys in production")
     with transaction.atomic():

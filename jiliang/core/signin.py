@@ -11,19 +11,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from urllib.parse import quote
 
+from axes.helpers import get_failure_limit
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
 
+from jiliang.audit.services import audit_record
 from jiliang.rules.roles import requires_second_factor
 
 SESSION_HAS_DEVICE = "jl_second_factor"
@@ -38,8 +43,6 @@ OPEN_BEFORE_VERIFIED = frozenset({
 def client_ip(request) -> str:
     """The client's address: the peer's, or the one the outermost trusted proxy saw (only a
     well-formed address is believed)."""
-    import ipaddress
-
     proxies = settings.JILIANG_TRUSTED_PROXIES
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")[:1000]
     if proxies > 0 and forwarded:
@@ -70,7 +73,6 @@ def needs_second_factor(user, session=None) -> bool:
         return True
     if session is not None and SESSION_HAS_DEVICE in session:
         return bool(session[SESSION_HAS_DEVICE])
-    from django_otp import user_has_device
 
     return user_has_device(user)
 
@@ -79,7 +81,6 @@ def needs_second_factor(user, session=None) -> bool:
 def _remember_device(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
-    from django_otp import user_has_device
 
     request.session[SESSION_HAS_DEVICE] = user_has_device(user)
     request.session[SESSION_SEEN] = int(time.time())
@@ -102,7 +103,6 @@ class SecondFactorMiddleware:
                     return JsonResponse({"detail": _(
                         "Give your second factor on the sign-in page first."), "errors": []},
                         status=401)
-                from django_otp import user_has_device
 
                 target = ("core:second-factor-verify" if user_has_device(user)
                           else "core:second-factor")
@@ -141,9 +141,6 @@ class IdleTimeoutMiddleware:
 def _on_locked_out(sender, request, username, ip_address, **kwargs):
     """The moment a user name or an address is locked out goes into the ledger (once, not for
     each attempt made while it stays locked)."""
-    from axes.helpers import get_failure_limit
-
-    from jiliang.audit.services import audit_record
 
     failures = getattr(request, "axes_failures_since_start", None)
     if failures is None or failures != get_failure_limit(request, getattr(
@@ -156,15 +153,11 @@ def _on_locked_out(sender, request, username, ip_address, **kwargs):
 
 
 def connect_signals() -> None:
-    from axes.signals import user_locked_out
-
     user_locked_out.connect(_on_locked_out, dispatch_uid="jiliang.core.signin.locked_out")
 
 
 def locked_out(request, original_response=None, credentials=None):
     """django-axes' answer to a locked-out sign-in: a page in the user's language, 429."""
-    from django.shortcuts import render
-
     cool_off = settings.AXES_COOLOFF_TIME
     return render(request, "registration/locked_out.html", {
         "failure_limit": settings.AXES_FAILURE_LIMIT,

@@ -29,8 +29,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import WorkSheetParser
 
 
 @dataclass(frozen=True)
@@ -342,9 +345,6 @@ def _first_sheet(data: bytes):
     Not ``load_workbook``: in read-only mode it parses a sheet that does not declare its
     dimension to the end before giving a single row (a 300,000-row sheet: seconds, whatever
     the cap); this reads the workbook's parts and leaves the sheet to be streamed."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     reader.read_manifest()
     reader.read_strings()
@@ -358,8 +358,6 @@ def _first_sheet(data: bytes):
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
     """(row number, values) of the first sheet, parsed as the XML unpacks."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-
     reader, path = _first_sheet(data)
     wb = reader.wb
     with reader.archive.open(path) as source:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.rules import RuleError
+from jiliang.rules.text import hidden_character
 
 # Messages for the codes raised by jiliang.rules.identifiers.
 IDENTIFIER_MESSAGES = {
@@ -57,8 +58,6 @@ def name_clean(value: str | None, *, field: str, single_line: bool = True) -> st
     """``value`` stripped, or a ValidationError naming ``field`` when it holds a control, format
     or separator character (rules.text); tabs and line breaks count unless ``single_line`` is
     False."""
-    from jiliang.rules.text import hidden_character
-
     text = (value or "").strip()
     checked = text if single_line else text.replace("\n", "").replace("\r", "").replace(
         "\t", "")

@@ -9,8 +9,9 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +20,10 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token as otp_match_token
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticToken
 
+from jiliang.audit.labels import object_name
 from jiliang.core import permissions, selectors, services, signin
 from jiliang.core.forms import (
     InvitationAcceptForm,
@@ -327,8 +331,6 @@ def ledger(request):
 
 
 def _ledger_object_types() -> list[tuple[str, str]]:
-    from jiliang.audit.labels import object_name
-
     types = {m._meta.label_lower for m in apps.get_models() if m.__module__.startswith("jiliang.")}
     return sorted(((t, object_name(t)) for t in types), key=lambda pair: pair[1])
 
@@ -432,8 +434,6 @@ def second_factor_verify(request):
 def second_factor(request):
     """Set up the authenticator app (required for heads and national administrators, optional
     for everyone else), and issue new recovery codes."""
-    from django_otp import user_has_device
-
     user = request.user
     if user_has_device(user):
         if not user.is_verified():
@@ -461,7 +461,6 @@ def second_factor(request):
 
 
 def _second_factor_ready(request, off_form):
-    from django_otp.plugins.otp_static.models import StaticToken
 
     user = request.user
     left = StaticToken.objects.filter(device__user=user, device__name="recovery").count()
@@ -506,9 +505,6 @@ def recovery_codes(request):
 @public
 def favicon(request):
     """``/favicon.ico``, which browsers and feed readers ask for whatever the page says."""
-    from django.contrib.staticfiles import finders
-    from django.http import HttpResponse
-
     path = finders.find("jiliang/favicon.svg")
     with open(path, "rb") as f:
         response = HttpResponse(f.read(), content_type="image/svg+xml")

@@ -15,8 +15,9 @@ from django.db import transaction
 from jiliang.core.demo import load_people
 from jiliang.core.models import Organisation, User
 from jiliang.licensing.demo import BJ_KINDS, GD_KINDS
+from jiliang.licensing.models import Licence
 from jiliang.people import services
-from jiliang.people.models import Person
+from jiliang.people.models import Person, Review, Station
 
 CERTIFIED = datetime.date(2005, 1, 1)
 CONVERTED = datetime.date(2016, 6, 1)
@@ -98,9 +99,6 @@ def load_signers() -> int:
 def load_stations() -> int:
     """Two stations on the register, one review with its rectification, and a JJF 1069
     examination of the Guangdong institute's authorisation (demo data, not real stations)."""
-    from jiliang.licensing.models import Licence
-    from jiliang.people.models import Review, Station
-
     if Station.objects.exists():
         return 0
     today = datetime.date.today()

@@ -15,9 +15,20 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiliang.core.models import Organisation, User
-from jiliang.people.models import Person, Qualification, QualificationKind, Signatory
+from jiliang.catalog.models import InstrumentKind
+from jiliang.core.models import Organisation, Region, User
+from jiliang.licensing.models import Licence
+from jiliang.licensing.selectors import authorisation_scopes_by_holder
+from jiliang.people.models import (
+    Person,
+    Qualification,
+    QualificationKind,
+    Review,
+    Signatory,
+    Station,
+)
 from jiliang.people.services import fact_of
+from jiliang.rules import coverage as rules
 from jiliang.rules import signoff
 
 # The sign-off rules' problems, in the user's language (the rule is named in each).
@@ -208,16 +219,12 @@ def public_registration(number: str) -> dict:
 
 
 def public_stations(*, kind: str = "") -> QuerySet:
-    from jiliang.people.models import Station
-
     qs = Station.objects.filter(public=True).select_related("organisation")
     return qs.filter(kind=kind) if kind else qs
 
 
 def station_reviews(user: User, station) -> QuerySet:
     """A station's reviews, for the bureaus over it (none for others)."""
-    from jiliang.people.models import Review
-
     if not (user.is_authenticated and user.is_bureau and user.scope.covers_region(
             station.region_code)):
         return Review.objects.none()
@@ -226,8 +233,6 @@ def station_reviews(user: User, station) -> QuerySet:
 
 def authorisation_detail(user: User, pk: int):
     """A metrology authorisation, for its holder and the bureaus over it."""
-    from jiliang.licensing.models import Licence
-
     licence = Licence.objects.filter(pk=pk, type_code="metrology_authorization").select_related(
         "holder").first()
     if licence is None or not user.is_authenticated:
@@ -239,8 +244,6 @@ def authorisation_detail(user: User, pk: int):
 
 
 def authorisation_list(user: User) -> QuerySet:
-    from jiliang.licensing.models import Licence
-
     qs = Licence.objects.filter(type_code="metrology_authorization").select_related("holder")
     return user.scope.filter(qs, orgs=["holder_id"]).order_by("holder__name", "-issued_on")
 
@@ -248,16 +251,12 @@ def authorisation_list(user: User) -> QuerySet:
 def public_institutions(q: str = "", *, on: datetime.date | None = None) -> list[dict]:
     """Authorised institutions and the scope in force (kinds, area, validity): what a member of
     the public may look up. At most 50, by name."""
-    from jiliang.catalog.models import InstrumentKind
-    from jiliang.licensing.selectors import authorisation_scopes_by_holder
-
     on = on or datetime.date.today()
     scopes = authorisation_scopes_by_holder(on=on)
     orgs = Organisation.objects.filter(pk__in=list(scopes)).order_by("name")
     if q:
         orgs = orgs.filter(name__icontains=q)
     names = dict(InstrumentKind.objects.values_list("code", "name_zh"))
-    from jiliang.core.models import Region
 
     out = []
     for org in orgs[:50]:
@@ -276,11 +275,6 @@ def public_institutions(q: str = "", *, on: datetime.date | None = None) -> list
 
 def coverage(region_prefix: str, *, on: datetime.date):
     """The coverage cells (四.5) of the counties under ``region_prefix``, every catalogue kind."""
-    from jiliang.catalog.models import InstrumentKind
-    from jiliang.core.models import Region
-    from jiliang.licensing.selectors import authorisation_scopes_by_holder
-    from jiliang.rules import coverage as rules
-
     counties = list(Region.objects.filter(level=Region.Level.COUNTY,
                                           code__startswith=region_prefix)
                     .values_list("code", "name"))

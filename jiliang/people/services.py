@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.core.models import Organisation, User
+from jiliang.core.services import region_get
 from jiliang.core.validation import name_clean
 from jiliang.people import permissions
 from jiliang.people.models import (
@@ -355,8 +356,6 @@ def station_register(*, actor: User | None, kind: str, name: str, region_code: s
                      valid_until: datetime.date | None = None,
                      organisation: Organisation | None = None, public: bool = True) -> Station:
     """Put a specialised or a fair metrology station on the register (the bureau over it)."""
-    from jiliang.core.services import region_get
-
     if kind not in StationKind.values:
         raise ValidationError({"kind": [_("Choose one of the options.")]})
     region = region_get(region_code, field="region_code")

@@ -25,6 +25,7 @@ from jiliang.core.web import (
     roles_required,
     xlsx_response,
 )
+from jiliang.licensing.selectors import authorisation_scopes
 from jiliang.people import importing, permissions, selectors, services
 from jiliang.people.forms import (
     CpdForm,
@@ -38,6 +39,8 @@ from jiliang.people.forms import (
     StationForm,
 )
 from jiliang.people.models import Conversion, Qualification, Review, StationKind
+from jiliang.rules import coverage as rules
+from jiliang.rules.identifiers import region_prefix
 
 
 @login_required
@@ -226,8 +229,6 @@ def _coverage_prefix(request) -> str | None:
 
 
 def region_prefix_of(code: str) -> str:
-    from jiliang.rules.identifiers import region_prefix
-
     try:
         return region_prefix(code.ljust(6, "0"))
     except Exception:  # not a division code: no narrowing
@@ -236,8 +237,6 @@ def region_prefix_of(code: str) -> str:
 
 @roles_required(bureau=True)
 def coverage(request):
-    from jiliang.rules import coverage as rules
-
     prefix = _coverage_prefix(request)
     on = timezone.localdate()
     counties, kinds, cells = selectors.coverage(prefix, on=on) if prefix else ([], [], [])
@@ -341,8 +340,6 @@ def authorisation_list(request):
 
 @login_required
 def authorisation_detail(request, pk: int):
-    from jiliang.licensing.selectors import authorisation_scopes
-
     licence = selectors.authorisation_detail(request.user, pk)
     can_examine = request.user.is_bureau and permissions.may_examine(request.user,
                                                                      licence.region_code)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,10 @@ from jiliang.core.web import apply_errors, page_of, public, roles_required
 from jiliang.portal import complaints, conf, permissions, selectors
 from jiliang.portal.forms import CloseForm, ComplaintForm, TrackForm
 from jiliang.portal.public import label
+from jiliang.registry.models import Instrument
+from jiliang.registry.selectors import normalise_public_code
 from jiliang.rules import complaints as rules
+from jiliang.supervision.selectors import campaign_list
 
 
 def _challenge() -> dict:
@@ -94,7 +98,6 @@ def complaint_track(request):
 def complaint_queue(request):
     state = request.GET.get("state", "")
     state = state if state in rules.states() else ""
-    from django.utils import timezone
 
     return render(request, "portal/complaint_queue.html", {
         "page": page_of(request, selectors.complaint_queue(request.user, state=state)),
@@ -106,8 +109,6 @@ def complaint_queue(request):
 
 
 def _detail(request, complaint, *, contact=None, close_form=None, status=200):
-    from jiliang.supervision.selectors import campaign_list
-
     form = close_form or CloseForm()
     form.fields["campaign"].widget.choices = [("", "—")] + [
         (c.pk, c.title) for c in campaign_list(request.user)[:100]]
@@ -140,17 +141,12 @@ def complaint_take(request, pk: int):
 @require_POST
 @roles_required(bureau=True)
 def complaint_close(request, pk: int):
-    from jiliang.registry.selectors import normalise_public_code
-    from jiliang.supervision.selectors import campaign_list
-
     complaint = selectors.complaint_for(request.user, pk)
     form = CloseForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         instrument = campaign = None
         if data["instrument_code"]:
-            from jiliang.registry.models import Instrument
-
             instrument = Instrument.objects.filter(
                 public_code=normalise_public_code(data["instrument_code"])[:16]).first()
             if instrument is None:

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiliang.core.models import User
-from jiliang.portal import services
+from jiliang.portal import metrology_day, services
+from jiliang.portal.complaints import complaint_submit, complaint_take
 from jiliang.portal.models import NewsItem
 
 ITEMS = [
@@ -68,7 +69,6 @@ def load(stdout) -> None:
         services.news_create(actor=users["gd_clerk"], kind="notice",
                              title_zh="关于公布2026年第二批计量授权机构名单的公告",
                              body_zh="草稿：待负责人审核。")
-        from jiliang.portal.complaints import complaint_submit, complaint_take
 
         today = timezone.localdate()
         complaint_submit(source="demo", category="short_weight", region_code="440106",
@@ -82,7 +82,6 @@ def load(stdout) -> None:
         head = users["bj_clerk"]
         if taken.handling_org_id == head.organisation_id:
             complaint_take(actor=head, complaint=taken)
-        from jiliang.portal import metrology_day
 
         day = metrology_day.day_set(actor=None, year=today.year, theme_zh="计量让生活更美好",
                                     summary="各地计量行政部门和计量技术机构在5月20日前后开放实验室、"

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 from django import forms
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.forms import StyledForm
 from jiliang.portal.models import BODY_MAX, TITLE_MAX
+from jiliang.portal.public import label
+from jiliang.rules import complaints
 from jiliang.rules import news as rules
 
 
 def _kind_choices():
-    from jiliang.portal.public import label
-
     return [(code, label(name)) for code, name in rules.kinds().items()]
 
 
@@ -60,9 +61,6 @@ class MultipleFileField(forms.FileField):
 
 
 def _category_choices():
-    from jiliang.portal.public import label
-    from jiliang.rules import complaints
-
     return [("", "—")] + [(c, label(n)) for c, n in complaints.categories().items()]
 
 
@@ -88,8 +86,6 @@ class ComplaintForm(StyledForm):
     website = forms.CharField(required=False, max_length=200, label=_("Leave this empty"))
 
     def clean(self):
-        from django.core import signing
-
         data = super().clean()
         if data.get("website"):
             raise forms.ValidationError(_("Leave the last field empty."))

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.audit.chain import Chained
+from jiliang.portal.public import label
 from jiliang.rules import news as rules
 
 NATIONAL = "000000"  # the publishing region of the national administration
@@ -62,8 +63,6 @@ class NewsItem(models.Model):
 
     @property
     def kind_name(self) -> str:
-        from jiliang.portal.public import label
-
         return label(self.kind_label)
 
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
+from django.utils.translation import get_language
+
+from jiliang.rules.licensing import text
+
 OFFICIAL_HOSTS = (
     "gov.cn",  # every Chinese government site, SAMR (samr.gov.cn) and SAC (sac.gov.cn) included
     "npc.gov.cn",
@@ -37,8 +41,5 @@ def official_sources(sources) -> list[str]:
 
 def label(value) -> str:
     """A bilingual {"zh": ..., "en": ...} label of the data, in the current language."""
-    from django.utils.translation import get_language
-
-    from jiliang.rules.licensing import text
 
     return text(value, get_language() or "zh-hans")

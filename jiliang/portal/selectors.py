@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jiliang.core.models import Region, User
 from jiliang.portal import permissions
-from jiliang.portal.models import NATIONAL, NewsItem
+from jiliang.portal.models import NATIONAL, Complaint, NewsItem
 
 
 @lru_cache(maxsize=1)
@@ -112,8 +112,6 @@ def public_attachment(item: NewsItem, pk: int):
 
 def complaint_queue(user: User, *, state: str = "") -> QuerySet:
     """A bureau's queue: its region's complaints, the oldest time limit first."""
-    from jiliang.portal.models import Complaint
-
     qs = Complaint.objects.select_related("handling_org").order_by("state", "due_on", "id")
     qs = user.scope.filter(qs) if user.is_bureau else qs.none()
     if state:
@@ -122,8 +120,6 @@ def complaint_queue(user: User, *, state: str = "") -> QuerySet:
 
 
 def complaint_for(user: User, pk: int):
-    from jiliang.portal.models import Complaint
-
     found = Complaint.objects.select_related("handling_org", "handler", "instrument",
                                              "campaign").filter(pk=pk).first()
     if found is None or not permissions.sees_complaint(user, found):

@@ -8,6 +8,11 @@ from collections.abc import Iterator
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from jiliang.catalog import selectors as catalog
+from jiliang.portal import selectors as portal
+from jiliang.rules import licensing
+from jiliang.supervision import selectors as supervision
+
 # Machine-readable or print files are linked from their pages, not listed on their own.
 NOT_PAGES = re.compile(r"\.(?:atom|json|jsonld|pdf|xml|txt|csv|xlsx)$")
 SITEMAP_CAP = 10_000  # a sitemap file holds at most 50,000 URLs (sitemaps.org protocol)
@@ -57,11 +62,6 @@ def page_urls() -> list[str]:
 
 def object_urls() -> Iterator[str]:
     """The published objects each public page type shows (bounded: none is a registry row)."""
-    from jiliang.catalog import selectors as catalog
-    from jiliang.portal import selectors as portal
-    from jiliang.rules import licensing
-    from jiliang.supervision import selectors as supervision
-
     for kind in catalog.kind_list().only("code"):
         yield reverse("catalog:kind-detail", kwargs={"code": kind.code})
     for version in catalog.version_list().only("code"):

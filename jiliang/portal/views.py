@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -58,8 +61,6 @@ def robots_txt(request):
 @public
 def sitemap_xml(request):
     """sitemaps.org 0.9: every public page, at its stable URL."""
-    from xml.sax.saxutils import escape
-
     base = settings.JILIANG_PUBLIC_URL.rstrip("/")
     today = timezone.localdate().isoformat()
     body = ['<?xml version="1.0" encoding="UTF-8"?>',
@@ -131,8 +132,6 @@ def _download(attachment) -> HttpResponse:
 @public
 def news_feed(request, region: str, kind: str):
     """Atom feed per publishing region (all, national, or a province) and kind."""
-    from django.utils.feedgenerator import Atom1Feed
-
     if kind != "all" and kind not in rules.kinds():
         raise Http404
     if region not in ("all", "national") and region not in PROVINCE_CODES:

@@ -16,12 +16,11 @@ from jiliang.portal.forms import DayForm, EventForm, MaterialForm
 from jiliang.portal.models import MetrologyDay, MetrologyDayEvent
 from jiliang.portal.public import label
 from jiliang.portal.views import _download
+from jiliang.registry.selectors import short_province_name
 from jiliang.rules import news as rules
 
 
 def _page(request, day: MetrologyDay | None):
-    from jiliang.registry.selectors import short_province_name
-
     events = list(day.events.filter(state="approved").select_related("organiser")) if day else []
     names = selectors.region_names(sorted({e.region_code[:2] for e in events}))
     by_province: dict[str, list] = {}

@@ -24,6 +24,7 @@ from jiliang.supervision.models import (
     CampaignStatus,
 )
 from jiliang.supervision.permissions import may_plan, may_take
+from jiliang.supervision.selectors import campaign_detail
 from jiliang.supervision.services.common import (
     parse_date,
     user_or_none,
@@ -151,8 +152,6 @@ def _apply_campaign(campaign: Campaign, *, year, starts_on, field_deadline, repo
     campaign.regions = codes
     if continues is not None:
         if actor is not None:
-            from jiliang.supervision.selectors import campaign_detail
-
             continues = campaign_detail(actor, continues.pk)
         if continues.pk == campaign.pk or continues.kind != campaign.kind:
             raise ValidationError({"continues": [_(

@@ -5,7 +5,9 @@ import json
 import urllib.request
 from pathlib import Path
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from jiliang.audit.chain import chain_verify, chained_models
 from jiliang.audit.services import checkpoints_check
@@ -13,9 +15,6 @@ from jiliang.audit.services import checkpoints_check
 
 def integrity_checks() -> list:
     """Each app's ``integrity_checks``: state kept outside the chains, checked against them."""
-    from django.apps import apps
-    from django.utils.module_loading import import_string
-
     return [import_string(path) for config in apps.get_app_configs()
             for path in getattr(config, "integrity_checks", ())]
 

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiliang.core.models import User
 
@@ -13,9 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, username, **options):
-        from django_otp.oath import TOTP
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
         if settings.PRODUCTION:
             raise CommandError("JILIANG_ENV=production has no demo devices")
         user = User.objects.filter(username=username).first()

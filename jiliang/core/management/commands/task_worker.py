@@ -14,6 +14,8 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from jiliang.core.jobs import fail_interrupted
+
 
 def worker_argv(name: str | None = None) -> list[str]:
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
@@ -35,8 +37,6 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="the worker's name (default: chosen by the queue)")
 
     def handle(self, *args, name=None, **options):
-        from jiliang.core.jobs import fail_interrupted
-
         # Jobs a dead worker left running are failed, "interrupted", before this one takes work
         # (this process becomes the worker: execv keeps its pid).
         for service, count in fail_interrupted().items():
