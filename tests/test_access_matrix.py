@@ -7,11 +7,11 @@ gets a 401 (API) unless the endpoint is public; an object outside the
 persona's scope is not served (not a 200); an object in scope is; and no
 non-public response carries a marker of a row outside the persona's scope.
 
-One test per endpoint and persona (``test_page[<url name>-<persona>]``,
-``test_api[<operationId>-<persona>]``), so each failure is reported on its own.
-The personas, the samples and the sessions are built once for the module (in one
-transaction, rolled back at its end); each persona signs in once, and again only
-after a response ended or renewed its session.
+Each endpoint as each persona is a subtest of its own, so each failure is reported on
+its own (pytest: ``SUBFAILED ... [page=<url name> persona=<persona>]``). The personas,
+the samples, the tokens and the sessions are built once for the class
+(``setUpTestData``); each persona signs in once, and again only after a response ended
+or renewed its session.
 """
 
 from __future__ import annotations
@@ -22,17 +22,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from django.conf import settings
-from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jiliang.api import api
 from jiliang.core.services import api_token_issue
 from tests.access import Sample, World
-from tests.base import sign_in
-from tests.personas import NAMES, build_personas
+from tests.base import PersonaTestCase, sign_in
+from tests.personas import NAMES
 
 SKIPPED_PREFIXES = ("admin/", "api/v1/", "i18n/", "static/")
 # A setting's name is for the operator, never for a page a person reads (issue 15).
@@ -75,21 +73,19 @@ def load_world(world: World) -> None:
 
 
 PERSONAS = (*NAMES, "anonymous")
-PAGES = {name: (route, callback, has_params)
-         for route, name, callback, has_params in url_patterns()}
-API = {op_id: (method, path, public) for method, path, op_id, public in api_operations()}
 
 
 @dataclass
 class Matrix:
-    """What every request of the module shares: the world, the personas, their sessions."""
+    """What every request shares: the world, the personas, their tokens and sessions."""
 
     world: World
     by_name: dict[str, list[Sample]]
     personas: dict
     tokens: dict[str, str]
-    standing: dict[str, str] = field(default_factory=dict)  # signed in once, for the module
-    sessions: dict[str, str] = field(default_factory=dict)  # this test's, where they differ
+    standing: dict[str, str] = field(default_factory=dict)  # signed in once, for the class
+    sessions: dict[str, str] = field(default_factory=dict)  # the test's, where they differ
+    requests: int = 0
 
     def sign_in(self, name: str) -> str:
         client = sign_in(Client(), self.personas[name])
@@ -106,44 +102,14 @@ class Matrix:
 
     def after(self, name: str, response) -> None:
         """A response that set or cleared the session cookie (sign-out, a renewed stamp) ends
-        the session: the next request of the test signs in afresh."""
+        the session: the next request signs in afresh."""
+        self.requests += 1
         if settings.SESSION_COOKIE_NAME in response.cookies:
             self.sessions.pop(name, None)
-
-    def reset(self) -> None:
-        """Each test starts from the standing sessions: its own writes, a sign-out among them,
-        are rolled back with it."""
-        self.sessions = dict(self.standing)
 
     def hidden_markers(self, user) -> list[str]:
         return [m.text for m in self.world.markers
                 if not self.world.sees(user, region_code=m.region_code, orgs=m.orgs)]
-
-
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        personas = build_personas()
-        world = World(personas)
-        load_world(world)
-        by_name: dict[str, list[Sample]] = {}
-        for sample in world.samples:
-            by_name.setdefault(sample.name, []).append(sample)
-        people = personas.all()
-        tokens = {name: api_token_issue(actor=user, name="matrix")[1]
-                  for name, user in people.items() if name != "anonymous"}
-        matrix = Matrix(world, by_name, people, tokens)
-        matrix.standing = {name: matrix.sign_in(name) for name, user in people.items()
-                           if user.is_authenticated}
-        yield matrix
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def each(matrix, db):
-    """The module's matrix for one test, run in its own transaction (pytest-django's ``db``)."""
-    matrix.reset()
-    return matrix
 
 
 def check(failures, label, response, user, matrix, *, public, expect_login, readable):
@@ -172,18 +138,12 @@ def check(failures, label, response, user, matrix, *, public, expect_login, read
                 failures.append(f"{label}: shows “{text}”, outside the persona's scope")
 
 
-def test_the_matrix_covers_every_endpoint_and_persona():
-    assert len(PAGES) > 50 and len(API) > 20 and len(PERSONAS) == 8
-
-
-@pytest.mark.parametrize("pname", PERSONAS)
-@pytest.mark.parametrize("name", sorted(PAGES))
-def test_page(each, name, pname):
-    matrix = each
-    route, callback, has_params = PAGES[name]
+def page_failures(matrix: Matrix, name: str, route: str, callback, has_params: bool,
+                  pname: str) -> list[str]:
     public = getattr(callback, "jiliang_public", False)
     cases = matrix.by_name.get(name) if has_params else [None]
-    assert cases, f"{name} ({route}): no sample in tests/<app>/access.py"
+    if not cases:
+        return [f"{name} ({route}): no sample in tests/<app>/access.py"]
     user = matrix.personas[pname]
     failures: list[str] = []
     for sample in cases:
@@ -199,17 +159,15 @@ def test_page(each, name, pname):
         matrix.after(pname, response)
         check(failures, f"POST {url} as {pname}", response, user, matrix, public=public,
               expect_login=False, readable=False if readable is False else None)
-    assert not failures, f"{len(failures)} failure(s):\n" + "\n".join(failures)
+    return failures
 
 
-@pytest.mark.parametrize("pname", PERSONAS)
-@pytest.mark.parametrize("op_id", sorted(API))
-def test_api(each, op_id, pname):
-    matrix = each
-    method, path, public = API[op_id]
+def api_failures(matrix: Matrix, op_id: str, method: str, path: str, public: bool,
+                 pname: str) -> list[str]:
     params = PATH_PARAM.findall(path)
     cases = matrix.by_name.get(op_id) if params else [None]
-    assert cases, f"{op_id} ({method} {path}): no sample in tests/<app>/access.py"
+    if not cases:
+        return [f"{op_id} ({method} {path}): no sample in tests/<app>/access.py"]
     user = matrix.personas[pname]
     headers = {"HTTP_ACCEPT_LANGUAGE": "en"}
     if pname in matrix.tokens:
@@ -229,6 +187,7 @@ def test_api(each, op_id, pname):
             response = client.generic(method, url, json.dumps({}),
                                       content_type="application/json")
             readable = False if readable is False else None
+        matrix.requests += 1
         check(failures, f"{method} {url} as {pname}", response, user, matrix, public=public,
               expect_login=True, readable=readable)
         if (method == "GET" and response.status_code == 200 and not public
@@ -236,7 +195,53 @@ def test_api(each, op_id, pname):
             for code in _region_codes(response):
                 if user.scope.region_prefix and not code.startswith(user.scope.region_prefix):
                     failures.append(f"GET {url} as {pname}: row of {code}")
-    assert not failures, f"{len(failures)} failure(s):\n" + "\n".join(failures)
+    return failures
+
+
+class AccessMatrixTest(PersonaTestCase):
+    """Each endpoint as each persona is a subtest of its own (pytest reports each failing one
+    as SUBFAILED with its endpoint and persona)."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        world = World(cls.p)
+        load_world(world)
+        by_name: dict[str, list[Sample]] = {}
+        for sample in world.samples:
+            by_name.setdefault(sample.name, []).append(sample)
+        people = cls.p.all()
+        tokens = {name: api_token_issue(actor=user, name="matrix")[1]
+                  for name, user in people.items() if name != "anonymous"}
+        matrix = Matrix(world, by_name, people, tokens)
+        matrix.standing = {name: matrix.sign_in(name) for name, user in people.items()
+                           if user.is_authenticated}
+        cls.matrix = matrix
+
+    def setUp(self) -> None:
+        # Each test starts from the standing sessions: the writes of the one before it, a
+        # sign-out among them, were rolled back with it.
+        self.matrix.sessions = dict(self.matrix.standing)
+        self.matrix.requests = 0
+
+    def test_every_page_as_every_persona(self):
+        for route, name, callback, has_params in url_patterns():
+            for pname in PERSONAS:
+                with self.subTest(page=name, persona=pname):
+                    failures = page_failures(self.matrix, name, route, callback, has_params,
+                                             pname)
+                    self.assertFalse(failures, f"{len(failures)} failure(s):\n"
+                                     + "\n".join(failures))
+        self.assertGreater(self.matrix.requests, 100)
+
+    def test_every_api_operation_as_every_persona(self):
+        for method, path, op_id, public in api_operations():
+            for pname in PERSONAS:
+                with self.subTest(operation=op_id, persona=pname):
+                    failures = api_failures(self.matrix, op_id, method, path, public, pname)
+                    self.assertFalse(failures, f"{len(failures)} failure(s):\n"
+                                     + "\n".join(failures))
+        self.assertGreater(self.matrix.requests, 100)
 
 
 def _region_codes(response):
