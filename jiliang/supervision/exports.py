@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from jiliang.core.tabular import Percent
+from jiliang.core.tabular import Percent, number
 from jiliang.rules.netcontent import plain
 from jiliang.supervision.models import CampaignKind
 
@@ -134,3 +134,38 @@ def sheets(tables: Sequence[Table]) -> list[tuple[str, list[str], list[list[obje
     """Every table as a (title, headers, rows) sheet of one workbook."""
     return [(table.title, table.headers, table.rows) for table in tables]
 
+
+FIGURES = ("n", "T", "mean", "s", "mean_limit")  # a net-content record's figures, exported
+
+
+def record_rows(campaign, records) -> tuple[list[str], Iterable[Sequence[object]]]:
+    """The headers and the rows (streamed) of every record of a campaign, by its kind."""
+    if campaign.kind == CampaignKind.NET_CONTENT:
+        headers = [_("Notice number"), _("Packer"), _("Unified social credit code"),
+                   _("Product"), _("Brand"), _("Nominal quantity"), _("Lot size"),
+                   _("Place of sampling"), _("Division code"), _("Sampled on"), _("n"), "T",
+                   _("Mean"), "s", _("Limit Qn − λ·s"), _("Verdict"), _("Re-inspection of")]
+        rows = ((r.notice_number, r.packer_name, r.packer_credit_code, r.product, r.brand,
+                 f"{plain(r.nominal)} {r.unit}", r.lot_size, r.place, r.region_code,
+                 r.sampled_on, *(number(r.figures.get(k)) for k in FIGURES),
+                 str(r.get_verdict_display()),
+                 r.reinspection_of.notice_number if r.reinspection_of else "")
+                for r in records.iterator(chunk_size=2000))
+    elif campaign.kind == CampaignKind.SPECIAL_INSPECTION:
+        headers = [_("Institution visited"), _("Visited on"), _("Division code"),
+                   _("Findings"), _("Enforcement action")]
+        rows = ((v.institution_name, v.visited_on, v.region_code, v.findings,
+                 str(v.get_action_display())) for v in records.iterator(chunk_size=2000))
+    elif campaign.kind == CampaignKind.PRODUCT_SAMPLING:
+        headers = [_("Sample number"), _("Manufacturer"), _("Product"), _("Model"),
+                   _("Sampled on"), _("Division code"), _("Conclusion")]
+        rows = ((s.sample_number, s.manufacturer_name, s.product, s.model,
+                 s.sampled_on, s.region_code, str(s.get_conclusion_display()))
+                for s in records.iterator(chunk_size=2000))
+    else:
+        headers = [_("Producer or seller"), _("Product"), _("Brand"), _("Model"),
+                   _("Checked on"), _("Division code"), _("Finding"), _("Handling")]
+        rows = ((c.enterprise_name, c.product, c.brand, c.model, c.checked_on,
+                 c.region_code, str(c.get_finding_display()), str(c.get_handling_display()))
+                for c in records.iterator(chunk_size=2000))
+    return headers, rows

@@ -21,7 +21,6 @@ from jiliang.core.pdf import pdf_response
 from jiliang.core.tabular import (
     RowError,
     errors_workbook,
-    number,
     template_workbook,
     workbook_response,
 )
@@ -558,42 +557,11 @@ def campaign_tracking(request, pk: int):
     })
 
 
-FIGURES = ("n", "T", "mean", "s", "mean_limit")  # a net-content record's figures, exported
-
-
 @login_required
 def record_export(request, pk: int):
     """Every record of a campaign in scope, as one sheet."""
     campaign = selectors.campaign_detail(request.user, pk)
-    records = selectors.records_of(request.user, campaign)
-    if campaign.kind == CampaignKind.NET_CONTENT:
-        headers = [_("Notice number"), _("Packer"), _("Unified social credit code"),
-                   _("Product"), _("Brand"), _("Nominal quantity"), _("Lot size"),
-                   _("Place of sampling"), _("Division code"), _("Sampled on"), _("n"), "T",
-                   _("Mean"), "s", _("Limit Qn − λ·s"), _("Verdict"), _("Re-inspection of")]
-        rows = ((r.notice_number, r.packer_name, r.packer_credit_code, r.product, r.brand,
-                 f"{exports.plain(r.nominal)} {r.unit}", r.lot_size, r.place, r.region_code,
-                 r.sampled_on, *(number(r.figures.get(k)) for k in FIGURES),
-                 str(r.get_verdict_display()),
-                 r.reinspection_of.notice_number if r.reinspection_of else "")
-                for r in records.iterator(chunk_size=2000))
-    elif campaign.kind == CampaignKind.SPECIAL_INSPECTION:
-        headers = [_("Institution visited"), _("Visited on"), _("Division code"),
-                   _("Findings"), _("Enforcement action")]
-        rows = ((v.institution_name, v.visited_on, v.region_code, v.findings,
-                 str(v.get_action_display())) for v in records.iterator(chunk_size=2000))
-    elif campaign.kind == CampaignKind.PRODUCT_SAMPLING:
-        headers = [_("Sample number"), _("Manufacturer"), _("Product"), _("Model"),
-                   _("Sampled on"), _("Division code"), _("Conclusion")]
-        rows = ((s.sample_number, s.manufacturer_name, s.product, s.model,
-                 s.sampled_on, s.region_code, str(s.get_conclusion_display()))
-                for s in records.iterator(chunk_size=2000))
-    else:
-        headers = [_("Producer or seller"), _("Product"), _("Brand"), _("Model"),
-                   _("Checked on"), _("Division code"), _("Finding"), _("Handling")]
-        rows = ((c.enterprise_name, c.product, c.brand, c.model, c.checked_on,
-                 c.region_code, str(c.get_finding_display()), str(c.get_handling_display()))
-                for c in records.iterator(chunk_size=2000))
+    headers, rows = exports.record_rows(campaign, selectors.records_of(request.user, campaign))
     return xlsx_response(f"records-{campaign.pk}.xlsx", headers, rows, title=campaign.title)
 
 
