@@ -11,7 +11,8 @@ import pytest
 
 import jiliang.rules
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(jiliang.rules.__path__, "jiliang.rules."))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(jiliang.rules.__path__, "jiliang.rules.")
+                 if not m.name.endswith(".__main__"))  # a command line, run rather than imported
 
 PROBE = """
 import importlib, sys
