@@ -461,7 +461,6 @@ def second_factor(request):
 
 
 def _second_factor_ready(request, off_form):
-
     user = request.user
     left = StaticToken.objects.filter(device__user=user, device__name="recovery").count()
     return render(request, "core/second_factor.html", {
