@@ -269,9 +269,11 @@ class SpreadsheetTests(PersonaTestCase):
     def test_a_field_sheet_past_the_cap_keeps_its_rows_and_says_the_rest_was_not_read(self):
         t = task(self.p, campaign(self.p))
         from jiliang.supervision import services
+        from jiliang.supervision.services import imports
 
-        # A cap of 20 rows (the setting's figure is 5,000) keeps the test short.
-        with mock.patch.object(services, "MAX_SHEET_ROWS", 20):
+        # A cap of 20 rows (the setting's figure is 5,000) keeps the test short; patched where
+        # the sheet reader reads it (the services package's submodule).
+        with mock.patch.object(imports, "MAX_SHEET_ROWS", 20):
             batch = services.netcontent_import(
                 actor=self.p.gd_clerk, task=t,
                 upload=SimpleUploadedFile("long.xlsx", bomb(23, full=True)))
