@@ -26,7 +26,6 @@ ALLOWED = frozenset({
     'jiliang/portal/wmd_views.py:wmd_manage',  # D (25)
     'jiliang/registry/demo.py:rows',  # D (29)
     'jiliang/registry/importing.py:Loader._merge_careful',  # E (31)
-    'jiliang/rules/evidence.py:evidence_errors',  # D (30)
     'jiliang/rules/traceability.py:record_errors',  # D (21)
 })
 

@@ -87,46 +87,12 @@ def evidence_errors(ev: Evidence, *, verification_type: str, passed: bool,
                     ) -> list[tuple[str, RuleError]]:
     """(field, error) for every reason the evidence may not stand; empty when it may. ``kind``
     and ``regulation`` name the instrument's kind and the regulation in the remote refusal."""
-    out: list[tuple[str, RuleError]] = []
-    if ev.method not in method_codes():
-        out.append(("method", RuleError("evidence.method", "choose laboratory, on site or remote")))
-    if ev.seal_form and ev.seal_form not in seal_form_codes():
-        out.append(("seal_form", RuleError("evidence.seal_form", "unknown form of mark")))
-    if ev.method == REMOTE:
-        if not remote_allowed:
-            out.append(("method", RuleError(
-                "evidence.remote_not_allowed",
-                "remote verification is not allowed for {kind} under {regulation}",
-                kind=kind or "—", regulation=regulation or "—")))
-        if not ev.remote_data:
-            out.append(("remote_data", RuleError(
-                "evidence.remote_data", "a remote verification names the remote data it rests on")))
-        if not ev.remote_standard:
-            out.append(("remote_standard", RuleError(
-                "evidence.remote_standard",
-                "a remote verification names the standard used at the other end")))
-    elif ev.remote_data or ev.remote_standard:
-        out.append(("remote_data", RuleError(
-            "evidence.not_remote", "remote data belongs to a remote verification")))
+    out = _method_errors(ev, remote_allowed=remote_allowed, kind=kind, regulation=regulation)
     if verification_type == FIRST and not ev.found.empty:
         out.append(("counter_found", RuleError(
             "evidence.found_on_first", "a first verification has no values found before it")))
     for name, reading in (("found", ev.found), ("left", ev.left)):
-        if len(reading.seals) > MAX_SEALS:
-            out.append((f"seals_{name}", RuleError("evidence.seals_many", "at most {n} seals",
-                                                   n=MAX_SEALS)))
-        if any(not SEAL.match(s) for s in reading.seals):
-            out.append((f"seals_{name}", RuleError(
-                "evidence.seal", "a seal number has 1 to 40 characters")))
-        if reading.checksum and not CHECKSUM.match(reading.checksum):
-            out.append((f"checksum_{name}", RuleError(
-                "evidence.checksum", "a checksum is 4 to 128 letters, digits or + / = : _ -")))
-        if len(reading.software_version) > 60:
-            out.append((f"software_version_{name}", RuleError(
-                "evidence.version", "a software version has at most 60 characters")))
-        if reading.counter is not None and reading.counter < 0:
-            out.append((f"counter_{name}", RuleError("evidence.counter",
-                                                     "a counter is a whole number, 0 or more")))
+        out += _reading_errors(name, reading)
     if (ev.found.counter is not None and ev.left.counter is not None
             and ev.left.counter < ev.found.counter):
         out.append(("counter_left", RuleError(
@@ -136,6 +102,55 @@ def evidence_errors(ev: Evidence, *, verification_type: str, passed: bool,
     if passed and ev.method != REMOTE and not (ev.left.seals or ev.mark):
         out.append(("seals_left", RuleError(
             "evidence.unsealed", "a pass leaves the instrument sealed: give the seals or the mark")))
+    return out
+
+
+def _method_errors(ev: Evidence, *, remote_allowed: bool, kind: str,
+                   regulation: str) -> list[tuple[str, RuleError]]:
+    """Where and how: a known method and form of mark; a remote one allowed and documented."""
+    out: list[tuple[str, RuleError]] = []
+    if ev.method not in method_codes():
+        out.append(("method", RuleError("evidence.method", "choose laboratory, on site or remote")))
+    if ev.seal_form and ev.seal_form not in seal_form_codes():
+        out.append(("seal_form", RuleError("evidence.seal_form", "unknown form of mark")))
+    if ev.method != REMOTE:
+        if ev.remote_data or ev.remote_standard:
+            out.append(("remote_data", RuleError(
+                "evidence.not_remote", "remote data belongs to a remote verification")))
+        return out
+    if not remote_allowed:
+        out.append(("method", RuleError(
+            "evidence.remote_not_allowed",
+            "remote verification is not allowed for {kind} under {regulation}",
+            kind=kind or "—", regulation=regulation or "—")))
+    if not ev.remote_data:
+        out.append(("remote_data", RuleError(
+            "evidence.remote_data", "a remote verification names the remote data it rests on")))
+    if not ev.remote_standard:
+        out.append(("remote_standard", RuleError(
+            "evidence.remote_standard",
+            "a remote verification names the standard used at the other end")))
+    return out
+
+
+def _reading_errors(name: str, reading: Reading) -> list[tuple[str, RuleError]]:
+    """The seals, checksum, software version and counter read (found or left)."""
+    out: list[tuple[str, RuleError]] = []
+    if len(reading.seals) > MAX_SEALS:
+        out.append((f"seals_{name}", RuleError("evidence.seals_many", "at most {n} seals",
+                                               n=MAX_SEALS)))
+    if any(not SEAL.match(s) for s in reading.seals):
+        out.append((f"seals_{name}", RuleError(
+            "evidence.seal", "a seal number has 1 to 40 characters")))
+    if reading.checksum and not CHECKSUM.match(reading.checksum):
+        out.append((f"checksum_{name}", RuleError(
+            "evidence.checksum", "a checksum is 4 to 128 letters, digits or + / = : _ -")))
+    if len(reading.software_version) > 60:
+        out.append((f"software_version_{name}", RuleError(
+            "evidence.version", "a software version has at most 60 characters")))
+    if reading.counter is not None and reading.counter < 0:
+        out.append((f"counter_{name}", RuleError("evidence.counter",
+                                                 "a counter is a whole number, 0 or more")))
     return out
 
 
