@@ -24,10 +24,10 @@ def kind_options() -> list[tuple[str, str]]:
 class ParticularsForm(StyledForm):
     """The form of a licence type, built from the particulars its data declares."""
 
-    def __init__(self, *args, licence_type: rules.LicenceType, **kwargs):
+    def __init__(self, *args, licence_type: rules.LicenceType, org_kind: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         language = get_language() or "zh-hans"
-        for p in licence_type.particulars:
+        for p in licence_type.particulars_for(org_kind):
             label = rules.text(p["label"], language)
             required = bool(p.get("required"))
             kind = p["type"]

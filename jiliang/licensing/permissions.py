@@ -31,9 +31,34 @@ def is_authority(user, code: str) -> bool:
     return org.kind != OrgKind.NATIONAL and org.region_code == code
 
 
+def applies_at_all(user) -> bool:
+    """Enterprises and institutions apply; a bureau only where a type lets bureaus apply (the
+    assessment of a social public standard of its own, decided one level above it)."""
+    if user is None or not user.is_authenticated or user.organisation_id is None:
+        return False
+    if not user.is_bureau:
+        return True
+    return any(t.may_apply(user.organisation.kind) for t in rules.licence_types().values())
+
+
+def may_apply_for(user, lt: rules.LicenceType) -> bool:
+    """The application form of ``lt`` is shown: to enterprises and institutions (the service
+    names the types they may not apply for), to a bureau only for a type bureaus apply for."""
+    return applies_at_all(user) and (not user.is_bureau or lt.may_apply(user.organisation.kind))
+
+
 def is_applicant(user, app: Application) -> bool:
-    return (user is not None and user.is_authenticated and not user.is_bureau
-            and user.organisation_id == app.applicant_id)
+    """The applicant's people; a bureau's only for a type bureaus apply for."""
+    return (user is not None and user.is_authenticated
+            and user.organisation_id == app.applicant_id
+            and (not user.is_bureau or app.licence_type.may_apply(user.organisation.kind)))
+
+
+def is_holder(user, licence: Licence) -> bool:
+    """The holder's people (a bureau's for a licence of a type bureaus apply for)."""
+    return (user is not None and user.is_authenticated
+            and user.organisation_id == licence.holder_id
+            and (not user.is_bureau or licence.licence_type.may_apply(user.organisation.kind)))
 
 
 def may_take(user, app: Application, transition: rules.Transition) -> bool:

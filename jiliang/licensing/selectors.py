@@ -134,8 +134,8 @@ def application_list(
     # the stops are prefetched: each row's decision clock counts them (clock_info)
     qs = user.scope.filter(Application.objects.select_related("applicant").prefetch_related("stops"),
                            orgs=("applicant",))
-    if user.is_bureau:
-        qs = qs.exclude(state="draft")  # a draft is the applicant's own until submitted
+    if user.is_bureau:  # a draft is the applicant's own until submitted (a bureau's too)
+        qs = qs.exclude(Q(state="draft") & ~Q(applicant_id=user.organisation_id))
     if queue:
         code = authority_code_of(user)
         qs = qs.filter(authority_code=code) if code else qs.none()

@@ -134,11 +134,22 @@ class LicenceType:
         roles = applicants.get("enterprise_roles")
         return not roles or org_kind != "enterprise" or bool(set(roles) & set(enterprise_roles))
 
-    def decide_level(self, particulars: Mapping[str, Any]) -> str:
-        """The level of the deciding authority (national, provincial, city, county)."""
+    def particulars_for(self, org_kind: str = "") -> list[Mapping[str, Any]]:
+        """The particulars an applicant of ``org_kind`` gives (a particular may name the kinds of
+        applicant it is for); every particular when the kind is not said."""
+        return [p for p in self.particulars
+                if not org_kind or org_kind in p.get("applicants", (org_kind,))]
+
+    def decide_level(self, particulars: Mapping[str, Any], applicant_kind: str = "") -> str:
+        """The level of the deciding authority (national, provincial, city, county). A bureau
+        applying for its own social public standard is assessed by the authority one level
+        above it (``bureau_applicant`` in the data, 计量法实施细则 第七条)."""
         rule = self.spec["decide_level"]
         if isinstance(rule, str):
             return rule
+        above = (rule.get("bureau_applicant") or {}).get(applicant_kind)
+        if above is not None:
+            return above
         value = particulars.get(rule["by"])
         mapping = rule.get("map")
         level = mapping.get(value) if mapping else value
@@ -305,6 +316,9 @@ def _check_level(code: str, lt: LicenceType) -> Iterator[str]:
     for value in values:
         if mapping.get(value) not in LEVELS:
             yield f"{code}: no deciding level for {rule['by']}={value}"
+    for kind, level in (rule.get("bureau_applicant") or {}).items():
+        if kind not in lt.spec["applicants"]["org_kinds"] or level not in LEVELS:
+            yield f"{code}: bad deciding level for a {kind} applicant"
 
 
 def _check_paperwork(code: str, lt: LicenceType) -> Iterator[str]:
@@ -379,11 +393,13 @@ def _clean_text(p: Mapping[str, Any], raw: Any) -> tuple[str, RuleError | None]:
     return value, None
 
 
-def clean_particulars(lt: LicenceType, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The particulars of a type's form, cleaned; ParticularsError names every bad field."""
+def clean_particulars(lt: LicenceType, data: Mapping[str, Any],
+                      org_kind: str = "") -> dict[str, Any]:
+    """The particulars of a type's form (those an applicant of ``org_kind`` gives), cleaned;
+    ParticularsError names every bad field."""
     cleaned: dict[str, Any] = {}
     errors: dict[str, RuleError] = {}
-    for p in lt.particulars:
+    for p in lt.particulars_for(org_kind):
         clean = _clean_kinds if p["type"] == "kinds" else _clean_text
         cleaned[p["name"]], error = clean(p, data.get(p["name"]))
         if error is not None:

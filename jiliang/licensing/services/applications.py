@@ -24,7 +24,7 @@ from jiliang.licensing.models import (
     LicenceStatus,
     Purpose,
 )
-from jiliang.licensing.permissions import UPLOAD_STATES, is_applicant
+from jiliang.licensing.permissions import UPLOAD_STATES, applies_at_all, is_applicant
 from jiliang.licensing.services.common import closed_message, org_of, type_or_error
 from jiliang.licensing.services.events import log_event
 from jiliang.licensing.services.particulars import (
@@ -49,7 +49,7 @@ def application_create(
 ) -> Application:
     """A draft application of ``actor``'s organisation: new, or a change or renewal of a licence."""
     on = on or timezone.localdate()
-    if actor.is_bureau:
+    if actor.is_bureau and not applies_at_all(actor):
         raise PermissionDenied(_("Bureaus decide applications; enterprises and institutions "
                                  "apply."))
     org = org_of(actor)
@@ -70,10 +70,11 @@ def application_create(
         _check_licence_for(purpose, lt, licence, on)
         if purpose == Purpose.RENEWAL:
             particulars = dict(licence.particulars)
-    level, authority = decide_authority(lt, particulars or {}, org.region_code)
+    level, authority = decide_authority(lt, particulars or {}, org.region_code, org.kind)
     if purpose != Purpose.NEW:
         level, authority = licence.authority_level, licence.authority_code
-    cleaned = clean_particulars(lt, particulars or {}, authority_code=authority)
+    cleaned = clean_particulars(lt, particulars or {}, authority_code=authority,
+                                org_kind=org.kind)
     app = Application.objects.create(
         type_code=lt.code, purpose=purpose, licence=licence, applicant=org, created_by=actor,
         region_code=org.region_code, province_code=org.region_code[:2],
@@ -130,12 +131,12 @@ def application_update(*, actor: User, application: Application, version: int,
         raise PermissionDenied(_("Only the applicant changes its application."))
     if app.state != "draft":
         raise ValidationError({"state": [_("Only a draft can be changed.")]})
-    lt = app.licence_type
+    lt, kind = app.licence_type, app.applicant.kind
     if app.purpose == Purpose.NEW:
-        level, authority = decide_authority(lt, particulars, app.region_code)
+        level, authority = decide_authority(lt, particulars, app.region_code, kind)
     else:
         level, authority = app.authority_level, app.authority_code
-    cleaned = clean_particulars(lt, particulars, authority_code=authority)
+    cleaned = clean_particulars(lt, particulars, authority_code=authority, org_kind=kind)
     before = {"particulars": app.particulars, "authority_code": app.authority_code}
     Application.objects.filter(pk=app.pk, version=version).update(
         particulars=cleaned, authority_level=level, authority_code=authority,

@@ -24,14 +24,14 @@ from jiliang.rules.identifiers import region_prefix
 
 
 def clean_particulars(lt: rules.LicenceType, data: Mapping[str, Any], *,
-                       authority_code: str | None = None) -> dict[str, Any]:
+                       authority_code: str | None = None, org_kind: str = "") -> dict[str, Any]:
     try:
-        cleaned = rules.clean_particulars(lt, data)
+        cleaned = rules.clean_particulars(lt, data, org_kind)
     except rules.ParticularsError as error:
         raise ValidationError({name: [particulars_message(e)]
                                for name, e in error.errors.items()}) from None
     scope = lt.scope_fields()
-    for p in lt.particulars:
+    for p in lt.particulars_for(org_kind):
         value = cleaned.get(p["name"])
         if p["type"] == "region" and value and not Region.objects.filter(code=value).exists():
             raise ValidationError({p["name"]: [_(
@@ -56,9 +56,9 @@ def clean_particulars(lt: rules.LicenceType, data: Mapping[str, Any], *,
 
 
 def decide_authority(lt: rules.LicenceType, particulars: Mapping[str, Any],
-               region_code: str) -> tuple[str, str]:
+               region_code: str, applicant_kind: str = "") -> tuple[str, str]:
     try:
-        level = lt.decide_level(particulars)
+        level = lt.decide_level(particulars, applicant_kind)
         return level, rules.authority_code(level, region_code)
     except RuleError as error:
         name = error.params.get("field") if error.code == "licence.level" else None

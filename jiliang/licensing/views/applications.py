@@ -73,6 +73,7 @@ def application_list(request):
         "types": type_rows(), "states": sorted(states.items()), "sort": sort,
         "query": list_query({"queue": queue, "state": state, "type": type_code, "q": q,
                              "sort": sort.value}),
+        "may_apply": permissions.applies_at_all(user),
     })
 
 
@@ -80,7 +81,7 @@ def application_list(request):
 @login_required
 def apply(request):
     user = request.user
-    if user.is_bureau or user.organisation is None:
+    if not permissions.applies_at_all(user):
         raise PermissionDenied(_("Enterprises and institutions apply; bureaus decide."))
     org = user.organisation
     rows = []
@@ -102,9 +103,9 @@ def application_create(request, type_code: str):
         lt = rules.licence_type(type_code)
     except rules.RuleError:
         raise Http404 from None
-    if user.is_bureau or user.organisation is None:
+    if not permissions.may_apply_for(user, lt):
         raise PermissionDenied(_("Enterprises and institutions apply; bureaus decide."))
-    form = ParticularsForm(request.POST or None, licence_type=lt)
+    form = ParticularsForm(request.POST or None, licence_type=lt, org_kind=user.organisation.kind)
     if request.method == "POST" and form.is_valid():
         try:
             app = services.application_create(actor=user, type_code=type_code,
@@ -128,7 +129,8 @@ def application_edit(request, pk: int):
     if not permissions.may_edit(request.user, app):
         raise PermissionDenied(_("Only the applicant changes its draft."))
     lt = app.licence_type
-    form = ParticularsForm(request.POST or None, licence_type=lt, initial=app.particulars)
+    form = ParticularsForm(request.POST or None, licence_type=lt, initial=app.particulars,
+                           org_kind=app.applicant.kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.application_update(actor=request.user, application=app,

@@ -64,7 +64,7 @@ def _licence_context(request, licence, *, failed=None) -> dict:
         actions.append({"action": action, "label": label(spec["label"]),
                         "article": spec.get("article"), "ground": label(spec.get("ground")),
                         "form": form, "open": bool(failed and failed[0] == action)})
-    holder = not user.is_bureau and user.organisation_id == licence.holder_id
+    holder = permissions.is_holder(user, licence)
     applications = licence.applications.all()
     if not holder:
         applications = applications.exclude(state="draft")  # a draft is the holder's own
@@ -140,7 +140,7 @@ def licence_apply(request, pk: int, purpose: str):
     if purpose not in (Purpose.CHANGE, Purpose.RENEWAL):
         raise Http404
     user = request.user
-    if user.is_bureau or user.organisation_id != licence.holder_id:
+    if not permissions.is_holder(user, licence):
         raise PermissionDenied(_("Only the holder applies about its licence."))
     lt = licence.licence_type
     form = ParticularsForm(request.POST or None, licence_type=lt, initial=licence.particulars)
