@@ -292,8 +292,11 @@ class VerificationRecord(Chained):
             models.Index(fields=["batch"], condition=Q(batch__isnull=False),
                          name="registry_rec_batch"),
             models.Index(fields=["certificate_no"], name="registry_rec_certno"),
-            # Impact analysis: the certificates of one standard since a date.
+            # Impact analysis: the certificates of one standard since a date, with what the
+            # impact list reads of each (PostgreSQL: an index-only scan, no heap page a record;
+            # bench/README.md, traceability_impact.py).
             models.Index(fields=["standard", "verified_on", "id"],
+                         include=["instrument", "owner", "institution"],
                          condition=Q(standard__isnull=False), name="registry_rec_standard"),
         ]
 
