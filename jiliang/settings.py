@@ -68,6 +68,7 @@ JILIANG_APPS = [
     "jiliang.energy",
     "jiliang.monitoring",  # instrument event data and tamper alerts (issue 18)
     "jiliang.portal",
+    "jiliang.enforcement",  # cases open from the findings of every app above
 ]
 
 # Our apps come first: their translations and templates take precedence over Django's own.
