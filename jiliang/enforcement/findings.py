@@ -42,6 +42,7 @@ class Facts:
     discovered_on: datetime.date
     summary: str
     party_name: str = ""
+    party_credit_code: str = ""
     instrument_id: int | None = None
     campaign_id: int | None = None
     energy_unit_id: int | None = None
@@ -107,6 +108,7 @@ def kind_for(instance: models.Model, code: str | None = None) -> FindingKind:
 
 def _net_content(record) -> Facts:
     return Facts(party=record.packer, party_name=record.packer_name,
+                 party_credit_code=record.packer_credit_code,
                  region_code=record.region_code, discovered_on=record.sampled_on,
                  summary=f"{record.notice_number} {record.packer_name} {record.product} "
                          f"{record.nominal.normalize():f} {record.unit}",
@@ -134,7 +136,8 @@ def _inspected(found) -> Facts:
 
     instrument = (Instrument.objects.filter(public_code=found.public_code).only("pk").first()
                   if found.public_code else None)
-    return Facts(party=found.owner, party_name=found.owner_name, region_code=found.region_code,
+    return Facts(party=found.owner, party_name=found.owner_name,
+                 party_credit_code=found.owner_credit_code, region_code=found.region_code,
                  discovered_on=found.visit.visited_on,
                  summary=f"{found.kind_code} {found.serial_number} {found.note}".strip(),
                  instrument_id=instrument.pk if instrument else None,

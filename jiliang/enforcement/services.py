@@ -188,7 +188,8 @@ def open_case(
         number="", bureau=bureau, region_code=bureau.region_code,
         province_code=bureau.region_code[:2], party_kind=party_kind, party=party,
         party_name=name,
-        party_credit_code=(party.credit_code or "") if party is not None else "",
+        party_credit_code=(party.credit_code or "") if party is not None else (
+            facts_found.party_credit_code if facts_found else ""),
         party_id_number=_text(party_id_number, "party_id_number", required=False, limit=30)
         if party_kind == PartyKind.PERSON else "",
         party_address=_text(party_address or (party.address if party is not None else ""),

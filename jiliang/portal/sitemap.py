@@ -71,6 +71,13 @@ def object_urls() -> Iterator[str]:
     for campaign in supervision.published_campaigns().only("pk")[:SITEMAP_CAP]:
         yield reverse("supervision:published-detail", kwargs={"pk": campaign.pk})
     yield from portal.sitemap_urls(SITEMAP_CAP)
+    from django.apps import apps
+
+    if apps.is_installed("jiliang.enforcement"):
+        from jiliang.enforcement import selectors as enforcement
+
+        for pk in enforcement.published_cases().values_list("pk", flat=True)[:SITEMAP_CAP]:
+            yield reverse("enforcement:public-detail", kwargs={"pk": pk})
 
 
 def robots_lines(public_url: str) -> list[str]:

@@ -124,9 +124,10 @@ def tracking_tables(data: dict) -> list[Table]:
         Table("tracking", _("Pass rate per year by city and product"),
               [_("City"), _("Product"), *[str(y) for y in years]], rows),
         Table("repeat", _("Packers that failed more than once"),
-              [_("Packer"), _("Unified social credit code"), _("Failed lots"), _("Years")],
-              [[r["packer_name"], r["packer_credit_code"], r["fails"], r["years"]]
-               for r in data["repeat_failures"]]),
+              [_("Packer"), _("Unified social credit code"), _("Failed lots"), _("Years"),
+               _("Penalty decisions")],
+              [[r["packer_name"], r["packer_credit_code"], r["fails"], r["years"],
+                r.get("penalties", "—")] for r in data["repeat_failures"]]),
     ]
 
 

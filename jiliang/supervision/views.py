@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -547,6 +548,13 @@ def campaign_tracking(request, pk: int):
     every_year = request.GET.get("all") != "1"
     data = selectors.tracking(request.user, campaign, city=city if city.isdigit() else "",
                               every_year=every_year)
+    if apps.is_installed("jiliang.enforcement"):  # penalties of the repeat failures (issue 18)
+        from jiliang.enforcement.selectors import penalties_by_credit_code
+
+        penalties = penalties_by_credit_code(
+            request.user, [r["packer_credit_code"] for r in data["repeat_failures"]])
+        for row in data["repeat_failures"]:
+            row["penalties"] = penalties.get(row["packer_credit_code"], 0)
     tables = exports.tracking_tables(data)
     if request.GET.get("format") == "xlsx":
         return workbook_response(f"tracking-{campaign.pk}.xlsx", exports.sheets(tables))
