@@ -67,8 +67,8 @@ def register(kind: FindingKind) -> None:
     """Register (or replace) a kind of finding; the kind must be declared in the data."""
     rules.finding_kind(kind.code)  # RuleError when the data does not declare it
     if kind.model is not None and kind.facts is None:
-        raise RuleError("enforcement.kind", "kind {code} has a model but no facts",
-                        code=kind.code)
+        raise RuleError("enforcement.kind", "kind {kind} has a model but no facts",
+                        kind=kind.code)
     _KINDS[kind.code] = kind
 
 
@@ -84,8 +84,8 @@ def kind_of(code: str) -> FindingKind:
     try:
         return _KINDS[code]
     except KeyError:
-        raise RuleError("enforcement.kind", "there is no registered finding kind {code}",
-                        code=code) from None
+        raise RuleError("enforcement.kind", "there is no registered finding kind {kind}",
+                        kind=code) from None
 
 
 def kind_for(instance: models.Model, code: str | None = None) -> FindingKind:
@@ -94,8 +94,8 @@ def kind_for(instance: models.Model, code: str | None = None) -> FindingKind:
     if code is not None:
         kind = kind_of(code)
         if kind.model != label:
-            raise RuleError("enforcement.kind", "a {label} is not a finding of kind {code}",
-                            label=label, code=code)
+            raise RuleError("enforcement.kind", "a {label} is not a finding of kind {kind}",
+                            label=label, kind=code)
         return kind
     for kind in _KINDS.values():
         if kind.model == label:
@@ -127,8 +127,10 @@ def _instrument(instrument) -> Facts:
 def _instrument_applies(instrument) -> bool:
     from jiliang.registry.models import Status
 
+    # In use and never verified, or past its due date.
     return instrument.status == Status.IN_USE and (
-        instrument.next_due_on is None or instrument.next_due_on < timezone.localdate())
+        instrument.last_verified_on is None or instrument.next_due_on is None
+        or instrument.next_due_on < timezone.localdate())
 
 
 def _inspected(found) -> Facts:

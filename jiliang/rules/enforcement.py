@@ -84,7 +84,7 @@ def finding_kind(code: str) -> Mapping[str, Any]:
     try:
         return _data()["finding_kinds"][code]
     except KeyError:
-        raise RuleError("enforcement.kind", "there is no finding kind {code}", code=code) from None
+        raise RuleError("enforcement.kind", "there is no finding kind {kind}", kind=code) from None
 
 
 def in_force(code: str, on: datetime.date) -> bool:

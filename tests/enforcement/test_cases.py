@@ -235,3 +235,13 @@ class ScopingTest(PersonaTestCase):
             services.case_act(actor=self.p.gd_clerk, case=city, action="record_evidence",
                               payload={"note": "x"})
         self.assertEqual(Case.objects.count(), 2)
+
+
+class KindsTest(PersonaTestCase):
+    def test_an_unknown_kind_is_a_clear_error_not_a_crash(self):
+        with self.assertRaises(ValidationError) as refused:
+            services.open_case(self.p.gd_clerk, kind="no_such_kind", party_kind="person",
+                               party_name="张三", discovered_on=DISCOVERED, summary="x")
+        self.assertIn("finding", refused.exception.message_dict)
+        with self.assertRaises(findings.RuleError):
+            findings.register(findings.FindingKind("no_such_kind", None))
