@@ -32,3 +32,21 @@ class EnforcementConfig(AppConfig):
             return []
         return [{"title": _("Enforcement cases") + f" · {count}",
                  "url": reverse("enforcement:case-list") + f"?party={org.pk}"}]
+
+    def alert_links(self, request, alert) -> list[dict]:
+        """On a tamper alert's page (monitoring): its cases, or the way to open one."""
+        from django.urls import reverse
+
+        from jiliang.enforcement import permissions, selectors
+
+        user = request.user
+        if not permissions.may_open(user, alert.region_code):
+            return []
+        cases = list(selectors.case_list(user).filter(finding_kind="tamper_alert",
+                                                      finding_id=alert.pk))
+        if cases:
+            return [{"title": _("Enforcement case") + f" {case.number}",
+                     "url": reverse("enforcement:case-detail", args=[case.pk])}
+                    for case in cases]
+        return [{"title": _("Open an enforcement case"),
+                 "url": reverse("enforcement:case-new") + f"?kind=tamper_alert&finding={alert.pk}"}]

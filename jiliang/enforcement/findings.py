@@ -160,6 +160,14 @@ def _complaint(complaint) -> Facts:
                  instrument_id=complaint.instrument_id, campaign_id=complaint.campaign_id)
 
 
+def _tamper_alert(alert) -> Facts:
+    return Facts(party=alert.owner, region_code=alert.region_code,
+                 discovered_on=timezone.localdate(alert.raised_at),
+                 summary=f"{alert.get_rule_display()} · {alert.instrument.public_code} "
+                         f"{alert.instrument.serial_number}",
+                 instrument_id=alert.instrument_id)
+
+
 def register_builtin() -> None:
     register(FindingKind("manual", None))
     if apps.is_installed("jiliang.supervision"):
@@ -173,5 +181,7 @@ def register_builtin() -> None:
                              applies=_instrument_applies))
     if apps.is_installed("jiliang.energy"):
         register(FindingKind("energy_audit", "energy.Finding", _energy_finding))
+    if apps.is_installed("jiliang.monitoring"):
+        register(FindingKind("tamper_alert", "monitoring.Alert", _tamper_alert))
     if apps.is_installed("jiliang.portal"):
         register(FindingKind("complaint", "portal.Complaint", _complaint))

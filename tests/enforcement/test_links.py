@@ -68,3 +68,24 @@ class LinksTest(PersonaTestCase):
         row = body[body.index(supervision.PACKER_GZ):]
         row = row[:row.index("</tr>")]
         self.assertIn("<td>1</td>", row.replace(" ", ""))
+
+
+class TamperAlertTest(PersonaTestCase):
+    def test_a_case_opens_from_a_tamper_alert_offered_on_its_page(self):
+        from jiliang.monitoring.models import Alert
+        from tests.monitoring.helpers import ago, dispenser, event, gateway, send
+
+        gw = gateway(self.p.orgs["acme"])
+        instrument = dispenser(self.p.acme, serial="FD-CASE-1")
+        send(gw, [event(instrument, "event_counter", ago(2), 1),
+                  event(instrument, "event_counter", ago(1), 5)])
+        alert = Alert.objects.get()
+        client = self.client_as("gd_clerk")
+        new = reverse("enforcement:case-new") + f"?kind=tamper_alert&finding={alert.pk}"
+        self.assertContains(client.get(f"/monitoring/alerts/{alert.pk}/"),
+                            new.replace("&", "&amp;"))
+        case = services.open_case(self.p.gd_clerk, finding=alert)
+        self.assertEqual((case.finding_kind, case.instrument_id, case.party_id),
+                         ("tamper_alert", instrument.pk, self.p.orgs["acme"].pk))
+        self.assertIn("metrology_law", case.bases)
+        self.assertContains(client.get(f"/monitoring/alerts/{alert.pk}/"), case.number)
