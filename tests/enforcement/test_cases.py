@@ -98,6 +98,7 @@ class OpeningTest(PersonaTestCase):
 
     def test_another_app_registers_a_kind_of_finding(self):
         lot = failed_lot(self.p)
+        previous = findings.kinds().get("tamper_alert")
         try:
             findings.register(findings.FindingKind(
                 "tamper_alert", "supervision.NetContentRecord",
@@ -107,7 +108,10 @@ class OpeningTest(PersonaTestCase):
             case = services.open_case(self.p.gd_clerk, finding=lot, kind="tamper_alert",
                                       on=OPENED)
         finally:
-            findings.unregister("tamper_alert")
+            if previous is not None:
+                findings.register(previous)
+            else:
+                findings.unregister("tamper_alert")
         self.assertEqual((case.finding_kind, case.party_name), ("tamper_alert", "某加油站"))
         self.assertIn("energy_metering_measures", case.bases)
 
