@@ -172,7 +172,7 @@ class Detector:
                 lower = word.lower()
                 if lower in self.data or (word.isupper() and len(word) > 1):
                     continue
-                if word in self.codes:
+                if word in self.codes and len(word) > 1:  # one letter is a symbol (z, u, k)
                     problems.append(f"raw code {word}")
                 elif lower in self.english:
                     problems.append(f"English “{word}”")
