@@ -135,7 +135,8 @@ class ScopingTests(PersonaTestCase):
 class PagerTests(PersonaTestCase):
     def test_the_pager_keeps_the_filters_url_encoded(self):
         response = self.client_as("gd_clerk").get("/licensing/", {"q": "A&page=9 电"})
-        assert response.context["query"] == "queue=&state=&type=&q=A%26page%3D9+%E7%94%B5&"
+        # the pager keeps the sort too (the default, newest change first)
+        assert response.context["query"] == "queue=&state=&type=&q=A%26page%3D9+%E7%94%B5&sort=-changed&"
         response = self.client_as("gd_clerk").get("/licensing/licences/", {"q": "x&y"})
         assert response.context["query"] == "type=&status=&q=x%26y&"
         response = self.client.get("/licensing/public/", {"q": "#1", "from": "2025-01-01"})
