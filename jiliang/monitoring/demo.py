@@ -63,5 +63,23 @@ def load(stdout) -> None:
                               signature=services.sign(private, CODE, batch_id, body))
         previous = hashlib.sha256(body).hexdigest()
     alerts = sum(EventBatch.objects.filter(gateway=gateway).values_list("alerts", flat=True))
+    opened = _open_case(dispensers[0])
     stdout.write(f"monitoring: gateway {CODE}, {len(dispensers)} fuel dispensers, "
-                 f"{alerts} tamper alert(s)")
+                 f"{alerts} tamper alert(s){', a case opened from the counter jump' if opened else ''}")
+
+
+def _open_case(dispenser) -> bool:
+    """The Guangdong bureau opens a case from the counter jump (the enforcement app, if any)."""
+    from django.apps import apps
+
+    if not apps.is_installed("jiliang.enforcement"):
+        return False
+    from jiliang.enforcement.services import open_case
+    from jiliang.monitoring.models import Alert
+
+    alert = Alert.objects.filter(instrument=dispenser, rule="counter_jump").first()
+    bureau = Organisation.objects.filter(kind="provincial_bureau", region_code="440000").first()
+    if alert is None or bureau is None:
+        return False
+    open_case(None, finding=alert, bureau=bureau)
+    return True

@@ -19,7 +19,14 @@ class DemoTests(PersonaTestCase):
         out = io.StringIO()
         demo.load(out)
         rules = set(Alert.objects.values_list("rule", flat=True))
-        assert "counter_jump" in rules and "1 tamper alert" not in out.getvalue()
+        assert "counter_jump" in rules and "a case opened" in out.getvalue()
+        # The Guangdong bureau opened a case from the counter jump (the enforcement app).
+        from jiliang.enforcement.models import Case
+
+        jump = Alert.objects.get(rule="counter_jump")
+        case = Case.objects.get(finding_kind="tamper_alert", finding_id=jump.pk)
+        assert case.instrument_id == jump.instrument_id
         count = Alert.objects.count()
         demo.load(out)
         assert Alert.objects.count() == count and "already on file" in out.getvalue()
+        assert Case.objects.filter(finding_kind="tamper_alert").count() == 1
