@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiliang.core.models import Organisation
 from jiliang.core.web import errors_onto, page_of
@@ -50,7 +51,25 @@ def alert_detail(request, pk: int):
                 return redirect("monitoring:alert-detail", pk=alert.pk)
     return render(request, "monitoring/alert_detail.html", {
         "alert": alert, "form": form, "thresholds": conf.thresholds(),
-        "finding_links": finding_links(request, alert)})
+        "finding_links": finding_links(request, alert), "figures": figures(alert)})
+
+
+# The figures a tamper rule records with its alert (rules/tamper.py), each under its name.
+FIGURES = {
+    "days": gettext_lazy("Days allowed for a verification after the change:"),
+    "before": gettext_lazy("Counter before:"),
+    "after": gettext_lazy("Counter now:"),
+    "step": gettext_lazy("Counter step:"),
+    "allowed": gettext_lazy("Largest step or difference allowed:"),
+    "dispensed": gettext_lazy("Dispensed by the totaliser:"),
+    "sold": gettext_lazy("Sold by the sales record:"),
+    "percent": gettext_lazy("Difference (%):"),
+}
+
+
+def figures(alert) -> list[tuple[str, object]]:
+    """The alert's figures under their names (a figure no name is known for keeps its key)."""
+    return [(FIGURES.get(key, key), value) for key, value in (alert.params or {}).items()]
 
 
 def finding_links(request, alert) -> list[dict]:
