@@ -134,54 +134,13 @@ def open_case(
     on the holiday calendar. ``on`` is the day of opening (today).
     """
     on = on or timezone.localdate()
-    facts_found: findings.Facts | None = None
-    try:
-        if finding is not None:
-            finding_kind = findings.kind_for(finding, kind)
-            if finding_kind.applies is not None and not finding_kind.applies(finding):
-                raise ValidationError({"finding": [_("This record is not a finding: nothing "
-                                                     "to open a case on.")]})
-            facts_found = finding_kind.facts(finding)
-            kind = finding_kind.code
-        else:
-            kind = kind or "manual"
-            findings.kind_of(kind)
-    except RuleError as error:
-        raise ValidationError({"finding": [_("This kind of finding is not known.")]}) from error
-    if actor is not None:
-        bureau = actor.organisation
-    if bureau is None or not bureau.is_bureau:
-        raise PermissionDenied(_("Only a bureau opens enforcement cases."))
-    region = (facts_found.region_code if facts_found else "") or region_code or bureau.region_code
-    if not permissions.may_open(actor, region):
-        raise PermissionDenied(_("A bureau opens cases on findings in its own region."))
+    kind, facts_found = _finding_facts(finding, kind)
+    bureau = _handling_bureau(actor, bureau, (facts_found.region_code if facts_found else "")
+                              or region_code)
     if finding is not None:
-        live = (Case.objects.select_for_update().filter(finding_kind=kind, finding_id=finding.pk)
-                .exclude(state="dropped").first())
-        if live is not None:
-            raise ValidationError({"finding": [_("Case %(number)s is already open on this "
-                                                 "finding.") % {"number": live.number}]})
-    party = party or (facts_found.party if facts_found else None)
-    if not party_kind and (party is not None or (facts_found and facts_found.party_name)):
-        party_kind = PartyKind.ORGANISATION
-    if party_kind not in PartyKind.values:
-        raise ValidationError({"party_kind": [_("Say whether the party is an organisation or a "
-                                                "natural person.")]})
-    if party_kind == PartyKind.ORGANISATION and party is None and not (
-            party_name or (facts_found and facts_found.party_name)):
-        raise ValidationError({"party": [_("Name the party.")]})
-    if party_kind == PartyKind.PERSON and party is not None:
-        raise ValidationError({"party": [_("A natural person is not an organisation on file: "
-                                           "give the name.")]})
-    name = _text(party.name if party is not None else
-                 party_name or (facts_found.party_name if facts_found else ""),
-                 "party_name", required=True, limit=200)
-    discovered = discovered_on or (facts_found.discovered_on if facts_found else None)
-    if discovered is None:
-        raise ValidationError({"discovered_on": [_("Give the day the finding was discovered.")]})
-    if discovered > on:
-        raise ValidationError({"discovered_on": [_("The day of discovery cannot be after the "
-                                                   "day of opening.")]})
+        _refuse_a_second_case(kind, finding)
+    party, party_kind, name = _party(facts_found, party, party_kind, party_name)
+    discovered = _discovered(facts_found, discovered_on, on)
     summary = _text(summary or (facts_found.summary if facts_found else ""), "summary",
                     required=True, limit=500)
     case = Case(
@@ -214,6 +173,74 @@ def open_case(
                  "opened_late": case.opened_late})
     audit_record(actor=actor, action="enforcement.case.open", obj=case, after=_snapshot(case))
     return case
+
+
+def _finding_facts(finding: models.Model | None,
+                   kind: str | None) -> tuple[str, findings.Facts | None]:
+    """The kind of finding a case opens on and what the finding says (None by hand)."""
+    try:
+        if finding is None:
+            kind = kind or "manual"
+            findings.kind_of(kind)
+            return kind, None
+        finding_kind = findings.kind_for(finding, kind)
+    except RuleError as error:
+        raise ValidationError({"finding": [_("This kind of finding is not known.")]}) from error
+    if finding_kind.applies is not None and not finding_kind.applies(finding):
+        raise ValidationError({"finding": [_("This record is not a finding: nothing "
+                                             "to open a case on.")]})
+    return finding_kind.code, finding_kind.facts(finding)
+
+
+def _handling_bureau(actor: User | None, bureau: Organisation | None,
+                     region: str) -> Organisation:
+    """The bureau that handles the case: the actor's, which may open cases in ``region``."""
+    if actor is not None:
+        bureau = actor.organisation
+    if bureau is None or not bureau.is_bureau:
+        raise PermissionDenied(_("Only a bureau opens enforcement cases."))
+    if not permissions.may_open(actor, region or bureau.region_code):
+        raise PermissionDenied(_("A bureau opens cases on findings in its own region."))
+    return bureau
+
+
+def _refuse_a_second_case(kind: str, finding: models.Model) -> None:
+    live = (Case.objects.select_for_update().filter(finding_kind=kind, finding_id=finding.pk)
+            .exclude(state="dropped").first())
+    if live is not None:
+        raise ValidationError({"finding": [_("Case %(number)s is already open on this "
+                                             "finding.") % {"number": live.number}]})
+
+
+def _party(facts_found: findings.Facts | None, party: Organisation | None, party_kind: str,
+           party_name: str) -> tuple[Organisation | None, str, str]:
+    """The party (an organisation on file or not, or a natural person), its kind and name."""
+    found_name = facts_found.party_name if facts_found else ""
+    party = party or (facts_found.party if facts_found else None)
+    if not party_kind and (party is not None or found_name):
+        party_kind = PartyKind.ORGANISATION
+    if party_kind not in PartyKind.values:
+        raise ValidationError({"party_kind": [_("Say whether the party is an organisation or a "
+                                                "natural person.")]})
+    if party_kind == PartyKind.ORGANISATION and party is None and not (party_name or found_name):
+        raise ValidationError({"party": [_("Name the party.")]})
+    if party_kind == PartyKind.PERSON and party is not None:
+        raise ValidationError({"party": [_("A natural person is not an organisation on file: "
+                                           "give the name.")]})
+    name = _text(party.name if party is not None else party_name or found_name,
+                 "party_name", required=True, limit=200)
+    return party, party_kind, name
+
+
+def _discovered(facts_found: findings.Facts | None, discovered_on: datetime.date | None,
+                on: datetime.date) -> datetime.date:
+    discovered = discovered_on or (facts_found.discovered_on if facts_found else None)
+    if discovered is None:
+        raise ValidationError({"discovered_on": [_("Give the day the finding was discovered.")]})
+    if discovered > on:
+        raise ValidationError({"discovered_on": [_("The day of discovery cannot be after the "
+                                                   "day of opening.")]})
+    return discovered
 
 
 @transaction.atomic
