@@ -20,6 +20,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -28,6 +29,18 @@ from nacl.signing import SigningKey, VerifyKey
 
 COPY_CHUNK = 200  # rows a COPY write: the server loads one chunk while Python hashes the next
 NULL = "\\N"  # COPY's null
+
+
+@dataclass
+class RowError:
+    """A refused row of a batch: its number, the field and why."""
+
+    row: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "message": self.message}
 
 
 class BadKeyError(ValueError):

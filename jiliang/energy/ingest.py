@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from jiliang.audit.chain import ChainWriter
 from jiliang.core import signed_batches
 from jiliang.core.params import json_loads
+from jiliang.core.signed_batches import RowError
 from jiliang.energy.models import DailyEnergy, Meter, Reading
 from jiliang.rules import energy as rules
 from jiliang.rules.energy import interval_delta
@@ -44,16 +45,6 @@ VALUE_MAX = Decimal("999999999999.999")  # numeric(15, 3)
 NULL = signed_batches.NULL
 COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "read_at", "value",
            "meter_id", "unit_id", "batch_id")
-
-
-@dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "field": self.field, "message": self.message}
 
 
 @dataclass

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.core import signed_batches
 from jiliang.core.params import json_loads
+from jiliang.core.signed_batches import RowError
 from jiliang.monitoring.models import DeviceState
 from jiliang.rules import tamper as rules
 
@@ -32,16 +33,6 @@ COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "oc
            "kind", "value", "sales", "detail", "gateway_id", "batch_id", "instrument_id")
 GENESIS = "0" * 64
 VALUED = rules.COUNTERS | {"totaliser"}  # events that carry a value
-
-
-@dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "field": self.field, "message": self.message}
 
 
 @dataclass(slots=True)
