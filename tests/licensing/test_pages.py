@@ -183,6 +183,8 @@ class ApiTests(PersonaTestCase):
 
         api, web = self.api_as("gd_clerk"), self.client_as("gd_clerk")
         accepted(self.p)
+        # a first call stamps the token's last use (once a minute), a write the others skip
+        queries(api, "/api/v1/licensing/applications")
         before = (queries(api, "/api/v1/licensing/applications"),
                   queries(web, "/licensing/"))
         for _n in range(3):
