@@ -237,7 +237,7 @@ def licence_type(code: str) -> LicenceType:
     try:
         return licence_types()[code]
     except KeyError:
-        raise RuleError("licence.type", "there is no licence type {code}", code=code) from None
+        raise RuleError("licence.type", "there is no licence type {type_code}", type_code=code) from None
 
 
 @cache

@@ -253,3 +253,12 @@ class PublicTests(PersonaTestCase):
         body = page.content.decode()
         assert page.status_code == 200 and app.voucher_number in body
         assert self.p.orgs["acme"].name not in body
+
+
+class UnknownTypeTests(PersonaTestCase):
+    def test_an_unknown_licence_type_is_a_400_naming_the_field(self):
+        response = self.api_as("acme").post(
+            "/api/v1/licensing/applications", {"type_code": "due", "particulars": {}},
+            content_type="application/json")
+        assert response.status_code == 400
+        assert "type_code" in response.content.decode()
