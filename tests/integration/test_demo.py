@@ -66,3 +66,23 @@ class DemoTests(TransactionTestCase):
         assert self.counts() == before
         assert Organisation.objects.count() == organisations
         assert "already" in second
+
+    def test_the_readme_lists_every_demo_login_and_its_second_factor(self):
+        from pathlib import Path
+
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from jiliang.core.models import User
+
+        self.load()
+        readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+        table = readme.split("| user | who | second factor |", 1)[1].split("\n\n", 1)[0]
+        rows = [[cell.strip() for cell in line.strip("|").split("|")]
+                for line in table.splitlines() if line.startswith("| `")]
+        listed = {row[0].strip("`"): row[2] for row in rows}
+        demo_users = set(User.objects.filter(is_active=True).exclude(username="")
+                         .values_list("username", flat=True))
+        assert set(listed) == demo_users
+        with_totp = set(TOTPDevice.objects.filter(confirmed=True)
+                        .values_list("user__username", flat=True))
+        assert {name for name, factor in listed.items() if factor == "TOTP"} == with_totp
