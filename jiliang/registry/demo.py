@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import random
 import re
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -102,60 +103,98 @@ def edition_on(kind: str, code: str, day: datetime.date) -> str:
     return code
 
 
+# Who signs, per province (Guangdong's institute, Beijing's): verifier, checker, approver.
+SIGNERS = {True: ("张伟", "李娜", "王强"), False: ("王芳", "刘洋", "赵敏")}
+
+
+@dataclass(frozen=True)
+class _Owner:
+    key: str
+    org: Organisation
+    institution: Organisation
+    south: bool  # Guangdong (44), else Beijing
+
+    @property
+    def prefix(self) -> str:
+        return "GD" if self.south else "BJ"
+
+
 def rows(orgs: dict[str, Organisation], today: datetime.date) -> list[tuple[int, dict]]:
     """The demo's import rows: per instrument, up to three verifications ending in one of
     current (70 %), overdue (15 %), failed (7 %) or never verified (8 %)."""
     rng = random.Random(2008)
-    out: list[tuple[int, dict]] = []
     blank = {c.key: "" for c in importing.COLUMNS}
-    number = 2
+    out: list[dict] = []
     for key, count in COUNTS.items():
-        owner = orgs[key]
-        province = owner.region_code[:2]
-        institution = orgs["gd_institute" if province == "44" else "bj_institute"]
-        prefix = "GD" if province == "44" else "BJ"
+        org = orgs[key]
+        south = org.region_code[:2] == "44"
+        owner = _Owner(key, org, orgs["gd_institute" if south else "bj_institute"], south)
         for n in range(1, count + 1):
-            kind, use, regulation, months, size, klass = KINDS[key][n % len(KINDS[key])]
-            serial = f"DEMO-{prefix}-{key.upper()}-{n:05d}" if key != "acme" or n != 1 else MARKER
-            base = dict(blank, owner_credit_code=owner.credit_code, kind=kind, use=use,
-                        serial_number=serial, region_code=owner.region_code,
-                        manufacturer="广州某计量器具厂" if province == "44" else "北京某仪器厂",
-                        model=f"M-{n % 7 + 1}", accuracy_class=klass, nominal_size=size,
-                        address=owner.address or owner.name)
-            fate = rng.random()
-            if fate < 0.08 or not regulation:  # never verified (kinds without a regulation on file)
-                first_use = today - datetime.timedelta(days=rng.randrange(10, 400))
-                out.append((number, dict(base, first_use_on=first_use.isoformat())))
-                number += 1
-                continue
-            span = months or 24
-            if fate < 0.78:  # current: verified within its period
-                last = today - datetime.timedelta(days=rng.randrange(1, span * 30 - 5))
-            else:  # overdue (or failed): last verified more than a period ago
-                last = today - datetime.timedelta(days=span * 31 + rng.randrange(1, 200))
-            history = [add_months(last, -span * k) for k in range(rng.randrange(0, 3), -1, -1)]
-            if months is None:
-                history = [last]
-            for i, day in enumerate(history):
-                failed = fate >= 0.93 and i == len(history) - 1 and months is not None
-                edition = edition_on(kind, regulation, day)
-                written = (add_months(day, months).isoformat()
-                           if (kind in WRITTEN or edition != regulation) and not failed else "")
-                out.append((number, dict(
-                    base, institution_credit_code=institution.credit_code,
-                    verified_on=day.isoformat(),
-                    verification_type="first" if i == 0 and len(history) == 1 else "subsequent",
-                    regulation_code=edition,
-                    standard_identifier=_standard(prefix, kind, day, n),
-                    standard_valid_until=add_months(day, 30).isoformat(),
-                    conclusion="fail" if failed else "pass",
-                    failed_items="示值误差超出最大允许误差" if failed else "", valid_until=written,
-                    certificate_no=f"{prefix}JL{day:%Y%m}-{key.upper()}-{n:05d}-{i}",
-                    verifier_name="张伟" if province == "44" else "王芳",
-                    checker_name="李娜" if province == "44" else "刘洋",
-                    approver_name="王强" if province == "44" else "赵敏")))
-                number += 1
-    return out
+            entry = KINDS[key][n % len(KINDS[key])]
+            out += _instrument_rows(rng, today, owner, n, entry, _base_row(blank, owner, n, entry))
+    return list(enumerate(out, start=2))
+
+
+def _base_row(blank: dict, owner: _Owner, n: int, entry: tuple) -> dict:
+    """The instrument's own cells."""
+    kind, use, _regulation, _months, size, klass = entry
+    org = owner.org
+    serial = f"DEMO-{owner.prefix}-{owner.key.upper()}-{n:05d}" \
+        if owner.key != "acme" or n != 1 else MARKER
+    return dict(blank, owner_credit_code=org.credit_code, kind=kind, use=use,
+                serial_number=serial, region_code=org.region_code,
+                manufacturer="广州某计量器具厂" if owner.south else "北京某仪器厂",
+                model=f"M-{n % 7 + 1}", accuracy_class=klass, nominal_size=size,
+                address=org.address or org.name)
+
+
+def _instrument_rows(rng: random.Random, today: datetime.date, owner: _Owner, n: int,
+                     entry: tuple, base: dict) -> list[dict]:
+    """One instrument's rows: filed only, or one row per verification of its history."""
+    kind, _use, regulation, months, _size, _klass = entry
+    fate = rng.random()
+    if fate < 0.08 or not regulation:  # never verified (kinds without a regulation on file)
+        first_use = today - datetime.timedelta(days=rng.randrange(10, 400))
+        return [dict(base, first_use_on=first_use.isoformat())]
+    history = _history(rng, today, fate, months)
+    return [_verification_row(base, owner, n, entry, day, i, single=len(history) == 1,
+                              failed=fate >= 0.93 and i == len(history) - 1
+                              and months is not None)
+            for i, day in enumerate(history)]
+
+
+def _history(rng: random.Random, today: datetime.date, fate: float,
+             months: int | None) -> list[datetime.date]:
+    """The days of an instrument's verifications, oldest first: the last within its period
+    (current) or more than a period ago (overdue or failed), up to two before it."""
+    span = months or 24
+    if fate < 0.78:  # current: verified within its period
+        last = today - datetime.timedelta(days=rng.randrange(1, span * 30 - 5))
+    else:  # overdue (or failed): last verified more than a period ago
+        last = today - datetime.timedelta(days=span * 31 + rng.randrange(1, 200))
+    history = [add_months(last, -span * k) for k in range(rng.randrange(0, 3), -1, -1)]
+    return [last] if months is None else history
+
+
+def _verification_row(base: dict, owner: _Owner, n: int, entry: tuple, day: datetime.date,
+                      i: int, *, single: bool, failed: bool) -> dict:
+    kind, _use, regulation, months, _size, _klass = entry
+    prefix = owner.prefix
+    edition = edition_on(kind, regulation, day)
+    written = (add_months(day, months).isoformat()
+               if (kind in WRITTEN or edition != regulation) and not failed else "")
+    verifier, checker, approver = SIGNERS[owner.south]
+    return dict(
+        base, institution_credit_code=owner.institution.credit_code,
+        verified_on=day.isoformat(),
+        verification_type="first" if i == 0 and single else "subsequent",
+        regulation_code=edition,
+        standard_identifier=_standard(prefix, kind, day, n),
+        standard_valid_until=add_months(day, 30).isoformat(),
+        conclusion="fail" if failed else "pass",
+        failed_items="示值误差超出最大允许误差" if failed else "", valid_until=written,
+        certificate_no=f"{prefix}JL{day:%Y%m}-{owner.key.upper()}-{n:05d}-{i}",
+        verifier_name=verifier, checker_name=checker, approver_name=approver)
 
 
 def _standard(prefix: str, kind: str, day: datetime.date, n: int) -> str:

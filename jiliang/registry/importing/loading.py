@@ -127,65 +127,94 @@ class Loader:
             self.insert_records(new, writers)
 
     def _merge_careful(self, prep: Prepared, result: ImportResult) -> None:
-        # Certificates already on file: the same instrument's are on file already; another
-        # instrument's make the row bad, before anything of it lands.
-        wanted = [(r.rec["institution_id"], r.rec["certificate_no"])
-                  for g in prep.groups.values() for r in g.recs]
-        existing = self.existing_records(wanted) if wanted else {}
-        cells = prep.cells
-        filed_on = timezone.localtime(prep.recorded_at).date()
-        on_file: set[int] = set()
-        for key, group in list(prep.groups.items()):
-            bad = []
-            for good in group.recs:
-                found = existing.get((good.rec["institution_id"], good.rec["certificate_no"]))
-                if found is None:
-                    continue
-                if found[1:] == key:
-                    on_file.add(id(good))
-                else:
-                    bad.append(good)
-                    result.errors.append(RowError(good.row, TITLES["certificate_no"], _(
-                        "This institution has issued number %(no)s for another instrument.") % {
-                        "no": good.rec["certificate_no"]}))
-            if bad:
-                add_cells(cells, group.cells, -1)
-                group.rows = [g for g in group.rows if g not in bad]
-                group.recs = [g for g in group.recs if g not in bad]
-                if not group.rows:
-                    del prep.groups[key]
-                    continue
-                rebuild_group(group, filed_on, prep.recorded_at)
-                add_cells(cells, group.cells)
+        """Merge a chunk part of which may be on file: the certificates on file first, then the
+        instruments, then the records not on file and the rate cells."""
+        on_file = self._certificates_on_file(prep, result)
         groups = prep.groups
         self.merge_instruments(groups)
         result.instruments_added += sum(1 for g in groups.values() if g.inserted)
-        new: list[tuple[Group, Good]] = []
-        touched: dict[int, tuple[Group, list[Good]]] = {}
-        for group in groups.values():
-            # Rows of instruments already on file without a verification are on file.
-            result.already_on_file += sum(1 for r in group.rows if r.rec is None
-                                          and not group.inserted)
-            result.already_on_file += sum(1 for r in group.recs if id(r) in on_file)
-            fresh = [g for g in group.recs if id(g) not in on_file]
-            new.extend((group, good) for good in fresh)
-            if not group.inserted:
-                add_cells(cells, group.cells, -1)  # counted below, from the table
-                if fresh:
-                    touched[group.instrument_id] = (group, fresh)
+        new, touched = _sort_out(groups, on_file, prep.cells, result)
         if new:
             self._chain_and_insert(new)
             result.records_added += len(new)
         if touched:
-            self._instruments_on_file(touched, cells)
+            self._instruments_on_file(touched, prep.cells)
         with self.phase("rate deltas (COPY)"):
-            self.apply_cells({k: v for k, v in cells.items() if any(v)})
+            self.apply_cells({k: v for k, v in prep.cells.items() if any(v)})
+
+    def _certificates_on_file(self, prep: Prepared, result: ImportResult) -> set[int]:
+        """Certificates already on file: the same instrument's are on file already (their rows'
+        ids are returned); another instrument's make the row bad, before anything of it lands."""
+        wanted = [(r.rec["institution_id"], r.rec["certificate_no"])
+                  for g in prep.groups.values() for r in g.recs]
+        existing = self.existing_records(wanted) if wanted else {}
+        filed_on = timezone.localtime(prep.recorded_at).date()
+        on_file: set[int] = set()
+        for key, group in list(prep.groups.items()):
+            bad = _split_on_file(key, group, existing, on_file, result)
+            if bad:
+                _drop_rows(prep, key, group, bad, filed_on)
+        return on_file
 
     def _instruments_on_file(self, touched: dict, cells: dict) -> None:
         """Instruments already on file that received records: rates before and after, state."""
         services.import_instruments_refresh(mine={
             pk: {(g.rec["institution_id"], g.rec["certificate_no"]) for g in goods}
             for pk, (_group, goods) in touched.items()}, cells=cells)
+
+
+def _split_on_file(key: tuple, group: Group, existing: dict, on_file: set[int],
+                   result: ImportResult) -> list[Good]:
+    """The group's records whose certificate is on file: its own (added to ``on_file``), or
+    another instrument's (returned, each an error of its row)."""
+    bad = []
+    for good in group.recs:
+        found = existing.get((good.rec["institution_id"], good.rec["certificate_no"]))
+        if found is None:
+            continue
+        if found[1:] == key:
+            on_file.add(id(good))
+        else:
+            bad.append(good)
+            result.errors.append(RowError(good.row, TITLES["certificate_no"], _(
+                "This institution has issued number %(no)s for another instrument.") % {
+                "no": good.rec["certificate_no"]}))
+    return bad
+
+
+def _drop_rows(prep: Prepared, key: tuple, group: Group, bad: list[Good],
+               filed_on: datetime.date) -> None:
+    """Take bad rows out of their group: the instrument's row and cells again, or no
+    instrument if none of its rows is left."""
+    cells = prep.cells
+    add_cells(cells, group.cells, -1)
+    group.rows = [g for g in group.rows if g not in bad]
+    group.recs = [g for g in group.recs if g not in bad]
+    if not group.rows:
+        del prep.groups[key]
+        return
+    rebuild_group(group, filed_on, prep.recorded_at)
+    add_cells(cells, group.cells)
+
+
+def _sort_out(groups: dict[tuple, Group], on_file: set[int], cells: dict,
+              result: ImportResult) -> tuple[list[tuple[Group, Good]], dict]:
+    """After the instruments are merged: count the rows on file, and list the records to insert
+    and the instruments on file that receive some (their cells are counted from the table)."""
+    new: list[tuple[Group, Good]] = []
+    touched: dict[int, tuple[Group, list[Good]]] = {}
+    for group in groups.values():
+        # Rows of instruments already on file without a verification are on file.
+        result.already_on_file += sum(1 for r in group.rows if r.rec is None
+                                      and not group.inserted)
+        result.already_on_file += sum(1 for r in group.recs if id(r) in on_file)
+        fresh = [g for g in group.recs if id(g) not in on_file]
+        new.extend((group, good) for good in fresh)
+        if not group.inserted:
+            add_cells(cells, group.cells, -1)  # counted below, from the table
+            if fresh:
+                touched[group.instrument_id] = (group, fresh)
+    return new, touched
 
 
 STAGE = "registry_import_stage"
