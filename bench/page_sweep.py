@@ -30,7 +30,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB = "jiliang_bench_sweep"
+DB = os.environ.get("BENCH_SWEEP_DB", "jiliang_bench_sweep")
 
 
 def database(server: str, fresh: bool) -> bool:

@@ -43,7 +43,7 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-DB = "jiliang_bench_serve"
+DB = os.environ.get("BENCH_SERVE_DB", "jiliang_bench_serve")
 
 
 def free_port() -> int:

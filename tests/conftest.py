@@ -32,3 +32,13 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: kept pages and list rows are keyed by versions
+    (the highest ids), and a rolled-back test database hands the same ids out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

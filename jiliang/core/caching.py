@@ -14,6 +14,12 @@ token is kept out of the cache (a placeholder is stored in its place) and each h
 visitor's own. Pages that set a cookie (messages shown), or answer anything but 200, are not
 cached. ``page_lookup``/``page_keep`` do the same inside a view that has work to do on a hit
 too (the public check counts each look-up), with a ``note`` kept beside the page for it.
+
+Signed-in lists keep their rendered rows instead (``fragment_key``, for the template's
+``{% cache %}`` tag around the table and its pager): the layout around them — menus, the
+user's name, the CSRF token — is drawn for each request; the rows, their capped count and the
+filters' choices are kept under the same kind of version, and under what decides which rows a
+user may see (role and organisation: the scope), so the clerks of one bureau share them.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.translation import get_language
 
 PLACEHOLDER = b"\x00csrf-token\x00"
@@ -99,3 +106,25 @@ def public_cache(*, version: Callable[[], object], timeout: int | None = None) -
         return wrapped
 
     return decorator
+
+
+FRAGMENT_SECONDS = 300
+
+
+def rows_cache(request, version: Callable[[], object]) -> dict:
+    """The context a list template's ``{% cache rows_seconds "<name>" rows_key %}`` reads."""
+    return {"rows_key": fragment_key(request, version), "rows_seconds": FRAGMENT_SECONDS}
+
+
+def fragment_key(request, version: Callable[[], object]) -> str:
+    """The cache key of a signed-in list's rendered rows: the page's path and query (filters,
+    sort, page), the language, today's date (overdue marks), the viewer's role and
+    organisation (their scope and what the rows link to), and ``version()``, read now: a
+    write the rows would show changes it, so the next request renders afresh."""
+    user = request.user
+    org = user.organisation if user.is_authenticated else None
+    stamp = "|".join(str(part) for part in (
+        request.get_full_path(), get_language(), timezone.localdate(),
+        getattr(user, "role", ""), user.is_authenticated and user.is_active,
+        org and org.pk, org and org.kind, org and org.region_code, version()))
+    return hashlib.sha256(stamp.encode()).hexdigest()

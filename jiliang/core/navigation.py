@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.apps import apps
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -49,18 +50,55 @@ def _configs():
 FIRST = ("portal:home",)  # the home page leads the bar, whichever app is listed first
 
 
+@dataclass(frozen=True)
+class _Viewer:
+    """What a menu depends on (``NavItem.visible_to``): signed in or not, and the role."""
+
+    is_authenticated: bool
+    role: str
+
+    @property
+    def is_bureau(self) -> bool:
+        from jiliang.core.models import BUREAU_ROLES
+
+        return self.role in BUREAU_ROLES
+
+
+def _viewer(user) -> _Viewer:
+    authenticated = bool(user.is_authenticated)
+    return _Viewer(authenticated, (getattr(user, "role", "") or "") if authenticated else "")
+
+
+# Every page draws the menus: they are worked out once per (viewer, menu, URL prefix and
+# configuration) and kept for the process. Labels stay lazy, so each page shows them in its
+# own language; the settings' apps and their ``nav`` lists are fixed while a process runs.
+@lru_cache(maxsize=256)
+def _items(viewer: _Viewer, menu: str, prefix: str, urlconf: object, installed: tuple) -> tuple:
+    items = [item for config in _configs() for item in _app_items(config, viewer, menu)]
+    return tuple(sorted(items, key=lambda item: item["name"] not in FIRST))
+
+
+@lru_cache(maxsize=256)
+def _menus(viewer: _Viewer, prefix: str, urlconf: object, installed: tuple) -> tuple:
+    out = []
+    for config in _configs():
+        items = _app_items(config, viewer, "main")
+        if items:
+            out.append({"title": getattr(config, "nav_title", config.verbose_name),
+                        "items": items})
+    return tuple(out)
+
+
+def _site() -> tuple:
+    return (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF,
+            tuple(settings.JILIANG_APPS))
+
+
 def items_for(user, menu: str = "main") -> list[dict]:
-    items = [item for config in _configs() for item in _app_items(config, user, menu)]
-    return sorted(items, key=lambda item: item["name"] not in FIRST)
+    return list(_items(_viewer(user), menu, *_site()))
 
 
 def menus_for(user) -> list[dict]:
     """The main menu, one entry an app (its ``nav_title``): a dropdown where it has several
     items, so that the bar fits however many apps are installed."""
-    out = []
-    for config in _configs():
-        items = _app_items(config, user, "main")
-        if items:
-            out.append({"title": getattr(config, "nav_title", config.verbose_name),
-                        "items": items})
-    return out
+    return list(_menus(_viewer(user), *_site()))

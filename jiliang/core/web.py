@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from jiliang.core.params import query_page
@@ -77,6 +78,12 @@ class CappedPaginator(Paginator):
 def page_of(request, queryset, *, size: int = PAGE_SIZE, cap: int = COUNT_CAP):
     """One page of an index-backed list; its count is capped (``CappedPaginator``)."""
     return CappedPaginator(queryset, size, cap=cap).get_page(query_page(request))
+
+
+def lazy_page_of(request, queryset, *, size: int = PAGE_SIZE, cap: int = COUNT_CAP):
+    """``page_of`` that sends its count and rows only when the template first reads the page:
+    a list whose rows come from the cache (``core.caching.fragment_key``) sends neither."""
+    return SimpleLazyObject(lambda: page_of(request, queryset, size=size, cap=cap))
 
 
 def apply_errors(form, error: ValidationError, *,

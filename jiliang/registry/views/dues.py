@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from jiliang.catalog.models import InstrumentKind, Use
+from jiliang.core.caching import rows_cache
 from jiliang.core.lists import sort_by
 from jiliang.core.params import query_year
 from jiliang.core.replica import replica_ok
 from jiliang.core.tabular import Percent
-from jiliang.core.web import page_of, roles_required, xlsx_response
+from jiliang.core.web import lazy_page_of, roles_required, xlsx_response
 from jiliang.registry import selectors
 from jiliang.registry.views.common import (
     filtered,
@@ -51,9 +52,10 @@ def due_list(request):
     if request.GET.get("format") == "xlsx":
         return instruments_xlsx(f"due-{window}.xlsx", qs, _("Due dates"))
     return render(request, "registry/due_list.html", {
-        **f, "page": page_of(request, qs), "window": window, "windows": WINDOWS, "q": q,
+        **f, "page": lazy_page_of(request, qs), "window": window, "windows": WINDOWS, "q": q,
         "today": local_today(), "sort": sort, "query": list_query(request, *keys, "sort"),
         "window_query": list_query(request, "kind", "use", "region", "owner", "q", "sort"),
+        **rows_cache(request, selectors.public_check_version),
     })
 
 

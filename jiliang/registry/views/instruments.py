@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiliang.core.caching import rows_cache
 from jiliang.core.forms import scope_organisations
 from jiliang.core.lists import sort_by
 from jiliang.core.models import Organisation, Role
 from jiliang.core.pdf import pdf_response
-from jiliang.core.web import apply_errors, errors_onto, page_of
+from jiliang.core.web import apply_errors, errors_onto, lazy_page_of
 from jiliang.registry import documents, permissions, selectors, services
 from jiliang.registry.forms import InstrumentEditForm, InstrumentForm, StatusForm
 from jiliang.registry.models import Status
@@ -53,10 +54,13 @@ def instrument_list(request):
     qs, sort = sort_by(request, qs, INSTRUMENT_COLUMNS, "-filed", keep=keys)
     if request.GET.get("format") == "xlsx":
         return instruments_xlsx("instruments.xlsx", qs, _("Instruments"))
+    # The rows, their count and the filters' choices are kept per scope while the registry's
+    # version stays (core.caching.rows_cache); a kept page sends neither count nor rows.
     return render(request, "registry/instrument_list.html", {
-        **f, "page": page_of(request, qs), "statuses": Status.choices, "status": status, "q": q,
-        "sort": sort, "query": list_query(request, *keys, "sort"),
+        **f, "page": lazy_page_of(request, qs), "statuses": Status.choices, "status": status,
+        "q": q, "sort": sort, "query": list_query(request, *keys, "sort"),
         "can_file": permissions.may_file(request.user),
+        **rows_cache(request, selectors.public_check_version),
     })
 
 

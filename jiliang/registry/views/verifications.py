@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from jiliang.catalog.models import InstrumentKind
 from jiliang.catalog.selectors import regulations_of
+from jiliang.core.caching import rows_cache
 from jiliang.core.lists import sort_by
 from jiliang.core.pdf import pdf_response
-from jiliang.core.web import errors_onto, page_of, roles_required
+from jiliang.core.web import errors_onto, lazy_page_of, page_of, roles_required
 from jiliang.people.selectors import signing_people
 from jiliang.registry import documents, permissions, selectors, services
 from jiliang.registry.evidence import FIELDS as EVIDENCE_FIELDS
@@ -56,9 +57,10 @@ def verification_list(request):
     keys = ("conclusion", "kind", "q")
     qs, sort = sort_by(request, qs, RECORD_COLUMNS, "-date", keep=keys)
     return render(request, "registry/verification_list.html", {
-        "page": page_of(request, qs), "conclusion": conclusion, "kind": kind, "q": q,
+        "page": lazy_page_of(request, qs), "conclusion": conclusion, "kind": kind, "q": q,
         "kinds": InstrumentKind.objects.order_by("code"), "sort": sort,
         "query": list_query(request, *keys, "sort"),
+        **rows_cache(request, selectors.public_check_version),
     })
 
 
