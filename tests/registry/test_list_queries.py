@@ -14,7 +14,6 @@ from jiliang.registry.models import Instrument, VerificationRecord
 from tests.base import PersonaTestCase
 from tests.registry.helpers import days, file, verify
 
-
 VERSION = "SELECT (SELECT MAX(id)"  # the registry's version (the key of kept rows), no row read
 
 
