@@ -327,8 +327,9 @@ def instrument_status(request, instrument_id: int, payload: StatusIn):
 @router.get("/verifications", response=list[RecordOut])
 @paginate(Page)
 def verification_list(request, filters: Query[RecordFilter]):
+    # Each record's evidence is in the answer: joined, not read one record at a time.
     return selectors.record_list(request.user, conclusion=filters.conclusion, kind=filters.kind,
-                                 q=filters.q)
+                                 q=filters.q).select_related("evidence")
 
 
 @router.post("/verifications", response={201: RecordOut})

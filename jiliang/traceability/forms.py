@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.core.forms import StyledForm
+from jiliang.core.forms import OrganisationField, StyledForm
+from jiliang.core.models import OrgKind
 from jiliang.rules import comparison as cmp_rules
 from jiliang.traceability.models import Calibration, Category, Device, StandardStatus
 
@@ -10,11 +11,16 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+OWNER_KINDS = (OrgKind.VERIFICATION_INSTITUTION, OrgKind.TECHNICAL_INSTITUTION,
+               OrgKind.ENTERPRISE)  # who holds a measurement standard or a reference lot
+
+
 class StandardForm(StyledForm):
     code = forms.CharField(label=_("Code"), max_length=60)
     name = forms.CharField(label=_("Name"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int)
+    # Typed with the look-up (/organisations/pick/), not a list of every organisation in scope.
+    owner = OrganisationField(label=_("Owner"), kinds=OWNER_KINDS)
     measurand = forms.CharField(label=_("Measurand"), max_length=100)
     kinds = forms.MultipleChoiceField(label=_("Instrument kinds served"), required=False,
                                       widget=forms.CheckboxSelectMultiple)
@@ -30,9 +36,8 @@ class StandardForm(StyledForm):
     upstream_id = forms.TypedChoiceField(label=_("Traced to"), coerce=int, required=False,
                                          empty_value=None)
 
-    def __init__(self, *args, owners=(), kinds=(), upstreams=(), **kwargs):
+    def __init__(self, *args, kinds=(), upstreams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_id"].choices = list(owners)
         self.fields["kinds"].choices = list(kinds)
         self.fields["upstream_id"].choices = [("", "—"), *upstreams]
 
@@ -102,14 +107,10 @@ class MaterialForm(StyledForm):
 
 
 class LotForm(StyledForm):
-    holder_id = forms.TypedChoiceField(label=_("Held by"), coerce=int)
+    holder = OrganisationField(label=_("Held by"), kinds=OWNER_KINDS)
     lot_no = forms.CharField(label=_("Lot number"), max_length=60)
     expires_on = forms.DateField(label=_("Expires on"), widget=DateInput)
     quantity = forms.CharField(label=_("Quantity"), max_length=60, required=False)
-
-    def __init__(self, *args, holders=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["holder_id"].choices = list(holders)
 
 
 class ComparisonForm(StyledForm):

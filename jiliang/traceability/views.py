@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiliang.catalog.models import InstrumentKind
+from jiliang.core.forms import scope_organisations
 from jiliang.core.models import Organisation, OrgKind, Role
 from jiliang.core.web import errors_onto, page_of, public
 from jiliang.traceability import forms as f
@@ -28,6 +29,12 @@ def _orgs_for(user, kinds=(OrgKind.VERIFICATION_INSTITUTION, OrgKind.TECHNICAL_I
     """Organisations the user may name as an owner: its own, or those of its region."""
     qs = user.scope.filter(Organisation.objects.filter(kind__in=kinds), orgs=("pk",))
     return [(o.pk, o.name) for o in qs.order_by("name")[:LIMIT]]
+
+
+def _may_hold(user) -> bool:
+    """Whether the user may name any holder of a lot: one organisation of theirs is enough."""
+    return user.scope.filter(Organisation.objects.filter(kind__in=f.OWNER_KINDS),
+                             orgs=("pk",)).exists()
 
 
 def _upstreams(user):
@@ -68,11 +75,12 @@ def standard_create(request):
     if not (user.is_bureau or user.role in (Role.VERIFIER, Role.INSTITUTION_MANAGER,
                                             Role.ENTERPRISE_USER)):
         raise PermissionDenied(_("Your role does not file measurement standards."))
-    form = f.StandardForm(request.POST or None, owners=_orgs_for(user), upstreams=_upstreams(user),
-                          kinds=[(k.code, k.name) for k in InstrumentKind.objects.order_by("code")])
+    form = scope_organisations(f.StandardForm(
+        request.POST or None, upstreams=_upstreams(user),
+        kinds=[(k.code, k.name) for k in InstrumentKind.objects.order_by("code")]), user)
 
     def action(data):
-        owner = Organisation.objects.get(pk=data.pop("owner_id"))
+        owner = Organisation.objects.get(credit_code=data.pop("owner"))
         upstream = data.pop("upstream_id")
         std = services.standard_register(
             actor=user, owner=owner, upstream=Standard.objects.filter(pk=upstream).first()
@@ -212,19 +220,18 @@ def material_detail(request, pk: int):
     material = selectors.material_detail(request.user, pk)
     return render(request, "traceability/material_detail.html", {
         "material": material, "lots": selectors.lot_list(request.user, material)[:200],
-        "can_add_lot": bool(_orgs_for(request.user))})
+        "can_add_lot": _may_hold(request.user)})
 
 
 @login_required
 def lot_create(request, pk: int):
     material = selectors.material_detail(request.user, pk)
-    holders = _orgs_for(request.user)
-    if not holders:
+    if not _may_hold(request.user):
         raise PermissionDenied(_("An institution records its own lots."))
-    form = f.LotForm(request.POST or None, holders=holders)
+    form = scope_organisations(f.LotForm(request.POST or None), request.user)
 
     def action(data):
-        holder = Organisation.objects.get(pk=data.pop("holder_id"))
+        holder = Organisation.objects.get(credit_code=data.pop("holder"))
         services.lot_add(actor=request.user, material=material, holder=holder, **data)
         return f"/traceability/materials/{material.pk}/"
 

@@ -58,6 +58,19 @@ class ListQueryTests(PersonaTestCase):
                 for p in ("gd_clerk", "admin") for u in urls}
         assert many == few
 
+    def test_the_api_record_list_joins_each_records_evidence(self):
+        def count() -> int:
+            api = self.api_as("gd_clerk")
+            api.get("/api/v1/registry/verifications")  # warm: the token's first stamp
+            with CaptureQueriesContext(connection) as caught:
+                assert api.get("/api/v1/registry/verifications").status_code == 200
+            return len(caught.captured_queries)
+
+        self.fill(1)
+        few = count()
+        self.fill(12)
+        assert count() == few
+
     def test_the_rates_page_reads_the_rate_cells_once(self):
         self.fill(3)
         for persona in ("admin", "gd_clerk"):
