@@ -111,9 +111,13 @@ def public_cache(*, version: Callable[[], object], timeout: int | None = None) -
 FRAGMENT_SECONDS = 300
 
 
-def rows_cache(request, version: Callable[[], object]) -> dict:
-    """The context a list template's ``{% cache rows_seconds "<name>" rows_key %}`` reads."""
-    return {"rows_key": fragment_key(request, version), "rows_seconds": FRAGMENT_SECONDS}
+def rows_cache(request, version: Callable[[], object], *, per_viewer: bool = True) -> dict:
+    """The context a list template's ``{% cache rows_seconds "<name>" rows_key %}`` reads.
+    ``per_viewer=False`` for a page whose content is the same for everyone (an open statistic):
+    kept per path, language and version only."""
+    key = (fragment_key(request, version) if per_viewer else hashlib.sha256(
+        f"{request.get_full_path()}|{get_language()}|{version()}".encode()).hexdigest())
+    return {"rows_key": key, "rows_seconds": FRAGMENT_SECONDS}
 
 
 def fragment_key(request, version: Callable[[], object]) -> str:

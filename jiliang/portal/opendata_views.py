@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import wraps
+from functools import cached_property, wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
-from jiliang.core.caching import public_cache
+from jiliang.core.caching import public_cache, rows_cache
 from jiliang.core.params import BadParameter, query_int, query_page
 from jiliang.core.tabular import csv_bytes
 from jiliang.core.web import public
@@ -125,30 +125,54 @@ def _chart_data(rows: dict[str, list[dict]], q: opendata.Query) -> dict:
     }
 
 
+class _Statistics:
+    """The page's figures, worked out when the template first reads them: a page whose
+    content is kept (``rows_cache``) reads none."""
+
+    def __init__(self, q: opendata.Query):
+        self.q = q
+
+    @cached_property
+    def _worked_out(self) -> tuple[dict, dict]:
+        sections, rows = [], {}
+        for ds in opendata.datasets():
+            if ds.kind != opendata.STATISTIC:
+                continue
+            rows[ds.slug] = opendata.statistic_rows(ds, self.q)
+            shown = [f for f in ds.fields if f.name not in HIDDEN_ON_PAGE]
+            sections.append({**_meta(ds), "columns": [str(f.title) for f in shown],
+                             "cells": [[row.get(f.name) for f in shown] for row in rows[ds.slug]],
+                             "csv_q": _url("portal:dataset-csv", self.q, slug=ds.slug),
+                             "json_q": _url("portal:dataset-json", self.q, slug=ds.slug)})
+        for slug in ("verification-rates", "net-content-pass-rates", "licensing-decisions",
+                     "energy-units", "energy-audits"):
+            rows.setdefault(slug, [])
+        return {s["slug"].replace("-", "_"): s for s in sections}, _chart_data(rows, self.q)
+
+    @property
+    def sections(self) -> dict:
+        return self._worked_out[0]
+
+    @property
+    def chart(self) -> dict:
+        return self._worked_out[1]
+
+    @cached_property
+    def provinces(self) -> list[tuple[str, str]]:
+        return selectors.provinces()
+
+
 @public
 @cacheable
 def statistics(request):
-    """Open statistics: rates, net content, licensing, energy units, each with its download."""
+    """Open statistics: rates, net content, licensing, energy units, each with its download.
+    The same for every visitor: a signed-in one (whose layout ``public_cache`` does not keep)
+    gets the content kept per query, language and version."""
     q = opendata.parse_query(request.GET)
-    sections = []
-    rows = {}
-    for ds in opendata.datasets():
-        if ds.kind != opendata.STATISTIC:
-            continue
-        rows[ds.slug] = opendata.statistic_rows(ds, q)
-        shown = [f for f in ds.fields if f.name not in HIDDEN_ON_PAGE]
-        sections.append({**_meta(ds), "columns": [str(f.title) for f in shown],
-                         "cells": [[row.get(f.name) for f in shown] for row in rows[ds.slug]],
-                         "csv_q": _url("portal:dataset-csv", q, slug=ds.slug),
-                         "json_q": _url("portal:dataset-json", q, slug=ds.slug)})
-    for slug in ("verification-rates", "net-content-pass-rates", "licensing-decisions",
-                 "energy-units", "energy-audits"):
-        rows.setdefault(slug, [])
     return render(request, "portal/statistics.html", {
-        "q": q, "sections": {s["slug"].replace("-", "_"): s for s in sections},
-        "provinces": selectors.provinces(), "chart": _chart_data(rows, q),
-        "threshold_words": _threshold_words(), "licence": _licence(),
-        "from_value": q.params["from"], "to_value": q.params["to"],
+        "q": q, "stats": _Statistics(q), "threshold_words": _threshold_words(),
+        "licence": _licence(), "from_value": q.params["from"], "to_value": q.params["to"],
+        **rows_cache(request, opendata.version, per_viewer=False),
     })
 
 

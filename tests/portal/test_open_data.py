@@ -223,6 +223,29 @@ class SuppressionTests(PersonaTestCase):
             body = get_json("/open-data/net-content-pass-rates.json?from=2025-01&to=2025-12")
         return {i["product"]: i for i in body["items"]}
 
+    def test_a_signed_in_visitor_gets_the_figures_kept_until_they_change(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def chart(page: str) -> dict:
+            start = page.index('id="stats-data" type="application/json">') + 40
+            return json.loads(page[start:page.index("</script>", start)])
+
+        url = "/statistics/?from=2025-01&to=2025-12"
+        client = self.client_as("gd_clerk")
+        with self.settings(JILIANG_OPEN_DATA_MIN_CELL=1):
+            first = chart(client.get(url).content.decode())
+            with CaptureQueriesContext(connection) as caught:
+                again = client.get(url).content.decode()
+            assert chart(again) == first and self.p.gd_clerk.username in again
+            assert not any("supervision_netcontentrecord" in q["sql"]
+                           for q in caught.captured_queries)
+        assert first["net_pass"] and all(v is not None for v in first["net_pass"])
+        with self.settings(JILIANG_OPEN_DATA_MIN_CELL=100):  # the version changes with it
+            withheld = chart(client.get(url).content.decode())
+        assert withheld["net_products"] == first["net_products"]
+        assert all(v is None for v in withheld["net_pass"])
+
     def test_a_cell_at_the_threshold_is_shown_and_one_below_is_withheld(self):
         at = self.rows(2)
         assert at["大米"] == {"year": 2025, "product": "大米", "lots": 2, "passed": 2,
