@@ -21,9 +21,6 @@ WORST_RANK = "C"
 ALLOWED = frozenset({
     'jiliang/catalog/reference.py:load_catalogue',  # D (21)
     'jiliang/monitoring/ingest.py:validate',  # D (28)
-    'jiliang/portal/complaints.py:complaint_submit',  # D (28)
-    'jiliang/portal/wmd_views.py:wmd_manage',  # D (25)
-    'jiliang/rules/traceability.py:record_errors',  # D (21)
 })
 
 

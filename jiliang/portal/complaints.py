@@ -56,10 +56,47 @@ def complaint_submit(*, source: str, category: str, description: str, region_cod
 
     ``source`` is the sender's network address: it is kept only as a keyed hash, to limit how
     many complaints one address files in an hour."""
+    description = (description or "").strip()
+    today = timezone.localdate()
+    photos = [p for p in photos if p]
+    errors = _complaint_errors(category=category, description=description,
+                               region_code=region_code, address=address,
+                               occurred_on=occurred_on, photos=photos, today=today)
+    if errors:
+        raise ValidationError(errors)
+    kinds = [check_upload(photo, allowed=("jpeg", "png"), max_bytes=conf.max_upload_bytes(),
+                          field="photos") for photo in photos]
+    source_hash = keyed_hash("source", source or "")
+    now = timezone.now()
+    _within_hourly_limit(source_hash, now)
+    handling = handling_org_for(region_code)
+    code = rules.new_access_code()
+    complaint = _complaint_create(code=code, today=today, fields={
+        "category": category, "description": description, "region_code": region_code,
+        "address": address.strip()[:300], "occurred_on": occurred_on,
+        "subject": (subject or "").strip()[:200],
+        "contact_name": (contact_name or "").strip()[:60],
+        "contact_phone": (contact_phone or "").strip()[:30],
+        "contact_email": (contact_email or "").strip()[:200],
+        "handling_org": handling, "received_at": now, "received_on": today,
+        "due_on": rules.due_on(today, conf.complaint_working_days()),
+        "source_hash": source_hash})
+    for photo, kind in zip(photos, kinds, strict=True):
+        _photo_save(complaint, photo, kind)
+    # The ledger keeps the facts, not the complainant's contact details.
+    audit_record(actor=None, action="portal.complaint.submit", obj=complaint,
+                 after={**_snapshot(complaint), "anonymous": complaint.anonymous,
+                        "photos": len(photos)})
+    return complaint, code
+
+
+def _complaint_errors(*, category: str, description: str, region_code: str, address: str,
+                      occurred_on: datetime.date | None, photos: list,
+                      today: datetime.date) -> dict[str, list[str]]:
+    """Every field's error at once, by field (the description already stripped)."""
     errors: dict[str, list[str]] = {}
     if category not in rules.categories():
         errors["category"] = [_("Choose what happened.")]
-    description = (description or "").strip()
     if not description:
         errors["description"] = [_("Describe what happened.")]
     elif len(description) > 2000:
@@ -68,63 +105,49 @@ def complaint_submit(*, source: str, category: str, description: str, region_cod
         errors["region_code"] = [_("Choose the city or county where it happened.")]
     if not (address or "").strip():
         errors["address"] = [_("Give the address: the market, shop or street.")]
-    today = timezone.localdate()
     if occurred_on is None or occurred_on > today:
         errors["occurred_on"] = [_("The date cannot be in the future.")]
     elif occurred_on < today - datetime.timedelta(days=3 * 365):
         errors["occurred_on"] = [_("The date is more than three years ago.")]
-    photos = [p for p in photos if p]
     if len(photos) > conf.MAX_PHOTOS:
         errors["photos"] = [_("At most %(n)s photos.") % {"n": conf.MAX_PHOTOS}]
-    if errors:
-        raise ValidationError(errors)
-    kinds = []
-    for photo in photos:
-        kinds.append(check_upload(photo, allowed=("jpeg", "png"),
-                                  max_bytes=conf.max_upload_bytes(), field="photos"))
-    source_hash = keyed_hash("source", source or "")
-    now = timezone.now()
+    return errors
+
+
+def _within_hourly_limit(source_hash: str, now: datetime.datetime) -> None:
+    """Refuse a connection's complaint past the hourly limit (``conf.complaints_per_hour``)."""
     recent = Complaint.objects.filter(source_hash=source_hash,
                                       received_at__gte=now - datetime.timedelta(hours=1)).count()
     if recent >= conf.complaints_per_hour():
         raise ValidationError({NON_FIELD_ERRORS: [_("Too many complaints from this connection in the last "
                                         "hour. Please try again later, or call 12315.")]})
-    handling = handling_org_for(region_code)
-    code = rules.new_access_code()
+
+
+def _complaint_create(*, code: str, today: datetime.date, fields: dict) -> Complaint:
+    """The complaint under a new tracking number of the day (drawn again on a clash)."""
     for _attempt in range(5):
         number = rules.new_tracking_number(today)
         try:
             with transaction.atomic():
-                complaint = Complaint.objects.create(
-                    tracking_number=number, code_hash=keyed_hash("code", number + code),
-                    category=category, description=description, region_code=region_code,
-                    address=address.strip()[:300], occurred_on=occurred_on,
-                    subject=(subject or "").strip()[:200],
-                    contact_name=(contact_name or "").strip()[:60],
-                    contact_phone=(contact_phone or "").strip()[:30],
-                    contact_email=(contact_email or "").strip()[:200],
-                    handling_org=handling, received_at=now, received_on=today,
-                    due_on=rules.due_on(today, conf.complaint_working_days()),
-                    source_hash=source_hash)
-            break
+                return Complaint.objects.create(
+                    tracking_number=number, code_hash=keyed_hash("code", number + code), **fields)
         except IntegrityError:
             continue
-    else:  # pragma: no cover - 32^6 numbers a day
-        raise ValidationError({NON_FIELD_ERRORS: [_("Please submit again.")]})
-    for photo, kind in zip(photos, kinds, strict=True):
-        digest = hashlib.sha256()
-        for chunk in photo.chunks():
-            digest.update(chunk)
-        photo.seek(0)
-        row = ComplaintPhoto(complaint=complaint, content_kind=kind, size=photo.size,
-                             sha256=digest.hexdigest())
-        row.file.save(f"{number}.{'jpg' if kind == 'jpeg' else kind}", photo, save=False)
-        row.save()
-    # The ledger keeps the facts, not the complainant's contact details.
-    audit_record(actor=None, action="portal.complaint.submit", obj=complaint,
-                 after={**_snapshot(complaint), "anonymous": complaint.anonymous,
-                        "photos": len(photos)})
-    return complaint, code
+    raise ValidationError(  # pragma: no cover - 32^6 numbers a day
+        {NON_FIELD_ERRORS: [_("Please submit again.")]})
+
+
+def _photo_save(complaint: Complaint, photo, kind: str) -> None:
+    """A photo kept with its size and SHA-256, named after the tracking number."""
+    digest = hashlib.sha256()
+    for chunk in photo.chunks():
+        digest.update(chunk)
+    photo.seek(0)
+    row = ComplaintPhoto(complaint=complaint, content_kind=kind, size=photo.size,
+                         sha256=digest.hexdigest())
+    row.file.save(f"{complaint.tracking_number}.{'jpg' if kind == 'jpeg' else kind}", photo,
+                  save=False)
+    row.save()
 
 
 def complaint_track(*, tracking_number: str, code: str) -> Complaint | None:

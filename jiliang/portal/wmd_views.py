@@ -73,40 +73,66 @@ def wmd_manage(request, year: int):
     prefix = request.user.scope.region_prefix or province
     regions = [(c, n) for c, n in [(province + "0000", selectors.region_names([province])[province])]
                + selectors.region_options(province) if c.startswith(prefix)]
-    day_form = DayForm(initial={"year": year, "theme_zh": day.theme_zh if day else "",
-                                "theme_en": day.theme_en if day else "",
-                                "summary": day.summary if day else ""})
-    event_form = EventForm(regions=regions)
-    material_form = MaterialForm()
+    forms = {
+        "theme": DayForm(initial={"year": year, "theme_zh": day.theme_zh if day else "",
+                                  "theme_en": day.theme_en if day else "",
+                                  "summary": day.summary if day else ""}),
+        "event": EventForm(regions=regions),
+        "material": MaterialForm(),
+    }
     if request.method == "POST":
         what = request.POST.get("what")
-        if what == "theme":
-            day_form = DayForm(request.POST)
-            if day_form.is_valid():
-                with errors_onto(day_form):
-                    services.day_set(actor=request.user, **day_form.cleaned_data)
-                    messages.success(request, _("Saved."))
-                    return redirect("portal:wmd-manage", year=day_form.cleaned_data["year"])
-        elif day is None:
+        if what != "theme" and day is None:
             raise Http404
-        elif what == "event":
-            event_form = EventForm(request.POST, regions=regions)
-            if event_form.is_valid():
-                with errors_onto(event_form):
-                    services.event_add(actor=request.user, day=day, **event_form.cleaned_data)
-                    messages.success(request, _("The event is saved; it is on the public page "
-                                                "and the map once the head of the bureau "
-                                                "approves it."))
-                    return redirect("portal:wmd-manage", year=year)
-        elif what == "material":
-            material_form = MaterialForm(request.POST, request.FILES)
-            if material_form.is_valid():
-                with errors_onto(material_form, permission_field="file"):
-                    services.material_add(actor=request.user, day=day,
-                                          title=material_form.cleaned_data["title"],
-                                          upload=material_form.cleaned_data["file"])
-                    messages.success(request, _("The material is added."))
-                    return redirect("portal:wmd-manage", year=year)
+        post = _MANAGE_POSTS.get(what)
+        done = post(request, day, year, forms, regions) if post else None
+        if done is not None:
+            return done
+    return render(request, "portal/wmd_manage.html",
+                  _manage_context(request, day, year, forms, province))
+
+
+def _theme_post(request, day, year, forms, regions):
+    form = forms["theme"] = DayForm(request.POST)
+    if form.is_valid():
+        with errors_onto(form):
+            services.day_set(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("portal:wmd-manage", year=form.cleaned_data["year"])
+    return None
+
+
+def _event_post(request, day, year, forms, regions):
+    form = forms["event"] = EventForm(request.POST, regions=regions)
+    if form.is_valid():
+        with errors_onto(form):
+            services.event_add(actor=request.user, day=day, **form.cleaned_data)
+            messages.success(request, _("The event is saved; it is on the public page "
+                                        "and the map once the head of the bureau "
+                                        "approves it."))
+            return redirect("portal:wmd-manage", year=year)
+    return None
+
+
+def _material_post(request, day, year, forms, regions):
+    form = forms["material"] = MaterialForm(request.POST, request.FILES)
+    if form.is_valid():
+        with errors_onto(form, permission_field="file"):
+            services.material_add(actor=request.user, day=day,
+                                  title=form.cleaned_data["title"],
+                                  upload=form.cleaned_data["file"])
+            messages.success(request, _("The material is added."))
+            return redirect("portal:wmd-manage", year=year)
+    return None
+
+
+# The form a POST's ``what`` names: each returns the redirect once done, or None to show the
+# page again with the form's errors.
+_MANAGE_POSTS = {"theme": _theme_post, "event": _event_post, "material": _material_post}
+
+
+def _manage_context(request, day, year, forms, province) -> dict:
+    """The page: the bureau's own events with their states, those awaiting its decision."""
     flow = rules.workflow()
     events = list(day.events.filter(organiser=request.user.organisation)) if day else []
     for event in events:
@@ -115,14 +141,15 @@ def wmd_manage(request, year: int):
                      if permissions.may_act_on_event(request.user, e, t.action)])
                 for e in request.user.scope.filter(day.events.filter(state="submitted"))
                 .select_related("organiser")] if day else []
-    return render(request, "portal/wmd_manage.html", {
+    return {
         "awaiting": [(e, actions) for e, actions in awaiting if actions],
         "resubmit": label(flow.transitions["submit"].label),
-        "year": year, "day": day, "day_form": day_form if services.may_set_theme(request.user)
-        else None, "event_form": event_form, "material_form": material_form, "events": events,
+        "year": year, "day": day, "day_form": forms["theme"]
+        if services.may_set_theme(request.user) else None,
+        "event_form": forms["event"], "material_form": forms["material"], "events": events,
         "provinces": selectors.provinces() if request.user.scope.everything else [],
         "province": province,
-    })
+    }
 
 
 @require_POST

@@ -183,9 +183,20 @@ def covers(facts: StandardFacts, instrument_range: str) -> bool | None:
 
 def record_errors(facts: StandardFacts | None, *, institution_id: int, kind_code: str,
                   instrument_range: str, on: datetime.date) -> list[Problem]:
-    """Every reason the standard cannot serve this verification; an empty list when it can."""
+    """Every reason the standard cannot serve this verification; an empty list when it can:
+    whose it is and its standing, its certificate, its calibration, its range, its chain."""
     if facts is None:
         return [Problem(FIELD, "standard.missing")]
+    return [*_standing_errors(facts, institution_id=institution_id, kind_code=kind_code, on=on),
+            *_certificate_errors(facts, on),
+            *_calibration_errors(facts, on),
+            *_range_errors(facts, instrument_range),
+            *([] if facts.reaches_national else [Problem(FIELD, "standard.chain")])]
+
+
+def _standing_errors(facts: StandardFacts, *, institution_id: int, kind_code: str,
+                     on: datetime.date) -> list[Problem]:
+    """The institution's own standard, not a national one, in service, kept for the kind."""
     out: list[Problem] = []
     if facts.owner_id != institution_id:
         out.append(Problem(FIELD, "standard.not_own"))
@@ -197,28 +208,41 @@ def record_errors(facts: StandardFacts | None, *, institution_id: int, kind_code
         out.append(Problem(FIELD, "standard.suspended"))
     if kind_code not in facts.kinds:
         out.append(Problem(FIELD, "standard.kind"))
+    return out
+
+
+def _certificate_errors(facts: StandardFacts, on: datetime.date) -> list[Problem]:
+    """A standard's certificate, valid on the day."""
     if facts.certificate_until is None:
-        out.append(Problem(FIELD, "standard.no_certificate"))
-    elif facts.certificate_until < on or (facts.certificate_from and facts.certificate_from > on):
-        out.append(Problem(FIELD, "standard.certificate_lapsed", {
-            "number": facts.certificate_no, "until": facts.certificate_until.isoformat()}))
+        return [Problem(FIELD, "standard.no_certificate")]
+    if facts.certificate_until < on or (facts.certificate_from and facts.certificate_from > on):
+        return [Problem(FIELD, "standard.certificate_lapsed", {
+            "number": facts.certificate_no, "until": facts.certificate_until.isoformat()})]
+    return []
+
+
+def _calibration_errors(facts: StandardFacts, on: datetime.date) -> list[Problem]:
+    """A passed calibration, not yet due on the day."""
     if facts.calibrated_on is None:
-        out.append(Problem(FIELD, "standard.no_calibration"))
-    elif not facts.calibration_ok:
-        out.append(Problem(FIELD, "standard.calibration_failed", {
-            "date": facts.calibrated_on.isoformat()}))
-    elif facts.calibration_due is None or facts.calibration_due < on:
-        out.append(Problem(FIELD, "standard.calibration_lapsed", {
+        return [Problem(FIELD, "standard.no_calibration")]
+    if not facts.calibration_ok:
+        return [Problem(FIELD, "standard.calibration_failed", {
+            "date": facts.calibrated_on.isoformat()})]
+    if facts.calibration_due is None or facts.calibration_due < on:
+        return [Problem(FIELD, "standard.calibration_lapsed", {
             "date": facts.calibrated_on.isoformat(),
-            "due": facts.calibration_due.isoformat() if facts.calibration_due else "—"}))
+            "due": facts.calibration_due.isoformat() if facts.calibration_due else "—"})]
+    return []
+
+
+def _range_errors(facts: StandardFacts, instrument_range: str) -> list[Problem]:
+    """The standard's range covers the instrument's (unknown ranges pass)."""
     if covers(facts, instrument_range) is False:
         low = facts.range_low if facts.range_low is not None else Decimal(0)
-        out.append(Problem(FIELD, "standard.range", {
+        return [Problem(FIELD, "standard.range", {
             "range": f"{low:f}–{facts.range_high:f} {facts.range_unit}",
-            "instrument": instrument_range}))
-    if not facts.reaches_national:
-        out.append(Problem(FIELD, "standard.chain"))
-    return out
+            "instrument": instrument_range})]
+    return []
 
 
 def lot_errors(lots: Iterable[LotFacts], *, institution_id: int,
