@@ -36,8 +36,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import IO
 
 from jiliang.rules import RuleError
+from jiliang.rules.command import json_command
 
 CONTEXT = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
 
@@ -218,22 +220,18 @@ def run(payload: object) -> dict:
         {"lab": s.lab, "score": s.printed, "verdict": s.verdict} for s in scores]}
 
 
-def main(stdin=None, stdout=None) -> int:
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+def read_json(stream: IO[str]) -> object:
+    """The input, numbers as decimals; RuleError naming what is wrong with text that is not JSON."""
     try:
-        try:
-            payload = json.loads(stdin.read(), parse_float=Decimal, parse_int=Decimal,
-                                 parse_constant=lambda name: name)
-        except (ValueError, UnicodeDecodeError, RecursionError) as error:
-            raise RuleError("input.json", "the input is not valid JSON: {error}",
-                            error=str(error)[:200]) from None
-        result = run(payload)
-    except RuleError as error:
-        stdout.write(json.dumps({"error": str(error)}, ensure_ascii=False) + "\n")
-        return 2
-    stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-    return 0
+        return json.loads(stream.read(), parse_float=Decimal, parse_int=Decimal,
+                          parse_constant=lambda name: name)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise RuleError("input.json", "the input is not valid JSON: {error}",
+                        error=str(error)[:200]) from None
+
+
+def main(stdin=None, stdout=None) -> int:
+    return json_command(run, read_json, stdin, stdout)
 
 
 if __name__ == "__main__":

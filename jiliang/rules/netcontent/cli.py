@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from decimal import Decimal
+from typing import IO
 
 from jiliang.rules import RuleError
+from jiliang.rules.command import json_command
 from jiliang.rules.netcontent.judgement import judge
 
 
@@ -27,18 +28,15 @@ def run(payload: object) -> dict:
     return judgement.as_dict()
 
 
-def main(stdin=None, stdout=None) -> int:
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+def read_json(stream: IO[str]) -> object:
+    """The input, fractions as decimals; RuleError naming what is wrong with text that is not
+    JSON."""
     try:
-        try:
-            payload = json.loads(stdin.read(), parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise RuleError("input.json", "the input is not valid JSON: {error}",
-                            error=str(error)) from None
-        result = run(payload)
-    except RuleError as error:
-        stdout.write(json.dumps({"error": str(error)}, ensure_ascii=False) + "\n")
-        return 2
-    stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-    return 0
+        return json.loads(stream.read(), parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise RuleError("input.json", "the input is not valid JSON: {error}",
+                        error=str(error)) from None
+
+
+def main(stdin=None, stdout=None) -> int:
+    return json_command(run, read_json, stdin, stdout)
