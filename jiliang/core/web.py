@@ -105,7 +105,8 @@ def apply_errors(form, error: ValidationError, *,
 
 @contextmanager
 def errors_onto(form, *, permission_field: str | None = None,
-                names: Mapping[str, str] | None = None) -> Iterator[None]:
+                names: Mapping[str, str] | None = None,
+                refusals: bool = True) -> Iterator[None]:
     """Call a service for a valid form: a ValidationError it raises lands on the form's fields,
     a PermissionDenied on the form (or on ``permission_field``), and the view goes on past the
     block to show the form again. What follows the call in the block runs only on success::
@@ -115,12 +116,16 @@ def errors_onto(form, *, permission_field: str | None = None,
             messages.success(request, _("Saved."))
             return redirect(thing)
         return render(request, "thing_form.html", {"form": form})
+
+    ``refusals=False`` lets a PermissionDenied through: a 403 rather than an error on the form.
     """
     try:
         yield
     except ValidationError as error:
         apply_errors(form, error, names=names)
     except PermissionDenied as error:
+        if not refusals:
+            raise
         form.add_error(permission_field, str(error))
 
 

@@ -163,6 +163,8 @@ def rebuild_days(unit, meters: dict[int, MeterState], batch, agg: Aggregator, tz
 DAY_COLUMNS = ["meter_id", "unit_id", "region_code", "province_code", "day", "level", "energy",
                "carrier", "direction", "consumption", "readings", "lapsed", "misaligned",
                "decreases", "first_at", "last_at", "last_value"]
+DAY_TABLE = "energy_dailyenergy"
+DAY_SUMS = ("consumption", "readings", "lapsed", "misaligned", "decreases")  # added up on a clash
 
 
 def upsert_days(unit, meters: dict[int, MeterState], days: dict) -> None:
@@ -170,49 +172,68 @@ def upsert_days(unit, meters: dict[int, MeterState], days: dict) -> None:
     rebuilt meters were deleted first, so theirs go in afresh)."""
     if not days:
         return
-    t = "energy_dailyenergy"
-    region, province, unit_id = unit.region_code, unit.region_code[:2], unit.pk
     if connection.vendor == "postgresql":
-        def text(value) -> str:
-            if value is None:
-                return NULL
-            return value.isoformat() if isinstance(value, datetime.datetime) else str(value)
+        _upsert_days_copied(unit, meters, days)
+    else:
+        _upsert_days_listed(unit, meters, days)
 
-        lines = []
-        for (meter_id, day), a in days.items():
-            m = meters[meter_id]
-            lines.append(
-                f"{meter_id}\t{unit_id}\t{region}\t{province}\t{day.isoformat()}\t{m.level}\t"
-                f"{m.energy}\t{m.carrier}\t{m.direction}\t{a.consumption}\t{a.readings}\t"
-                f"{a.lapsed}\t{a.misaligned}\t{a.decreases}\t{text(a.first_at)}\t"
-                f"{text(a.last_at)}\t{text(a.last_value)}\n")
-        columns = ", ".join(DAY_COLUMNS)
-        with connection.cursor() as cursor:
-            # A session's scratch table, emptied after use (and at each commit).
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS energy_daily_in (meter_id bigint, "
-                "unit_id bigint, region_code text, province_code text, day date, level text, "
-                "energy text, carrier text, direction text, consumption numeric, readings int, "
-                "lapsed int, misaligned int, decreases int, first_at timestamptz, "
-                "last_at timestamptz, last_value numeric) ON COMMIT DELETE ROWS")
-            with connection.wrap_database_errors, \
-                    cursor.cursor.copy(f"COPY energy_daily_in ({columns}) FROM STDIN") as copy:
-                copy.write("".join(lines))
-            cursor.execute(f"""
-                INSERT INTO {t} ({columns}) SELECT {columns} FROM energy_daily_in
-                ON CONFLICT (meter_id, day) DO UPDATE SET
-                    consumption = {t}.consumption + EXCLUDED.consumption,
-                    readings = {t}.readings + EXCLUDED.readings,
-                    lapsed = {t}.lapsed + EXCLUDED.lapsed,
-                    misaligned = {t}.misaligned + EXCLUDED.misaligned,
-                    decreases = {t}.decreases + EXCLUDED.decreases,
-                    first_at = LEAST({t}.first_at, EXCLUDED.first_at),
-                    last_value = CASE WHEN {t}.last_at IS NULL OR EXCLUDED.last_at >= {t}.last_at
-                                      THEN COALESCE(EXCLUDED.last_value, {t}.last_value)
-                                      ELSE {t}.last_value END,
-                    last_at = GREATEST({t}.last_at, EXCLUDED.last_at)""")
-            cursor.execute("DELETE FROM energy_daily_in")
-        return
+
+def _on_conflict(first_at: str, last_at: str) -> str:
+    """The upsert's ON CONFLICT clause: a day's counts add up, its last value follows its last
+    time; the earlier first time and the later last time (``first_at``, ``last_at``: each
+    dialect's way of taking the least and greatest of two times, either one NULL)."""
+    t = DAY_TABLE
+    added = ",\n".join(f"{c} = {t}.{c} + EXCLUDED.{c}" for c in DAY_SUMS)
+    return f"""ON CONFLICT (meter_id, day) DO UPDATE SET
+        {added},
+        first_at = {first_at},
+        last_value = CASE WHEN {t}.last_at IS NULL OR EXCLUDED.last_at >= {t}.last_at
+                          THEN COALESCE(EXCLUDED.last_value, {t}.last_value)
+                          ELSE {t}.last_value END,
+        last_at = {last_at}"""
+
+
+def _upsert_days_copied(unit, meters: dict[int, MeterState], days: dict) -> None:
+    """PostgreSQL: the meter-days COPYed into a scratch table, upserted from it at once."""
+    t = DAY_TABLE
+    region, province, unit_id = unit.region_code, unit.region_code[:2], unit.pk
+
+    def text(value) -> str:
+        if value is None:
+            return NULL
+        return value.isoformat() if isinstance(value, datetime.datetime) else str(value)
+
+    lines = []
+    for (meter_id, day), a in days.items():
+        m = meters[meter_id]
+        lines.append(
+            f"{meter_id}\t{unit_id}\t{region}\t{province}\t{day.isoformat()}\t{m.level}\t"
+            f"{m.energy}\t{m.carrier}\t{m.direction}\t{a.consumption}\t{a.readings}\t"
+            f"{a.lapsed}\t{a.misaligned}\t{a.decreases}\t{text(a.first_at)}\t"
+            f"{text(a.last_at)}\t{text(a.last_value)}\n")
+    columns = ", ".join(DAY_COLUMNS)
+    with connection.cursor() as cursor:
+        # A session's scratch table, emptied after use (and at each commit).
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS energy_daily_in (meter_id bigint, "
+            "unit_id bigint, region_code text, province_code text, day date, level text, "
+            "energy text, carrier text, direction text, consumption numeric, readings int, "
+            "lapsed int, misaligned int, decreases int, first_at timestamptz, "
+            "last_at timestamptz, last_value numeric) ON COMMIT DELETE ROWS")
+        with connection.wrap_database_errors, \
+                cursor.cursor.copy(f"COPY energy_daily_in ({columns}) FROM STDIN") as copy:
+            copy.write("".join(lines))
+        cursor.execute(
+            f"INSERT INTO {t} ({columns}) SELECT {columns} FROM energy_daily_in "
+            + _on_conflict(f"LEAST({t}.first_at, EXCLUDED.first_at)",
+                           f"GREATEST({t}.last_at, EXCLUDED.last_at)"))
+        cursor.execute("DELETE FROM energy_daily_in")
+
+
+def _upsert_days_listed(unit, meters: dict[int, MeterState], days: dict) -> None:
+    """SQLite: the meter-days as parameters of one ``executemany``."""
+    t = DAY_TABLE
+    region, province, unit_id = unit.region_code, unit.region_code[:2], unit.pk
     ops = connection.ops
     records = []
     for (meter_id, day), a in days.items():
@@ -223,23 +244,13 @@ def upsert_days(unit, meters: dict[int, MeterState], days: dict) -> None:
                         ops.adapt_datetimefield_value(a.first_at),
                         ops.adapt_datetimefield_value(a.last_at),
                         None if a.last_value is None else str(a.last_value)))
-    sql = f"""
-        INSERT INTO {t} ({', '.join(DAY_COLUMNS)}) VALUES ({', '.join(['%s'] * len(DAY_COLUMNS))})
-        ON CONFLICT (meter_id, day) DO UPDATE SET
-            consumption = {t}.consumption + excluded.consumption,
-            readings = {t}.readings + excluded.readings,
-            lapsed = {t}.lapsed + excluded.lapsed,
-            misaligned = {t}.misaligned + excluded.misaligned,
-            decreases = {t}.decreases + excluded.decreases,
-            first_at = CASE WHEN {t}.first_at IS NULL THEN excluded.first_at
-                            WHEN excluded.first_at IS NULL THEN {t}.first_at
-                            ELSE MIN({t}.first_at, excluded.first_at) END,
-            last_value = CASE WHEN {t}.last_at IS NULL OR excluded.last_at >= {t}.last_at
-                              THEN COALESCE(excluded.last_value, {t}.last_value)
-                              ELSE {t}.last_value END,
-            last_at = CASE WHEN {t}.last_at IS NULL THEN excluded.last_at
-                           WHEN excluded.last_at IS NULL THEN {t}.last_at
-                           ELSE MAX({t}.last_at, excluded.last_at) END
-    """
+    sql = (f"INSERT INTO {t} ({', '.join(DAY_COLUMNS)}) "
+           f"VALUES ({', '.join(['%s'] * len(DAY_COLUMNS))}) "
+           + _on_conflict(f"CASE WHEN {t}.first_at IS NULL THEN excluded.first_at "
+                          f"WHEN excluded.first_at IS NULL THEN {t}.first_at "
+                          f"ELSE MIN({t}.first_at, excluded.first_at) END",
+                          f"CASE WHEN {t}.last_at IS NULL THEN excluded.last_at "
+                          f"WHEN excluded.last_at IS NULL THEN {t}.last_at "
+                          f"ELSE MAX({t}.last_at, excluded.last_at) END"))
     with connection.cursor() as cursor:
         cursor.executemany(sql, records)

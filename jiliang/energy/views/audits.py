@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from jiliang.core import selectors as core_selectors
@@ -23,7 +23,7 @@ from jiliang.core.tabular import Percent, workbook
 from jiliang.core.web import errors_onto, page_of, roles_required
 from jiliang.energy import conf, forms, permissions, selectors, services
 from jiliang.energy.models import Audit, AuditExclusion
-from jiliang.energy.views.common import XLSX, forbid_unless
+from jiliang.energy.views.common import XLSX, forbid_unless, form_page
 from jiliang.rules import energy as rules
 
 # --- audits ---------------------------------------------------------------------------------
@@ -44,13 +44,11 @@ def audit_create(request, pk: int):
     form = forms.AuditOpenForm(request.POST or None, auditors=auditors.distinct(),
                                initial={"auditor": request.user.organisation_id,
                                         "opened_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        with errors_onto(form):
-            audit = services.audit_open(actor=request.user, unit=unit, **form.cleaned_data)
-            messages.success(request, _("Audit %(number)s is open.") % {"number": audit.number})
-            return redirect("energy:audit-detail", pk=audit.pk)
-    return render(request, "energy/form.html", {"form": form, "unit": unit,
-                                                "title": _("Open a GB 17167 audit")})
+    return form_page(
+        request, form, lambda data: services.audit_open(actor=request.user, unit=unit, **data),
+        to=lambda audit: reverse("energy:audit-detail", args=[audit.pk]),
+        success=lambda audit: _("Audit %(number)s is open.") % {"number": audit.number},
+        unit=unit, title=_("Open a GB 17167 audit"))
 
 
 def _audit_context(request, audit, **extra):
@@ -95,23 +93,42 @@ def _audit_action(request, audit, form, action, success):
     return redirect("energy:audit-detail", pk=audit.pk)
 
 
-@login_required
-@require_POST
-def audit_cells(request, pk: int):
-    audit = selectors.audit_detail(request.user, pk)
-    forbid_unless(permissions.may_audit(request.user, audit))
-    return _audit_action(request, audit, forms.CellForm(request.POST), lambda d: (
-        services.audit_cell_set(actor=request.user, audit=audit, **d)), _("Saved."))
+def _audit_post(name: str, form_class, service, success, *, on_finding: bool = False,
+                may=permissions.may_audit):
+    """A POST from an audit's page, on the audit (or, ``on_finding``, on one of its findings):
+    ``may(user, audit)`` asked, the form checked, ``service`` run with the form's data, and the
+    user sent back to the audit with ``success`` or the errors."""
+
+    @login_required
+    @require_POST
+    def view(request, pk: int):
+        if on_finding:
+            finding = selectors.finding_detail(request.user, pk)
+            audit, target = finding.audit, {"finding": finding}
+        else:
+            audit = selectors.audit_detail(request.user, pk)
+            target = {"audit": audit}
+        forbid_unless(may(request.user, audit))
+        return _audit_action(request, audit, form_class(request.POST), lambda d: (
+            service(actor=request.user, **target, **d)), success)
+
+    view.__name__ = view.__qualname__ = name
+    return view
 
 
-@login_required
-@require_POST
-def audit_exclusion_add(request, pk: int):
-    audit = selectors.audit_detail(request.user, pk)
-    forbid_unless(permissions.may_audit(request.user, audit))
-    return _audit_action(request, audit, forms.ExclusionForm(request.POST), lambda d: (
-        services.audit_exclusion_add(actor=request.user, audit=audit, **d)),
-        _("The exclusion is recorded."))
+audit_cells = _audit_post("audit_cells", forms.CellForm, services.audit_cell_set,
+                          gettext_lazy("Saved."))
+audit_exclusion_add = _audit_post("audit_exclusion_add", forms.ExclusionForm,
+                                  services.audit_exclusion_add,
+                                  gettext_lazy("The exclusion is recorded."))
+audit_complete = _audit_post("audit_complete", forms.CompleteForm, services.audit_complete,
+                             gettext_lazy("The audit is completed."))
+finding_rectify = _audit_post(
+    "finding_rectify", forms.RectifyForm, services.finding_rectify,
+    gettext_lazy("The rectification is submitted."), on_finding=True,
+    may=lambda user, audit: permissions.may_keep_ledger(user, audit.unit))
+finding_review = _audit_post("finding_review", forms.ReviewForm, services.finding_review,
+                             gettext_lazy("Saved."), on_finding=True)
 
 
 @login_required
@@ -127,37 +144,6 @@ def audit_exclusion_remove(request, pk: int):
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
     return redirect("energy:audit-detail", pk=audit.pk)
-
-
-@login_required
-@require_POST
-def audit_complete(request, pk: int):
-    audit = selectors.audit_detail(request.user, pk)
-    forbid_unless(permissions.may_audit(request.user, audit))
-    return _audit_action(request, audit, forms.CompleteForm(request.POST), lambda d: (
-        services.audit_complete(actor=request.user, audit=audit, **d)),
-        _("The audit is completed."))
-
-
-@login_required
-@require_POST
-def finding_rectify(request, pk: int):
-    finding = selectors.finding_detail(request.user, pk)
-    audit = finding.audit
-    forbid_unless(permissions.may_keep_ledger(request.user, audit.unit))
-    return _audit_action(request, audit, forms.RectifyForm(request.POST), lambda d: (
-        services.finding_rectify(actor=request.user, finding=finding, **d)),
-        _("The rectification is submitted."))
-
-
-@login_required
-@require_POST
-def finding_review(request, pk: int):
-    finding = selectors.finding_detail(request.user, pk)
-    audit = finding.audit
-    forbid_unless(permissions.may_audit(request.user, audit))
-    return _audit_action(request, audit, forms.ReviewForm(request.POST), lambda d: (
-        services.finding_review(actor=request.user, finding=finding, **d)), _("Saved."))
 
 
 def _audit_tables(audit, cells=None):

@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from jiliang.core.uploads import check_upload
 from jiliang.core.web import apply_errors, page_of, xlsx_response
 from jiliang.energy import forms, permissions, selectors, services
 from jiliang.energy.labels import energy_choices
-from jiliang.energy.views.common import XLSX, forbid_unless
+from jiliang.energy.views.common import XLSX, forbid_unless, form_page
 
 # --- the ledger -----------------------------------------------------------------------------
 
@@ -90,17 +91,12 @@ def meter_import(request, pk: int):
 def meter_create(request, pk: int):
     unit = selectors.unit_detail(request.user, pk)
     forbid_unless(permissions.may_keep_ledger(request.user, unit))
-    form = forms.MeterForm(request.POST or None, unit=unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            meter = services.meter_register(actor=request.user, unit=unit, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The meter is in the ledger."))
-            return redirect("energy:meter-detail", pk=meter.pk)
-    return render(request, "energy/form.html", {"form": form, "unit": unit,
-                                                "title": _("Add a meter to the ledger")})
+    return form_page(
+        request, forms.MeterForm(request.POST or None, unit=unit),
+        lambda data: services.meter_register(actor=request.user, unit=unit, **data),
+        to=lambda meter: reverse("energy:meter-detail", args=[meter.pk]),
+        success=_("The meter is in the ledger."), refusals=False,
+        unit=unit, title=_("Add a meter to the ledger"))
 
 
 @login_required
@@ -109,35 +105,22 @@ def meter_edit(request, pk: int):
     forbid_unless(permissions.may_keep_ledger(request.user, meter.unit))
     initial = {f: getattr(meter, f) for f in services.METER_FIELDS if f != "owner"}
     form = forms.MeterForm(request.POST or None, unit=meter.unit, meter=meter, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meter_update(actor=request.user, meter=meter, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("energy:meter-detail", pk=meter.pk)
-    return render(request, "energy/form.html", {"form": form, "unit": meter.unit,
-                                                "title": _("Change a ledger line")})
+    return form_page(request, form, lambda data: services.meter_update(
+        actor=request.user, meter=meter, **data),
+        to=reverse("energy:meter-detail", args=[meter.pk]), success=_("Saved."),
+        refusals=False, unit=meter.unit, title=_("Change a ledger line"))
 
 
 @login_required
 def meter_calibration(request, pk: int):
     meter = selectors.meter_detail(request.user, pk)
     forbid_unless(permissions.may_keep_ledger(request.user, meter.unit))
-    form = forms.CalibrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meter_calibration_record(actor=request.user, meter=meter,
-                                              **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Recorded."))
-            return redirect("energy:meter-detail", pk=meter.pk)
-    return render(request, "energy/form.html", {
-        "form": form, "unit": meter.unit,
-        "title": _("Record a verification or calibration of %(meter)s") % {"meter": meter}})
+    return form_page(
+        request, forms.CalibrationForm(request.POST or None),
+        lambda data: services.meter_calibration_record(actor=request.user, meter=meter, **data),
+        to=reverse("energy:meter-detail", args=[meter.pk]), success=_("Recorded."),
+        refusals=False, unit=meter.unit,
+        title=_("Record a verification or calibration of %(meter)s") % {"meter": meter})
 
 
 @login_required

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.core.web import errors_onto, page_of, roles_required
 from jiliang.energy import forms, selectors, services
-from jiliang.energy.views.common import month_of
+from jiliang.energy.views.common import form_page, month_of
 
 # --- letters of responsibility --------------------------------------------------------------
 
@@ -52,17 +53,13 @@ def letter_look_back(request, pk: int):
     letter = selectors.letter_detail(request.user, pk)
     form = forms.LookBackForm(request.POST or None, commitments=letter.commitments.all(),
                               initial={"reviewed_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        with errors_onto(form):
-            services.letter_look_back(actor=request.user, letter=letter,
-                                      reviewed_on=form.cleaned_data["reviewed_on"],
-                                      summary=form.cleaned_data["summary"],
-                                      outcomes=form.outcomes())
-            messages.success(request, _("The look-back is recorded."))
-            return redirect("energy:letter-detail", pk=letter.pk)
-    return render(request, "energy/form.html", {
-        "form": form, "title": _("Look back on “%(title)s”") % {"title": letter.title},
-        "unit": letter.unit})
+    return form_page(
+        request, form, lambda data: services.letter_look_back(
+            actor=request.user, letter=letter, reviewed_on=data["reviewed_on"],
+            summary=data["summary"], outcomes=form.outcomes()),
+        to=reverse("energy:letter-detail", args=[letter.pk]),
+        success=_("The look-back is recorded."), unit=letter.unit,
+        title=_("Look back on “%(title)s”") % {"title": letter.title})
 
 
 # --- the bureau's views ---------------------------------------------------------------------

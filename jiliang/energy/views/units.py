@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -16,11 +16,11 @@ from django.utils.translation import pgettext
 from jiliang.core.forms import scope_organisations
 from jiliang.core.lists import sort_by
 from jiliang.core.params import query_year
-from jiliang.core.web import apply_errors, errors_onto, page_of, roles_required, xlsx_response
+from jiliang.core.web import errors_onto, page_of, roles_required, xlsx_response
 from jiliang.energy import conf, forms, interference, permissions, selectors, services
 from jiliang.energy.models import EnergyUnit, Finding
 from jiliang.energy.templatetags.energy import carrier as carrier_label
-from jiliang.energy.views.common import forbid_unless, month_of
+from jiliang.energy.views.common import forbid_unless, form_page, month_of
 
 # --- home, units ----------------------------------------------------------------------------
 
@@ -73,13 +73,11 @@ def unit_list(request):
 @roles_required(bureau=True)
 def unit_create(request):
     form = scope_organisations(forms.UnitForm(request.POST or None), request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        with errors_onto(form):
-            unit = services.unit_register(actor=request.user, **data)
-            messages.success(request, _("%(name)s is on file.") % {"name": unit.name})
-            return redirect("energy:unit-detail", pk=unit.pk)
-    return render(request, "energy/form.html", {"form": form, "title": _("Put a unit on file")})
+    return form_page(
+        request, form, lambda data: services.unit_register(actor=request.user, **dict(data)),
+        to=lambda unit: reverse("energy:unit-detail", args=[unit.pk]),
+        success=lambda unit: _("%(name)s is on file.") % {"name": unit.name},
+        title=_("Put a unit on file"))
 
 
 @roles_required(bureau=True)
@@ -91,32 +89,24 @@ def unit_edit(request, pk: int):
               "balance_tolerance_percent")
     form = forms.UnitForm(request.POST or None, editing=True,
                           initial={f: getattr(unit, f) for f in fields})
-    if request.method == "POST" and form.is_valid():
-        with errors_onto(form):
-            services.unit_update(actor=request.user, unit=unit, **form.cleaned_data)
-            messages.success(request, _("Saved."))
-            return redirect("energy:unit-detail", pk=unit.pk)
-    return render(request, "energy/form.html", {"form": form, "unit": unit,
-                                                "title": _("Change the unit")})
+    return form_page(request, form, lambda data: services.unit_update(
+        actor=request.user, unit=unit, **data),
+        to=reverse("energy:unit-detail", args=[unit.pk]), success=_("Saved."),
+        unit=unit, title=_("Change the unit"))
 
 
 @login_required
 def unit_key(request, pk: int):
     unit = selectors.unit_detail(request.user, pk)
     forbid_unless(permissions.may_keep_ledger(request.user, unit))
-    form = forms.KeyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_key_register(actor=request.user, unit=unit, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The gateway's key is registered."))
-            return redirect("energy:unit-detail", pk=unit.pk)
-    return render(request, "energy/form.html", {
-        "form": form, "unit": unit, "title": _("Register the gateway's key"),
-        "intro": _("Batches are signed with Ed25519 over “jiliang-energy-batch/1”, the unit "
-                   "code, the batch id and the SHA-256 of the body, one per line.")})
+    return form_page(
+        request, forms.KeyForm(request.POST or None),
+        lambda data: services.unit_key_register(actor=request.user, unit=unit, **data),
+        to=reverse("energy:unit-detail", args=[unit.pk]),
+        success=_("The gateway's key is registered."), refusals=False, unit=unit,
+        title=_("Register the gateway's key"),
+        intro=_("Batches are signed with Ed25519 over “jiliang-energy-batch/1”, the unit "
+                "code, the batch id and the SHA-256 of the body, one per line."))
 
 
 @login_required
@@ -184,14 +174,11 @@ def unit_monthly(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             meter = unit.meters.filter(carrier=data["carrier"]).first()
-            try:
+            with errors_onto(form, refusals=False):
                 services.monthly_report_submit(
                     actor=request.user, unit=unit, month=data["month"], carrier=data["carrier"],
                     quantity=data["quantity"],
                     quantity_unit=meter.register_unit if meter else "")
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
                 messages.success(request, _("Saved."))
                 return redirect("energy:unit-monthly", pk=unit.pk)
     return render(request, "energy/unit_monthly.html", {
