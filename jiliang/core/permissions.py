@@ -1,6 +1,6 @@
 """What a user may do about accounts and roles, from rules/data/role_grants.json.
 
-The services enforce the same table (``services._authorise_grant``); these predicates only
+The services enforce the same table (``services.accounts._authorise_grant``); these predicates only
 decide what a page offers.
 """
 
