@@ -100,10 +100,15 @@ def version_impact(request, code: str):
     })
 
 
+FLAGS_COUNTED = 1_000
+
+
 @roles_required(bureau=True)
 def type_approval_flags(request):
     """Instruments in use of a kind needing type approval whose number names no approval in
     force: for the bureau to check (work plan 五.2–五.4)."""
+    # Counted up to 1,000 ("Page 1 of 20+"): the flags are judged row by row (kind, number and
+    # model against the approvals in force), so each counted row is read from the table.
     return render(request, "catalog/type_approval_flags.html", {
-        "page": page_of(request, type_approval.flagged(request.user)),
+        "page": page_of(request, type_approval.flagged(request.user), cap=FLAGS_COUNTED),
     })

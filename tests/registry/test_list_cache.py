@@ -92,3 +92,15 @@ class ListCacheTests(PersonaTestCase):
         assert "LC-0004" in client.get(LISTS[0]).content.decode()
         assert "LC-0004" not in client.get(LISTS[0] + "?q=LC-0001").content.decode()
         assert "LC-0001" in client.get(LISTS[0] + "?q=LC-0001").content.decode()
+
+    def test_the_rates_are_kept_until_a_record_changes_them(self):
+        client = self.client_as("gd_clerk")
+        first = client.get("/registry/rates/")
+        with CaptureQueriesContext(connection) as caught:
+            again = client.get("/registry/rates/")
+        assert not any("registry_ratecell" in q["sql"] for q in caught.captured_queries)
+        assert again.context["total"] == first.context["total"]
+        verified = first.context["total"]["verified"]
+        verify(self.p.gd_verifier, file(self.p.acme, serial="LC-0005"), on=days(0),
+               number="LC-CERT-3")  # today: in this year's figures whatever the date
+        assert client.get("/registry/rates/").context["total"]["verified"] == verified + 1

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from jiliang.catalog.models import InstrumentKind, Use
-from jiliang.core.caching import rows_cache
+from jiliang.core.caching import FRAGMENT_SECONDS, fragment_key, rows_cache
 from jiliang.core.lists import sort_by
 from jiliang.core.params import query_year
 from jiliang.core.replica import replica_ok
@@ -80,8 +81,15 @@ def rates(request):
     region = request.GET.get("region", "").strip()
     args = {"start": start, "end": end, "kind": kind, "use": use, "region": region}
     national = request.user.scope.everything and not region
-    groups = selectors.rates_by_groups(request.user, groups=("kind", "region", "use", "province"),
-                                       **args)
+    # The year's cells add up to a few hundred rows nationally, but reading them is the page's
+    # cost (10^5 cells at 10^6 instruments): the sums are kept per scope, query and language
+    # while the registry's version stays (cells plus an import's unfolded deltas: folding
+    # them changes no sum).
+    groups = cache.get_or_set(
+        "rates:" + fragment_key(request, selectors.public_check_version),
+        lambda: selectors.rates_by_groups(
+            request.user, groups=("kind", "region", "use", "province"), **args),
+        FRAGMENT_SECONDS)
     by_kind, by_region, by_use = groups["kind"], groups["region"], groups["use"]
     by_province = groups["province"] if national else []
     total = selectors.rates_total(by_kind)
