@@ -10,14 +10,27 @@ import subprocess
 import threading
 import time
 import uuid
+from contextlib import contextmanager
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 
+from jiliang.core import ratelimit
 from jiliang.energy import mqtt, signing
 from jiliang.energy.models import BatchRefusal
 from tests.base import PersonaTestCase
 from tests.energy.factories import PRIVATE, at, body, make_meter, make_unit, series
+
+
+@contextmanager
+def one_minute():
+    """The allowance counts per clock minute: hold the limiter's clock inside one minute, so a
+    run that crosses a minute's end does not start a fresh allowance half-way."""
+    held = (time.time() // 60) * 60 + 30
+    with mock.patch.object(ratelimit, "time", SimpleNamespace(time=lambda: held)):
+        yield
 
 
 class RefusalTests(PersonaTestCase):
@@ -48,7 +61,7 @@ class RefusalTests(PersonaTestCase):
             not_yours.json()["detail"].replace(self.unit.code, "X")
 
     def test_refusals_are_kept_up_to_the_limit_per_client_and_minute_then_only_answered(self):
-        with self.settings(JILIANG_ENERGY_REFUSALS_PER_MINUTE=5):
+        with self.settings(JILIANG_ENERGY_REFUSALS_PER_MINUTE=5), one_minute():
             statuses = [self.post(f"91440106MA59NOSU{i:02d}", f"p-{i}").status_code
                         for i in range(8)]
             assert statuses == [404] * 5 + [429] * 3
@@ -66,9 +79,10 @@ def test_unknown_codes_over_mqtt_share_one_allowance(settings):
     cache.clear()
     settings.JILIANG_ENERGY_REFUSALS_PER_MINUTE = 3
     data = body(series("E-01", at(1), 2))
-    acks = [mqtt.handle(f"jiliang/energy/NOSUCH{i}/readings",
-                        mqtt.envelope(f"m-{i}", data, "json", "AAAA"), "jiliang/energy")
-            for i in range(6)]
+    with one_minute():
+        acks = [mqtt.handle(f"jiliang/energy/NOSUCH{i}/readings",
+                            mqtt.envelope(f"m-{i}", data, "json", "AAAA"), "jiliang/energy")
+                for i in range(6)]
     assert [a["reason"] for a in acks] == ["unknown_unit"] * 3 + ["rate_limited"] * 3
     assert BatchRefusal.objects.count() == 3
 
