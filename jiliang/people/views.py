@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiliang.core.caching import rows_cache
 from jiliang.core.forms import scope_organisations
 from jiliang.core.models import Organisation
 from jiliang.core.tabular import template_workbook
@@ -239,9 +242,9 @@ def region_prefix_of(code: str) -> str:
 def coverage(request):
     prefix = _coverage_prefix(request)
     on = timezone.localdate()
-    counties, kinds, cells = selectors.coverage(prefix, on=on) if prefix else ([], [], [])
-    county_names, kind_names = dict(counties), dict(kinds)
     if request.GET.get("format") == "xlsx":
+        counties, kinds, cells = selectors.coverage(prefix, on=on) if prefix else ([], [], [])
+        county_names, kind_names = dict(counties), dict(kinds)
         words = {rules.NONE: _("no institution authorised"),
                  rules.ONE_ENDING: _("one institution, authorisation ending within 6 months"),
                  rules.COVERED: _("covered")}
@@ -252,21 +255,68 @@ def coverage(request):
             ((c.county, county_names[c.county], kind_names[c.kind], c.institutions,
               str(words[c.status]), c.ends_on.isoformat() if c.ends_on else "")
              for c in cells), title=str(_("Coverage")))
-    gaps = [c for c in cells if c.status != rules.COVERED]
-    # Positions by dictionary, names joined here: tens of thousands of cells in a province.
-    kind_at = {k: i for i, (k, _n) in enumerate(kinds)}
-    county_at = {c: i for i, (c, _n) in enumerate(counties)}
-    level = {rules.NONE: 0, rules.ONE_ENDING: 1, rules.COVERED: 2}
-    chart = {"counties": [n for _c, n in counties], "kinds": [n for _k, n in kinds],
-             "cells": [[kind_at[c.kind], county_at[c.county], level[c.status]] for c in cells],
-             "labels": [str(_("no institution authorised")),
-                        str(_("one institution, authorisation ending within 6 months")),
-                        str(_("covered"))]}
+    # The page (a province: 7,808 cells, 500 gaps listed) is kept per scope, query, language
+    # and day while the ledger stays: every write to authorisations, catalogue or licences
+    # leaves an entry there.
     return render(request, "people/coverage.html", {
-        "prefix": prefix, "counties": len(counties), "kinds": len(kinds),
-        "gaps": [(c, county_names[c.county], kind_names[c.kind]) for c in gaps[:500]],
-        "gap_count": len(gaps),
-        "chart": chart, "on": on, "national": request.user.scope.everything})
+        "prefix": prefix, "on": on,
+        "cov": _Coverage(lambda: selectors.coverage(prefix, on=on) if prefix else ([], [], [])),
+        **rows_cache(request, _ledger_version),
+    })
+
+
+def _ledger_version() -> int | None:
+    from jiliang.audit.models import LedgerEntry
+
+    return LedgerEntry.objects.aggregate(newest=Max("id"))["newest"]
+
+
+class _Coverage:
+    """The gaps and the chart, worked out when the template first reads them."""
+
+    def __init__(self, load):
+        self._load = load
+
+    @cached_property
+    def _read(self):
+        counties, kinds, cells = self._load()
+        county_names, kind_names = dict(counties), dict(kinds)
+        return counties, kinds, cells, county_names, kind_names
+
+    @property
+    def counties(self) -> int:
+        return len(self._read[0])
+
+    @property
+    def kinds(self) -> int:
+        return len(self._read[1])
+
+    @cached_property
+    def _gaps(self) -> list:
+        return [c for c in self._read[2] if c.status != rules.COVERED]
+
+    @property
+    def gaps(self) -> list:
+        _c, _k, _cells, county_names, kind_names = self._read
+        return [(c, county_names[c.county], kind_names[c.kind]) for c in self._gaps[:500]]
+
+    @property
+    def gap_count(self) -> int:
+        return len(self._gaps)
+
+    @cached_property
+    def chart(self) -> dict:
+        # Positions by dictionary, names joined here: tens of thousands of cells in a province.
+        counties, kinds, cells, _cn, _kn = self._read
+        kind_at = {k: i for i, (k, _n) in enumerate(kinds)}
+        county_at = {c: i for i, (c, _n) in enumerate(counties)}
+        level = {rules.NONE: 0, rules.ONE_ENDING: 1, rules.COVERED: 2}
+        return {"counties": [n for _c, n in counties], "kinds": [n for _k, n in kinds],
+                "cells": [[kind_at[c.kind], county_at[c.county], level[c.status]]
+                          for c in cells],
+                "labels": [str(_("no institution authorised")),
+                           str(_("one institution, authorisation ending within 6 months")),
+                           str(_("covered"))]}
 
 
 @public

@@ -87,6 +87,29 @@ class CoverageTests(PersonaTestCase):
         assert "440106" not in page
 
 
+    def test_the_kept_page_shows_a_new_authorisation_at_once(self):
+        import re
+
+        def gaps(client) -> int:
+            page = client.get("/people/coverage/?region=440100").content.decode()
+            return int(re.search(r'id="coverage-summary">.*?(\d+)\D*</p>', page).group(1))
+
+        client = self.client_as("gz_clerk", language="en")
+        before = gaps(client)
+        assert gaps(client) == before  # kept
+        kind = InstrumentKind.objects.exclude(code__in=[*GD_KINDS, "taximeter", "gas_meter"]) \
+            .order_by("code").values_list("code", flat=True).first()
+        other = organisation_register(actor=None, kind="verification_institution",
+                                      name="越秀区计量检测所", region_code="440104",
+                                      credit_code=credit_code("12440104MA5CHRG02"))
+        licence_record(actor=self.p.gd_clerk, type_code="metrology_authorization", holder=other,
+                       number="(穗)法计(2025)003", issued_on=TODAY - datetime.timedelta(days=10),
+                       valid_until=TODAY.replace(year=2099), regime="now",
+                       particulars={"authority_level": "provincial", "form": "legal_institution",
+                                    "kinds": [kind], "authorised_region": "440106"})
+        assert gaps(client) == before - 1
+
+
 class StationTests(PersonaTestCase):
     def test_a_station_is_listed_publicly_and_its_reviews_are_kept_by_the_bureau(self):
         station = services.station_register(
