@@ -1,4 +1,4 @@
-"""The registry's one door to an optional app it works with when that app is installed.
+"""The optional apps the registry reaches, through the one hook (``jiliang.core.hooks``).
 
 The registry is below traceability in the layers (traceability imports the registry's
 models), so no registry module imports traceability at its top: each asks here, by name,
@@ -8,21 +8,16 @@ and certificate say nothing of a register, and the demo writes standards as text
 
 from __future__ import annotations
 
-from importlib import import_module
 from types import ModuleType
 
-from django.apps import apps
-
-TRACEABILITY = "jiliang.traceability"
+from jiliang.core.hooks import optional
 
 
 def traceability(part: str) -> ModuleType | None:
     """``jiliang.traceability.<part>`` when the app is installed, else None. The parts the
     registry uses: ``binding`` (the register of standards a record stands on), ``selectors``
     (a record's standard, the instruments under review, the form's choices), ``demo``."""
-    if not apps.is_installed(TRACEABILITY):
-        return None
-    return import_module(f"{TRACEABILITY}.{part}")
+    return optional("traceability", part)
 
 
 def standards() -> ModuleType | None:
