@@ -8,7 +8,7 @@ class CatalogConfig(AppConfig):
     name = "jiliang.catalog"
     verbose_name = _("Catalogue of instruments under compulsory management")
     nav_title = _("Catalogue")  # the menu's name in the bar
-    reference_loaders = ["jiliang.catalog.reference.load_current_catalogue"]
+    reference_loaders = {"jiliang.catalog.reference.load_current_catalogue": "catalog.catalogueversion"}
     nav = [
         NavItem(_("Catalogue"), "catalog:kind-list"),
         NavItem(_("Catalogue"), "catalog:kind-list", menu="public"),

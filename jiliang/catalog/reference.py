@@ -86,14 +86,24 @@ class _Sync:
 
 
 def load_catalogue(model: Callable[[str], type]) -> int:
-    """Bring the catalogue in line with the data; returns the number of rows added or changed."""
-    version_model, entry_model = model("CatalogueVersion"), model("CatalogueEntry")
-    kind_model, regulation_model, rule_model = (model("InstrumentKind"), model("Regulation"),
-                                                model("PeriodRule"))
-    legacy, kinds_data, editions_data = read(CATALOGUE), read(KINDS), read(EDITIONS)
-    catalogues = read(CATALOGUES)
-    sync = _Sync()
+    """Bring the catalogue in line with the data; returns the number of rows added or changed.
 
+    In steps: the catalogue versions, the kinds, the regulation editions of each kind, the
+    1987 and 2020 entries, the period rules."""
+    legacy, kinds_data, editions_data = read(CATALOGUE), read(KINDS), read(EDITIONS)
+    sync = _Sync()
+    versions = _load_versions(model("CatalogueVersion"), legacy, kinds_data, sync)
+    kinds = _load_kinds(model("InstrumentKind"), kinds_data, legacy, sync)
+    _load_regulations(model("Regulation"), kinds, editions_data["editions"], legacy, sync)
+    entry_model = model("CatalogueEntry")
+    _load_1987(entry_model, versions["1987"], kinds, kinds_data, legacy, sync)
+    _load_2020(entry_model, versions["2020"], kinds, kinds_data, legacy, read(CATALOGUES), sync)
+    _load_rules(model("PeriodRule"), kinds, sync)
+    return sync.changed
+
+
+def _load_versions(version_model, legacy: dict, kinds_data: dict, sync: _Sync) -> dict:
+    """The catalogue versions (1987, 2020), with their dates in force once the data gives them."""
     dates = {v["code"]: v for v in kinds_data["versions"]}
     versions = {}
     for regime in legacy["regimes"]:
@@ -112,37 +122,46 @@ def load_catalogue(model: Callable[[str], type]) -> int:
             created = True
         versions[regime["id"]] = version
         sync.changed += created
+    return versions
 
+
+def _kind_values(item: dict, extra: dict) -> dict:
+    """A kind's fields from instrument_kinds.json and its entry in verification_catalog.json."""
+    mode = extra.get("management_mode", {})
+    c2020 = extra.get("catalog_2020") or {}
+    return {
+        "name_zh": item["name_zh"], "name_en": item.get("name_en", ""),
+        "category": extra.get("category", ""),
+        "uses": uses_of(extra["usage_fields"]) if extra else item.get("uses", []),
+        "size_param": item.get("size_param", ""), "is_utility_meter": item.get("utility_meter", False),
+        "mode": item.get("mode") or "", "mode_confidence": item.get("mode_confidence", ""),
+        "mode_1991": mode.get("1991", mode.get("2008_practice", "")),
+        "mode_2020": mode.get("2020", ""), "supervision_2020": c2020.get("supervision", ""),
+        "notes": "\n".join(filter(None, [c2020.get("mode_note", ""), extra.get("record_notes", ""),
+                                         extra.get("jjg_1099_note", ""), item.get("note", "")])),
+        "catalogue_items": {k: v for k, v in (item.get("items") or {}).items() if v},
+        "sources": item.get("sources", []),
+    }
+
+
+def _load_kinds(kind_model, kinds_data: dict, legacy: dict, sync: _Sync) -> dict:
+    """The instrument kinds, by code."""
     details = {i["id"]: i for i in legacy["instruments"]}
-    kinds = {}
-    for item in kinds_data["kinds"]:
-        code = item["code"]
-        extra = details.get(code, {})
-        mode = extra.get("management_mode", {})
-        c2020 = extra.get("catalog_2020") or {}
-        kinds[code] = sync.put(kind_model, {"code": code}, {
-            "name_zh": item["name_zh"], "name_en": item.get("name_en", ""),
-            "category": extra.get("category", ""),
-            "uses": uses_of(extra["usage_fields"]) if extra else item.get("uses", []),
-            "size_param": item.get("size_param", ""), "is_utility_meter": item.get("utility_meter", False),
-            "mode": item.get("mode") or "", "mode_confidence": item.get("mode_confidence", ""),
-            "mode_1991": mode.get("1991", mode.get("2008_practice", "")),
-            "mode_2020": mode.get("2020", ""), "supervision_2020": c2020.get("supervision", ""),
-            "notes": "\n".join(filter(None, [c2020.get("mode_note", ""), extra.get("record_notes", ""),
-                                             extra.get("jjg_1099_note", ""), item.get("note", "")])),
-            "catalogue_items": {k: v for k, v in (item.get("items") or {}).items() if v},
-            "sources": item.get("sources", []),
-        })
+    return {item["code"]: sync.put(kind_model, {"code": item["code"]},
+                                   _kind_values(item, details.get(item["code"], {})))
+            for item in kinds_data["kinds"]}
 
-    _load_regulations(regulation_model, kinds, editions_data["editions"], legacy, sync)
 
+def _load_1987(entry_model, version, kinds: dict, kinds_data: dict, legacy: dict,
+               sync: _Sync) -> None:
+    """The 1987 catalogue's entries, each linked to the first kind that names its item."""
     by_item: dict[int, object] = {}
     for item in kinds_data["kinds"]:
         number = (item.get("items") or {}).get("1987")
         if number and number not in by_item:
             by_item[number] = kinds[item["code"]]
     for item in legacy["catalog_1987"]:
-        entry = sync.put(entry_model, {"version": versions["1987"], "name_zh": item["name_zh"]}, {
+        entry = sync.put(entry_model, {"version": version, "name_zh": item["name_zh"]}, {
             "item_no": item["item_no"], "name_en": item.get("name_en", ""),
             "types": item.get("types", []), "status": item.get("status", ""),
             "confidence": grade(item.get("confidence")), "sources": item.get("sources", []),
@@ -150,8 +169,11 @@ def load_catalogue(model: Callable[[str], type]) -> int:
         if entry.kind_id is None and by_item.get(item["item_no"]) is not None:
             entry.kind = by_item[item["item_no"]]
             entry.save(update_fields=["kind"])
-    _load_2020(entry_model, versions["2020"], kinds, kinds_data, legacy, catalogues, sync)
 
+
+def _load_rules(rule_model, kinds: dict, sync: _Sync) -> None:
+    """The period rules of verification_periods.json, in order; one the data no longer gives
+    and no one reviewed is removed."""
     wanted = set()
     for position, rule in enumerate(load_rules()):
         wanted.add(rule.id)
@@ -162,7 +184,6 @@ def load_catalogue(model: Callable[[str], type]) -> int:
         })
     stale = rule_model.objects.filter(reviewed_at__isnull=True).exclude(code__in=wanted)
     sync.changed += stale.delete()[0]
-    return sync.changed
 
 
 def _load_regulations(regulation_model, kinds: dict, editions: list[dict], legacy: dict,

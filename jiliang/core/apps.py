@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
     name = "jiliang.core"
     verbose_name = _("Regions, organisations and people")
     nav_title = _("Directory")  # the menu's name in the bar
-    reference_loaders = ["jiliang.core.regions.load_current_regions"]
+    # Idempotent loaders of reference data (manage.py load_reference), each with the model its
+    # ledger entry names when it changed rows.
+    reference_loaders = {"jiliang.core.regions.load_current_regions": "core.region",
+                         "jiliang.core.holidays.load_current_holiday_years": "core.holidayyear"}
     nav = [
         NavItem(_("Organisations"), "core:organisation-list", signed_in=True),
         NavItem(_("Regions"), "core:region-list"),

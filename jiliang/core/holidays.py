@@ -52,6 +52,22 @@ def official_calendar() -> deadlines.Calendar:
     return _cached[1]
 
 
+def load_holiday_years(year_model) -> int:
+    """The years the ``chinesecalendar`` package carries that no one has entered yet, as the
+    first entered notices; an entered year is left as it is. Returns the number added. The
+    migration that creates the table calls it with the historical model."""
+    entered = set(year_model.objects.values_list("year", flat=True))
+    new = [year_model(year=year, holidays=sorted(d.isoformat() for d in y.holidays),
+                      workdays=sorted(d.isoformat() for d in y.workdays), source=y.source)
+           for year, y in deadlines.package_years().items() if year not in entered]
+    year_model.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def load_current_holiday_years() -> int:
+    return load_holiday_years(HolidayYear)
+
+
 def provisional_years(years: str) -> str:
     """The years of a stored "provisional through" mark that are still not entered."""
     cal = deadlines.calendar()

@@ -2,16 +2,13 @@
 
 from django.db import migrations, models
 
+from jiliang.core.holidays import load_holiday_years
+
 
 def seed(apps, schema_editor):
-    """The years the chinesecalendar package carries, as the first entered notices."""
-    from jiliang.rules.deadlines import package_years
-
-    HolidayYear = apps.get_model("core", "HolidayYear")
-    HolidayYear.objects.bulk_create([
-        HolidayYear(year=year, holidays=sorted(d.isoformat() for d in y.holidays),
-                    workdays=sorted(d.isoformat() for d in y.workdays), source=y.source)
-        for year, y in package_years().items()], ignore_conflicts=True)
+    """The years the chinesecalendar package carries, as the first entered notices (the code
+    ``manage.py load_reference`` runs)."""
+    load_holiday_years(apps.get_model("core", "HolidayYear"))
 
 
 class Migration(migrations.Migration):

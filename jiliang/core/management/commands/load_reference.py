@@ -1,16 +1,17 @@
-"""Bring the reference data (divisions, catalogue, regulations, period rules) in line with the data
-files. Idempotent; rows a national administrator confirmed or corrected are left as they are."""
+"""Bring the reference data (divisions, holiday notices, catalogue, regulations, period rules) in
+line with the data files. Idempotent; rows a national administrator confirmed or corrected are
+left as they are; each loader that changed rows writes a ledger entry."""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from jiliang.core.reference import load_reference_data
+from jiliang.core.reference import reference_refresh
 
 
 class Command(BaseCommand):
     help = "Load the reference data files into the database (idempotent)."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
-            load_reference_data()
-        self.stdout.write("reference data loaded")
+        changed = reference_refresh(actor=None)
+        for path, count in changed.items():
+            self.stdout.write(f"{path}: {count} row(s) added or changed")
+        self.stdout.write(f"reference data loaded: {sum(changed.values())} row(s) added or changed")
