@@ -20,6 +20,7 @@ import importlib
 import json
 import re
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 from django.conf import settings
@@ -85,15 +86,28 @@ class Matrix:
     tokens: dict[str, str]
     standing: dict[str, str] = field(default_factory=dict)  # signed in once, for the class
     sessions: dict[str, str] = field(default_factory=dict)  # the test's, where they differ
+    clients: dict[tuple[str, str], Client] = field(default_factory=dict)
     requests: int = 0
 
     def sign_in(self, name: str) -> str:
         client = sign_in(Client(), self.personas[name])
         return client.cookies[settings.SESSION_COOKIE_NAME].value
 
+    def client(self, kind: str, name: str, **headers) -> Client:
+        """The persona's client for pages or the API, with no cookie, as a new one would be.
+
+        One client per persona and kind, not one per request: each new client's handler loads
+        the middleware again, and whitenoise's scans every static file (half the test's time).
+        """
+        client = self.clients.get((kind, name))
+        if client is None:
+            client = self.clients[kind, name] = Client(**headers)
+        client.cookies = SimpleCookie()
+        return client
+
     def page_client(self, name: str) -> Client:
         """A client of the persona's session (none for anonymous)."""
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = self.client("page", name, HTTP_ACCEPT_LANGUAGE="en")
         if self.personas[name].is_authenticated:
             if name not in self.sessions:
                 self.sessions[name] = self.sign_in(name)
@@ -177,7 +191,7 @@ def api_failures(matrix: Matrix, op_id: str, method: str, path: str, public: boo
         url = path
         for param in params:
             url = url.replace("{" + param + "}", str(sample.kwargs[param]))
-        client = Client(**headers)
+        client = matrix.client("api", pname, **headers)
         readable = None
         if sample is not None and not public:
             readable = matrix.world.may_read(user, sample)
