@@ -2,9 +2,11 @@ import re
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.models import Organisation, OrgKind, Region, Role
+from jiliang.core.selectors import organisation_list
 
 
 class StyledForm(forms.Form):
@@ -206,10 +208,6 @@ class OrganisationField(forms.CharField):
         return organisation.credit_code
 
     def organisation(self, value: str) -> Organisation:
-        from django.db.models import Q
-
-        from jiliang.core.selectors import organisation_list
-
         typed = value.strip()
         # a form whose view forgot its user accepts no organisation
         orgs = Organisation.objects.none() if self.user is None else organisation_list(self.user)

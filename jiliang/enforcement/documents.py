@@ -13,6 +13,7 @@ from jiliang.enforcement import selectors
 from jiliang.enforcement.models import Case
 from jiliang.portal.public import label
 from jiliang.rules import enforcement as rules
+from jiliang.rules.deadlines import working_days_between
 
 # Where a finding of each built-in kind is shown (its bureau page).
 FINDING_PAGES = {
@@ -84,8 +85,6 @@ def notice_pdf(case: Case) -> bytes:
 
 
 def _working_days(case: Case) -> int:
-    from jiliang.rules.deadlines import working_days_between
-
     if case.notified_on is None or case.statement_due_on is None:
         return 0
     return working_days_between(case.notified_on, case.statement_due_on)

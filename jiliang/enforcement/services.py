@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import chain_append
@@ -294,8 +295,6 @@ def case_act(
 
 
 def _lang() -> str:
-    from django.utils.translation import get_language
-
     return get_language() or "zh-hans"
 
 

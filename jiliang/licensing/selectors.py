@@ -423,8 +423,6 @@ def public_decision_stats(*, start: datetime.date, end: datetime.date,
     """Per licence type and province: licences granted (disclosed), applications accepted and
     decided between ``start`` and ``end``, decided by their due date, and the working days from
     acceptance to decision with the clock's stops left out (``days`` summed over ``timed``)."""
-    from jiliang.rules.deadlines import CalendarNotCoveredError, working_days_between
-
     out: dict[tuple[str, str], dict] = {}
 
     def cell(type_code: str, code: str) -> dict:

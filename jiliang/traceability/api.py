@@ -11,6 +11,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -18,7 +19,7 @@ from ninja.pagination import paginate
 from jiliang.core.api import Page
 from jiliang.core.models import Organisation
 from jiliang.traceability import selectors, services
-from jiliang.traceability.models import Calibration, Category, Device, StandardStatus
+from jiliang.traceability.models import Calibration, Category, Device, Standard, StandardStatus
 
 PREFIX = "/traceability/"
 router = Router(tags=["traceability"])
@@ -302,8 +303,6 @@ def _standard_ref(user, pk: int | None, field: str):
     """A standard the caller may name: in its scope, or a national primary standard."""
     if pk is None:
         return None
-    from jiliang.traceability.models import Standard
-
     found = Standard.objects.filter(pk=pk, category=Category.NATIONAL).first() or \
         selectors.standard_list(user).filter(pk=pk).first()
     if found is None:
@@ -389,8 +388,6 @@ def standard_status(request, standard_id: int, payload: StatusIn):
 def standard_issued(request, standard_id: int, filters: Query[SinceFilter]):
     """The certificates issued with the standard since a date (the impact query)."""
     std = selectors.standard_detail(request.user, standard_id)
-    from django.utils import timezone
-
     since = filters.since or timezone.localdate() - datetime.timedelta(days=365)
     return selectors.certificates_with(std.pk, since, limit=100_000)
 
@@ -455,8 +452,6 @@ def participant_add(request, comparison_id: int, payload: ParticipantIn):
     data = payload.dict()
     institution = _org(data.pop("institution_id"), "institution_id")
     sid = data.pop("standard_id")
-    from jiliang.traceability.models import Standard
-
     standard = Standard.objects.filter(pk=sid).first() if sid else None
     if sid and standard is None:
         raise ValidationError({"standard_id": [_("No standard with this id.")]})
@@ -524,8 +519,6 @@ def impact_tasks(request, case_id: int):
 @router.get("/public/standards", response=PublicStandardOut, auth=None)
 def public_standard(request, number: str = Query(..., max_length=60)):
     """A social public standard by its assessment certificate number (each look-up logged)."""
-    from django.utils import timezone
-
     found = selectors.public_standard(number)
     if found is None:
         raise Http404

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from jiliang.rules import traceability as rules
 from jiliang.traceability.models import Calibration, Certificate, MaterialLot, Standard
+from jiliang.traceability.services.impact import impact_resolve
 
 MESSAGES = {
     "standard.missing": gettext_lazy(
@@ -158,8 +159,6 @@ class Binding:
     @staticmethod
     def resolve(*, instrument_id: int, record) -> None:
         """A new pass closes the instrument's open impact items (re-verified)."""
-        from jiliang.traceability.services import impact_resolve
-
         impact_resolve(instrument_id=instrument_id, record=record)
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from jiliang.core.models import User
 from jiliang.registry.models import VerificationRecord
+from jiliang.registry.services import public_lookup_count
 from jiliang.rules import traceability as rules
 from jiliang.traceability.binding import Register, chain_nodes
 from jiliang.traceability.models import (
@@ -55,8 +57,6 @@ def standard_list(user: User, *, q: str = "", category: str = "", kind: str = ""
 
 
 def _json_contains() -> bool:
-    from django.db import connection
-
     return connection.vendor == "postgresql"
 
 
@@ -223,8 +223,6 @@ def public_standard(number: str) -> tuple[Standard, Certificate] | None:
             .filter(number=number, standard__category=Category.SOCIAL_PUBLIC).first()
             if number else None)
     if number:
-        from jiliang.registry.services import public_lookup_count
-
         # counted per day and object (registry.PublicLookup), not a row per request
         public_lookup_count(page="standard", code=number, found=cert is not None)
     return (cert.standard, cert) if cert else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,10 +16,14 @@ from django.views.decorators.http import require_POST
 from jiliang.catalog.models import InstrumentKind
 from jiliang.core.forms import scope_organisations
 from jiliang.core.models import Organisation, OrgKind, Role
+from jiliang.core.tabular import HeaderError, template_workbook
+from jiliang.core.uploads import check_upload
 from jiliang.core.web import errors_onto, page_of, public
+from jiliang.rules import traceability as rules
 from jiliang.traceability import forms as f
+from jiliang.traceability import importing, selectors, services
 from jiliang.traceability import permissions as may
-from jiliang.traceability import selectors, services
+from jiliang.traceability.binding import message
 from jiliang.traceability.models import Category, Comparison, Standard
 
 LIMIT = 500
@@ -105,13 +110,9 @@ def standard_detail(request, pk: int):
                   for i in range(len(chain) - 1)]
         + [{"source": d.code, "target": std.code} for d in selectors.downstream_of(std, 30)],
     }
-    from jiliang.rules import traceability as rules
-
     problems = [p for p in rules.record_errors(
         facts, institution_id=std.owner_id, kind_code=next(iter(facts.kinds), ""),
         instrument_range="", on=today) if p.code not in ("standard.national", "standard.kind")]
-    from jiliang.traceability.binding import message
-
     return render(request, "traceability/standard_detail.html", {
         "std": std, "chain": chain, "reached": reached, "graph": graph, "facts": facts,
         "problems": [message(p) for p in problems] if not std.is_national else [],
@@ -358,8 +359,6 @@ def comparison_report(request, pk: int):
 @require_POST
 def comparison_publish(request, pk: int):
     c = selectors.comparison_detail(request.user, pk)
-    from django.core.exceptions import ValidationError
-
     try:
         services.comparison_publish(actor=request.user, comparison=c)
         messages.success(request, _("Published."))
@@ -404,8 +403,6 @@ def impact_detail(request, pk: int):
 @require_POST
 def impact_tasks(request, pk: int):
     case = selectors.impact_detail(request.user, pk)
-    from django.core.exceptions import ValidationError
-
     try:
         n = services.impact_open_tasks(actor=request.user, case=case)
         messages.success(request, _("Re-verification tasks opened; %(n)s owners notified.") % {
@@ -420,8 +417,6 @@ def impact_tasks(request, pk: int):
 def notice_read(request, pk: int):
     notice = selectors.notices_for(request.user).filter(pk=pk).first()
     if notice is None:
-        from django.http import Http404
-
         raise Http404
     services.notice_mark_read(actor=request.user, notice=notice)
     return redirect("traceability:impact-list")
@@ -458,12 +453,6 @@ def public_comparisons(request):
 @login_required
 def import_page(request):
     """xlsx/csv import of standards, devices and reference-material lots (row-level errors)."""
-    from django.core.exceptions import ValidationError
-
-    from jiliang.core.tabular import HeaderError
-    from jiliang.core.uploads import check_upload
-    from jiliang.traceability import importing
-
     user = request.user
     if not (user.is_bureau or user.organisation_id):
         raise PermissionDenied(_("Your role does not import into the register."))
@@ -488,11 +477,6 @@ def import_page(request):
 
 @login_required
 def import_template(request, sheet: str):
-    from django.http import Http404, HttpResponse
-
-    from jiliang.core.tabular import template_workbook
-    from jiliang.traceability import importing
-
     if sheet not in importing.SHEETS:
         raise Http404
     columns = [c.__class__(**{**c.__dict__, "help": str(c.help)}) for c in importing.SHEETS[sheet]]

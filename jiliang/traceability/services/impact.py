@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record
 from jiliang.core.models import Organisation, User
+from jiliang.registry.models import VerificationRecord
 from jiliang.traceability import permissions as may
 from jiliang.traceability.models import (
     Calibration,
@@ -56,8 +57,6 @@ def impact_open(*, actor: User | None, standard: Standard, reason: str,
                 until: datetime.date, calibration: Calibration | None = None) -> ImpactCase:
     """List every certificate issued with the standard since its last good calibration, and with
     the standards downstream of it, as an impact case."""
-    from jiliang.registry.models import VerificationRecord
-
     since = last_good_calibration(standard, until) or datetime.date(1900, 1, 1)
     case = ImpactCase.objects.create(standard=standard, calibration=calibration, reason=reason,
                                      since=since, until=until, region_code=standard.region_code,

@@ -17,6 +17,7 @@ from jiliang.catalog.models import InstrumentKind
 from jiliang.core.models import Organisation, User
 from jiliang.core.services import region_get
 from jiliang.rules import traceability as rules
+from jiliang.traceability import binding
 from jiliang.traceability import permissions as may
 from jiliang.traceability.models import (
     Booking,
@@ -195,9 +196,7 @@ def calibration_record(*, actor: User | None, standard: Standard, certificate_no
 
 
 def _nodes_above(standard: Standard) -> dict[int, rules.Node]:
-    from jiliang.traceability.binding import chain_nodes
-
-    return chain_nodes([standard])
+    return binding.chain_nodes([standard])
 
 
 @transaction.atomic
