@@ -1,4 +1,8 @@
-"""The admin edits reference data; every change it makes is written to the ledger."""
+"""The admin edits reference data; every change it makes is written to the ledger.
+
+The apps' admins start from these: ``AuditedModelAdmin`` (saves and deletes audited),
+``NationalOnlyAdmin`` (that, for the national administrator alone) and ``ReadOnlyAdmin``.
+"""
 
 from django.contrib import admin
 from django.db import transaction
@@ -28,11 +32,27 @@ class AuditedModelAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_name", "action", "object_type", "object_id", "region_code")
-    list_filter = ("action",)
-    search_fields = ("object_id", "actor_name")
+class NationalOnlyAdmin(AuditedModelAdmin):
+    """Audited, and seen and changed by the national administrator alone."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.role == "national_admin"
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows changed only through their services: the admin reads them."""
 
     def has_add_permission(self, request):
         return False
@@ -42,3 +62,10 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_name", "action", "object_type", "object_id", "region_code")
+    list_filter = ("action",)
+    search_fields = ("object_id", "actor_name")

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.audit.admin import AuditedModelAdmin
+from jiliang.audit.admin import NationalOnlyAdmin
 from jiliang.audit.services import audit_record, snapshot
 from jiliang.catalog.models import (
     CatalogueEntry,
@@ -21,24 +21,7 @@ from jiliang.catalog.models import (
 )
 
 
-class NationalOnly(AuditedModelAdmin):
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.role == "national_admin"
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-
-class Reviewable(NationalOnly):
+class Reviewable(NationalOnlyAdmin):
     """A value the national administrator confirms or corrects: both mark it reviewed, audited,
     and a reload of the reference leaves it as it is."""
 
@@ -65,7 +48,7 @@ class Reviewable(NationalOnly):
 
 
 @admin.register(CatalogueVersion)
-class CatalogueVersionAdmin(NationalOnly):
+class CatalogueVersionAdmin(NationalOnlyAdmin):
     list_display = ("code", "name_zh", "in_force_from", "in_force_until")
 
 
@@ -99,7 +82,7 @@ class PeriodRuleAdmin(Reviewable):
 
 
 @admin.register(ProvincePeriod)
-class ProvincePeriodAdmin(NationalOnly):
+class ProvincePeriodAdmin(NationalOnlyAdmin):
     list_display = ("province_code", "rule", "value", "note", "set_by", "set_at")
     list_filter = ("province_code",)
 
@@ -110,7 +93,7 @@ class ReviewInline(admin.TabularInline):
 
 
 @admin.register(TypeEvaluationInstitution)
-class TypeEvaluationInstitutionAdmin(NationalOnly):
+class TypeEvaluationInstitutionAdmin(NationalOnlyAdmin):
     list_display = ("organisation", "authorised_from", "authorised_until", "basis")
     inlines = [ReviewInline]
 
@@ -127,6 +110,6 @@ class TypeEvaluationInstitutionAdmin(NationalOnly):
 
 
 @admin.register(EvaluationOutline)
-class EvaluationOutlineAdmin(NationalOnly):
+class EvaluationOutlineAdmin(NationalOnlyAdmin):
     list_display = ("kind", "code", "title", "status", "status_on")
     list_filter = ("status",)

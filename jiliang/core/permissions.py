@@ -1,13 +1,27 @@
-"""What a user may do about accounts and roles, from rules/data/role_grants.json.
+"""What a user may do about accounts and roles, from rules/data/role_grants.json, and the two
+predicates every app's ``permissions.py`` starts from (``bureau_over``, ``member_of``).
 
 The services enforce the same table (``services.accounts._authorise_grant``); these predicates only
-decide what a page offers.
+decide what a page offers. ``None`` as the user is the system itself (the demo, commands, tests
+setting data up).
 """
 
 from __future__ import annotations
 
 from jiliang.core.models import Organisation, User
 from jiliang.rules import roles as grant_rules
+
+
+def bureau_over(user: User | None, region_code: str) -> bool:
+    """The system, the national administration, or a bureau whose region covers the code."""
+    if user is None:
+        return True
+    return user.is_authenticated and user.is_bureau and user.scope.covers_region(region_code)
+
+
+def member_of(user: User | None, organisation_id: int | None) -> bool:
+    return (user is not None and user.is_authenticated and organisation_id is not None
+            and user.organisation_id == organisation_id)
 
 
 def relation(user: User, org: Organisation) -> str:

@@ -6,14 +6,9 @@
 from __future__ import annotations
 
 from jiliang.core.models import Organisation, Role, User
+from jiliang.core.permissions import bureau_over
 
 INSTITUTION_ROLES = (Role.VERIFIER, Role.INSTITUTION_MANAGER)
-
-
-def bureau_over(user: User | None, region_code: str) -> bool:
-    if user is None:
-        return True
-    return user.is_authenticated and user.is_bureau and user.scope.covers_region(region_code)
 
 
 def may_keep_people(user: User | None, organisation: Organisation) -> bool:

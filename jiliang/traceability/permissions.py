@@ -6,18 +6,8 @@
 from __future__ import annotations
 
 from jiliang.core.models import Organisation, Role, User
+from jiliang.core.permissions import bureau_over, member_of
 from jiliang.traceability.models import Category, Comparison, Standard
-
-
-def bureau_over(user: User | None, region_code: str) -> bool:
-    if user is None:
-        return True
-    return user.is_authenticated and user.is_bureau and user.scope.covers_region(region_code)
-
-
-def member_of(user: User | None, organisation_id: int | None) -> bool:
-    return (user is not None and user.is_authenticated and organisation_id is not None
-            and user.organisation_id == organisation_id)
 
 
 def may_file(user: User | None, owner: Organisation, category: str) -> bool:
