@@ -198,15 +198,6 @@ def _org_for_grant(request, org_id: int, action: str, role: str = ""):
         raise
 
 
-def _member(request, user_id: int, action: str):
-    try:
-        return selectors.member_detail(request.user, user_id)
-    except Http404:
-        services.grant_refused(actor=request.user, action=action, organisation_id="",
-                               reason="scope", target=str(user_id))
-        raise
-
-
 @router.post("/organisations/{id:org_id}/users", response={201: UserOut}, tags=["accounts"])
 def user_create(request, org_id: int, payload: UserIn):
     """Grant a role by opening an account (only as role_grants.json allows the caller)."""
@@ -229,23 +220,26 @@ def invitation_issue(request, org_id: int, payload: InvitationIn):
 
 @router.put("/users/{id:user_id}/role", response=UserOut, tags=["accounts"])
 def user_role_grant(request, user_id: int, payload: RoleIn):
-    member = _member(request, user_id, "user.role_grant")
+    member = services.member_in_sight(actor=request.user, user_id=user_id, action="user.role_grant")
     return services.user_role_grant(actor=request.user, user=member, role=payload.role)
 
 
 @router.delete("/users/{id:user_id}/role", response=UserOut, tags=["accounts"])
 def user_role_revoke(request, user_id: int):
-    member = _member(request, user_id, "user.role_revoke")
+    member = services.member_in_sight(actor=request.user, user_id=user_id,
+                                      action="user.role_revoke")
     return services.user_role_revoke(actor=request.user, user=member)
 
 
 @router.post("/users/{id:user_id}/suspend", response=UserOut, tags=["accounts"])
 def user_suspend(request, user_id: int):
-    member = _member(request, user_id, "user.account_suspend")
+    member = services.member_in_sight(actor=request.user, user_id=user_id,
+                                      action="user.account_suspend")
     return services.user_suspend(actor=request.user, user=member)
 
 
 @router.post("/users/{id:user_id}/reinstate", response=UserOut, tags=["accounts"])
 def user_reinstate(request, user_id: int):
-    member = _member(request, user_id, "user.account_reinstate")
+    member = services.member_in_sight(actor=request.user, user_id=user_id,
+                                      action="user.account_reinstate")
     return services.user_reinstate(actor=request.user, user=member)

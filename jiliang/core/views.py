@@ -235,17 +235,8 @@ def invitation_accept(request, key: str):
                               {"invitation": invitation, "form": form}))
 
 
-def _member_for_action(request, pk: int, action: str):
-    try:
-        return selectors.member_detail(request.user, pk)
-    except Http404:
-        services.grant_refused(actor=request.user, action=action, organisation_id="",
-                               reason="scope", target=str(pk))
-        raise
-
-
 def _member_change(request, pk: int, action: str, service, done: str):
-    member = _member_for_action(request, pk, action)
+    member = services.member_in_sight(actor=request.user, user_id=pk, action=action)
     service(actor=request.user, user=member)
     messages.success(request, done)
     return redirect("core:organisation-detail", pk=member.organisation_id)
@@ -278,7 +269,7 @@ def member_revoke(request, pk: int):
 @require_POST
 def member_role(request, pk: int):
     """Give a member another role."""
-    member = _member_for_action(request, pk, "user.role_grant")
+    member = services.member_in_sight(actor=request.user, user_id=pk, action="user.role_grant")
     form = MemberRoleForm(request.POST, roles=[])
     if not form.is_valid():
         messages.error(request, _("Choose a role from the list."))

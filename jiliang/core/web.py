@@ -1,4 +1,5 @@
-"""Helpers every app's views share: access decorators, paging, xlsx responses, service errors."""
+"""Helpers every app's views share: access decorators, paging, xlsx responses, service errors,
+stored uploads served back."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from functools import cached_property, wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from jiliang.core.params import query_page
@@ -18,6 +20,8 @@ from jiliang.core.tabular import workbook_response
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # rows a list counts before it says "10,000+"
+# The content types of the uploads core.uploads.check_upload lets in, by the kind it found.
+UPLOAD_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 
 
 def public(view: Callable) -> Callable:
@@ -135,3 +139,19 @@ def xlsx_response(
     """Stream rows into an xlsx workbook (write-only mode: memory stays flat), every cell typed
     by ``core.tabular.xlsx_cell``: text as text (no formula from data), numbers, dates."""
     return workbook_response(filename, [(title, headers, rows)])
+
+
+def upload_response(stored, kind: str, *, filename: str, inline: bool = False) -> HttpResponse:
+    """A stored upload (its app caps its size) served back: the type is the one the upload was
+    checked to be, never sniffed; a file missing from storage is a 404."""
+    try:
+        with stored.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    response = HttpResponse(content, content_type=UPLOAD_TYPES.get(kind,
+                                                                   "application/octet-stream"))
+    response["Content-Disposition"] = content_disposition_header(as_attachment=not inline,
+                                                                 filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

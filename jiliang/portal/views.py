@@ -11,11 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiliang.core.web import errors_onto, page_of, public, roles_required
+from jiliang.core.web import errors_onto, page_of, public, roles_required, upload_response
 from jiliang.portal import conf, permissions, selectors, services, sitemap
 from jiliang.portal.forms import ApproveForm, AttachmentForm, NewsForm, ReturnForm
 from jiliang.portal.public import label
@@ -115,18 +114,9 @@ def news_file(request, pk: int, file_pk: int):
 
 
 def _download(attachment) -> HttpResponse:
-    try:
-        with attachment.file.open("rb") as handle:
-            content = handle.read()  # attachments are capped (JILIANG_PORTAL_MAX_UPLOAD_MB)
-    except FileNotFoundError:
-        raise Http404 from None
-    types = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
-    response = HttpResponse(content, content_type=types.get(attachment.content_kind,
-                                                            "application/octet-stream"))
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=attachment.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    # attachments are capped (JILIANG_PORTAL_MAX_UPLOAD_MB)
+    return upload_response(attachment.file, attachment.content_kind,
+                           filename=attachment.original_name)
 
 
 @public

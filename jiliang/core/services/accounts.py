@@ -14,10 +14,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.audit.services import audit_record, snapshot
+from jiliang.core import selectors
 from jiliang.core.models import (
     ROLES_FOR_KIND,
     ApiToken,
@@ -72,6 +74,17 @@ def grant_refused(
         audit_record(actor=actor, action=f"{action}_refused", object_type="core.organisation",
                      object_id=organisation_id, region_code=region_code,
                      after={"role": role, "reason": reason, "target": target})
+
+
+def member_in_sight(*, actor: User, user_id: int, action: str) -> User:
+    """The member ``user_id`` as ``actor`` sees it; one out of sight is a refused ``action``,
+    recorded in the ledger (``grant_refused``), then a 404."""
+    try:
+        return selectors.member_detail(actor, user_id)
+    except Http404:
+        grant_refused(actor=actor, action=action, organisation_id="", reason="scope",
+                      target=str(user_id))
+        raise
 
 
 def _holders(organisation: Organisation, role: str, *, excluding: User | None = None) -> int:

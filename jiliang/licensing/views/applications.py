@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from jiliang.core.lists import sort_by
 from jiliang.core.middleware import max_body
 from jiliang.core.params import MAX_ID, bounded_int
 from jiliang.core.pdf import pdf_response
-from jiliang.core.web import apply_errors, page_of
+from jiliang.core.web import apply_errors, page_of, upload_response
 from jiliang.licensing import conf, documents, permissions, selectors, services
 from jiliang.licensing.forms import (
     ActionForm,
@@ -251,17 +251,9 @@ def attachment_upload(request, pk: int):
 def attachment_download(request, pk: int, file_pk: int):
     app = selectors.application_detail(request.user, pk)
     attachment = selectors.attachment_detail(request.user, app, file_pk)
-    try:
-        with attachment.file.open("rb") as handle:
-            content = handle.read()  # uploads are capped (JILIANG_LICENSING_MAX_UPLOAD_MB)
-    except FileNotFoundError:
-        raise Http404 from None
-    types = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
-    response = HttpResponse(content, content_type=types.get(attachment.content_kind,
-                                                            "application/octet-stream"))
-    response["Content-Disposition"] = f'inline; filename="{attachment.pk}.{attachment.content_kind}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    # uploads are capped (JILIANG_LICENSING_MAX_UPLOAD_MB)
+    return upload_response(attachment.file, attachment.content_kind, inline=True,
+                           filename=f"{attachment.pk}.{attachment.content_kind}")
 
 
 @login_required
