@@ -39,11 +39,13 @@ from django.db import connection, transaction  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 print = functools.partial(print, flush=True)  # noqa: A001 - progress shows while it runs
-# Kinds with a confirmed period or life, and how a generated row fills the size columns.
+# Kinds with a confirmed period or life, and how a generated row fills the size columns. Each
+# regulation is the kind's current edition (rules/data/regulation_editions.json); a row's date
+# falls where that edition is in force (JJG 443-2023 since 2024-05-01).
 KINDS = [
     ("scale_digital_indicating", "trade", "JJG 539-2016", ""),
     ("taximeter", "trade", "JJG 517-2016", ""),
-    ("fuel_dispenser", "trade", "JJG 443-2006", ""),
+    ("fuel_dispenser", "trade", "JJG 443-2023", ""),
     ("vehicle_speed_meter", "safety", "JJG 527-2015", ""),
     ("water_meter", "trade", "JJG 162-2019", "20"),
     ("water_meter", "trade", "JJG 162-2019", "80"),
@@ -81,8 +83,45 @@ def signing_people(institution, province: str) -> None:
                                     "kinds": kinds, "authorised_region": province})
 
 
-def setup_organisations(owners: int = 200) -> tuple[list[str], dict[str, str]]:
-    """Enterprises spread over the provinces, and one legal institution per province."""
+def registered_standard(institution, province: str) -> str:
+    """Traceability (issue 12): the institution's working standard for the kinds, registered with
+    a valid assessment certificate and calibrated against a national standard, as the import
+    requires (a row naming an unregistered standard is refused). Returns its code."""
+    import datetime
+
+    from jiliang.core.demo import credit_code
+    from jiliang.core.models import Organisation, OrgKind
+    from jiliang.core.services import organisation_register
+    from jiliang.traceability import services as traceability
+    from jiliang.traceability.models import Category, Standard
+
+    code = f"STD-BENCH-{province[:2]}"
+    if Standard.objects.filter(code=code).exists():
+        return code
+    since, until = datetime.date(2000, 1, 1), datetime.date(2099, 12, 31)
+    nim = Organisation.objects.filter(name="基准测试国家计量院").first() or organisation_register(
+        actor=None, kind=OrgKind.TECHNICAL_INSTITUTION, name="基准测试国家计量院",
+        region_code="110105", credit_code=credit_code("12100000BENCHNAT0"))
+    national = Standard.objects.filter(code="NAT-BENCH").first() or traceability.standard_register(
+        actor=None, code="NAT-BENCH", name="基准测试国家计量基准", category=Category.NATIONAL,
+        owner=nim, measurand="流量与质量", uncertainty="U = 0.02 % (k = 2)")
+    std = traceability.standard_register(
+        actor=None, code=code, name=f"基准测试计量标准{province[:2]}", category=Category.WORKING,
+        owner=institution, measurand="流量与质量", uncertainty="MPE ±0.1 %",
+        kinds=sorted({k[0] for k in KINDS}), range_low=None, range_high=None, range_unit="",
+        mobile=False)
+    traceability.certificate_issue(actor=None, standard=std, number=f"[2000]量标基准证字{code}",
+                                   issuer="基准测试市场监督管理局", issued_on=since,
+                                   valid_until=until)
+    traceability.calibration_record(actor=None, standard=std, higher_standard=national,
+                                    certificate_no=f"CAL-{code}", calibrated_on=since,
+                                    due_on=until, result="ok")
+    return code
+
+
+def setup_organisations(owners: int = 200) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """Enterprises spread over the provinces, and one legal institution per province with its
+    people, its authorisation and its registered standard: (credit code, standard code)."""
     from jiliang.core.demo import credit_code, load_people
     from jiliang.core.models import Organisation, OrgKind, Region
     from jiliang.core.services import organisation_register
@@ -96,8 +135,9 @@ def setup_organisations(owners: int = 200) -> tuple[list[str], dict[str, str]]:
         if not Organisation.objects.filter(credit_code=code).exists():
             organisation_register(actor=None, kind=OrgKind.VERIFICATION_INSTITUTION,
                                   name=f"基准测试检定机构{p[:2]}", region_code=p, credit_code=code)
-        institutions[p[:2]] = code
-        signing_people(Organisation.objects.get(credit_code=code), p)
+        institution = Organisation.objects.get(credit_code=code)
+        signing_people(institution, p)
+        institutions[p[:2]] = (code, registered_standard(institution, p))
     for n in range(owners):
         p = provinces[n % len(provinces)]
         code = credit_code(f"91{p[:2]}0000BE{n:05d}00")
@@ -108,8 +148,27 @@ def setup_organisations(owners: int = 200) -> tuple[list[str], dict[str, str]]:
     return owner_codes, institutions
 
 
-def generate(path: Path, rows: int, owners: list[str], institutions: dict[str, str],
-             *, shuffle: bool = False) -> None:
+def in_force(today: date, days_back: int = 1000) -> dict[str, tuple[date, int]]:
+    """Per regulation of KINDS, the first day and the number of days, within ``days_back`` of
+    ``today``, on which the catalogue has it in force (rules.editions)."""
+    from jiliang.catalog.selectors import TermResolver
+    from jiliang.rules.editions import edition_errors
+
+    editions = TermResolver().editions
+    out = {}
+    for kind, _use, regulation, _size in KINDS:
+        edition = editions[(kind, regulation)]
+        first = max(today - timedelta(days=days_back), edition.effective_on or date.min)
+        last = today if edition.withdrawn_on is None else min(
+            today, edition.withdrawn_on - timedelta(days=1))
+        assert first <= last and not edition_errors(edition, first) \
+            and not edition_errors(edition, last), (regulation, first, last)
+        out[regulation] = (first, (last - first).days + 1)
+    return out
+
+
+def generate(path: Path, rows: int, owners: list[str],
+             institutions: dict[str, tuple[str, str]], *, shuffle: bool = False) -> None:
     """N rows; by default in the order of a registry's export (by province, county and owner);
     with ``shuffle``, every row in a random county of a random province (the worst case for
     the rate cells a chunk touches)."""
@@ -123,6 +182,7 @@ def generate(path: Path, rows: int, owners: list[str], institutions: dict[str, s
     provinces = sorted(p for p in institutions if p in counties)
     ordered = [c for p in provinces for c in counties[p]]
     today = date.today()
+    windows = in_force(today)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -135,15 +195,17 @@ def generate(path: Path, rows: int, owners: list[str], institutions: dict[str, s
                 county = ordered[n * len(ordered) // rows]
             province = county[:2]
             kind, use, regulation, size = KINDS[n % len(KINDS)]
-            verified = today - timedelta(days=rng.randrange(0, 1000))
+            first, span = windows[regulation]
+            verified = first + timedelta(days=rng.randrange(span))
+            institution, standard = institutions[province]
             row = {k: "" for k in keys}
             row.update(
                 owner_credit_code=owners[rng.randrange(len(owners))], kind=kind, use=use,
                 serial_number=f"B{n:09d}", region_code=county,
                 manufacturer="基准制造厂", model="M-1", accuracy_class="III", nominal_size=size,
-                household="no", institution_credit_code=institutions[province],
+                household="no", institution_credit_code=institution,
                 verified_on=verified.isoformat(), verification_type="subsequent",
-                regulation_code=regulation, standard_identifier="STD-BENCH-1",
+                regulation_code=regulation, standard_identifier=standard,
                 standard_valid_until=(today + timedelta(days=400)).isoformat(),
                 conclusion="pass" if rng.random() > 0.05 else "fail",
                 certificate_no=f"BC{n:09d}", verifier_name="张三", checker_name="李四", approver_name="王五",
@@ -269,6 +331,9 @@ def main() -> None:
     result = import_file(path.read_bytes(), "csv", chunk_size=args.chunk or CHUNK)
     import_s = time.perf_counter() - start
     assert result.rows == args.rows, result.rows
+    # Every generated row passes the import's checks: a row refused is a bug of the generator
+    # (or of the import), and a benchmark of refusals measures nothing.
+    assert not result.errors, result.errors[:5]
     print(f"import: {result.rows} rows, {result.instruments_added} instruments, "
           f"{result.records_added} records, {len(result.errors)} errors in {import_s:.1f} s")
     for name, seconds in result.timings.items():
