@@ -222,6 +222,8 @@ class CorrectionIn(Schema):
     adjusted: bool | None = None
     failed_items: list[str] | None = None
     valid_until: datetime.date | None = None
+    evidence: EvidenceIn | None = Field(
+        None, description="the correction's own evidence; omitted: the record's is carried forward")
 
 
 class RecordFilter(Schema):

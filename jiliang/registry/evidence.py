@@ -67,15 +67,16 @@ def _seals(value) -> tuple[str, ...]:
     return tuple(" ".join(str(s).split()) for s in items if str(s).strip())
 
 
-def _counter(value, name: str) -> int | None:
+def _counter(value, name: str, problems: list[tuple[str, str]]) -> int | None:
     if value is None or value == "":
         return None
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ValidationError({name: [MESSAGES["evidence.counter"]]}) from None
+        number = -1
     if number < 0 or number > 10**15:
-        raise ValidationError({name: [MESSAGES["evidence.counter"]]})
+        problems.append((name, str(MESSAGES["evidence.counter"])))
+        return None
     return number
 
 
@@ -88,30 +89,64 @@ def remote_allowed(kind, regulation: str) -> bool:
         Q(regulation_code="") | Q(regulation_code=regulation)).exists()
 
 
-def evidence_given(values: Mapping | None) -> rules.Evidence | None:
-    """The evidence given by the form, the API or a caller (None when none is); a counter that
-    is not a whole number or a text too long is refused here, the rest by the one record check
+def remote_allowances() -> dict[str, frozenset[str]]:
+    """Kind code -> the regulations it may be verified remotely under ("" for every one): the
+    whole list at once, for the bulk import."""
+    out: dict[str, set[str]] = {}
+    for kind, regulation in RemoteVerificationAllowance.objects.values_list(
+            "kind__code", "regulation_code"):
+        out.setdefault(kind, set()).add(regulation)
+    return {kind: frozenset(regs) for kind, regs in out.items()}
+
+
+def evidence_read(values: Mapping | None) -> tuple[rules.Evidence | None, list[tuple[str, str]]]:
+    """The evidence given (None when none is) and, field by field, what could not be read: a
+    counter that is not a whole number, a text too long. The rest is for the one record check
     (``rules.verification.check_record``, its ``evidence`` part)."""
     if not given(values):
-        return None
+        return None, []
+    problems: list[tuple[str, str]] = []
     text = {}
     for name, limit in TEXT_LIMITS.items():
         value = " ".join(str(values.get(name) or "").split())
         if len(value) > limit:
-            raise ValidationError({name: [gettext_lazy("At most %(n)s characters.") % {
-                "n": limit}]})
-        text[name] = value
-    return rules.Evidence(
+            problems.append((name, str(gettext_lazy("At most %(n)s characters.") % {
+                "n": limit})))
+        text[name] = value[:limit]
+    ev = rules.Evidence(
         method=str(values.get("method") or rules.LABORATORY),
         seal_form=str(values.get("seal_form") or ""), **text,
         found=rules.Reading(_seals(values.get("seals_found")),
                             str(values.get("software_version_found") or "").strip(),
                             str(values.get("checksum_found") or "").strip(),
-                            _counter(values.get("counter_found"), "counter_found")),
+                            _counter(values.get("counter_found"), "counter_found", problems)),
         left=rules.Reading(_seals(values.get("seals_left")),
                            str(values.get("software_version_left") or "").strip(),
                            str(values.get("checksum_left") or "").strip(),
-                           _counter(values.get("counter_left"), "counter_left")))
+                           _counter(values.get("counter_left"), "counter_left", problems)))
+    return ev, problems
+
+
+def evidence_given(values: Mapping | None) -> rules.Evidence | None:
+    """The evidence given by the form, the API or a caller (None when none is); a counter that
+    is not a whole number or a text too long is refused here, the rest by the one record check
+    (``rules.verification.check_record``, its ``evidence`` part)."""
+    ev, problems = evidence_read(values)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for name, problem in problems:
+            errors.setdefault(name, []).append(problem)
+        raise ValidationError(errors)
+    return ev
+
+
+def evidence_values(row: VerificationEvidence | None) -> dict | None:
+    """A record's evidence as the form, the API and ``evidence_given`` take it (None: none), so
+    a correction carries it forward."""
+    if row is None:
+        return None
+    return {name: list(getattr(row, name)) if name.startswith("seals_") else getattr(row, name)
+            for name in FIELDS}
 
 
 def evidence_facts(ev: rules.Evidence | None, *, kind, regulation: str, verification_type: str,
@@ -166,3 +201,68 @@ def evidence_write(*, actor, record: VerificationRecord, ev: rules.Evidence | No
                  after={"record": record.pk, "method": ev.method,
                         "findings": [f.kind for f in findings]})
     return findings
+
+
+def evidence_write_many(given: Mapping[int, rules.Evidence]) -> tuple[int, int]:
+    """The bulk import's evidence: ``given`` maps a record just inserted to its evidence. Each is
+    written, chained, and compared with what the instrument's record before it left (a record of
+    the same file or one on file), as ``evidence_write`` does for one; the import's ledger entry
+    for the chunk counts them. Returns (evidence rows, findings)."""
+    if not given:
+        return 0, 0
+    records = {r.pk: r for r in VerificationRecord.objects.filter(pk__in=list(given)).only(
+        "id", "instrument_id", "owner_id", "region_code", "province_code", "verified_on")}
+    rows = [VerificationEvidence(
+        record=record, instrument_id=record.instrument_id, region_code=record.region_code,
+        province_code=record.province_code, method=ev.method, remote_data=ev.remote_data,
+        remote_standard=ev.remote_standard, mark=ev.mark, seal_form=ev.seal_form,
+        audit_trail=ev.audit_trail, seals_found=list(ev.found.seals),
+        seals_left=list(ev.left.seals), software_version_found=ev.found.software_version,
+        software_version_left=ev.left.software_version, checksum_found=ev.found.checksum,
+        checksum_left=ev.left.checksum, counter_found=ev.found.counter,
+        counter_left=ev.left.counter)
+        for pk, ev in sorted(given.items()) for record in (records[pk],)]
+    chain_append(rows)
+    findings = _findings_of_many(records, given)
+    EvidenceFinding.objects.bulk_create(findings, batch_size=1000)
+    return len(rows), len(findings)
+
+
+LEFT = ("evidence__id", "evidence__seals_left", "evidence__software_version_left",
+        "evidence__checksum_left", "evidence__counter_left")
+
+
+def _findings_of_many(records: Mapping[int, VerificationRecord],
+                      given: Mapping[int, rules.Evidence]) -> list[EvidenceFinding]:
+    """Each new record's findings against the instrument's record in force just before it
+    (what it left: its evidence, written before or in this import; nothing without one)."""
+    instruments = sorted({r.instrument_id for r in records.values()})
+    out = []
+    for start in range(0, len(instruments), 500):
+        history = (VerificationRecord.objects
+                   .filter(instrument_id__in=instruments[start:start + 500],
+                           corrections__isnull=True)
+                   .order_by("instrument_id", "verified_on", "id")
+                   .values_list("id", "instrument_id", *LEFT))
+        before = None
+        for pk, instrument_id, *left in history:
+            if before is not None and before[1] == instrument_id and pk in given:
+                out += _findings(records[pk], before, given)
+            before = (pk, instrument_id, left)
+    return out
+
+
+def _findings(record: VerificationRecord, before: tuple,
+              given: Mapping[int, rules.Evidence]) -> list[EvidenceFinding]:
+    pk, _instrument_id, (evidence_id, seals, version, checksum, counter) = before
+    if pk in given:
+        left = given[pk].left
+    elif evidence_id is not None:
+        left = rules.Reading(tuple(seals or ()), version, checksum, counter)
+    else:
+        return []
+    return [EvidenceFinding(
+        instrument_id=record.instrument_id, owner_id=record.owner_id, record=record,
+        previous_id=pk, kind=f.kind, before=f.before, after=f.after,
+        region_code=record.region_code, province_code=record.province_code,
+        found_on=record.verified_on) for f in rules.evidence_findings(left, given[record.pk].found)]

@@ -124,3 +124,66 @@ class RemoteTests(PersonaTestCase):
             content_type="application/json")
         assert response.status_code == 400, response.content
         assert response.json()["errors"][0]["field"] == "method"
+
+
+class CorrectionTests(PersonaTestCase):
+    """A correction carries the corrected record's evidence forward (issue 18), and the findings
+    stand on the record in force."""
+
+    def setUp(self):
+        self.inst = file(self.p.acme, kind="fuel_dispenser", serial="FD-CO-1")
+        self.first = verify(self.p.gd_verifier, self.inst, on=days(-200), regulation=DISPENSER,
+                            verification_type="first", evidence=left(11))
+        self.moved = verify(self.p.gd_verifier, self.inst, on=days(-20), regulation=DISPENSER,
+                            evidence={**left(15), "counter_found": 14, "audit_trail": "3 条"})
+
+    def correct(self, **values):
+        from jiliang.registry import services
+
+        return services.verification_correct(actor=self.p.gd_verifier, record=self.moved,
+                                             reason="证书编号录错", **values)
+
+    def listed(self):
+        from jiliang.registry import selectors
+
+        return list(selectors.evidence_findings(self.p.gd_clerk))
+
+    def test_a_correction_carries_the_evidence_forward_and_its_finding(self):
+        new = self.correct(certificate_no="C-CORR-1")
+        before, after = VerificationEvidence.objects.get(record=self.moved), new.evidence
+        for name in ("method", "seals_left", "software_version_left", "checksum_left",
+                     "counter_found", "counter_left", "audit_trail"):
+            assert getattr(after, name) == getattr(before, name), name
+        [finding] = self.listed()  # the corrected record's finding gives way to the correction's
+        assert finding.record == new and finding.previous == self.first
+        assert (finding.kind, finding.before, finding.after) == ("counter_moved", 11, 14)
+        assert all(r.ok for r in chain_verify(VerificationEvidence))
+        # The next verification is compared with what the correction left.
+        verify(self.p.gd_verifier, self.inst, on=days(-5), regulation=DISPENSER,
+               evidence={**left(15), "counter_found": 15})
+        assert self.listed() == [finding]
+        latest = verify(self.p.gd_verifier, self.inst, on=days(-1), regulation=DISPENSER,
+                        evidence={**left(17), "counter_found": 16})
+        assert [f.record for f in self.listed()] == [latest, new]
+
+    def test_a_correction_with_its_own_evidence_replaces_it(self):
+        new = self.correct(certificate_no="C-CORR-2",
+                           evidence={**left(15), "counter_found": 11})
+        assert new.evidence.counter_found == 11 and new.evidence.audit_trail == ""
+        assert self.listed() == []  # the counter had not moved after all
+
+    def test_the_carried_evidence_is_judged_again_with_the_corrected_record(self):
+        with pytest.raises(ValidationError) as refused:
+            self.correct(certificate_no="C-CORR-3", verification_type="first")
+        assert "counter_found" in refused.value.message_dict  # nothing is found on a first
+
+    def test_the_page_and_the_api_carry_it_forward(self):
+        page = self.client_as("gd_verifier").get(
+            f"/registry/verifications/{self.moved.pk}/correct/").content.decode()
+        assert "粤A-0001" in page and 'value="14"' in page
+        response = self.api_as("gd_verifier").post(
+            f"/api/v1/registry/verifications/{self.moved.pk}/corrections",
+            {"reason": "证书编号录错", "certificate_no": "C-CORR-API"},
+            content_type="application/json")
+        assert response.status_code == 201, response.content
+        assert response.json()["evidence"]["counter_found"] == 14

@@ -18,6 +18,7 @@ from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Rol
 from jiliang.core.validation import IDENTIFIER_MESSAGES, rule_message
 from jiliang.people.signing import BulkSignoff, signed
 from jiliang.registry import hooks, recordcheck, services
+from jiliang.registry.evidence import remote_allowances
 from jiliang.registry.importing.reading import (
     MEDIUMS,
     NO,
@@ -31,6 +32,7 @@ from jiliang.registry.importing.reading import (
     read_record,
 )
 from jiliang.rules import RuleError, signoff
+from jiliang.rules import evidence as evidence_rules
 from jiliang.rules import verification as rules
 from jiliang.rules.identifiers import uscc_validate
 
@@ -63,6 +65,7 @@ class Checker:
         # Traceability (issue 12): each institution's standards, loaded once per import.
         self.registered = apps.is_installed("jiliang.traceability")
         self.registers: dict[int, object] = {}
+        self.remote = remote_allowances()  # issue 18: kinds that may be verified remotely
         self.mode, self.own_org = self._mode(actor)
         self.own_code = self.own_org.credit_code if self.own_org else None
         self.scope = actor.scope if actor is not None else None
@@ -244,9 +247,23 @@ class Checker:
             standard_identifier=rec["standard_identifier"],
             standard_valid_until=rec["standard_valid_until"])
         read_badly = {key for key, _message in unreadable}
-        errors += [e for e in recordcheck.row_errors(rules.check_record(facts), IMPORT_FIELDS)
+        found = rules.check_record(facts, evidence=self._evidence_check(rec, kind))
+        errors += [e for e in recordcheck.row_errors(found, IMPORT_FIELDS)
                    if e[0] not in read_badly]
         return rec
+
+    def _evidence_check(self, rec: dict, kind) -> rules.EvidenceCheck | None:
+        """The evidence part of the one record check (issue 18), as the form's: a remote
+        verification only for a kind (and regulation) on the list of allowances."""
+        ev = rec["evidence"]
+        if ev is None or kind is None:
+            return None
+        allowed = self.remote.get(kind.code, frozenset())
+        return rules.EvidenceCheck(
+            ev, verification_type=rec["verification_type"], passed=rec["conclusion"] == "pass",
+            remote_allowed=ev.method != evidence_rules.REMOTE or "" in allowed
+            or rec["regulation_code"] in allowed,
+            kind=kind.name_zh, regulation=rec["regulation_code"])
 
     def decide(self, good: Good, first_verified_on: datetime.date) -> None:
         """The period rule and the dates of a row's verification."""

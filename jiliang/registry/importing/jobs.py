@@ -123,14 +123,19 @@ def _merge_chunk(prep: Prepared, checker: Checker, loader: Loader, result: Impor
     if not prep.groups:
         return
     before = len(result.errors)
+    evidence_before = (result.evidence_added, result.findings_added)
     with loader.phase("merge (total, with commit)"):
         with transaction.atomic():
             loader.merge(prep, result)
+            after = {"rows": len(prep.rows), "errors": len(result.errors) - before}
+            if result.evidence_added > evidence_before[0]:  # issue 18
+                after.update(evidence=result.evidence_added - evidence_before[0],
+                             findings=result.findings_added - evidence_before[1])
             audit_record(actor=loader.actor, action="registry.import",
                          object_type="registry.import",
                          object_id=f"{prep.rows[0][0]}-{prep.rows[-1][0]}",
                          region_code=checker.own_org.region_code if checker.own_org else "",
-                         after={"rows": len(prep.rows), "errors": len(result.errors) - before})
+                         after=after)
             committing = time.perf_counter()
         loader.timings["commit (deferred foreign-key checks)"] = loader.timings.get(
             "commit (deferred foreign-key checks)", 0.0) + time.perf_counter() - committing

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jiliang.audit.chain import chain_lock
 from jiliang.core.tabular import RowError
 from jiliang.registry import copytext, services
+from jiliang.registry.evidence import evidence_write_many
 from jiliang.registry.importing.preparing import (
     INST_COLS,
     REC_COLS,
@@ -87,6 +88,8 @@ class Loader:
             else:
                 result.instruments_added += attempt.instruments_added
                 result.records_added += attempt.records_added
+                result.evidence_added += attempt.evidence_added
+                result.findings_added += attempt.findings_added
                 return
         before = result.already_on_file
         self._merge_careful(prep, result)
@@ -111,20 +114,37 @@ class Loader:
         new = [(group, good) for group in groups.values() for good in group.recs]
         if new:
             try:
-                self._chain_and_insert(new)
+                self._chain_and_insert(new, result)
             except (IntegrityError, psycopg_errors()) as error:
                 raise _OnFile from error
             result.records_added += len(new)
         with self.phase("rate deltas (COPY)"):
             self.apply_cells({k: v for k, v in prep.cells.items() if any(v)})
 
-    def _chain_and_insert(self, new: list[tuple[Group, Good]]) -> None:
+    def _chain_and_insert(self, new: list[tuple[Group, Good]], result: ImportResult) -> None:
         new.sort(key=lambda gg: (gg[1].region[:2], gg[0].instrument_id,
                                  gg[1].rec["verified_on"], gg[1].row))
         with ExitStack() as stack:
             writers = {p: stack.enter_context(chain_lock(VerificationRecord.chain_name(), p))
                        for p in sorted({g.region[:2] for _grp, g in new})}
             self.insert_records(new, writers)
+        self._write_evidence(new, result)
+
+    def _write_evidence(self, new: list[tuple[Group, Good]], result: ImportResult) -> None:
+        """Issue 18: the evidence of the records just inserted, chained, and the findings
+        against the record before each (found by the records' public codes)."""
+        wanted = {good.rec_values[0]: good.rec["evidence"] for _group, good in new
+                  if good.rec.get("evidence") is not None}
+        if not wanted:
+            return
+        with self.phase("evidence (chain + findings)"):
+            codes, ids = list(wanted), {}
+            for start in range(0, len(codes), 500):
+                ids.update(VerificationRecord.objects.filter(
+                    public_code__in=codes[start:start + 500]).values_list("public_code", "id"))
+            added, findings = evidence_write_many({ids[c]: ev for c, ev in wanted.items()})
+        result.evidence_added += added
+        result.findings_added += findings
 
     def _merge_careful(self, prep: Prepared, result: ImportResult) -> None:
         """Merge a chunk part of which may be on file: the certificates on file first, then the
@@ -135,7 +155,7 @@ class Loader:
         result.instruments_added += sum(1 for g in groups.values() if g.inserted)
         new, touched = _sort_out(groups, on_file, prep.cells, result)
         if new:
-            self._chain_and_insert(new)
+            self._chain_and_insert(new, result)
             result.records_added += len(new)
         if touched:
             self._instruments_on_file(touched, prep.cells)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiliang.core.tabular import Column, RowError
+from jiliang.registry.importing import evidence
 from jiliang.registry.models import Status
 from jiliang.rules import verification as rules
 
@@ -59,6 +60,7 @@ COLUMNS = [
     Column("approver_name", "批准人", aliases=("approver",), example="王五",
            help=gettext_lazy("The verifier, the checker and the approver are named as on the "
                              "institution's list of people.")),
+    *evidence.COLUMNS,  # issue 18
 ]
 TITLES = {c.key: c.title for c in COLUMNS}
 
@@ -69,7 +71,7 @@ def columns_for_template() -> list[Column]:
 RECORD_KEYS = ("institution_credit_code", "verified_on", "verification_type", "regulation_code",
                "standard_identifier", "standard_valid_until", "conclusion", "failed_items",
                "certificate_no", "valid_until", "verifier_name", "checker_name", "adjusted",
-               "approver_name")
+               "approver_name", *evidence.KEYS)
 
 USES = {"trade": "trade", "贸易结算": "trade", "safety": "safety", "安全防护": "safety",
         "medical": "medical", "医疗卫生": "medical", "environment": "environment",
@@ -92,6 +94,8 @@ class ImportResult:
     instruments_added: int = 0
     records_added: int = 0
     already_on_file: int = 0
+    evidence_added: int = 0  # issue 18: evidence written with the records, findings filed
+    findings_added: int = 0
     errors: list[RowError] = field(default_factory=list)
     bad_rows: dict[int, dict[str, str]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -159,4 +163,5 @@ def read_record(raw: dict, errors: list) -> dict:
         "names": {role: raw[f"{role}_name"].strip()[:60]
                   for role in ("verifier", "checker", "approver")},
         "adjusted": adjusted in YES,
+        "evidence": evidence.read_evidence(raw, errors),  # issue 18
     }

@@ -81,7 +81,10 @@ FINDING_ORGS = ("owner_id",)
 
 def evidence_findings(user: User, *, kind: str = "") -> QuerySet:
     """Counters that moved, checksums that changed... between two verifications, scoped."""
-    qs = user.scope.filter(EvidenceFinding.objects.all(), orgs=FINDING_ORGS)
+    # A finding stands on a record in force: a corrected record's findings give way to those of
+    # its correction (which carries its evidence forward, issue 18).
+    qs = user.scope.filter(EvidenceFinding.objects.filter(record__corrections__isnull=True),
+                           orgs=FINDING_ORGS)
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related("instrument__kind", "owner", "record", "previous").order_by("-id")

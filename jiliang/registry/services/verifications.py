@@ -22,9 +22,11 @@ from jiliang.registry import hooks, permissions, recordcheck
 from jiliang.registry.evidence import (
     evidence_facts,
     evidence_given,
+    evidence_values,
     evidence_write,
     previous_left,
 )
+from jiliang.registry.evidence import given as evidence_supplied
 from jiliang.registry.models import (
     Conclusion,
     Instrument,
@@ -306,7 +308,11 @@ def _append(record: VerificationRecord, inst: Instrument, bound, rates: RateChan
 
 def verification_correct(*, actor: User, record: VerificationRecord, reason: str,
                          **values) -> VerificationRecord:
-    """A new record that supersedes ``record``; the old one stays in the chain, marked superseded."""
+    """A new record that supersedes ``record``; the old one stays in the chain, marked superseded.
+
+    The earlier record's evidence (issue 18: seals, software, counters, where and how) is carried
+    forward unless the correction gives its own; it is judged again with the corrected record,
+    and compared with what the record before it left."""
     base = {
         "verified_on": record.verified_on, "verification_type": record.verification_type,
         "regulation_code": record.regulation_code,
@@ -320,5 +326,7 @@ def verification_correct(*, actor: User, record: VerificationRecord, reason: str
         "reference_lot_ids": list(record.reference_lots.values_list("pk", flat=True)),
     }
     base.update(values)
+    if not evidence_supplied(base.get("evidence")):
+        base["evidence"] = evidence_values(getattr(record, "evidence", None))
     return verification_record(actor=actor, instrument=record.instrument, supersedes=record,
                                correction_reason=reason, **base)

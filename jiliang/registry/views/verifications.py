@@ -18,6 +18,7 @@ from jiliang.core.web import errors_onto, lazy_page_of, page_of, roles_required
 from jiliang.people.selectors import signing_people
 from jiliang.registry import documents, permissions, selectors, services
 from jiliang.registry.evidence import FIELDS as EVIDENCE_FIELDS
+from jiliang.registry.evidence import evidence_values
 from jiliang.registry.forms import CorrectionForm, VerificationForm
 from jiliang.registry.views.common import VERIFIERS, failed_items_from, list_query, local_today
 
@@ -101,6 +102,8 @@ def verification_correct(request, pk: int):
     initial.update(verifier=record.verifier_person_id, checker=record.checker_person_id,
                    approver=record.approver_person_id)
     initial["standard_id"] = record.standard_id
+    carried = evidence_values(getattr(record, "evidence", None)) or {}  # issue 18: carried forward
+    initial.update({k: "\n".join(v) if isinstance(v, list) else v for k, v in carried.items()})
     form = CorrectionForm(request.POST or None, initial=initial,
                           regulations=regulations_of(record.instrument.kind),
                           people=signing_people(request.user.organisation),
