@@ -195,3 +195,20 @@ class ImportEvidenceTests(PersonaTestCase):
         assert "on_site (现场检定)" in notes["检定方式"] and "paint (漆封印)" in notes["标记形式"]
         csv_header = client.get("/registry/import/template.csv").content.decode("utf-8-sig")
         assert "检定后事件计数器" in csv_header.splitlines()[0]
+
+    def test_the_command_line_import_counts_the_evidence_and_the_findings(self):
+        import tempfile
+        from pathlib import Path
+
+        from django.core.management import call_command
+
+        rows = [dispenser_row(self.p, "FD-CLI", "EV-CLI-1", verified_on=days(-200).isoformat(),
+                              verification_type="first", **LEFT),
+                dispenser_row(self.p, "FD-CLI", "EV-CLI-2", **{**LEFT, "counter_found": "12",
+                                                               "counter_left": "12"})]
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "registry.xlsx"
+            path.write_bytes(xlsx(rows))
+            out = io.StringIO()
+            call_command("import_registry", str(path), stdout=out)
+        assert "evidence on 2 verifications, 1 findings" in out.getvalue()

@@ -57,6 +57,9 @@ class Command(BaseCommand):
             f"{result.rows} rows: {result.instruments_added} instruments and "
             f"{result.records_added} verifications added, {result.already_on_file} already on "
             f"file, {result.error_rows} bad rows")
+        if result.evidence_added:  # issue 18
+            self.stdout.write(f"evidence on {result.evidence_added} verifications, "
+                              f"{result.findings_added} findings against the verification before")
         if result.errors:
             out = Path(errors or f"{path}.errors.xlsx")
             out.write_bytes(errors_workbook(result.errors, rows=result.bad_rows,
