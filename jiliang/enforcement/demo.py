@@ -9,6 +9,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from jiliang.core.hooks import optional
 from jiliang.core.models import User
 from jiliang.enforcement import services
 from jiliang.enforcement.models import Case
@@ -18,10 +19,12 @@ def load(stdout) -> None:
     if Case.objects.exists():
         stdout.write("enforcement: demo cases already on file")
         return
-    from jiliang.supervision.models import NetContentRecord
-
+    supervision = optional("supervision", "models")
+    if supervision is None:
+        stdout.write("enforcement: no supervision app to open demo cases on; skipped")
+        return
     users = {u.username: u for u in User.objects.filter(username__in=("gd_clerk", "gd_head"))}
-    failed = (NetContentRecord.objects.filter(verdict="fail", region_code__startswith="44")
+    failed = (supervision.NetContentRecord.objects.filter(verdict="fail", region_code__startswith="44")
               .order_by("-sampled_on", "-pk"))
     if len(users) < 2 or failed.count() < 2:
         stdout.write("enforcement: no failed Guangdong lots to open cases on; skipped")

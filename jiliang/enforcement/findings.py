@@ -27,6 +27,7 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
+from jiliang.core.hooks import optional
 from jiliang.core.models import Organisation
 from jiliang.rules import RuleError
 from jiliang.rules import enforcement as rules
@@ -125,19 +126,17 @@ def _instrument(instrument) -> Facts:
 
 
 def _instrument_applies(instrument) -> bool:
-    from jiliang.registry.models import Status
-
+    registry = optional("registry", "models")  # registered only where the registry is
     # In use and never verified, or past its due date.
-    return instrument.status == Status.IN_USE and (
+    return instrument.status == registry.Status.IN_USE and (
         instrument.last_verified_on is None or instrument.next_due_on is None
         or instrument.next_due_on < timezone.localdate())
 
 
 def _inspected(found) -> Facts:
-    from jiliang.registry.models import Instrument
-
-    instrument = (Instrument.objects.filter(public_code=found.public_code).only("pk").first()
-                  if found.public_code else None)
+    registry = optional("registry", "models")
+    instrument = (registry.Instrument.objects.filter(public_code=found.public_code).only("pk")
+                  .first() if registry is not None and found.public_code else None)
     return Facts(party=found.owner, party_name=found.owner_name,
                  party_credit_code=found.owner_credit_code, region_code=found.region_code,
                  discovered_on=found.visit.visited_on,

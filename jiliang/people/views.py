@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiliang.audit.models import LedgerEntry
 from jiliang.core.caching import rows_cache
 from jiliang.core.forms import scope_organisations
 from jiliang.core.models import Organisation
@@ -266,8 +267,6 @@ def coverage(request):
 
 
 def _ledger_version() -> int | None:
-    from jiliang.audit.models import LedgerEntry
-
     return LedgerEntry.objects.aggregate(newest=Max("id"))["newest"]
 
 

@@ -19,16 +19,19 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 
 from django.apps import apps
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
+from jiliang.core.hooks import optional
 from jiliang.core.params import BadParameter
-from jiliang.portal import conf
+from jiliang.portal import conf, selectors
 from jiliang.portal.public import label
+from jiliang.rules import licensing
 from jiliang.rules.identifiers import PROVINCE_CODES
 
 STATISTIC, DISCLOSURE = "statistic", "disclosure"
@@ -95,8 +98,6 @@ class Dataset:
 
 
 def _month(raw: str, *, name: str, default: datetime.date) -> datetime.date:
-    from django.utils.translation import gettext
-
     text = (raw or "").strip()
     if not text:
         return default
@@ -121,8 +122,6 @@ def _month_end(day: datetime.date) -> datetime.date:
 def parse_query(get) -> Query:
     """``from`` and ``to`` (months, YYYY-MM; this year by default) and ``province`` (two
     digits, or nothing for the whole country); a bad one is a 400 naming the parameter."""
-    from django.utils.translation import gettext
-
     today = timezone.localdate()
     start = _month(get.get("from", ""), name="from", default=datetime.date(today.year, 1, 1))
     last = _month(get.get("to", ""), name="to", default=today.replace(day=1))
@@ -181,17 +180,14 @@ def totals(rows: Iterable[dict], key: str, measures: Iterable[str]) -> dict[str,
 
 
 def _province_names() -> dict[str, str]:
-    from jiliang.portal.selectors import provinces
-
-    return dict(provinces())
+    return dict(selectors.provinces())
 
 
 def _rates_rows(q: Query) -> list[dict]:
-    from jiliang.registry.selectors import public_rates
-
     names = _province_names()
     rows = []
-    for r in public_rates(start=q.start, end=q.end, province=q.province):
+    registry = optional("registry", "selectors")
+    for r in registry.public_rates(start=q.start, end=q.end, province=q.province):
         rows.append({"province_code": r["province_code"],
                      "province": names.get(r["province_code"], r["province_code"]),
                      "kind_code": r["kind_code"], "kind": r["kind"], "due": r["due"],
@@ -203,25 +199,21 @@ def _rates_rows(q: Query) -> list[dict]:
 
 
 def _netcontent_rows(q: Query) -> list[dict]:
-    from jiliang.supervision.selectors import published_netcontent_rates
-
-    return [{**r, "pass_rate": rate(r["passed"], r["lots"])}
-            for r in published_netcontent_rates(start=q.start, end=q.end, province=q.province)]
+    supervision = optional("supervision", "selectors")
+    return [{**r, "pass_rate": rate(r["passed"], r["lots"])} for r in
+            supervision.published_netcontent_rates(start=q.start, end=q.end, province=q.province)]
 
 
 def _licence_type_name(code: str) -> str:
-    from jiliang.rules import licensing
-
     lt = licensing.licence_types().get(code)
     return label(lt["name"]) if lt else code
 
 
 def _licensing_rows(q: Query) -> list[dict]:
-    from jiliang.licensing.selectors import public_decision_stats
-
     names = _province_names()
     rows = []
-    for r in public_decision_stats(start=q.start, end=q.end, province=q.province):
+    licences = optional("licensing", "selectors")
+    for r in licences.public_decision_stats(start=q.start, end=q.end, province=q.province):
         average = (Decimal(r["days"]) / r["timed"]).quantize(Decimal("0.1")) if r["timed"] \
             else None
         rows.append({"type_code": r["type_code"], "licence_type": _licence_type_name(r["type_code"]),
@@ -234,37 +226,31 @@ def _licensing_rows(q: Query) -> list[dict]:
 
 
 def _energy_unit_rows(q: Query) -> list[dict]:
-    from jiliang.energy.models import EnergyUnit
-    from jiliang.energy.selectors import public_unit_counts
-
-    names, tiers = _province_names(), dict(EnergyUnit.Tier.choices)
+    energy = optional("energy", "selectors")
+    names, tiers = _province_names(), dict(optional("energy", "models").EnergyUnit.Tier.choices)
     return [{"province_code": r["province_code"],
              "province": names.get(r["province_code"], r["province_code"]),
              "tier": r["tier"], "tier_name": str(tiers.get(r["tier"], r["tier"])),
-             "units": r["units"]} for r in public_unit_counts(province=q.province)]
+             "units": r["units"]} for r in energy.public_unit_counts(province=q.province)]
 
 
 def _energy_audit_rows(q: Query) -> list[dict]:
-    from jiliang.energy.selectors import public_audit_counts
-
+    energy = optional("energy", "selectors")
     names = _province_names()
     return [{"province_code": r["province_code"],
              "province": names.get(r["province_code"], r["province_code"]),
              "audits": r["audits"], "compliant": r["compliant"],
              "compliance_rate": rate(r["compliant"], r["audits"])}
-            for r in public_audit_counts(start=q.start, end=q.end, province=q.province)]
+            for r in energy.public_audit_counts(start=q.start, end=q.end, province=q.province)]
 
 
 # --- the disclosure lists ---------------------------------------------------------------------------
 
 
 def _licence_rows(q: Query) -> Iterator[dict]:
-    from jiliang.licensing.selectors import PUBLIC_KINDS, public_events
-    from jiliang.portal.selectors import region_names
-    from jiliang.rules import licensing
-
-    events = public_events(region=q.province, date_from=q.start, date_to=q.end).filter(
-        kind__in=PUBLIC_KINDS).order_by("on", "id")
+    disclosures = optional("licensing", "selectors")
+    events = disclosures.public_events(region=q.province, date_from=q.start, date_to=q.end)
+    events = events.filter(kind__in=disclosures.PUBLIC_KINDS).order_by("on", "id")
     for e in events.iterator(chunk_size=500):
         s = e.summary
         yield {"disclosed_on": e.on,
@@ -272,7 +258,7 @@ def _licence_rows(q: Query) -> Iterator[dict]:
                "number": s.get("number", ""), "licence_type": _licence_type_name(e.type_code),
                "holder": s.get("holder", ""), "credit_code": s.get("credit_code", ""),
                "region_code": e.region_code,
-               "region": region_names([e.region_code])[e.region_code],
+               "region": selectors.region_names([e.region_code])[e.region_code],
                "issued_on": _date(s.get("issued_on")), "valid_until": _date(s.get("valid_until"))}
 
 
@@ -286,9 +272,8 @@ def _date(value) -> datetime.date | None:
 
 
 def _campaign_result_rows(q: Query) -> Iterator[dict]:
-    from jiliang.supervision.selectors import published_results
-
-    for r in published_results(start=q.start, end=q.end, province=q.province):
+    supervision = optional("supervision", "selectors")
+    for r in supervision.published_results(start=q.start, end=q.end, province=q.province):
         yield {"campaign_id": r["campaign_id"], "campaign": r["campaign"], "year": r["year"],
                "campaign_kind": r["campaign_kind"], "published_on": r["published_on"],
                "enterprise": r["enterprise"], "credit_code": r["credit_code"],
@@ -297,16 +282,14 @@ def _campaign_result_rows(q: Query) -> Iterator[dict]:
 
 
 def _certificate_rows(q: Query) -> Iterator[dict]:
-    from jiliang.portal.selectors import region_names
-    from jiliang.traceability.selectors import public_certificates
-
-    for c in public_certificates(start=q.start, end=q.end, province=q.province).iterator(
-            chunk_size=500):
+    certificates = optional("traceability", "selectors").public_certificates(
+        start=q.start, end=q.end, province=q.province)
+    for c in certificates.iterator(chunk_size=500):
         s = c.standard
         yield {"number": c.number, "standard": s.name, "standard_code": s.code,
                "measurand": s.measurand, "owner": s.owner.name,
                "region_code": s.region_code,
-               "region": region_names([s.region_code])[s.region_code],
+               "region": selectors.region_names([s.region_code])[s.region_code],
                "issuer": c.issuer, "issued_on": c.issued_on, "valid_until": c.valid_until,
                "in_service": s.status == "active"}
 
@@ -314,17 +297,15 @@ def _certificate_rows(q: Query) -> Iterator[dict]:
 def _penalty_rows(q: Query) -> Iterator[dict]:
     """Published penalty decisions, as the enforcement app publishes them (a natural person's
     name masked, their identity number, address and phone taken out)."""
-    from jiliang.enforcement.selectors import public_record, published_cases
-    from jiliang.portal.selectors import region_names
-
+    enforcement = optional("enforcement", "selectors")
     lo = timezone.make_aware(datetime.datetime.combine(q.start, datetime.time.min))
     hi = timezone.make_aware(datetime.datetime.combine(q.end + datetime.timedelta(days=1),
                                                        datetime.time.min))
-    cases = published_cases().filter(published_at__gte=lo, published_at__lt=hi)
+    cases = enforcement.published_cases().filter(published_at__gte=lo, published_at__lt=hi)
     if q.province:
         cases = cases.filter(region_code__startswith=q.province)
     for case in cases.order_by("published_at", "pk").iterator(chunk_size=500):
-        r = public_record(case)
+        r = enforcement.public_record(case)
         code = r.get("region_code") or ""
         yield {"number": r.get("number", ""), "bureau": r.get("bureau", ""),
                "party": r.get("party", ""), "credit_code": r.get("credit_code", ""),
@@ -332,20 +313,20 @@ def _penalty_rows(q: Query) -> Iterator[dict]:
                "fine": r.get("fine"), "decided_on": r.get("decided_on"),
                "published_on": timezone.localdate(r["published_at"]) if r.get("published_at")
                else None,
-               "region_code": code, "region": region_names([code])[code] if code else ""}
+               "region_code": code,
+               "region": selectors.region_names([code])[code] if code else ""}
 
 
 def _last_penalty():
-    from jiliang.enforcement.selectors import published_cases
+    cases = optional("enforcement", "selectors").published_cases()
+    return cases.values_list("published_at", flat=True).first()
 
-    return published_cases().values_list("published_at", flat=True).first()
 
-
-def _last(module: str, name: str) -> Callable[[], object]:
+def _last(app: str, name: str) -> Callable[[], object]:
+    """The date of the newest row of ``app``'s selector ``name`` (read only where the app is
+    installed: ``datasets()`` leaves the others out)."""
     def read():
-        from importlib import import_module
-
-        return getattr(import_module(module), name)()
+        return getattr(optional(app, "selectors"), name)()
 
     return read
 
@@ -374,7 +355,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("passed", "integer", _("verifications that passed")),
                 Field("pass_rate", "number", _("pass rate (检定合格率), per cent")),
                 SUPPRESSED),
-        rows=_rates_rows, updated=_last("jiliang.registry.selectors", "last_recorded"),
+        rows=_rates_rows, updated=_last("registry", "last_recorded"),
         cuts=(Cut("due", ("due", "due_verified", "inspection_rate")),
               Cut("verified", ("verified", "passed", "pass_rate"))),
         keywords=(_("compulsory verification"), _("inspection rate"), _("pass rate"))),
@@ -390,7 +371,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("passed", "integer", _("lots that passed")),
                 Field("pass_rate", "number", _("pass rate, per cent")),
                 SUPPRESSED),
-        rows=_netcontent_rows, updated=_last("jiliang.supervision.selectors", "last_published"),
+        rows=_netcontent_rows, updated=_last("supervision", "last_published"),
         cuts=(Cut("lots", ("lots", "passed", "pass_rate")),),
         keywords=(_("net content"), _("prepackaged goods"))),
     Dataset(
@@ -410,7 +391,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("average_working_days", "number",
                       _("average working days from acceptance to decision")),
                 SUPPRESSED),
-        rows=_licensing_rows, updated=_last("jiliang.licensing.selectors", "last_disclosed"),
+        rows=_licensing_rows, updated=_last("licensing", "last_disclosed"),
         cuts=(Cut("granted", ("granted",)),
               Cut("decided", ("decided", "on_time", "on_time_rate", "average_working_days"))),
         keywords=(_("administrative licensing"), _("time limits"))),
@@ -457,7 +438,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("region", "string", _("region")),
                 Field("issued_on", "date", _("issued on")),
                 Field("valid_until", "date", _("valid until"))),
-        rows=_licence_rows, updated=_last("jiliang.licensing.selectors", "last_disclosed"),
+        rows=_licence_rows, updated=_last("licensing", "last_disclosed"),
         keywords=(_("administrative licensing"),)),
     Dataset(
         slug="standard-certificates", kind=DISCLOSURE, app="jiliang.traceability",
@@ -475,7 +456,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("issued_on", "date", _("issued on")),
                 Field("valid_until", "date", _("valid until")),
                 Field("in_service", "boolean", _("the standard is in service"))),
-        rows=_certificate_rows, updated=_last("jiliang.traceability.selectors", "last_certificate"),
+        rows=_certificate_rows, updated=_last("traceability", "last_certificate"),
         keywords=(_("measurement standards"),)),
     Dataset(
         slug="campaign-results", kind=DISCLOSURE, app="jiliang.supervision",
@@ -496,7 +477,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("sampled_on", "date", _("date of sampling or inspection")),
                 Field("finding", "string", _("finding"))),
         rows=_campaign_result_rows,
-        updated=_last("jiliang.supervision.selectors", "last_published"),
+        updated=_last("supervision", "last_published"),
         keywords=(_("metrological supervision"), _("net content"))),
     Dataset(
         slug="penalty-decisions", kind=DISCLOSURE, app="jiliang.enforcement",
@@ -537,8 +518,6 @@ def page_rows(ds: Dataset, q: Query, *, page: int, size: int) -> tuple[list[dict
     """One page of a dataset's rows, and whether there is another (a statistic is one page)."""
     if ds.kind == STATISTIC:
         return statistic_rows(ds, q), False
-    from itertools import islice
-
     rows = list(islice(ds.rows(q), (page - 1) * size, page * size + 1))
     return rows[:size], len(rows) > size
 

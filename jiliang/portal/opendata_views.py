@@ -17,6 +17,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from jiliang.core.caching import public_cache, rows_cache
+from jiliang.core.hooks import optional
 from jiliang.core.params import BadParameter, query_int, query_page
 from jiliang.core.tabular import csv_bytes
 from jiliang.core.web import public
@@ -83,7 +84,7 @@ HIDDEN_ON_PAGE = frozenset({"province_code", "kind_code", "type_code", "tier", "
 
 
 def _chart_data(rows: dict[str, list[dict]], q: opendata.Query) -> dict:
-    from jiliang.registry.selectors import short_province_name
+    short_province_name = optional("registry", "selectors").short_province_name
 
     def num(value):
         return float(value) if value is not None else None

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiliang.core.models import Region, User
-from jiliang.portal import permissions
+from jiliang.portal import opendata, permissions
 from jiliang.portal.models import NATIONAL, Complaint, NewsItem
 
 
@@ -40,11 +40,9 @@ def provinces() -> list[tuple[str, str]]:
 
 def sitemap_urls(cap: int):
     """The portal's own published pages, for the sitemap."""
-    from jiliang.portal.opendata import datasets
-
     for pk in live_items().values_list("pk", flat=True)[:cap]:
         yield reverse("portal:news-detail", kwargs={"pk": pk})
-    for ds in datasets():
+    for ds in opendata.datasets():
         yield reverse("portal:dataset", kwargs={"slug": ds.slug})
 
 

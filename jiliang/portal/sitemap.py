@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jiliang.catalog import selectors as catalog
+from jiliang.core.hooks import optional
 from jiliang.portal import selectors as portal
 from jiliang.rules import licensing
 from jiliang.supervision import selectors as supervision
@@ -71,11 +72,8 @@ def object_urls() -> Iterator[str]:
     for campaign in supervision.published_campaigns().only("pk")[:SITEMAP_CAP]:
         yield reverse("supervision:published-detail", kwargs={"pk": campaign.pk})
     yield from portal.sitemap_urls(SITEMAP_CAP)
-    from django.apps import apps
-
-    if apps.is_installed("jiliang.enforcement"):
-        from jiliang.enforcement import selectors as enforcement
-
+    enforcement = optional("enforcement", "selectors")
+    if enforcement is not None:
         for pk in enforcement.published_cases().values_list("pk", flat=True)[:SITEMAP_CAP]:
             yield reverse("enforcement:public-detail", kwargs={"pk": pk})
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jiliang.catalog import selectors as catalog
 from jiliang.core import selectors as core_selectors
+from jiliang.core.hooks import optional
 from jiliang.core.lists import sort_by
 from jiliang.core.middleware import max_body
 from jiliang.core.models import INSTITUTION_KINDS, Role
@@ -548,10 +548,9 @@ def campaign_tracking(request, pk: int):
     every_year = request.GET.get("all") != "1"
     data = selectors.tracking(request.user, campaign, city=city if city.isdigit() else "",
                               every_year=every_year)
-    if apps.is_installed("jiliang.enforcement"):  # penalties of the repeat failures (issue 18)
-        from jiliang.enforcement.selectors import penalties_by_credit_code
-
-        penalties = penalties_by_credit_code(
+    enforcement = optional("enforcement", "selectors")
+    if enforcement is not None:  # penalties of the repeat failures (issue 18)
+        penalties = enforcement.penalties_by_credit_code(
             request.user, [r["packer_credit_code"] for r in data["repeat_failures"]])
         for row in data["repeat_failures"]:
             row["penalties"] = penalties.get(row["packer_credit_code"], 0)
