@@ -36,25 +36,14 @@ def licensing_daily(*, on: datetime.date | None = None) -> dict[str, int]:
     done = {"deemed_accepted": 0, "recomputed": 0, "deemed_renewed": 0, "expired": 0,
             "reminded": 0, "at_risk": 0, "late": 0}
     # Art. 32: no notice of missing materials within the limit -> accepted from receipt.
-    for app in Application.objects.filter(state="submitted", acceptance_due__lt=on).iterator():
-        try:
-            application_act(actor=None, application=app, action="deem_accept",
-                            version=app.version, on=on)
-            done["deemed_accepted"] += 1
-        except ValidationError:
-            continue
+    done["deemed_accepted"] = _deem(
+        Application.objects.filter(state="submitted", acceptance_due__lt=on), "deem_accept", on)
     done["recomputed"] = _recompute_calendar_gaps()
     # Art. 50: a renewal undecided when the licence expires counts as granted.
     pending = Application.objects.filter(purpose=Purpose.RENEWAL, state__in=RENEWAL_PENDING,
                                          licence__valid_until__lt=on,
                                          licence__status=LicenceStatus.VALID)
-    for app in pending.iterator():
-        try:
-            application_act(actor=None, application=app, action="deem_renew",
-                            version=app.version, on=on)
-            done["deemed_renewed"] += 1
-        except ValidationError:
-            continue
+    done["deemed_renewed"] = _deem(pending, "deem_renew", on)
     for licence in Licence.objects.filter(status=LicenceStatus.VALID,
                                           valid_until__lt=on).iterator():
         _expire(licence, on)
@@ -62,6 +51,20 @@ def licensing_daily(*, on: datetime.date | None = None) -> dict[str, int]:
     done.update(_flag(on))
     done["reminded"] = _remind(on)
     return done
+
+
+def _deem(applications, action: str, on: datetime.date) -> int:
+    """The system takes ``action`` on each application (the law deems it done); one that no
+    longer allows it is passed over. How many were taken."""
+    taken = 0
+    for app in applications.iterator():
+        try:
+            application_act(actor=None, application=app, action=action, version=app.version,
+                            on=on)
+        except ValidationError:
+            continue
+        taken += 1
+    return taken
 
 
 def _recompute_calendar_gaps() -> int:
