@@ -16,8 +16,7 @@ from jiliang.core.models import Region, Role, User
 from jiliang.core.uploads import check_upload
 from jiliang.portal import conf, permissions
 from jiliang.portal.models import MetrologyDay, MetrologyDayEvent, MetrologyDayMaterial
-from jiliang.rules import RuleError
-from jiliang.rules import news as rules
+from jiliang.portal.services import editorial_reasons, editorial_transition
 
 
 def may_set_theme(user: User | None) -> bool:
@@ -85,23 +84,14 @@ def event_act(*, actor: User | None, event: MetrologyDayEvent, action: str,
     """Approve, return or resubmit an event, as news items are (rules/data/news.json): an event
     is on the public page and the map only once a head has approved it."""
     event = MetrologyDayEvent.objects.select_for_update().get(pk=event.pk)
-    try:
-        transition = rules.workflow().transition(action, event.state)
-    except RuleError as error:
-        raise ValidationError({"action": [_("This step is not possible now.")]}) from error
+    transition = editorial_transition(action, event.state)
     if not permissions.may_act_on_event(actor, event, action):
         raise PermissionDenied(_("The head of the bureau approves events, never one they "
                                  "entered themselves.") if transition.by == "head" else
                                _("The organising bureau submits its own events."))
     before = event.state
-    if action == "return":
-        reasons = (reasons or "").strip()[:2000]
-        if not reasons:
-            raise ValidationError({"reasons": [_("Say what is to be changed.")]})
-        event.return_reasons = reasons
-    elif action == "submit":
-        event.return_reasons = ""
-    elif action == "approve":
+    event.return_reasons = editorial_reasons(action, reasons, event.return_reasons)
+    if action == "approve":
         event.approved_by, event.approved_at = actor, timezone.now()
     event.state = transition.target or event.state
     event.save()

@@ -109,6 +109,26 @@ def news_attach(*, actor: User, item: NewsItem, upload) -> NewsAttachment:
     return attachment
 
 
+def editorial_transition(action: str, state: str):
+    """The editorial workflow's step ``action`` from ``state`` (rules/data/news.json), which
+    news items and Metrology Day events both follow; one not possible now names the action."""
+    try:
+        return rules.workflow().transition(action, state)
+    except RuleError as error:
+        raise ValidationError({"action": [_("This step is not possible now.")]}) from error
+
+
+def editorial_reasons(action: str, reasons: str | None, current: str) -> str:
+    """The reasons kept after ``action``: a return must give them (trimmed), a submission
+    clears them, any other step keeps ``current``."""
+    if action == "return":
+        reasons = (reasons or "").strip()[:2000]
+        if not reasons:
+            raise ValidationError({"reasons": [_("Say what is to be changed.")]})
+        return reasons
+    return "" if action == "submit" else current
+
+
 @transaction.atomic
 def news_act(*, actor: User, item: NewsItem, action: str, reasons: str = "",
              publish_at: datetime.datetime | None = None) -> NewsItem:
@@ -116,23 +136,13 @@ def news_act(*, actor: User, item: NewsItem, action: str, reasons: str = "",
 
     ``approve`` fixes the time of publication (now or later) and chains the published text."""
     item = NewsItem.objects.select_for_update().get(pk=item.pk)
-    flow = rules.workflow()
-    try:
-        transition = flow.transition(action, item.state)
-    except RuleError as error:
-        raise ValidationError({"action": [_("This step is not possible now.")]}) from error
+    transition = editorial_transition(action, item.state)
     if not permissions.may_act(actor, item, action):
         raise PermissionDenied(_("This step is for the head of the bureau, on a colleague's "
                                  "draft.") if transition.by == "head" else
                                _("Only the bureau's own staff submit its drafts."))
     before = _snapshot(item)
-    if action == "return":
-        reasons = (reasons or "").strip()[:2000]
-        if not reasons:
-            raise ValidationError({"reasons": [_("Say what is to be changed.")]})
-        item.return_reasons = reasons
-    if action == "submit":
-        item.return_reasons = ""
+    item.return_reasons = editorial_reasons(action, reasons, item.return_reasons)
     if action == "approve":
         if publish_at is None:
             raise ValidationError({"publish_at": [_("Give the date and time of publication.")]})
