@@ -335,6 +335,8 @@ SUPPRESSED = Field("suppressed", "boolean", _("true when figures of the row are 
                                               "because they count too few records"))
 PROVINCE = (Field("province_code", "string", _("province code (GB/T 2260, two digits)")),
             Field("province", "string", _("province")))
+REGION = (Field("region_code", "string", _("division code (GB/T 2260)")),
+          Field("region", "string", _("region")))
 
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
@@ -434,8 +436,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("licence_type", "string", _("licence type")),
                 Field("holder", "string", _("holder")),
                 Field("credit_code", "string", _("unified social credit code of the holder")),
-                Field("region_code", "string", _("division code (GB/T 2260)")),
-                Field("region", "string", _("region")),
+                *REGION,
                 Field("issued_on", "date", _("issued on")),
                 Field("valid_until", "date", _("valid until"))),
         rows=_licence_rows, updated=_last("licensing", "last_disclosed"),
@@ -450,8 +451,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("standard_code", "string", _("code of the standard")),
                 Field("measurand", "string", _("measurand")),
                 Field("owner", "string", _("institution holding the standard")),
-                Field("region_code", "string", _("division code (GB/T 2260)")),
-                Field("region", "string", _("region")),
+                *REGION,
                 Field("issuer", "string", _("issued by")),
                 Field("issued_on", "date", _("issued on")),
                 Field("valid_until", "date", _("valid until")),
@@ -494,8 +494,7 @@ DATASETS: tuple[Dataset, ...] = (
                 Field("fine", "number", _("fine (yuan)")),
                 Field("decided_on", "date", _("date of decision")),
                 Field("published_on", "date", _("published on")),
-                Field("region_code", "string", _("division code (GB/T 2260)")),
-                Field("region", "string", _("region"))),
+                *REGION),
         rows=_penalty_rows, updated=_last_penalty,
         keywords=(_("metrological supervision"),)),
 )
