@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -76,6 +76,18 @@ class _Sheet:
             "A sheet holds at most %(n)s rows; the rest were not read.") % {"n": MAX_SHEET_ROWS}})
         return True
 
+    def build(self, upload, build: Callable[[dict[str, str]], object]) -> list:
+        """Each row of ``upload`` made by ``build``; a row it refuses is noted and left out."""
+        good = []
+        for number, row in _read_sheet(upload, self.kind):
+            if self.too_long(number):
+                break
+            try:
+                good.append(build(row))
+            except ValidationError as error:
+                self.refuse(number, row, error)
+        return good
+
     def refuse(self, number: int, row: dict, error: ValidationError) -> None:
         self.refused[str(number)] = row
         for field, messages in _messages(error):
@@ -105,16 +117,13 @@ def netcontent_import(*, actor: User | None, task: CampaignTask, upload) -> Uplo
     task = recordable_task(actor, task, CampaignKind.NET_CONTENT)
     sheet = _Sheet(UploadBatch.Kind.NET_CONTENT)
     keys = {spec[0] for spec in SPECS[sheet.kind]}
-    good: list[NetContentRecord] = []
-    for number, row in _read_sheet(upload, sheet.kind):
-        if sheet.too_long(number):
-            break
+
+    def record(row: dict[str, str]) -> NetContentRecord:
         data = {k: v for k, v in row.items() if k in keys}
         data["tare_method"] = data.get("tare_method") or TareMethod.EACH
-        try:
-            good.append(netcontent_build(actor=actor, task=task, **data))
-        except ValidationError as error:
-            sheet.refuse(number, row, error)
+        return netcontent_build(actor=actor, task=task, **data)
+
+    good: list[NetContentRecord] = sheet.build(upload, record)
     with transaction.atomic():
         netcontent_save(actor=actor, records=good)  # one chain lock for the whole sheet
         sheet.saved = len(good)
@@ -125,16 +134,13 @@ def label_check_import(*, actor: User | None, task: CampaignTask, upload) -> Upl
     """An energy-label field sheet: one check per row, the good rows saved together."""
     task = recordable_task(actor, task, CampaignKind.ENERGY_LABEL)
     sheet = _Sheet(UploadBatch.Kind.ENERGY_LABEL)
-    good: list[EnergyLabelCheck] = []
-    for number, row in _read_sheet(upload, sheet.kind):
-        if sheet.too_long(number):
-            break
+
+    def check(row: dict[str, str]) -> EnergyLabelCheck:
         data = dict(row)
         data["handling"] = data.get("handling") or EnforcementAction.NONE
-        try:
-            good.append(label_check_build(actor=actor, task=task, **data))
-        except ValidationError as error:
-            sheet.refuse(number, row, error)
+        return label_check_build(actor=actor, task=task, **data)
+
+    good: list[EnergyLabelCheck] = sheet.build(upload, check)
     with transaction.atomic():
         EnergyLabelCheck.objects.bulk_create(good, batch_size=500)
         sheet.saved = len(good)
