@@ -23,6 +23,7 @@ class BatchOut(Schema):
     rows: int
     accepted: int
     rejected: int
+    duplicates: int
     alerts: int
     sha256: str
     errors: list[dict]
@@ -68,7 +69,8 @@ class AlertFilter(Schema):
 def batch_ingest(request, gateway_code: str):
     """A signed batch of instrument events from a gateway; the tamper rules run on it.
 
-    201 when taken (bad rows listed in ``errors``, good ones kept; ``alerts`` raised), 200 when
+    201 when taken (bad rows listed in ``errors``, good ones kept; events already on file
+    counted in ``duplicates`` and skipped; ``alerts`` raised), 200 when
     the same batch was already taken, 409 when its ``previous`` does not name the gateway's
     last batch (a broken chain) or its id was used for other content, 403 unsigned or badly
     signed, 404 a gateway that is unknown or not the caller's.

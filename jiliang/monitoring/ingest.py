@@ -60,6 +60,7 @@ class Raised:
 @dataclass
 class Written:
     accepted: int = 0
+    duplicates: int = 0
     errors: list[RowError] = field(default_factory=list)
     raised: list[Raised] = field(default_factory=list)
 
@@ -133,16 +134,93 @@ def counters_left(record_ids: list[int]) -> dict[int, int]:
                 .values_list("record_id", "counter_left"))
 
 
-def states_of(instrument_ids) -> dict[int, rules.State]:
-    if signed_batches.copies():  # psycopg gives aware datetimes and decimals as they are
+STATE_SQL = ("SELECT instrument_id, counter, counter_at, totaliser, sales, totaliser_at, "
+             "last_event_at FROM monitoring_devicestate WHERE instrument_id = ANY(%s) "
+             "ORDER BY instrument_id FOR UPDATE")
+
+
+def states_of(instrument_ids) -> dict[int, tuple[rules.State, datetime.datetime | None]]:
+    """Each instrument's state before the batch, and the time of its latest event on file.
+
+    On PostgreSQL the instruments' rows are locked (made first where missing), in one order: two
+    batches reporting one instrument (two gateways of its owner) take turns, and the second
+    judges and de-duplicates against what the first wrote. SQLite writes one transaction at a
+    time."""
+    ids = sorted(instrument_ids)
+    if not signed_batches.copies():
+        return {row[0]: (rules.State(*row[1:6]), row[6]) for row in DeviceState.objects.filter(
+            instrument_id__in=ids).values_list(
+            "instrument_id", "counter", "counter_at", "totaliser", "sales", "totaliser_at",
+            "last_event_at")}
+    with connection.cursor() as cursor:  # psycopg gives aware datetimes and decimals as they are
+        cursor.execute(STATE_SQL, [ids])
+        found = {row[0]: (rules.State(*row[1:6]), row[6]) for row in cursor.fetchall()}
+        missing = [pk for pk in ids if pk not in found]
+        if missing:  # an instrument's first events: its row, to lock
+            cursor.execute("INSERT INTO monitoring_devicestate (instrument_id) "
+                           "SELECT unnest(%s::bigint[]) ON CONFLICT DO NOTHING", [missing])
+            cursor.execute(STATE_SQL, [missing])
+            found.update((row[0], (rules.State(*row[1:6]), row[6])) for row in cursor.fetchall())
+    return found
+
+
+def stored_events(rows: list[tuple]) -> dict[tuple, tuple]:
+    """The events on file with the identity of one of ``rows`` (instrument, kind, time):
+    identity → (value, sales, detail)."""
+    if not rows:
+        return {}
+    if signed_batches.copies():
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT instrument_id, counter, counter_at, totaliser, sales, totaliser_at "
-                "FROM monitoring_devicestate WHERE instrument_id = ANY(%s)", [list(instrument_ids)])
-            return {row[0]: rules.State(*row[1:]) for row in cursor.fetchall()}
-    return {row[0]: rules.State(*row[1:]) for row in DeviceState.objects.filter(
-        instrument_id__in=list(instrument_ids)).values_list(
-        "instrument_id", "counter", "counter_at", "totaliser", "sales", "totaliser_at")}
+                "SELECT e.instrument_id, e.kind, e.occurred_at, e.value, e.sales, e.detail "
+                "FROM monitoring_event e JOIN unnest(%s::bigint[], %s::text[], "
+                "%s::timestamptz[]) AS k(i, c, t) ON e.instrument_id = k.i AND e.kind = k.c "
+                "AND e.occurred_at = k.t",
+                [[r[3].pk for r in rows], [r[4] for r in rows], [r[0] for r in rows]])
+            found = cursor.fetchall()
+    else:
+        from jiliang.monitoring.models import Event
+
+        found = []
+        for i in range(0, len(rows), 200):  # a superset by instrument and time, then exactly
+            chunk = rows[i:i + 200]
+            found += Event.objects.filter(
+                instrument_id__in={r[3].pk for r in chunk}, occurred_at__in={r[0] for r in chunk}
+            ).values_list("instrument_id", "kind", "occurred_at", "value", "sales", "detail")
+    return {(pk, kind, at.astimezone(UTC)): (value, sales, detail)
+            for pk, kind, at, value, sales, detail in found}
+
+
+FIGURES = ("value", "sales", "detail")
+
+
+def once(rows: list[tuple], states: dict, out: Written) -> list[tuple]:
+    """The rows that are new: an event already on file or earlier in the batch (same instrument,
+    kind and time) is a duplicate, counted in ``out`` and dropped, so it is neither stored nor
+    judged twice; sent again with other figures, it is a row error (an event never changes).
+
+    Only rows no later than the instrument's latest event on file are looked up: a stream moving
+    forward costs no query."""
+    latest = {pk: last for pk, (_state, last) in states.items() if last is not None}
+    earlier = [r for r in rows if (last := latest.get(r[3].pk)) is not None and r[0] <= last]
+    known = stored_events(earlier)
+    kept = []
+    for row in rows:
+        at, _iso, number, device, kind, value, sales, detail = row
+        key = (device.pk, kind, at)
+        first = known.get(key)
+        if first is None:
+            known[key] = (value, sales, detail)
+            kept.append(row)
+        elif first == (value, sales, detail):
+            out.duplicates += 1
+        else:
+            field_name = next(f for f, a, b in zip(FIGURES, first, (value, sales, detail),
+                                                   strict=True) if a != b)
+            out.errors.append(RowError(number, field_name, _(
+                "An event of this instrument, kind and time is on file with other figures: an "
+                "event is sent once and never changes.")))
+    return kept
 
 
 def _decimal(raw, *, whole: bool) -> Decimal | None | RowError:
@@ -167,76 +245,90 @@ def _decimal(raw, *, whole: bool) -> Decimal | None | RowError:
     return quantized
 
 
+class EventCheck:
+    """The checks of one batch's events, one named step a field; what is parsed once (a time
+    text, the kinds) is kept for the batch's other events."""
+
+    def __init__(self, devices: dict[str, Device], *, latest: datetime.datetime) -> None:
+        self.devices = devices
+        self.latest = latest
+        self.known_kinds = frozenset(rules.event_codes())
+        self.times: dict[str, tuple[datetime.datetime, str]] = {}
+
+    def row(self, number: int, item) -> tuple | RowError:
+        """(time (UTC), time text, row, device, kind, value, sales, detail), or the row's error."""
+        if not isinstance(item, dict):
+            return RowError(number, "", _("An event is an object {instrument, time, kind, value}."))
+        device = self.device(item.get("instrument"))
+        if device is None:
+            return RowError(number, "instrument", _(
+                "No instrument with public code “%(code)s” of this gateway's owner reports "
+                "events.") % {"code": str(item.get("instrument"))[:20]})
+        kind = item.get("kind")
+        if kind not in self.known_kinds or kind not in device.events:
+            return RowError(number, "kind", _(
+                "“%(kind)s” is not an event this kind of instrument reports.") % {
+                "kind": str(kind)[:30]})
+        known = self.time(item.get("time"))
+        if type(known) is str:
+            return RowError(number, "time", known)
+        value = self.value(item.get("value"), kind)
+        if type(value) is RowError:
+            return RowError(number, "value", value.message)
+        sales = item.get("sales")
+        sales = None if sales is None else _decimal(sales, whole=False)
+        if type(sales) is RowError:
+            return RowError(number, "sales", sales.message)
+        detail = item.get("detail") or ""
+        if not isinstance(detail, str) or len(detail) > 200:
+            return RowError(number, "detail", _("The detail is a text of at most 200 characters."))
+        return (known[0], known[1], number, device, kind, value, sales, detail)
+
+    def device(self, code) -> Device | None:
+        return self.devices.get(code.strip().upper()) if isinstance(code, str) else None
+
+    def time(self, raw) -> tuple[datetime.datetime, str] | str:
+        """(the time in UTC, its text in the chain), or why it is refused."""
+        known = self.times.get(raw) if type(raw) is str else None
+        if known is not None:
+            return known
+        try:
+            at = datetime.datetime.fromisoformat(str(raw).strip())
+        except (TypeError, ValueError):
+            return _("Give the time as ISO 8601, e.g. 2026-01-01T08:15:00+08:00.")
+        if at.tzinfo is None:
+            return _("The time needs its UTC offset, e.g. +08:00.")
+        at = at.astimezone(UTC)
+        if at > self.latest:
+            return _("The time is later than the server's clock.")
+        known = (at, at.isoformat(timespec="microseconds"))
+        if type(raw) is str:
+            self.times[raw] = known
+        return known
+
+    @staticmethod
+    def value(raw, kind: str) -> int | Decimal | None | RowError:
+        if type(raw) is str and kind in rules.COUNTERS and raw.isdigit() and len(raw) < 16:
+            return int(raw)  # a counter as gateways send it: no Decimal needed
+        value = None if raw is None else _decimal(raw, whole=kind in rules.COUNTERS)
+        if value is None and kind in VALUED:
+            return RowError(0, "", _("This event carries a value."))
+        return value
+
+
 def validate(events: list, devices: dict[str, Device], *, now: datetime.datetime,
              future_tolerance_s: int, out: Written) -> list[tuple]:
     """Good events as (time (UTC), time text, row, device, kind, value, sales, detail), in time
     order; the bad ones' errors into ``out``."""
-    latest = now + datetime.timedelta(seconds=future_tolerance_s)
-    fromiso = datetime.datetime.fromisoformat
-    times: dict[str, tuple[datetime.datetime, str]] = {}
-    known_kinds = frozenset(rules.event_codes())
+    check = EventCheck(devices, latest=now + datetime.timedelta(seconds=future_tolerance_s))
+    row_of = check.row
     good = []
     for number, item in enumerate(events, start=1):
-        if not isinstance(item, dict):
-            out.errors.append(RowError(number, "", _(
-                "An event is an object {instrument, time, kind, value}.")))
-            continue
-        code = item.get("instrument")
-        device = devices.get(code.strip().upper()) if isinstance(code, str) else None
-        if device is None:
-            out.errors.append(RowError(number, "instrument", _(
-                "No instrument with public code “%(code)s” of this gateway's owner reports "
-                "events.") % {"code": str(code)[:20]}))
-            continue
-        kind = item.get("kind")
-        if kind not in known_kinds or kind not in device.events:
-            out.errors.append(RowError(number, "kind", _(
-                "“%(kind)s” is not an event this kind of instrument reports.") % {
-                "kind": str(kind)[:30]}))
-            continue
-        raw_time = item.get("time")
-        known = times.get(raw_time) if type(raw_time) is str else None
-        if known is None:
-            try:
-                at = fromiso(str(raw_time).strip())
-            except (TypeError, ValueError):
-                out.errors.append(RowError(number, "time", _(
-                    "Give the time as ISO 8601, e.g. 2026-01-01T08:15:00+08:00.")))
-                continue
-            if at.tzinfo is None:
-                out.errors.append(RowError(number, "time", _(
-                    "The time needs its UTC offset, e.g. +08:00.")))
-                continue
-            at = at.astimezone(UTC)
-            if at > latest:
-                out.errors.append(RowError(number, "time", _(
-                    "The time is later than the server's clock.")))
-                continue
-            known = (at, at.isoformat(timespec="microseconds"))
-            if type(raw_time) is str:
-                times[raw_time] = known
-        raw = item.get("value")
-        if type(raw) is str and kind in rules.COUNTERS and raw.isdigit() and len(raw) < 16:
-            value = int(raw)  # a counter as gateways send it: no Decimal needed
+        row = row_of(number, item)
+        if type(row) is RowError:
+            out.errors.append(row)
         else:
-            value = None if raw is None else _decimal(raw, whole=kind in rules.COUNTERS)
-        if type(value) is RowError:
-            out.errors.append(RowError(number, "value", value.message))
-            continue
-        if value is None and kind in VALUED:
-            out.errors.append(RowError(number, "value", _("This event carries a value.")))
-            continue
-        raw = item.get("sales")
-        sales = None if raw is None else _decimal(raw, whole=False)
-        if type(sales) is RowError:
-            out.errors.append(RowError(number, "sales", sales.message))
-            continue
-        detail = item.get("detail") or ""
-        if not isinstance(detail, str) or len(detail) > 200:
-            out.errors.append(RowError(number, "detail", _(
-                "The detail is a text of at most 200 characters.")))
-            continue
-        good.append((known[0], known[1], number, device, kind, value, sales, detail))
+            good.append(row)
     # Time order (a stable sort: rows of one time stay as sent); gateways mostly send them so.
     if any(good[i][0] < good[i - 1][0] for i in range(1, len(good))):
         good.sort(key=itemgetter(0))
@@ -251,7 +343,11 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
     if not rows:
         return out, {}
     ids = {row[3].pk for row in rows}
-    states = states_of(ids)
+    found = states_of(ids)
+    rows = once(rows, found, out)
+    if not rows:
+        return out, {}
+    states = {pk: state for pk, (state, _last) in found.items()}
     verifications = verifications_of(ids)
     tz = timezone.get_current_timezone()
     chain_key = str(gateway.pk)
@@ -307,7 +403,9 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
     signed_batches.load_chained(table="monitoring_event", columns=COLUMNS, head=writer.head,
                                 chain_key=chain_key, rows=linked())
     out.accepted = len(rows)
-    return out, {pk: (states[pk], touched[pk]) for pk in touched}
+    # The latest event on file of each instrument: a batch may bring older ones than the last.
+    return out, {pk: (states[pk], max(at, found.get(pk, (None, at))[1] or at))
+                 for pk, at in touched.items()}
 
 
 def save_states(kept: dict) -> None:

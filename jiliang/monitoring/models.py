@@ -73,6 +73,7 @@ class EventBatch(models.Model):
     accepted = models.PositiveIntegerField(_("events taken"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     alerts = models.PositiveIntegerField(_("alerts"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     errors = models.JSONField(_("row errors"), default=list, blank=True)
 
     class Meta:
@@ -89,8 +90,13 @@ class EventBatch(models.Model):
 class Event(Chained):
     """One instrument event: append-only, chained per gateway (chain key = the gateway's id).
 
-    The foreign keys carry no database constraint (the ingest path checks them) and only the
-    index the rules and the instrument's page read by."""
+    An event is one record of an instrument's audit trail: its identity is the instrument, the
+    kind and the time (``rules/data/tamper_rules.json``, "identity"). Sent again, in a replayed
+    batch or batches that overlap, by the same gateway or another of the owner's, it counts
+    once: the ingest skips it and the unique constraint holds it so.
+
+    The foreign keys carry no database constraint (the ingest path checks them); the unique
+    index is also the one the rules and the instrument's page read by."""
 
     gateway = models.ForeignKey(Gateway, models.DO_NOTHING, db_constraint=False,
                                 db_index=False, related_name="+")
@@ -110,8 +116,11 @@ class Event(Chained):
     class Meta(Chained.Meta):
         verbose_name = _("instrument event")
         verbose_name_plural = _("instrument events")
-        indexes = [models.Index(fields=["instrument", "occurred_at"],
-                                name="monitoring_event_inst")]
+        constraints = [
+            *Chained.Meta.constraints,
+            models.UniqueConstraint(fields=["instrument", "occurred_at", "kind"],
+                                    name="monitoring_event_once"),
+        ]
 
     def chain_key_value(self) -> str:
         return str(self.gateway_id)

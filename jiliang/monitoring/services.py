@@ -88,7 +88,8 @@ class IngestResult:
     def as_dict(self) -> dict:
         b = self.batch
         return {"batch_id": b.batch_id, "repeated": self.repeated, "rows": b.rows,
-                "accepted": b.accepted, "rejected": b.rejected, "alerts": b.alerts,
+                "accepted": b.accepted, "rejected": b.rejected, "duplicates": b.duplicates,
+                "alerts": b.alerts,
                 "sha256": b.body_sha256, "errors": b.errors}
 
 
@@ -118,8 +119,9 @@ def batch_ingest(*, gateway_code: str, batch_id: str, body: bytes, signature: st
     the signature is missing or bad, the batch does not follow the gateway's previous one (its
     ``previous`` is not that batch's SHA-256: a batch lost, replayed or inserted), or the batch
     id was used for other content; a repeat of a batch on file changes nothing. Otherwise every
-    good event is chained and loaded, every bad one reported, and each rule broken raises an
-    alert in the bureau's queue with its evidence.
+    good event is chained and loaded, every bad one reported, every one already on file (same
+    instrument, kind and time) counted as a duplicate and skipped, and each rule broken raises
+    an alert in the bureau's queue with its evidence. HTTP and MQTT both come here.
     """
     gateway_code = (gateway_code or "").strip()
     batch_id = (batch_id or "").strip()
@@ -199,13 +201,14 @@ def _load(gateway, batch_id, digest, signature, events, now, writer, judge, acto
     alerts = _raise_alerts(gateway, batch, written.raised, now)
     batch.accepted, batch.rejected, batch.alerts = (written.accepted, len(written.errors),
                                                     len(alerts))
+    batch.duplicates = written.duplicates
     batch.errors = [e.as_dict() for e in sorted(written.errors, key=lambda e: e.row)[:200]]
-    batch.save(update_fields=["accepted", "rejected", "alerts", "errors"])
+    batch.save(update_fields=["accepted", "rejected", "duplicates", "alerts", "errors"])
     audit_record(actor=actor, action="monitoring.batch.ingest", obj=batch,
                  region_code=gateway.region_code,
                  after={"gateway": gateway.code, "batch_id": batch_id, "sha256": digest,
                         "accepted": batch.accepted, "rejected": batch.rejected,
-                        "alerts": [a.pk for a in alerts][:50]})
+                        "duplicates": batch.duplicates, "alerts": [a.pk for a in alerts][:50]})
     return batch
 
 

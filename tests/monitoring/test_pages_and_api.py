@@ -35,6 +35,10 @@ class ApiTests(PersonaTestCase):
         assert response.status_code == 201, response.content
         assert response.json()["alerts"] == 1
         assert self.post(data, "h-1").status_code == 200
+        again = body(self.gw, json.loads(data)["events"])  # the same events, a new batch
+        response = self.post(again, "h-1b")
+        assert response.status_code == 201
+        assert (response.json()["duplicates"], response.json()["accepted"]) == (2, 0)
         listed = self.api_as("gd_clerk").get("/api/v1/monitoring/alerts").json()
         assert [a["rule"] for a in listed["items"]] == ["counter_jump"]
         assert self.api_as("bj_clerk").get("/api/v1/monitoring/alerts").json()["count"] == 0
