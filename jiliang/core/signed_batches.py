@@ -12,6 +12,11 @@ The rows a batch brings are links of a hash chain (``jiliang.audit.chain``), loa
 ``load_chained``: COPY on PostgreSQL, streamed while Python hashes the next rows, and one
 ``executemany`` on SQLite. The energy readings (``jiliang.energy.ingest``) and the instrument
 events (``jiliang.monitoring.ingest``) both go through here.
+
+Over MQTT, ``MqttWorker`` is the one subscriber both ingest workers are made of (energy's
+``jiliang.energy.mqtt``, the instrument events' ``jiliang.monitoring.mqtt``): QoS 1, a persistent
+session, shared subscriptions (``$share/<group>/...``) for several workers, the broker's
+credentials (``broker_settings``), and an answer on an acknowledgement topic for every message.
 """
 
 from __future__ import annotations
@@ -19,14 +24,21 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
+import logging
+import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import paho.mqtt.client as mqtt
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+log = logging.getLogger(__name__)
 COPY_CHUNK = 200  # rows a COPY write: the server loads one chunk while Python hashes the next
 NULL = "\\N"  # COPY's null
 
@@ -178,3 +190,125 @@ def load_chained(*, table: str, columns: Iterable[str], head, chain_key: str,
                 copy.write("".join(chunk))
     finally:
         head.last_seq, head.last_hash = seq, prev
+
+
+# --- carried over MQTT ----------------------------------------------------------------------
+
+def _setting(name: str, default: str) -> str:
+    if hasattr(settings, name):
+        return str(getattr(settings, name))
+    return os.environ.get(name, default)
+
+
+def broker_settings() -> dict:
+    """The MQTT broker the ingest workers sign in to, and how: a user name and password
+    (JILIANG_MQTT_USERNAME, JILIANG_MQTT_PASSWORD or a file holding it,
+    JILIANG_MQTT_PASSWORD_FILE) and/or TLS with a client certificate (JILIANG_MQTT_CA_FILE,
+    JILIANG_MQTT_CERT_FILE, JILIANG_MQTT_KEY_FILE), at JILIANG_MQTT_HOST:JILIANG_MQTT_PORT."""
+    password = _setting("JILIANG_MQTT_PASSWORD", "")
+    password_file = _setting("JILIANG_MQTT_PASSWORD_FILE", "")
+    if password_file and not password:
+        with open(password_file, encoding="utf-8") as handle:
+            password = handle.read().strip()
+    return {"host": _setting("JILIANG_MQTT_HOST", "127.0.0.1"),
+            "port": int(_setting("JILIANG_MQTT_PORT", "1883")),
+            "username": _setting("JILIANG_MQTT_USERNAME", ""), "password": password,
+            "ca_file": _setting("JILIANG_MQTT_CA_FILE", ""),
+            "cert_file": _setting("JILIANG_MQTT_CERT_FILE", ""),
+            "key_file": _setting("JILIANG_MQTT_KEY_FILE", "")}
+
+
+class MqttWorker:
+    """Subscribes to ``subscription`` and ingests what arrives, answering every message.
+
+    A subclass says what it subscribes to and gives ``ingest(topic, payload) -> dict`` (which
+    must not raise) and ``ack_topic(topic)``; the answer goes out as JSON with QoS 1. The session
+    is persistent (MQTT 3.1.1: clean session off; MQTT 5: clean start off and a session that
+    never expires), so the broker keeps QoS 1 messages while the worker restarts. With ``share``
+    the worker joins the shared subscription ``$share/<share>/<subscription>``: the broker hands
+    each message to one worker of the group. A broker that refuses the credentials stops the
+    worker, its reason code in ``refused``.
+    """
+
+    protocol = mqtt.MQTTv311
+    subscription = ""
+
+    def __init__(self, *, host: str, port: int, client_id: str, credentials: dict,
+                 share: str | None = None) -> None:
+        self.host, self.port, self.client_id, self.share = host, int(port), client_id, share
+        self.credentials = {k: credentials.get(k, "") for k in (
+            "username", "password", "ca_file", "cert_file", "key_file")}
+        self.handled = 0
+        self.refused: int | None = None  # the broker's reason code when it refused us
+
+    def ingest(self, topic_name: str, payload: bytes) -> dict:
+        raise NotImplementedError
+
+    def ack_topic(self, topic_name: str) -> str:
+        raise NotImplementedError
+
+    @property
+    def topic_filter(self) -> str:
+        return f"$share/{self.share}/{self.subscription}" if self.share else self.subscription
+
+    def authenticate(self, client) -> None:
+        """User name and password, and TLS with a client certificate, as configured: the broker
+        takes only clients it knows (README, "Broker credentials")."""
+        c = self.credentials
+        if c["username"]:
+            client.username_pw_set(c["username"], c["password"] or None)
+        if c["ca_file"] or c["cert_file"]:
+            client.tls_set(ca_certs=c["ca_file"] or None, certfile=c["cert_file"] or None,
+                           keyfile=c["key_file"] or None)
+
+    def connect(self) -> mqtt.Client:
+        if self.protocol == mqtt.MQTTv5:
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                                 protocol=mqtt.MQTTv5)
+            self.authenticate(client)
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = 0xFFFFFFFF  # kept while the worker is away
+            client.connect(self.host, self.port, keepalive=30, clean_start=False,
+                           properties=properties)
+            return client
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                             clean_session=False)
+        self.authenticate(client)
+        client.connect(self.host, self.port, keepalive=30)
+        return client
+
+    def run(self, stop: threading.Event | None = None,
+            ready: threading.Event | None = None) -> None:
+        stop = stop or threading.Event()
+
+        def on_connect(c, _userdata, _flags, reason_code, _properties):
+            if reason_code == 0:
+                c.subscribe(self.topic_filter, qos=1)
+            else:  # bad credentials, not authorised: say so and stop
+                self.refused = reason_code.value if hasattr(reason_code, "value") else reason_code
+                log.error("the MQTT broker refused the ingest worker: %s", reason_code)
+                stop.set()
+
+        def on_subscribe(_c, _userdata, _mid, _codes, _properties):
+            if ready is not None:
+                ready.set()
+
+        def on_message(c, _userdata, message):
+            result = self.ingest(message.topic, message.payload)
+            self.handled += 1
+            c.publish(self.ack_topic(message.topic),
+                      json.dumps(result, ensure_ascii=False, default=str), qos=1)
+
+        client = self.connect()
+        client.on_connect = on_connect
+        client.on_subscribe = on_subscribe
+        client.on_message = on_message
+        try:
+            while not stop.is_set():
+                client.loop(timeout=0.2)
+        finally:
+            client.disconnect()
+            connection.close()

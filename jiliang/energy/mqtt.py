@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 
-import paho.mqtt.client as mqtt
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 
 from jiliang.core.params import json_loads
+from jiliang.core.signed_batches import MqttWorker
 from jiliang.energy import conf, services
 from jiliang.energy.models import EnergyUnit
 
@@ -76,71 +75,21 @@ def handle(topic_name: str, payload: bytes, prefix: str) -> dict:
         close_old_connections()
 
 
-class Worker:
-    """Subscribes to every unit's readings topic and ingests what arrives."""
+class Worker(MqttWorker):
+    """Subscribes to every unit's readings topic and ingests what arrives (the subscriber is
+    the shared ``jiliang.core.signed_batches.MqttWorker``)."""
 
     def __init__(self, *, host: str | None = None, port: int | None = None,
                  prefix: str | None = None, client_id: str = "jiliang-energy-ingest",
                  share: str | None = None) -> None:
         settings = conf.mqtt()
-        self.host = host or settings["host"]
-        self.port = int(port or settings["port"])
+        super().__init__(host=host or settings["host"], port=int(port or settings["port"]),
+                         client_id=client_id, credentials=settings, share=share)
         self.prefix = prefix or settings["prefix"]
-        self.client_id = client_id
-        self.share = share
-        self.handled = 0
-        self.credentials = {k: settings[k] for k in ("username", "password", "ca_file",
-                                                     "cert_file", "key_file")}
-        self.refused: int | None = None  # the broker's reason code when it refused us
+        self.subscription = f"{self.prefix}/+/readings"
 
-    def authenticate(self, client) -> None:
-        """User name and password, and TLS with a client certificate, as configured: the broker
-        takes only clients it knows (README, "Broker credentials")."""
-        c = self.credentials
-        if c["username"]:
-            client.username_pw_set(c["username"], c["password"] or None)
-        if c["ca_file"] or c["cert_file"]:
-            client.tls_set(ca_certs=c["ca_file"] or None, certfile=c["cert_file"] or None,
-                           keyfile=c["key_file"] or None)
+    def ingest(self, topic_name: str, payload: bytes) -> dict:
+        return handle(topic_name, payload, self.prefix)
 
-    @property
-    def topic_filter(self) -> str:
-        readings = f"{self.prefix}/+/readings"
-        return f"$share/{self.share}/{readings}" if self.share else readings
-
-    def run(self, stop: threading.Event | None = None,
-            ready: threading.Event | None = None) -> None:
-        stop = stop or threading.Event()
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                             clean_session=False)
-
-        def on_connect(c, _userdata, _flags, reason_code, _properties):
-            if reason_code == 0:
-                c.subscribe(self.topic_filter, qos=1)
-            else:  # bad credentials, not authorised: say so and stop
-                self.refused = reason_code.value if hasattr(reason_code, "value") else reason_code
-                log.error("the MQTT broker refused the ingest worker: %s", reason_code)
-                stop.set()
-
-        def on_subscribe(_c, _userdata, _mid, _codes, _properties):
-            if ready is not None:
-                ready.set()
-
-        def on_message(c, _userdata, message):
-            result = handle(message.topic, message.payload, self.prefix)
-            self.handled += 1
-            unit_code = message.topic[len(self.prefix) + 1:].split("/")[0]
-            c.publish(topic(unit_code, self.prefix, "ack"),
-                      json.dumps(result, ensure_ascii=False, default=str), qos=1)
-
-        client.on_connect = on_connect
-        client.on_subscribe = on_subscribe
-        client.on_message = on_message
-        self.authenticate(client)
-        client.connect(self.host, self.port, keepalive=30)
-        try:
-            while not stop.is_set():
-                client.loop(timeout=0.2)
-        finally:
-            client.disconnect()
-            connection.close()
+    def ack_topic(self, topic_name: str) -> str:
+        return topic(topic_name[len(self.prefix) + 1:].split("/")[0], self.prefix, "ack")

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from jiliang.core.signed_batches import broker_settings
 from jiliang.rules.tamper import Thresholds
 
 
@@ -38,3 +39,10 @@ def refusals_per_minute() -> int:
 
 
 FUTURE_TOLERANCE_S = 300  # a gateway's clock may run this far ahead of the server's
+
+
+def mqtt() -> dict:
+    """The broker (the one every ingest worker signs in to: JILIANG_MQTT_HOST, JILIANG_MQTT_PORT
+    and the credentials) and the instrument events' topics under JILIANG_MONITORING_MQTT_PREFIX."""
+    return {**broker_settings(),
+            "prefix": _get("JILIANG_MONITORING_MQTT_PREFIX", "jiliang/monitoring")}
