@@ -201,9 +201,21 @@ def once(rows: list[tuple], states: dict, out: Written) -> list[tuple]:
 
     Only rows no later than the instrument's latest event on file are looked up: a stream moving
     forward costs no query."""
-    latest = {pk: last for pk, (_state, last) in states.items() if last is not None}
-    earlier = [r for r in rows if (last := latest.get(r[3].pk)) is not None and r[0] <= last]
-    known = stored_events(earlier)
+    latest = [last for _state, last in states.values() if last is not None]
+    if not latest or rows[0][0] > max(latest):  # (rows in time order) none on file yet
+        if len({(r[3].pk, r[4], r[0]) for r in rows}) == len(rows):
+            return rows  # the usual batch: nothing on file, nothing twice
+        known = {}
+    else:
+        latest_of = {pk: last for pk, (_state, last) in states.items() if last is not None}
+        known = stored_events([r for r in rows if (last := latest_of.get(r[3].pk)) is not None
+                               and r[0] <= last])
+    return firsts(rows, known, out)
+
+
+def firsts(rows: list[tuple], known: dict[tuple, tuple], out: Written) -> list[tuple]:
+    """The rows whose identity is neither in ``known`` (events on file) nor earlier in the
+    batch; the others counted as duplicates, or refused when their figures differ."""
     kept = []
     for row in rows:
         at, _iso, number, device, kind, value, sales, detail = row
@@ -259,7 +271,8 @@ class EventCheck:
         """(time (UTC), time text, row, device, kind, value, sales, detail), or the row's error."""
         if not isinstance(item, dict):
             return RowError(number, "", _("An event is an object {instrument, time, kind, value}."))
-        device = self.device(item.get("instrument"))
+        code = item.get("instrument")
+        device = self.devices.get(code.strip().upper()) if type(code) is str else None
         if device is None:
             return RowError(number, "instrument", _(
                 "No instrument with public code “%(code)s” of this gateway's owner reports "
@@ -269,9 +282,12 @@ class EventCheck:
             return RowError(number, "kind", _(
                 "“%(kind)s” is not an event this kind of instrument reports.") % {
                 "kind": str(kind)[:30]})
-        known = self.time(item.get("time"))
-        if type(known) is str:
-            return RowError(number, "time", known)
+        raw = item.get("time")
+        known = self.times.get(raw) if type(raw) is str else None
+        if known is None:  # a time not seen yet in the batch
+            known = self.time(raw)
+            if type(known) is str:
+                return RowError(number, "time", known)
         value = self.value(item.get("value"), kind)
         if type(value) is RowError:
             return RowError(number, "value", value.message)
@@ -284,14 +300,8 @@ class EventCheck:
             return RowError(number, "detail", _("The detail is a text of at most 200 characters."))
         return (known[0], known[1], number, device, kind, value, sales, detail)
 
-    def device(self, code) -> Device | None:
-        return self.devices.get(code.strip().upper()) if isinstance(code, str) else None
-
     def time(self, raw) -> tuple[datetime.datetime, str] | str:
         """(the time in UTC, its text in the chain), or why it is refused."""
-        known = self.times.get(raw) if type(raw) is str else None
-        if known is not None:
-            return known
         try:
             at = datetime.datetime.fromisoformat(str(raw).strip())
         except (TypeError, ValueError):
