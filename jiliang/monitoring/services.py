@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -169,17 +169,24 @@ def batch_ingest(*, gateway_code: str, batch_id: str, body: bytes, signature: st
     now = timezone.now()
     judge = Judge(conf.thresholds())
     broken = None
-    with transaction.atomic(), chain_lock(EVENT_CHAIN, str(gateway.pk)) as writer:
-        found = EventBatch.objects.filter(gateway=gateway, batch_id=batch_id).first()
-        if found is not None:  # the same batch arrived twice at once
-            return repeat(found)
-        last = (EventBatch.objects.filter(gateway=gateway).order_by("-id")
-                .values_list("body_sha256", flat=True).first()) or ingest.GENESIS
-        if previous != last:
-            broken = last  # refused (and the refusal kept) once the lock is let go
-        else:
-            batch = _load(gateway, batch_id, digest, signature, events, now, writer, judge,
-                          actor)
+    try:
+        with transaction.atomic(), chain_lock(EVENT_CHAIN, str(gateway.pk)) as writer:
+            found = EventBatch.objects.filter(gateway=gateway, batch_id=batch_id).first()
+            if found is not None:  # the same batch arrived twice at once
+                return repeat(found)
+            last = (EventBatch.objects.filter(gateway=gateway).order_by("-id")
+                    .values_list("body_sha256", flat=True).first()) or ingest.GENESIS
+            if previous != last:
+                broken = last  # refused (and the refusal kept) once the lock is let go
+            else:
+                batch = _load(gateway, batch_id, digest, signature, events, now, writer, judge,
+                              actor)
+    except IntegrityError:
+        # The ingest locks the instruments it writes, so only an instrument changing owners
+        # between two batches lets both write one event: the unique constraint refuses the second.
+        raise refuse("events", "conflict", _(
+            "Another batch stored some of these events at the same moment; send this batch "
+            "again."), 409) from None
     if broken is not None:
         raise refuse("previous", "broken_chain", _(
             "The batch does not follow the gateway's last batch on file (its “previous” is "

@@ -5,7 +5,8 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from jiliang.audit.chain import chain_verify
-from jiliang.monitoring.models import Alert, DeviceState, Event
+from jiliang.core.signed_batches import BatchRefusedError
+from jiliang.monitoring.models import Alert, DeviceState, Event, EventRefusal
 from tests.base import PersonaTestCase
 from tests.monitoring.helpers import ago, dispenser, event, gateway, send
 from tests.registry.helpers import file
@@ -95,3 +96,19 @@ class DuplicateTests(PersonaTestCase):
             copy.save()
         Event.objects.bulk_create([copy], ignore_conflicts=True)
         assert Event.objects.count() == 1
+
+    def test_an_event_another_writer_stored_meanwhile_is_a_409_not_a_500(self):
+        # What the ingest cannot see coming (an instrument changing owners between two
+        # batches): an event on file later than its state says. The constraint refuses the
+        # batch, which is refused as a whole and kept, and can be sent again.
+        send(self.gw, [event(self.inst, "event_counter", ago(3), 2)])
+        first, when = Event.objects.get(), ago(1)
+        Event(chain_key="elsewhere", chain_seq=1, prev_hash="0" * 64, row_hash="1" * 64,
+              gateway_id=first.gateway_id, batch_id=first.batch_id, instrument_id=self.inst.pk,
+              region_code=first.region_code, occurred_at=when, kind="event_counter",
+              value=2).save()
+        with pytest.raises(BatchRefusedError) as refused:
+            send(self.gw, [event(self.inst, "event_counter", when, 2)])
+        assert refused.value.status == 409 and refused.value.reason == "conflict"
+        assert EventRefusal.objects.filter(gateway=self.gw, reason="conflict").exists()
+        assert Event.objects.count() == 2
