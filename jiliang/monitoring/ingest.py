@@ -218,15 +218,12 @@ def once(rows: list[tuple], states: dict, out: Written) -> list[tuple]:
 
     Only rows no later than the instrument's latest event on file are looked up: a stream moving
     forward costs no query."""
-    latest = [last for _state, last in states.values() if last is not None]
-    if not latest or rows[0][0] > max(latest):  # (rows in time order) none on file yet
-        if len({(r[3].pk, r[4], r[0]) for r in rows}) == len(rows):
-            return rows  # the usual batch: nothing on file, nothing twice
-        known = {}
-    else:
-        latest_of = {pk: last for pk, (_state, last) in states.items() if last is not None}
-        known = stored_events([r for r in rows if (last := latest_of.get(r[3].pk)) is not None
-                               and r[0] <= last])
+    latest = {pk: last for pk, (_state, last) in states.items() if last is not None}
+    earlier = [] if not latest or rows[0][0] > max(latest.values()) else [  # (in time order)
+        r for r in rows if (last := latest.get(r[3].pk)) is not None and r[0] <= last]
+    if not earlier and len({(r[3].pk, r[4], r[0]) for r in rows}) == len(rows):
+        return rows  # the usual batch: nothing on file at its times, nothing twice
+    known = stored_events(earlier)
     return firsts(rows, known, out)
 
 
