@@ -218,9 +218,10 @@ def once(rows: list[tuple], states: dict, out: Written) -> list[tuple]:
 
     Only rows no later than the instrument's latest event on file are looked up: a stream moving
     forward costs no query."""
-    latest = {pk: last for pk, (_state, last) in states.items() if last is not None}
-    earlier = [] if not latest or rows[0][0] > max(latest.values()) else [  # (in time order)
-        r for r in rows if (last := latest.get(r[3].pk)) is not None and r[0] <= last]
+    first = rows[0][0]  # (rows in time order)
+    late = {pk: last for pk, (_state, last) in states.items()
+            if last is not None and last >= first}  # instruments with events on file this late
+    earlier = [r for r in rows if r[3].pk in late and r[0] <= late[r[3].pk]] if late else []
     if not earlier and len({(r[3].pk, r[4], r[0]) for r in rows}) == len(rows):
         return rows  # the usual batch: nothing on file at its times, nothing twice
     known = stored_events(earlier)
