@@ -54,6 +54,10 @@ JILIANG_DAILY_HOUR = int(os.environ.get("JILIANG_DAILY_HOUR", "2"))
 # listed but not flagged, and the page says so.
 JILIANG_CPD_HOURS_PER_YEAR = (float(os.environ["JILIANG_CPD_HOURS_PER_YEAR"])
                               if os.environ.get("JILIANG_CPD_HOURS_PER_YEAR") else None)
+# Supervision: the grades of an energy label whose standard's number of grades the data does not
+# give (jiliang/rules/data/energy_labels.json; no consulted source gives one): the
+# administration's number, 1 (best) to this. Default 5, the scale the checks used before.
+JILIANG_ENERGY_LABEL_GRADES = int(os.environ.get("JILIANG_ENERGY_LABEL_GRADES", "5"))
 
 # Domain apps, in dependency order: later apps may read earlier ones, never the reverse.
 JILIANG_APPS = [

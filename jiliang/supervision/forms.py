@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.catalog import selectors as catalog
 from jiliang.core.forms import RegionsField, StyledForm
+from jiliang.rules import energylabels
 from jiliang.supervision.models import (
     CampaignKind,
     CampaignLevel,
@@ -12,6 +14,7 @@ from jiliang.supervision.models import (
     LabelFinding,
     TareMethod,
 )
+from jiliang.supervision.services import grades_setting, label_scale, scale_words
 from jiliang.supervision.sheets import yes_no
 
 DATE = {"type": "date"}
@@ -198,14 +201,30 @@ class LabelCheckForm(StyledForm):
     model = forms.CharField(label=_("Model"), max_length=100)
     checked_on = forms.DateField(label=_("Checked on"), widget=DateInput)
     region_code = forms.CharField(label=_("Division code"), max_length=6, required=False)
+    label_standard = forms.CharField(
+        label=_("Label standard"), max_length=40, required=False,
+        help_text=_("The GB standard printed on the label, e.g. GB 21455-2019: it fixes how "
+                    "many grades the label has."))
     finding = forms.ChoiceField(label=_("Finding"), choices=LabelFinding.choices)
-    labelled_grade = forms.IntegerField(label=_("Labelled grade"), min_value=1, max_value=5,
-                                        required=False)
-    measured_grade = forms.IntegerField(label=_("Measured grade"), min_value=1, max_value=5,
-                                        required=False)
+    labelled_grade = forms.IntegerField(label=_("Labelled grade"), min_value=1, required=False)
+    measured_grade = forms.IntegerField(label=_("Measured grade"), min_value=1, required=False)
     handling = forms.ChoiceField(label=_("Handling"), choices=EnforcementAction.choices)
     handling_note = forms.CharField(label=_("Details of the handling"), max_length=300,
                                     required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Bounded before the standard is known; the service checks the standard's own number.
+        top = energylabels.largest(grades_setting())
+        scales = [scale_words(label_scale(""))] + [
+            scale_words(label_scale(code)) for code, standard in energylabels.standards().items()
+            if standard.grades is not None]
+        for name in ("labelled_grade", "measured_grade"):
+            field = self.fields[name]
+            field.max_value = top
+            field.validators.append(MaxValueValidator(top))
+            field.widget.attrs["max"] = top
+            field.help_text = _("Grades: %(scale)s.") % {"scale": "; ".join(scales)}
 
 
 def tri(value: str) -> bool | None:

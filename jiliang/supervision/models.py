@@ -374,6 +374,9 @@ class EnergyLabelCheck(models.Model):
     brand = models.CharField(_("brand"), max_length=100, blank=True)
     model = models.CharField(_("model"), max_length=100)
     checked_on = models.DateField(_("checked on"))
+    # The GB energy-efficiency standard printed on the label: it fixes the number of grades
+    # (rules/data/energy_labels.json).
+    label_standard = models.CharField(_("label standard"), max_length=40, blank=True)
     finding = models.CharField(_("finding"), max_length=16, choices=LabelFinding.choices)
     labelled_grade = models.PositiveSmallIntegerField(_("labelled grade"), null=True, blank=True)
     measured_grade = models.PositiveSmallIntegerField(_("measured grade"), null=True, blank=True)

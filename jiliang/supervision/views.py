@@ -494,7 +494,8 @@ def label_create(request, pk: int):
 @login_required
 def label_detail(request, pk: int):
     check = selectors.label_check_detail(request.user, pk)
-    return render(request, "supervision/label_detail.html", {"check": check})
+    scale = services.scale_words(services.label_scale(check.label_standard))
+    return render(request, "supervision/label_detail.html", {"check": check, "scale": scale})
 
 
 # ---------------------------------------------------------------------------------------------

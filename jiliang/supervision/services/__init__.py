@@ -42,9 +42,12 @@ from jiliang.supervision.services.netcontent import (
 )
 from jiliang.supervision.services.sampling import (
     approved_model_check,
+    grades_setting,
     label_check_build,
     label_check_record,
+    label_scale,
     product_sample_record,
+    scale_words,
 )
 from jiliang.supervision.services.tasks import TASK_FIELDS, task_assign
 
@@ -60,18 +63,21 @@ __all__ = [
     "campaign_release",
     "campaign_transition",
     "campaign_update",
+    "grades_setting",
     "instrument_build",
     "instrument_import",
     "instrument_record",
     "label_check_build",
     "label_check_import",
     "label_check_record",
+    "label_scale",
     "netcontent_build",
     "netcontent_import",
     "netcontent_record",
     "netcontent_save",
     "product_sample_record",
     "registry_statuses",
+    "scale_words",
     "task_assign",
     "visit_record",
     "visit_update",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -10,6 +11,7 @@ from jiliang.audit.services import audit_record, snapshot
 from jiliang.catalog import type_approval
 from jiliang.core.models import Organisation, User
 from jiliang.core.services import credit_code_clean
+from jiliang.rules import energylabels
 from jiliang.supervision.models import (
     CampaignKind,
     CampaignTask,
@@ -159,6 +161,7 @@ def label_check_build(
     finding: str,
     enterprise_credit_code: str = "",
     brand: str = "",
+    label_standard: str = "",
     labelled_grade: int | None = None,
     measured_grade: int | None = None,
     handling: str = EnforcementAction.NONE,
@@ -175,8 +178,13 @@ def label_check_build(
         raise ValidationError({"handling": [_("Choose a handling from the list.")]})
     day = parse_date(checked_on, "checked_on")
     not_future(day, "checked_on")
-    grades = {"labelled_grade": _grade(labelled_grade, "labelled_grade"),
-              "measured_grade": _grade(measured_grade, "measured_grade")}
+    standard = energylabels.normalise_code(label_standard)
+    if len(standard) > energylabels.CODE_MAX:
+        raise ValidationError({"label_standard": [_(
+            "A label standard's code is at most %(n)d characters.") % {"n": energylabels.CODE_MAX}]})
+    scale = label_scale(standard)
+    grades = {"labelled_grade": _grade(labelled_grade, "labelled_grade", scale),
+              "measured_grade": _grade(measured_grade, "measured_grade", scale)}
     if finding == LabelFinding.FALSE_CLAIM:
         _false_claim(grades["labelled_grade"], grades["measured_grade"])
     if finding != LabelFinding.CORRECT and handling == EnforcementAction.NONE:
@@ -185,21 +193,49 @@ def label_check_build(
         campaign=task.campaign, task=task, region_code=record_region(task, region_code),
         enterprise=org, enterprise_name=name[:200], enterprise_credit_code=code or "",
         product=product.strip()[:100], brand=(brand or "").strip()[:100],
-        model=model.strip()[:100], checked_on=day, finding=finding, handling=handling,
+        model=model.strip()[:100], label_standard=standard, checked_on=day, finding=finding,
+        handling=handling,
         handling_note=(handling_note or "").strip()[:300], recorded_by=user_or_none(actor), **grades,
     )
 
 
-def _grade(value, field: str) -> int | None:
-    """An energy-efficiency grade as given (1 to 5), or None when none is given."""
+def grades_setting() -> int:
+    """The administration's number of grades for a label whose standard's number the data does
+    not give (JILIANG_ENERGY_LABEL_GRADES)."""
+    top = int(getattr(settings, "JILIANG_ENERGY_LABEL_GRADES", 5))
+    if not 2 <= top <= energylabels.MAX_GRADES:
+        raise ImproperlyConfigured(
+            f"JILIANG_ENERGY_LABEL_GRADES={top}: an energy label has 2 to "
+            f"{energylabels.MAX_GRADES} grades")
+    return top
+
+
+def label_scale(standard: str) -> energylabels.Scale:
+    """The grades a label under ``standard`` may carry (rules/data/energy_labels.json, else the
+    administration's number)."""
+    return energylabels.scale(standard, grades_setting())
+
+
+def scale_words(scale: energylabels.Scale) -> str:
+    """The scale in words, saying where its number comes from."""
+    if scale.from_setting:
+        return _("1 (best) to %(top)d: a number the administration sets, since no source on "
+                 "file gives this label standard's number of grades") % {"top": scale.top}
+    return _("1 (best) to %(top)d under %(standard)s") % {"top": scale.top,
+                                                          "standard": scale.standard.code}
+
+
+def _grade(value, field: str, scale: energylabels.Scale) -> int | None:
+    """An energy-efficiency grade as given (1 to the scale's top), or None when none is given."""
     if value in (None, ""):
         return None
     try:
         grade = int(value)
     except (TypeError, ValueError):
         grade = 0
-    if not 1 <= grade <= 5:
-        raise ValidationError({field: [_("An energy-efficiency grade is 1 to 5.")]})
+    if not scale.holds(grade):
+        raise ValidationError({field: [_("An energy-efficiency grade is %(scale)s.") % {
+            "scale": scale_words(scale)}]})
     return grade
 
 
@@ -222,7 +258,7 @@ def label_check_record(*, actor: User | None, task: CampaignTask, **data) -> Ene
     check.save()
     audit_record(actor=actor, action="energy_label.record", obj=check,
                  after=snapshot(check, ("task", "enterprise_name", "product", "brand", "model",
-                                        "checked_on", "finding", "labelled_grade",
-                                        "measured_grade", "handling")))
+                                        "checked_on", "label_standard", "finding",
+                                        "labelled_grade", "measured_grade", "handling")))
     return check
 
