@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import SimpleTestCase, override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from jiliang.rules import energylabels
 from jiliang.supervision import services
@@ -71,7 +72,7 @@ class LabelGradeTests(PersonaTestCase):
                          finding="correct")
 
     def refused(self, **data) -> list[str]:
-        with pytest.raises(ValidationError) as caught:
+        with pytest.raises(ValidationError) as caught, translation.override("en"):
             services.label_check_record(**self.base, **data)
         return caught.value.message_dict["labelled_grade"]
 
@@ -111,6 +112,7 @@ class LabelGradeTests(PersonaTestCase):
         detail = client.get(response["Location"]).content.decode()
         assert "GB 12345-2020" in detail and "a number the administration sets" in detail
         zh = self.client_as("gd_clerk", language="zh-hans").get(url).content.decode()
+        assert "1（最优）至 5：该级数由管理部门设定" in zh
         assert "JILIANG_" not in page + detail + zh  # the setting in words, never its name
 
     def test_the_sheet_takes_the_standard_and_refuses_a_grade_past_its_number(self):
