@@ -161,10 +161,13 @@ def evidence_facts(ev: rules.Evidence | None, *, kind, regulation: str, verifica
 
 def previous_left(instrument_id: int, *, before: VerificationRecord | None = None
                   ) -> tuple[VerificationRecord, rules.Reading] | None:
-    """The values the instrument's latest verification in force left (its evidence), if any."""
+    """The values the instrument's latest verification in force left (its evidence), if any;
+    ``before``: the latest before that record (a correction takes its place in the history)."""
     qs = VerificationRecord.objects.filter(instrument_id=instrument_id, corrections__isnull=True)
-    if before is not None:
-        qs = qs.exclude(pk=before.pk)
+    if before is not None:  # a correction: what the records before the corrected one left
+        qs = qs.exclude(pk=before.pk).filter(
+            Q(verified_on__lt=before.verified_on) | Q(verified_on=before.verified_on,
+                                                      id__lt=before.id))
     record = qs.order_by("-verified_on", "-id").select_related("evidence").first()
     ev = getattr(record, "evidence", None) if record is not None else None
     if ev is None:

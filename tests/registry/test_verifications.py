@@ -112,6 +112,25 @@ class VerificationTests(PersonaTestCase):
             services.verification_correct(actor=self.p.gd_verifier, record=wrong, reason="again",
                                           certificate_no="GD-0004-R2")
 
+    def test_an_older_record_is_corrected_in_its_place_and_the_latest_stays_in_force(self):
+        older = verify(self.p.gd_verifier, self.inst, on=days(-400), number="GD-0005")
+        latest = verify(self.p.gd_verifier, self.inst, on=days(-30), number="GD-0006")
+        fixed = services.verification_correct(actor=self.p.gd_verifier, record=older,
+                                              reason="证书编号录入错误",
+                                              certificate_no="GD-0005-R")
+        assert fixed.verified_on == days(-400) and fixed.supersedes == older
+        self.inst.refresh_from_db()
+        assert self.inst.last_certificate_no == "GD-0006"
+        assert self.inst.valid_until == latest.valid_until
+        assert all(r.ok for r in chain_verify(VerificationRecord))
+        # still a correction may not be dated before the record that came before it
+        middle = verify(self.p.gd_verifier, self.inst, on=days(-10), number="GD-0007")
+        with pytest.raises(ValidationError) as caught:
+            services.verification_correct(actor=self.p.gd_verifier, record=middle,
+                                          reason="日期", verified_on=days(-60),
+                                          certificate_no="GD-0007-R")
+        assert "verified_on" in caught.value.message_dict
+
     def test_records_cannot_be_changed_in_place_on_postgresql(self):
         if connection.vendor != "postgresql":
             pytest.skip("the trigger exists on PostgreSQL only; SQLite relies on the chain")

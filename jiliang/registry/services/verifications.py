@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -170,7 +171,8 @@ def _record_facts(inst: Instrument, effective, resolver: TermResolver, *, verifi
 
 def _effective_before(inst: Instrument, institution: Organisation,
                       supersedes: VerificationRecord | None, reason: str):
-    """The instrument's effective records the new one follows (without the one it corrects)."""
+    """The instrument's effective records the new one follows: all of them for a new record;
+    for a correction, those before the record it corrects."""
     effective = VerificationRecord.objects.filter(instrument=inst, corrections__isnull=True)
     if supersedes is None:
         return effective
@@ -181,7 +183,11 @@ def _effective_before(inst: Instrument, institution: Organisation,
         raise PermissionDenied(_("Only the institution that issued a record corrects it."))
     if not (reason or "").strip():
         raise ValidationError({"correction_reason": [_("Say why the record is corrected.")]})
-    return effective.exclude(pk=supersedes.pk)
+    # A correction takes the corrected record's place in the history: what it follows is
+    # what came before that record, not records filed after it.
+    return effective.exclude(pk=supersedes.pk).filter(
+        Q(verified_on__lt=supersedes.verified_on)
+        | Q(verified_on=supersedes.verified_on, id__lt=supersedes.id))
 
 
 @transaction.atomic
