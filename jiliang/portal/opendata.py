@@ -183,15 +183,19 @@ def _province_names() -> dict[str, str]:
     return dict(selectors.provinces())
 
 
+def _province(row: dict, names: dict[str, str]) -> dict[str, str]:
+    """The row's province code and its name (the code where no name is known)."""
+    code = row["province_code"]
+    return {"province_code": code, "province": names.get(code, code)}
+
+
 def _rates_rows(q: Query) -> list[dict]:
     names = _province_names()
     rows = []
     registry = optional("registry", "selectors")
     for r in registry.public_rates(start=q.start, end=q.end, province=q.province):
-        rows.append({"province_code": r["province_code"],
-                     "province": names.get(r["province_code"], r["province_code"]),
-                     "kind_code": r["kind_code"], "kind": r["kind"], "due": r["due"],
-                     "due_verified": r["due_verified"],
+        rows.append({**_province(r, names), "kind_code": r["kind_code"], "kind": r["kind"],
+                     "due": r["due"], "due_verified": r["due_verified"],
                      "inspection_rate": rate(r["due_verified"], r["due"]),
                      "verified": r["verified"], "passed": r["passed"],
                      "pass_rate": rate(r["passed"], r["verified"])})
@@ -216,11 +220,10 @@ def _licensing_rows(q: Query) -> list[dict]:
     for r in licences.public_decision_stats(start=q.start, end=q.end, province=q.province):
         average = (Decimal(r["days"]) / r["timed"]).quantize(Decimal("0.1")) if r["timed"] \
             else None
-        rows.append({"type_code": r["type_code"], "licence_type": _licence_type_name(r["type_code"]),
-                     "province_code": r["province_code"],
-                     "province": names.get(r["province_code"], r["province_code"]),
-                     "granted": r["granted"], "decided": r["decided"], "on_time": r["on_time"],
-                     "on_time_rate": rate(r["on_time"], r["decided"]),
+        rows.append({"type_code": r["type_code"],
+                     "licence_type": _licence_type_name(r["type_code"]),
+                     **_province(r, names), "granted": r["granted"], "decided": r["decided"],
+                     "on_time": r["on_time"], "on_time_rate": rate(r["on_time"], r["decided"]),
                      "average_working_days": average})
     return rows
 
@@ -228,18 +231,15 @@ def _licensing_rows(q: Query) -> list[dict]:
 def _energy_unit_rows(q: Query) -> list[dict]:
     energy = optional("energy", "selectors")
     names, tiers = _province_names(), dict(optional("energy", "models").EnergyUnit.Tier.choices)
-    return [{"province_code": r["province_code"],
-             "province": names.get(r["province_code"], r["province_code"]),
-             "tier": r["tier"], "tier_name": str(tiers.get(r["tier"], r["tier"])),
-             "units": r["units"]} for r in energy.public_unit_counts(province=q.province)]
+    return [{**_province(r, names), "tier": r["tier"],
+             "tier_name": str(tiers.get(r["tier"], r["tier"])), "units": r["units"]}
+            for r in energy.public_unit_counts(province=q.province)]
 
 
 def _energy_audit_rows(q: Query) -> list[dict]:
     energy = optional("energy", "selectors")
     names = _province_names()
-    return [{"province_code": r["province_code"],
-             "province": names.get(r["province_code"], r["province_code"]),
-             "audits": r["audits"], "compliant": r["compliant"],
+    return [{**_province(r, names), "audits": r["audits"], "compliant": r["compliant"],
              "compliance_rate": rate(r["compliant"], r["audits"])}
             for r in energy.public_audit_counts(start=q.start, end=q.end, province=q.province)]
 
