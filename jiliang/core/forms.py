@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.core.models import Organisation, OrgKind, Region, Role
+from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Role
 from jiliang.core.selectors import organisation_list
 
 
@@ -178,6 +178,7 @@ class OrganisationPicker(forms.TextInput):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["widget"]["kinds"] = ",".join(self.kinds)
+        context["widget"]["bureaus"] = any(k in BUREAU_KINDS for k in self.kinds)
         return context
 
 
@@ -213,8 +214,15 @@ class OrganisationField(forms.CharField):
         orgs = Organisation.objects.none() if self.user is None else organisation_list(self.user)
         if self.kinds:
             orgs = orgs.filter(kind__in=self.kinds)
-        orgs = orgs.exclude(credit_code__isnull=True).exclude(credit_code="")
-        found = list(orgs.filter(Q(credit_code=typed.upper()) | Q(name=typed))[:2])
+        # bureaus carry no credit code: where the field asks for them, their name or their
+        # division code names them
+        bureaus = [k for k in self.kinds if k in BUREAU_KINDS]
+        no_code = Q(credit_code__isnull=True) | Q(credit_code="")
+        orgs = orgs.exclude(no_code, ~Q(kind__in=bureaus)) if bureaus else orgs.exclude(no_code)
+        match = Q(credit_code=typed.upper()) | Q(name=typed)
+        if bureaus and typed.isascii() and typed.isdigit():
+            match |= Q(kind__in=bureaus, region_code=typed)
+        found = list(orgs.filter(match)[:2])
         if len(found) == 1:
             return found[0]
         near = found or list(orgs.filter(name__contains=typed)[:2])
@@ -228,6 +236,15 @@ class OrganisationField(forms.CharField):
                 params={"name": near[0].name})
         raise forms.ValidationError(_("No organisation you may see matches “%(value)s”."),
                                     params={"value": typed[:60]})
+
+
+class PickedOrganisationField(OrganisationField):
+    """The organisation look-up cleaning to the Organisation itself, for fields that may name
+    a bureau (which has no credit code to clean to)."""
+
+    def clean(self, value):
+        value = forms.CharField.clean(self, value)
+        return self.organisation(value) if value else None
 
 
 def scope_organisations(form: forms.Form, user) -> forms.Form:

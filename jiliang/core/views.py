@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,7 +38,7 @@ from jiliang.core.forms import (
     UserForm,
 )
 from jiliang.core.lists import sort_by
-from jiliang.core.models import OrgKind, Region
+from jiliang.core.models import BUREAU_KINDS, OrgKind, Region
 from jiliang.core.params import BadParameter
 from jiliang.core.web import (
     apply_errors,
@@ -362,10 +363,18 @@ def organisation_pick(request):
     field = field if field.isidentifier() and len(field) <= 40 else ""
     q = (request.GET.get(field, "") if field else "").strip()[:100]
     kinds = [k for k in request.GET.get("kinds", "").split(",")[:8] if k in OrgKind.values]
-    organisations = selectors.organisation_list(request.user, q=q).none()
+    organisations = selectors.organisation_list(request.user).none()
     if q:
-        organisations = selectors.organisation_list(request.user, q=q).exclude(
-            credit_code__isnull=True).exclude(credit_code="")
+        # bureaus carry no credit code: offered (by name or division code) only where the
+        # field asks for a bureau kind
+        bureaus = [k for k in kinds if k in BUREAU_KINDS]
+        match = Q(name__contains=q) | Q(credit_code__startswith=q.upper())
+        if bureaus and q.isascii() and q.isdigit():
+            match |= Q(kind__in=bureaus, region_code__startswith=q)
+        no_code = Q(credit_code__isnull=True) | Q(credit_code="")
+        organisations = selectors.organisation_list(request.user).filter(match)
+        organisations = organisations.exclude(no_code, ~Q(kind__in=bureaus)) if bureaus else \
+            organisations.exclude(no_code)
         if kinds:
             organisations = organisations.filter(kind__in=kinds)
     return render(request, "core/organisation_pick.html", {"organisations": organisations[:20]})

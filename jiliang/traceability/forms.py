@@ -1,10 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.core.forms import OrganisationField, StyledForm
-from jiliang.core.models import OrgKind
+from jiliang.core.forms import OrganisationField, PickedOrganisationField, StyledForm
+from jiliang.core.models import INSTITUTION_KINDS, OrgKind
 from jiliang.rules import comparison as cmp_rules
-from jiliang.traceability.models import Calibration, Category, Device, StandardStatus
+from jiliang.traceability.models import Calibration, Category, Device, Standard, StandardStatus
 
 
 class DateInput(forms.DateInput):
@@ -13,6 +13,57 @@ class DateInput(forms.DateInput):
 
 OWNER_KINDS = (OrgKind.VERIFICATION_INSTITUTION, OrgKind.TECHNICAL_INSTITUTION,
                OrgKind.ENTERPRISE)  # who holds a measurement standard or a reference lot
+
+
+INSTITUTIONS = tuple(sorted(INSTITUTION_KINDS))
+ORGANISERS = (*INSTITUTIONS, OrgKind.PROVINCIAL_BUREAU, OrgKind.CITY_BUREAU,
+              OrgKind.NATIONAL)  # who organises a comparison
+
+
+class StandardPicker(forms.TextInput):
+    """A standard typed by its code, the matching standards offered as one types (an HTMX
+    look-up of /traceability/standards/pick/ filling the input's ``datalist``)."""
+
+    template_name = "traceability/widgets/standard_picker.html"
+
+    def __init__(self, attrs=None, purpose: str = ""):
+        super().__init__(attrs)
+        self.purpose = purpose
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["purpose"] = self.purpose
+        return context
+
+
+class StandardField(forms.CharField):
+    """A standard named by its code, checked against the standards the view allows (the same
+    list the look-up of ``purpose`` offers); cleans to the Standard. Not a list capped at some
+    number of standards: any of them can be named."""
+
+    def __init__(self, *args, purpose: str, **kwargs):
+        kwargs.setdefault("max_length", 60)
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget = StandardPicker(purpose=purpose)
+        self.standards = Standard.objects.none()  # set by the view
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.standards = self.standards
+        return result
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        typed = value.strip()
+        found = self.standards.filter(code=typed).first()
+        if found is None:
+            raise forms.ValidationError(
+                _("No standard you may name here has the code “%(value)s”: pick one from the "
+                  "list."), params={"value": typed[:60]})
+        return found
 
 
 class StandardForm(StyledForm):
@@ -33,13 +84,13 @@ class StandardForm(StyledForm):
                                           "error"), max_length=200)
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
     mobile = forms.BooleanField(label=_("Touring standard"), required=False)
-    upstream_id = forms.TypedChoiceField(label=_("Traced to"), coerce=int, required=False,
-                                         empty_value=None)
+    upstream = StandardField(label=_("Traced to"), purpose="upstream")
 
-    def __init__(self, *args, kinds=(), upstreams=(), **kwargs):
+    def __init__(self, *args, kinds=(), upstreams=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kinds"].choices = list(kinds)
-        self.fields["upstream_id"].choices = [("", "—"), *upstreams]
+        if upstreams is not None:
+            self.fields["upstream"].standards = upstreams
 
 
 class DeviceForm(StyledForm):
@@ -59,8 +110,7 @@ class CertificateForm(StyledForm):
 
 
 class CalibrationForm(StyledForm):
-    higher_standard_id = forms.TypedChoiceField(label=_("With the higher standard"), coerce=int,
-                                                required=False, empty_value=None)
+    higher_standard = StandardField(label=_("With the higher standard"), purpose="upstream")
     performed_by_name = forms.CharField(label=_("By"), max_length=200, required=False,
                                         help_text=_("Left empty: the higher standard's owner."))
     certificate_no = forms.CharField(label=_("Certificate number"), max_length=60)
@@ -69,9 +119,10 @@ class CalibrationForm(StyledForm):
     result = forms.ChoiceField(label=_("Result"), choices=Calibration.Result.choices)
     uncertainty = forms.CharField(label=_("Uncertainty stated"), max_length=200, required=False)
 
-    def __init__(self, *args, higher=(), **kwargs):
+    def __init__(self, *args, higher=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["higher_standard_id"].choices = [("", "—"), *higher]
+        if higher is not None:
+            self.fields["higher_standard"].standards = higher
 
 
 class StatusForm(StyledForm):
@@ -116,8 +167,10 @@ class LotForm(StyledForm):
 class ComparisonForm(StyledForm):
     code = forms.CharField(label=_("Code"), max_length=40)
     title = forms.CharField(label=_("Title"), max_length=200)
-    organiser_id = forms.TypedChoiceField(label=_("Organiser"), coerce=int)
-    pilot_id = forms.TypedChoiceField(label=_("Pilot laboratory"), coerce=int)
+    # Typed with the organisation look-up (a bureau by its name or division code), not picked
+    # from a list of the first organisations in the scope.
+    organiser = PickedOrganisationField(label=_("Organiser"), kinds=ORGANISERS)
+    pilot = PickedOrganisationField(label=_("Pilot laboratory"), kinds=INSTITUTIONS)
     measurand = forms.CharField(label=_("Measurand"), max_length=100)
     unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
     method = forms.ChoiceField(label=_("Scoring method"),
@@ -128,22 +181,16 @@ class ComparisonForm(StyledForm):
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
 
-    def __init__(self, *args, organisers=(), pilots=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organiser_id"].choices = list(organisers)
-        self.fields["pilot_id"].choices = list(pilots)
-
 
 class ParticipantForm(StyledForm):
-    institution_id = forms.TypedChoiceField(label=_("Participant"), coerce=int)
+    institution = PickedOrganisationField(label=_("Participant"), kinds=INSTITUTIONS)
     lab_code = forms.CharField(label=_("Laboratory code"), max_length=20)
-    standard_id = forms.TypedChoiceField(label=_("Standard used"), coerce=int, required=False,
-                                         empty_value=None)
+    standard = StandardField(label=_("Standard used"), purpose="participant")
 
-    def __init__(self, *args, institutions=(), standards=(), **kwargs):
+    def __init__(self, *args, standards=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution_id"].choices = list(institutions)
-        self.fields["standard_id"].choices = [("", "—"), *standards]
+        if standards is not None:
+            self.fields["standard"].standards = standards
 
 
 class ResultForm(StyledForm):

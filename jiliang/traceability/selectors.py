@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from jiliang.core.models import User
+from jiliang.core.models import INSTITUTION_KINDS, Organisation, User
 from jiliang.registry.models import VerificationRecord
 from jiliang.registry.services import public_lookup_count
 from jiliang.rules import traceability as rules
@@ -63,6 +63,26 @@ def _json_contains() -> bool:
 def standard_detail(user: User, pk: int) -> Standard:
     return _or_404(user.scope.filter(Standard.objects.all(), orgs=("owner",))
                    .select_related("owner", "upstream"), pk)
+
+
+def upstream_candidates(user: User) -> QuerySet:
+    """The standards a user may trace a standard (or its calibration) to: the national
+    standards and the standards in the user's scope."""
+    scoped = user.scope.filter(Standard.objects.all(), orgs=("owner",))
+    return Standard.objects.filter(Q(category=Category.NATIONAL) | Q(pk__in=scoped.values("pk")))
+
+
+def participant_standard_candidates(user: User) -> QuerySet:
+    """The standards a comparison's participant may use: the non-national standards of the
+    institutions in the user's scope."""
+    owners = user.scope.filter(Organisation.objects.filter(kind__in=INSTITUTION_KINDS),
+                               orgs=("pk",))
+    return Standard.objects.exclude(category=Category.NATIONAL).filter(
+        owner_id__in=owners.values("pk"))
+
+
+STANDARD_PICKS = {"upstream": upstream_candidates,
+                  "participant": participant_standard_candidates}
 
 
 def chain_of(standard: Standard) -> tuple[list[Standard], bool]:

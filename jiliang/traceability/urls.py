@@ -20,6 +20,7 @@ urlpatterns = [
     path("materials/new/", views.material_create, name="material-create"),
     path("materials/<id:pk>/", views.material_detail, name="material-detail"),
     path("materials/<id:pk>/lots/new/", views.lot_create, name="lot-create"),
+    path("standards/pick/", views.standard_pick, name="standard-pick"),
     path("comparisons/", views.comparison_list, name="comparison-list"),
     path("comparisons/new/", views.comparison_create, name="comparison-create"),
     path("comparisons/<id:pk>/", views.comparison_detail, name="comparison-detail"),

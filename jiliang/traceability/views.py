@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jiliang.catalog.models import InstrumentKind
 from jiliang.core.forms import scope_organisations
-from jiliang.core.models import Organisation, OrgKind, Role
+from jiliang.core.models import Organisation, Role
 from jiliang.core.tabular import HeaderError, template_workbook
 from jiliang.core.uploads import check_upload
 from jiliang.core.web import errors_onto, page_of, public
@@ -26,15 +26,6 @@ from jiliang.traceability import permissions as may
 from jiliang.traceability.binding import message
 from jiliang.traceability.models import Category, Comparison, Standard
 
-LIMIT = 500
-
-
-def _orgs_for(user, kinds=(OrgKind.VERIFICATION_INSTITUTION, OrgKind.TECHNICAL_INSTITUTION,
-                            OrgKind.ENTERPRISE)):
-    """Organisations the user may name as an owner: its own, or those of its region."""
-    qs = user.scope.filter(Organisation.objects.filter(kind__in=kinds), orgs=("pk",))
-    return [(o.pk, o.name) for o in qs.order_by("name")[:LIMIT]]
-
 
 def _may_hold(user) -> bool:
     """Whether the user may name any holder of a lot: one organisation of theirs is enough."""
@@ -42,10 +33,19 @@ def _may_hold(user) -> bool:
                              orgs=("pk",)).exists()
 
 
-def _upstreams(user):
-    qs = Standard.objects.filter(Q(category=Category.NATIONAL) | Q(
-        pk__in=selectors.standard_list(user).values("pk")[:LIMIT]))
-    return [(s.pk, f"{s.code} {s.name}") for s in qs.order_by("code")[:LIMIT]]
+@login_required
+def standard_pick(request):
+    """The standard picker's look-up: of the standards a field of ``purpose`` allows (the same
+    list its StandardField checks), those whose code or name contains what is typed."""
+    field = request.GET.get("field", "")
+    field = field if field.isidentifier() and len(field) <= 40 else ""
+    q = (request.GET.get(field, "") if field else "").strip()[:60]
+    candidates = selectors.STANDARD_PICKS.get(request.GET.get("purpose", ""))
+    standards = Standard.objects.none()
+    if q and candidates is not None:
+        standards = candidates(request.user).filter(Q(code__icontains=q) | Q(name__icontains=q))
+    return render(request, "traceability/standard_pick.html", {
+        "standards": standards.select_related("owner").order_by("code")[:20]})
 
 
 def _form_page(request, form, title: str, action, *, back=None):
@@ -81,15 +81,12 @@ def standard_create(request):
                                             Role.ENTERPRISE_USER)):
         raise PermissionDenied(_("Your role does not file measurement standards."))
     form = scope_organisations(f.StandardForm(
-        request.POST or None, upstreams=_upstreams(user),
+        request.POST or None, upstreams=selectors.upstream_candidates(user),
         kinds=[(k.code, k.name) for k in InstrumentKind.objects.order_by("code")]), user)
 
     def action(data):
         owner = Organisation.objects.get(credit_code=data.pop("owner"))
-        upstream = data.pop("upstream_id")
-        std = services.standard_register(
-            actor=user, owner=owner, upstream=Standard.objects.filter(pk=upstream).first()
-            if upstream else None, **data)
+        std = services.standard_register(actor=user, owner=owner, **data)
         return f"/traceability/standards/{std.pk}/"
 
     return _form_page(request, form, _("File a measurement standard"), action)
@@ -159,14 +156,11 @@ def certificate_create(request, pk: int):
 @login_required
 def calibration_create(request, pk: int):
     std = _standard_for_keeping(request, pk)
-    higher = [(s, label) for s, label in _upstreams(request.user) if s != std.pk]
-    form = f.CalibrationForm(request.POST or None, higher=higher)
+    form = f.CalibrationForm(request.POST or None, higher=selectors.upstream_candidates(
+        request.user).exclude(pk=std.pk))
 
     def action(data):
-        higher_id = data.pop("higher_standard_id")
-        services.calibration_record(actor=request.user, standard=std,
-                                    higher_standard=Standard.objects.filter(pk=higher_id).first()
-                                    if higher_id else None, **data)
+        services.calibration_record(actor=request.user, standard=std, **data)
         return f"/traceability/standards/{std.pk}/"
 
     return _form_page(request, form, _("Record a calibration"), action, back=std)
@@ -263,20 +257,12 @@ def comparison_list(request):
 @login_required
 def comparison_create(request):
     user = request.user
-    organisers = _orgs_for(user, kinds=(OrgKind.VERIFICATION_INSTITUTION,
-                                        OrgKind.TECHNICAL_INSTITUTION, OrgKind.PROVINCIAL_BUREAU,
-                                        OrgKind.CITY_BUREAU, OrgKind.NATIONAL))
-    if user.is_bureau and user.organisation_id and all(o[0] != user.organisation_id
-                                                       for o in organisers):
-        organisers = [(user.organisation_id, user.organisation.name), *organisers]
-    pilots = _orgs_for(user, kinds=(OrgKind.VERIFICATION_INSTITUTION,
-                                    OrgKind.TECHNICAL_INSTITUTION))
-    form = f.ComparisonForm(request.POST or None, organisers=organisers, pilots=pilots)
+    form = scope_organisations(f.ComparisonForm(request.POST or None, initial={
+        "organiser": (user.organisation.credit_code or user.organisation.name)
+        if user.is_bureau and user.organisation_id else ""}), user)
 
     def action(data):
-        c = services.comparison_create(
-            actor=user, organiser=Organisation.objects.get(pk=data.pop("organiser_id")),
-            pilot=Organisation.objects.get(pk=data.pop("pilot_id")), **data)
+        c = services.comparison_create(actor=user, **data)
         return f"/traceability/comparisons/{c.pk}/"
 
     return _form_page(request, form, _("Plan a comparison"), action)
@@ -307,19 +293,12 @@ def _comparison_run(request, pk: int) -> Comparison:
 @login_required
 def participant_create(request, pk: int):
     c = _comparison_run(request, pk)
-    institutions = _orgs_for(request.user, kinds=(OrgKind.VERIFICATION_INSTITUTION,
-                                                  OrgKind.TECHNICAL_INSTITUTION))
-    standards = [(s.pk, f"{s.code} {s.name}") for s in Standard.objects.exclude(
-        category=Category.NATIONAL).filter(owner_id__in=[i for i, _n in institutions])
-        .order_by("code")[:LIMIT]]
-    form = f.ParticipantForm(request.POST or None, institutions=institutions, standards=standards)
+    form = scope_organisations(f.ParticipantForm(
+        request.POST or None, standards=selectors.participant_standard_candidates(request.user)),
+        request.user)
 
     def action(data):
-        sid = data.pop("standard_id")
-        services.participant_add(
-            actor=request.user, comparison=c,
-            institution=Organisation.objects.get(pk=data.pop("institution_id")),
-            standard=Standard.objects.filter(pk=sid).first() if sid else None, **data)
+        services.participant_add(actor=request.user, comparison=c, **data)
         return f"/traceability/comparisons/{c.pk}/"
 
     return _form_page(request, form, _("Enrol a participant"), action)
