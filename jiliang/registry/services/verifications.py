@@ -230,25 +230,13 @@ def verification_record(
     effective = _effective_before(inst, institution, supersedes, correction_reason)
     regulation, number = (regulation_code or "").strip(), (certificate_no or "").strip()
     resolver = TermResolver()
-    chosen = standard_chosen(standard_id=standard_id, on=verified_on,
-                             lot_ids=reference_lot_ids) if verified_on else None
-    sign, people, scopes = signoff_check(
-        institution_id=institution.pk, kind_code=inst.kind.code, regulation_code=regulation,
-        region_code=inst.region_code, on=verified_on, verifier=verifier, checker=checker,
-        approver=approver)
-    facts = _record_facts(
-        inst, effective, resolver, verified_on=verified_on, verification_type=verification_type,
-        conclusion=conclusion, failed_items=failed_items, number=number,
-        number_taken=number_taken(institution, number), valid_until=valid_until,
-        regulation=regulation, standard_identifier=standard_identifier,
-        standard_valid_until=standard_valid_until)
-    given = evidence_given(evidence)
-    recordcheck.raise_errors(rules.check_record(facts, standard=standard_check(
-        chosen, institution_id=institution.pk, kind_code=inst.kind.code,
-        instrument_range=inst.measuring_range, on=verified_on), signers=sign,
-        evidence=evidence_facts(given, kind=inst.kind, regulation=regulation,
-                                verification_type=verification_type,
-                                passed=conclusion == Conclusion.PASS)))
+    chosen, people, scopes, given = _checked(
+        inst, institution, effective, resolver, verified_on=verified_on,
+        verification_type=verification_type, regulation=regulation, number=number,
+        conclusion=conclusion, failed_items=failed_items, valid_until=valid_until,
+        standard_identifier=standard_identifier, standard_valid_until=standard_valid_until,
+        standard_id=standard_id, reference_lot_ids=reference_lot_ids,
+        signers=(verifier, checker, approver), evidence=evidence)
     before_left = previous_left(inst.pk, before=supersedes) if given else None
     found = term_for(inst, regulation, adjusted=adjusted, resolver=resolver)
     bound = chosen.binding() if chosen is not None else None
@@ -282,6 +270,36 @@ def verification_record(
                  "registry.verification.record", obj=record,
                  after=snapshot(record, RECORD_FIELDS + SIGNOFF_FIELDS))
     return record
+
+
+def _checked(inst: Instrument, institution: Organisation, effective, resolver: TermResolver, *,
+             verified_on, verification_type: str, regulation: str, number: str, conclusion: str,
+             failed_items: Sequence[str], valid_until, standard_identifier: str,
+             standard_valid_until, standard_id, reference_lot_ids, signers: tuple,
+             evidence: Mapping | None) -> tuple:
+    """The one check of a record (``rules.verification.check_record``): raises every error
+    found; returns the standard chosen, the sign-off's people and scopes, and the evidence."""
+    verifier, checker, approver = signers
+    chosen = standard_chosen(standard_id=standard_id, on=verified_on,
+                             lot_ids=reference_lot_ids) if verified_on else None
+    sign, people, scopes = signoff_check(
+        institution_id=institution.pk, kind_code=inst.kind.code, regulation_code=regulation,
+        region_code=inst.region_code, on=verified_on, verifier=verifier, checker=checker,
+        approver=approver)
+    facts = _record_facts(
+        inst, effective, resolver, verified_on=verified_on, verification_type=verification_type,
+        conclusion=conclusion, failed_items=failed_items, number=number,
+        number_taken=number_taken(institution, number), valid_until=valid_until,
+        regulation=regulation, standard_identifier=standard_identifier,
+        standard_valid_until=standard_valid_until)
+    given = evidence_given(evidence)
+    recordcheck.raise_errors(rules.check_record(facts, standard=standard_check(
+        chosen, institution_id=institution.pk, kind_code=inst.kind.code,
+        instrument_range=inst.measuring_range, on=verified_on), signers=sign,
+        evidence=evidence_facts(given, kind=inst.kind, regulation=regulation,
+                                verification_type=verification_type,
+                                passed=conclusion == Conclusion.PASS)))
+    return chosen, people, scopes, given
 
 
 def signoff_values(signed_off) -> dict:
