@@ -4,25 +4,10 @@ change is written to the ledger."""
 
 from django.contrib import admin
 
-from jiliang.audit.admin import AuditedModelAdmin
+from jiliang.audit.admin import NationalOnlyAdmin
 from jiliang.registry.models import RemoteVerificationAllowance
 
 
 @admin.register(RemoteVerificationAllowance)
-class RemoteVerificationAllowanceAdmin(AuditedModelAdmin):
+class RemoteVerificationAllowanceAdmin(NationalOnlyAdmin):
     list_display = ("kind", "regulation_code", "basis")
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.role == "national_admin"
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request)
