@@ -176,12 +176,9 @@ def previous_left(instrument_id: int, *, before: VerificationRecord | None = Non
                                  ev.checksum_left, ev.counter_left)
 
 
-def evidence_write(*, actor, record: VerificationRecord, ev: rules.Evidence | None,
-                   previous: tuple | None) -> list[EvidenceFinding]:
-    """Write the record's evidence and the findings against the verification before."""
-    if ev is None:
-        return []
-    row = VerificationEvidence(
+def evidence_row(record: VerificationRecord, ev: rules.Evidence) -> VerificationEvidence:
+    """The evidence row of ``record``, not yet saved (it is chained when written)."""
+    return VerificationEvidence(
         record=record, instrument_id=record.instrument_id, region_code=record.region_code,
         province_code=record.province_code, method=ev.method, remote_data=ev.remote_data,
         remote_standard=ev.remote_standard, mark=ev.mark, seal_form=ev.seal_form,
@@ -190,6 +187,13 @@ def evidence_write(*, actor, record: VerificationRecord, ev: rules.Evidence | No
         software_version_left=ev.left.software_version, checksum_found=ev.found.checksum,
         checksum_left=ev.left.checksum, counter_found=ev.found.counter,
         counter_left=ev.left.counter)
+
+def evidence_write(*, actor, record: VerificationRecord, ev: rules.Evidence | None,
+                   previous: tuple | None) -> list[EvidenceFinding]:
+    """Write the record's evidence and the findings against the verification before."""
+    if ev is None:
+        return []
+    row = evidence_row(record, ev)
     chain_append([row])
     findings = []
     if previous is not None:
@@ -215,16 +219,7 @@ def evidence_write_many(given: Mapping[int, rules.Evidence]) -> tuple[int, int]:
         return 0, 0
     records = {r.pk: r for r in VerificationRecord.objects.filter(pk__in=list(given)).only(
         "id", "instrument_id", "owner_id", "region_code", "province_code", "verified_on")}
-    rows = [VerificationEvidence(
-        record=record, instrument_id=record.instrument_id, region_code=record.region_code,
-        province_code=record.province_code, method=ev.method, remote_data=ev.remote_data,
-        remote_standard=ev.remote_standard, mark=ev.mark, seal_form=ev.seal_form,
-        audit_trail=ev.audit_trail, seals_found=list(ev.found.seals),
-        seals_left=list(ev.left.seals), software_version_found=ev.found.software_version,
-        software_version_left=ev.left.software_version, checksum_found=ev.found.checksum,
-        checksum_left=ev.left.checksum, counter_found=ev.found.counter,
-        counter_left=ev.left.counter)
-        for pk, ev in sorted(given.items()) for record in (records[pk],)]
+    rows = [evidence_row(records[pk], ev) for pk, ev in sorted(given.items())]
     chain_append(rows)
     findings = _findings_of_many(records, given)
     EvidenceFinding.objects.bulk_create(findings, batch_size=1000)
