@@ -20,6 +20,7 @@ from jiliang.catalog.models import (
     TypeEvaluationReview,
 )
 from jiliang.core.hooks import optional
+from jiliang.core.memo import per_request
 from jiliang.core.validation import rule_message
 from jiliang.rules import editions
 from jiliang.rules import verification as rules
@@ -242,7 +243,12 @@ def version_changes(version: CatalogueVersion) -> list[Change]:
 
 
 def left_kind_ids(day: datetime.date) -> list[int]:
-    """The kinds the catalogue in force on ``day`` no longer puts under compulsory verification."""
+    """The kinds the catalogue in force on ``day`` no longer puts under compulsory verification
+    (read once per request: the desk's two due counts both exclude them)."""
+    return list(per_request(("left_kind_ids", day), lambda: _left_kind_ids(day)))
+
+
+def _left_kind_ids(day: datetime.date) -> list[int]:
     version = version_in_force(day)
     if version is None:
         return []

@@ -48,16 +48,16 @@ class Hit:
     note: object
 
 
-def _key(request, version: object) -> str | None:
+def _key(request, version: Callable[[], object]) -> str | None:
     if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-        return None
-    stamp = f"{request.get_full_path()}|{get_language()}|{version}"
+        return None  # read no version for a page that is not kept
+    stamp = f"{request.get_full_path()}|{get_language()}|{version()}"
     return "page:" + hashlib.sha256(stamp.encode()).hexdigest()
 
 
 def page_lookup(request, version: Callable[[], object]) -> tuple[str | None, Hit | None]:
     """The cache key of this request (None: not cacheable) and the page kept under it."""
-    key = _key(request, version())
+    key = _key(request, version)
     kept = cache.get(key) if key else None
     if kept is None:
         return key, None

@@ -31,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from prometheus_client import CollectorRegistry, Counter, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
+from jiliang.core.memo import request_scope
 from jiliang.core.web import public
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -49,7 +50,8 @@ class RequestIdMiddleware:
         request.request_id = rid
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            with request_scope():
+                response = self.get_response(request)
             response["X-Request-ID"] = rid
             match = getattr(request, "resolver_match", None)
             request_log.info("%s %s %s", request.method, request.path, response.status_code,

@@ -16,6 +16,7 @@ by subtracting the others from a total).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -322,6 +323,7 @@ def _last_penalty():
     return cases.values_list("published_at", flat=True).first()
 
 
+@functools.cache  # one reader per selector, so version() sees the datasets sharing it
 def _last(app: str, name: str) -> Callable[[], object]:
     """The date of the newest row of ``app``'s selector ``name`` (read only where the app is
     installed: ``datasets()`` leaves the others out)."""
@@ -536,8 +538,12 @@ def schema(ds: Dataset) -> dict:
 def version() -> str:
     """Changes when any dataset's date of update does, every day, and with the threshold of
     suppression (public caches)."""
+    read: dict[Callable, object] = {}  # datasets sharing a date read it once
+    for d in datasets():
+        if d.updated not in read:
+            read[d.updated] = d.updated()
     return "|".join([timezone.localdate().isoformat(), str(conf.min_cell())]
-                    + [str(d.updated() or "") for d in datasets()])
+                    + [str(read[d.updated] or "") for d in datasets()])
 
 
 def json_value(value):
