@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from jiliang.core.signed_batches import broker_settings
+
 
 def _get(name: str, default):
     if hasattr(settings, name):
@@ -65,25 +67,9 @@ def rectification_days() -> int:
 
 
 def mqtt() -> dict:
-    """Where the ingest worker subscribes, and how it authenticates to the broker: a user name
-    and password (JILIANG_MQTT_USERNAME, JILIANG_MQTT_PASSWORD or a file holding it,
-    JILIANG_MQTT_PASSWORD_FILE) and/or TLS with a client certificate (JILIANG_MQTT_CA_FILE,
-    JILIANG_MQTT_CERT_FILE, JILIANG_MQTT_KEY_FILE)."""
-    password = _get("JILIANG_MQTT_PASSWORD", "")
-    password_file = _get("JILIANG_MQTT_PASSWORD_FILE", "")
-    if password_file and not password:
-        with open(password_file, encoding="utf-8") as handle:
-            password = handle.read().strip()
-    return {
-        "host": _get("JILIANG_MQTT_HOST", "127.0.0.1"),
-        "port": _get("JILIANG_MQTT_PORT", 1883),
-        "prefix": _get("JILIANG_MQTT_PREFIX", "jiliang/energy"),
-        "username": _get("JILIANG_MQTT_USERNAME", ""),
-        "password": password,
-        "ca_file": _get("JILIANG_MQTT_CA_FILE", ""),
-        "cert_file": _get("JILIANG_MQTT_CERT_FILE", ""),
-        "key_file": _get("JILIANG_MQTT_KEY_FILE", ""),
-    }
+    """Where the energy ingest worker subscribes (JILIANG_MQTT_PREFIX), on the broker every
+    ingest worker signs in to (``core.signed_batches.broker_settings``)."""
+    return {**broker_settings(), "prefix": _get("JILIANG_MQTT_PREFIX", "jiliang/energy")}
 
 
 def refusals_per_minute() -> int:

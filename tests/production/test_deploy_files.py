@@ -22,7 +22,8 @@ def test_every_unit_runs_a_command_this_project_has():
 
     commands = set(get_commands()) | {"rqworker"}
     assert {u.name for u in UNITS} >= {"jiliang-web.service", "jiliang-tasks@.service",
-                                        "jiliang-scheduler.service", "jiliang-ingest@.service"}
+                                        "jiliang-scheduler.service", "jiliang-ingest@.service",
+                                        "jiliang-events@.service"}
     for unit in UNITS:
         parser = configparser.ConfigParser(strict=False, interpolation=None)
         parser.optionxform = str
