@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jiliang.catalog.models import InstrumentKind, Use
 from jiliang.core.forms import OrganisationField, StyledForm
-from jiliang.registry.models import Conclusion, Status, VerificationType
+from jiliang.registry.models import Conclusion, Status, VerificationEvidence, VerificationType
+from jiliang.rules import evidence as evidence_rules
 
 MEDIUM_CHOICES = [("", "—"), ("natural_gas", _("natural gas")), ("other_gas", _("other gas"))]
 
@@ -177,9 +178,6 @@ class ImportForm(StyledForm):
 def add_evidence_fields(form) -> None:
     """Seals, software and counters found and left, and where and how (issue 18); the service
     takes them together as ``evidence`` (``registry.evidence.FIELDS``)."""
-    from jiliang.registry.models import VerificationEvidence
-    from jiliang.rules import evidence as evidence_rules
-
     text = {"required": False}
     lines = {"required": False, "widget": forms.Textarea(attrs={"rows": 2}),
              "help_text": _("One seal number a line.")}

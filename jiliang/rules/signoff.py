@@ -20,8 +20,10 @@ each problem's ``code`` into a message in the user's language.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from jiliang.rules.identifiers import region_prefix
 
@@ -239,8 +241,5 @@ def scopes_from_versions(versions: Iterable[tuple[datetime.date, frozenset[str],
 def data() -> dict:
     """jiliang/rules/data/people.json: the continuing-education requirement and the
     conversion rule, each with its sources."""
-    import json
-    from pathlib import Path
-
     path = Path(__file__).resolve().parent / "data" / "people.json"
     return json.loads(path.read_text(encoding="utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -110,8 +111,6 @@ def instrument_detail(request, pk: int):
 
 def _instrument_panels(request, inst) -> list[dict]:
     """Other apps' panels on an instrument's page (``instrument_panels`` on their AppConfig)."""
-    from django.apps import apps
-
     out = []
     for config in apps.get_app_configs():
         hook = getattr(config, "instrument_panels", None)

@@ -20,6 +20,7 @@ from jiliang.registry import documents, permissions, selectors, services
 from jiliang.registry.evidence import FIELDS as EVIDENCE_FIELDS
 from jiliang.registry.evidence import evidence_values
 from jiliang.registry.forms import CorrectionForm, VerificationForm
+from jiliang.registry.models import EvidenceFinding
 from jiliang.registry.views.common import VERIFIERS, failed_items_from, list_query, local_today
 
 # --- verifications ----------------------------------------------------------------------------
@@ -127,8 +128,6 @@ def verification_correct(request, pk: int):
 def finding_list(request):
     """The bureau's list of evidence findings (issue 18): counters that moved, checksums or
     software versions that changed, seals not those left, between two verifications."""
-    from jiliang.registry.models import EvidenceFinding
-
     kind = request.GET.get("kind", "")
     kind = kind if kind in EvidenceFinding.Kind.values else ""
     qs = selectors.evidence_findings(request.user, kind=kind)
