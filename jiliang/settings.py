@@ -299,7 +299,10 @@ JILIANG_INVITATION_DAYS = int(os.environ.get("JILIANG_INVITATION_DAYS", "7"))
 # name, or from one address, sign-in is refused for JILIANG_LOGIN_COOLOFF_MINUTES.
 INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp",
                    "django_otp.plugins.otp_static"]
+# jiliang.core.auth.ModelBackend reads the user with its organisation; Django's stays for the
+# sessions it signed in before (jiliang/core/auth.py).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "jiliang.core.auth.ModelBackend",
                            "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = int(os.environ.get("JILIANG_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = __import__("datetime").timedelta(
