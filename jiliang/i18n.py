@@ -122,7 +122,7 @@ def update() -> None:
             catalogue.obsolete.clear()
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as f:
-                write_po(f, catalogue, width=100, omit_header=False, ignore_obsolete=True)
+                write_po(f, catalogue, width=0, include_lineno=False, omit_header=False, ignore_obsolete=True)
 
 
 def problems() -> list[str]:
@@ -228,7 +228,7 @@ def fill(translations: dict[str, str]) -> int:
                 count += 1
         if changed:
             with po.open("wb") as f:
-                write_po(f, catalogue, width=100, ignore_obsolete=True)
+                write_po(f, catalogue, width=0, include_lineno=False, ignore_obsolete=True)
     return count
 
 
