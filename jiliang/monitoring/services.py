@@ -111,6 +111,7 @@ def refusal_record(*, gateway: Gateway | None, gateway_code: str, batch_id: str,
     return BatchRefusedError(field_name, message, reason=reason, status=status)
 
 
+@signed_batches.gc_paused()
 def batch_ingest(*, gateway_code: str, batch_id: str, body: bytes, signature: str,
                  actor: User | None = None, client: str = "") -> IngestResult:
     """Take a signed batch of instrument events and run the tamper rules on it.
@@ -138,16 +139,9 @@ def batch_ingest(*, gateway_code: str, batch_id: str, body: bytes, signature: st
         gateway = None
         raise refuse("gateway", "unknown_gateway", _(
             "No gateway “%(code)s” takes batches from you.") % {"code": gateway_code[:40]}, 404)
-    if not batch_id or len(batch_id) > 64:
-        raise refuse("batch_id", "no_batch_id", _("Give the batch an id of 1 to 64 characters."))
-    if not gateway.public_key:
-        raise refuse("signature", "no_key", _("The gateway has no registered key."), 403)
-    if not signature:
-        raise refuse("signature", "unsigned", _("The batch is not signed."), 403)
-    if not signed_batches.verify(gateway.public_key, CONTEXT, gateway_code, batch_id, body,
-                                 signature):
-        raise refuse("signature", "bad_signature", _(
-            "The signature does not match the gateway's registered key."), 403)
+    problem = _unsigned(gateway, gateway_code, batch_id, body, signature)
+    if problem is not None:
+        raise refuse(*problem)
     digest = hashlib.sha256(body).hexdigest()
 
     def repeat(found: EventBatch) -> IngestResult:
@@ -193,6 +187,23 @@ def batch_ingest(*, gateway_code: str, batch_id: str, body: bytes, signature: st
             "%(given)s, the last batch's SHA-256 is %(last)s): a batch was lost, replayed or "
             "inserted.") % {"given": previous[:64] or "—", "last": broken}, 409)
     return IngestResult(batch)
+
+
+def _unsigned(gateway: Gateway, gateway_code: str, batch_id: str, body: bytes,
+              signature: str) -> tuple[str, str, str, int] | None:
+    """Why the batch is refused before its body is read (field, reason, message, HTTP status):
+    no batch id, no key on file, no signature or a bad one; None when it may be read."""
+    if not batch_id or len(batch_id) > 64:
+        return ("batch_id", "no_batch_id", _("Give the batch an id of 1 to 64 characters."), 400)
+    if not gateway.public_key:
+        return ("signature", "no_key", _("The gateway has no registered key."), 403)
+    if not signature:
+        return ("signature", "unsigned", _("The batch is not signed."), 403)
+    if not signed_batches.verify(gateway.public_key, CONTEXT, gateway_code, batch_id, body,
+                                 signature):
+        return ("signature", "bad_signature", _(
+            "The signature does not match the gateway's registered key."), 403)
+    return None
 
 
 def _load(gateway, batch_id, digest, signature, events, now, writer, judge, actor) -> EventBatch:

@@ -1,6 +1,8 @@
 """The signed-batch endpoint for instrument events and the tamper rules run at ingest."""
 
 import datetime
+import gc
+from unittest import mock
 
 import pytest
 from django.test import override_settings
@@ -26,6 +28,29 @@ class BatchTests(PersonaTestCase):
         assert result.batch.accepted == 2 and result.batch.rejected == 0
         assert Event.objects.filter(instrument_id=self.inst.pk).count() == 2
         assert all(r.ok for r in chain_verify(Event))
+
+    def test_the_collector_is_held_off_during_a_batch_and_restored_after(self):
+        from jiliang.monitoring import services
+
+        seen = []
+        devices_of = services.ingest.devices_of
+
+        def spy(organisation_id):
+            seen.append(gc.isenabled())
+            return devices_of(organisation_id)
+
+        with mock.patch.object(services.ingest, "devices_of", spy):
+            send(self.gw, [event(self.inst, "event_counter", ago(1), 10)])
+        assert seen == [False] and gc.isenabled()
+        with pytest.raises(BatchRefusedError):  # refused: back on all the same
+            send(self.gw, [event(self.inst, "event_counter", ago(1), 10)], previous="0" * 64)
+        assert gc.isenabled()
+        gc.disable()
+        try:  # turned off by someone else: left off
+            send(self.gw, [event(self.inst, "event_counter", ago(1, hours=1), 10)])
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
 
     def test_a_bad_signature_is_refused_and_kept(self):
         data = body(self.gw, [event(self.inst, "event_counter", ago(1), 3)])
