@@ -226,10 +226,18 @@ class OrganisationField(forms.CharField):
         if len(found) == 1:
             return found[0]
         near = found or list(orgs.filter(name__contains=typed)[:2])
+        if len(near) > 1 and any(not org.credit_code for org in near):  # a bureau among them
+            raise forms.ValidationError(
+                _("“%(value)s” could be several organisations: pick one from the list or type "
+                  "its full name."), params={"value": typed[:60]})
         if len(near) > 1:
             raise forms.ValidationError(
                 _("“%(value)s” could be several organisations: pick one from the list or type "
                   "its unified social credit code."), params={"value": typed[:60]})
+        if near and not near[0].credit_code:
+            raise forms.ValidationError(
+                _("Did you mean %(name)s? Pick it from the list or type its full name."),
+                params={"name": near[0].name})
         if near:
             raise forms.ValidationError(
                 _("Did you mean %(name)s? Pick it from the list or type its credit code."),

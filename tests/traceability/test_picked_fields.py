@@ -56,6 +56,15 @@ class PickedFieldTests(PersonaTestCase):
         assert by_name.status_code == 302, by_name.context["form"].errors
         assert Comparison.objects.get(code="PF-2").organiser == gz_bureau
 
+    def test_a_bureau_half_typed_is_asked_for_by_its_full_name_not_a_credit_code(self):
+        client = self.client_as("gd_clerk")
+        gz_bureau = self.p.orgs["gz_bureau"]
+        half = client.post("/traceability/comparisons/new/", {
+            **_comparison("PF-4"), "organiser": gz_bureau.name[:-1],
+            "pilot": self.last_lab.credit_code})
+        error = half.context["form"].errors["organiser"][0]
+        assert gz_bureau.name in error and "full name" in error and "credit code" not in error
+
     def test_an_organiser_or_pilot_outside_the_scope_is_refused_on_its_field(self):
         client = self.client_as("gd_clerk")
         bj_bureau, bj = self.p.orgs["bj_bureau"], self.p.orgs["bj_institute"]
