@@ -48,6 +48,30 @@ def test_the_allowlist_holds_only_todays_offenders():
                       + "\n".join(gone))
 
 
+MAX_FILE_LINES = 600
+MAX_FUNCTION_LINES = 80
+
+
+def _modules():
+    for path in sorted((ROOT / "jiliang").rglob("*.py")):
+        if "migrations" not in path.parts:
+            yield path, path.read_text(encoding="utf-8")
+
+
+def test_no_module_is_over_600_lines():
+    long = [f"{path.relative_to(ROOT).as_posix()} {text.count(chr(10))}"
+            for path, text in _modules() if text.count("\n") > MAX_FILE_LINES]
+    assert not long, "modules over 600 lines (cut them along their sections):\n" + "\n".join(long)
+
+
+def test_no_function_is_over_80_lines():
+    long = [f"{path.relative_to(ROOT).as_posix()}:{block.fullname} "
+            f"{block.endline - block.lineno + 1}"
+            for path, text in _modules() for block in cc_visit(text)
+            if isinstance(block, Function)
+            and block.endline - block.lineno + 1 > MAX_FUNCTION_LINES]
+    assert not long, "functions over 80 lines (break them into named steps):\n" + "\n".join(long)
+
 def test_ruff_finds_nothing():
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "--quiet", str(ROOT)],
                           capture_output=True, text=True, cwd=ROOT)
