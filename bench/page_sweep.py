@@ -92,9 +92,10 @@ def fill_registry(rows: int) -> None:
     owners, institutions = setup_organisations()
     owner_ids = list(Organisation.objects.filter(credit_code__in=owners)
                      .values_list("pk", flat=True))
-    by_code = dict(Organisation.objects.filter(credit_code__in=institutions.values())
+    codes = {p: code for p, (code, _standard) in institutions.items()}
+    by_code = dict(Organisation.objects.filter(credit_code__in=codes.values())
                    .values_list("credit_code", "pk"))
-    institution_of = {p: by_code[c] for p, c in institutions.items()}
+    institution_of = {p: by_code[c] for p, c in codes.items()}
     kinds = list(InstrumentKind.objects.filter(code__in=[
         "scale_digital_indicating", "taximeter", "fuel_dispenser", "vehicle_speed_meter",
         "electricity_meter", "water_meter", "sphygmomanometer", "ecg"]).values_list("pk", flat=True))

@@ -58,7 +58,7 @@ def fill(rows: int) -> tuple[int, list[int]]:
     owners, institutions = setup_organisations()
     owner_ids = list(Organisation.objects.filter(credit_code__in=owners).values_list("pk",
                                                                                      flat=True))
-    inst = Organisation.objects.get(credit_code=institutions["44"])
+    inst = Organisation.objects.get(credit_code=institutions["44"][0])
     kind = InstrumentKind.objects.get(code="scale_digital_indicating").pk
     empty_registry()
     with connection.cursor() as cursor:
