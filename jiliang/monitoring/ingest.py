@@ -293,7 +293,7 @@ class EventCheck:
                 "No instrument with public code “%(code)s” of this gateway's owner reports "
                 "events.") % {"code": str(item.get("instrument"))[:20]})
         kind = item.get("kind")
-        if kind not in self.known_kinds or kind not in device.events:
+        if type(kind) is not str or kind not in self.known_kinds or kind not in device.events:
             return RowError(number, "kind", _(
                 "“%(kind)s” is not an event this kind of instrument reports.") % {
                 "kind": str(kind)[:30]})

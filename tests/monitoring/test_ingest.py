@@ -91,10 +91,12 @@ class BatchTests(PersonaTestCase):
             event(other, "calibration_counter", ago(1), 2),
             {"instrument": self.inst.public_code, "kind": "event_counter",
              "time": "2026-01-01T00:00:00", "value": "1"},
+            {"instrument": self.inst.public_code, "kind": ["event_counter"],  # not a text
+             "time": ago(1).isoformat(), "value": "1"},
         ])
         fields = sorted(e["field"] for e in result.batch.errors)
         assert result.batch.accepted == 2
-        assert fields == ["instrument", "kind", "time", "value"]
+        assert fields == ["instrument", "kind", "kind", "time", "value"]
 
     def test_another_owners_gateway_is_not_found(self):
         with pytest.raises(BatchRefusedError) as refused:
