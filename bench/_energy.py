@@ -91,15 +91,20 @@ def make_unit(code: str, *, region: str, meters: int, name: str = ""):
 
 
 def batches(unit, private: str, *, start: datetime.datetime, rows: int, batch_rows: int,
-            prefix: str, interval_min: int = 15):
-    """Signed JSON batches: every meter at every slot from ``start``, in time order."""
+            prefix: str, interval_min: int = 15) -> list[tuple]:
+    """Signed JSON batches: every meter at every slot from ``start``, in time order, all made
+    before the first is sent (so that making them is not timed)."""
+    return list(iter_batches(unit, private, start=start, rows=rows, batch_rows=batch_rows,
+                             prefix=prefix, interval_min=interval_min))
+
+
+def iter_batches(unit, private: str, *, start: datetime.datetime, rows: int, batch_rows: int,
+                 prefix: str, interval_min: int = 15):
+    """``batches`` one at a time, for fills too large to hold (10^8 readings)."""
     from jiliang.energy import signing
 
     codes = list(unit.meters.order_by("management_no").values_list("management_no", flat=True))
-    per_slot = len(codes)
-    made = 0
-    slot = 0
-    out = []
+    made = slot = n = 0
     current: list[dict] = []
     while made < rows:
         at = (start + datetime.timedelta(minutes=interval_min * slot)).isoformat()
@@ -109,17 +114,10 @@ def batches(unit, private: str, *, start: datetime.datetime, rows: int, batch_ro
             value = Decimal(1000 + slot * (1 + i % 7)) / 4
             current.append({"meter": code, "time": at, "value": f"{value:.3f}", "unit": "kWh"})
             made += 1
-            if len(current) >= batch_rows:
-                out.append(current)
-                current = []
+            if len(current) >= batch_rows or made >= rows:
+                body = json.dumps({"readings": current}).encode()
+                batch_id = f"{prefix}-{n:06d}"
+                yield (batch_id, body, signing.sign(private, unit.code, batch_id, body),
+                       len(current))
+                current, n = [], n + 1
         slot += 1
-    if current:
-        out.append(current)
-    signed = []
-    for n, readings in enumerate(out):
-        body = json.dumps({"readings": readings}).encode()
-        batch_id = f"{prefix}-{n:06d}"
-        signed.append((batch_id, body, signing.sign(private, unit.code, batch_id, body),
-                       len(readings)))
-    del per_slot
-    return signed

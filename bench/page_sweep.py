@@ -67,7 +67,7 @@ def fill(instruments: int) -> None:
     unit, private = _energy.make_unit("BENCHSWEEP01", region="440106", meters=100)
     start = datetime.datetime(2026, 1, 1, tzinfo=_energy.TZ)
     total = 0
-    for batch_id, body, signature, rows in _energy.batches(
+    for batch_id, body, signature, rows in _energy.iter_batches(
             unit, private, start=start, rows=10 * instruments, batch_rows=10_000, prefix="sweep"):
         energy.batch_ingest(unit_code=unit.code, batch_id=batch_id, body=body,
                             content_type="json", signature=signature, channel="api")
