@@ -6,18 +6,7 @@
 from __future__ import annotations
 
 from jiliang.core.models import User
-
-
-def bureau_over(user: User | None, region_code: str) -> bool:
-    """The system, the national administration, or a bureau whose region covers the code."""
-    if user is None:
-        return True
-    return user.is_authenticated and user.is_bureau and user.scope.covers_region(region_code)
-
-
-def member_of(user: User | None, organisation_id: int | None) -> bool:
-    return (user is not None and user.is_authenticated and organisation_id is not None
-            and user.organisation_id == organisation_id)
+from jiliang.core.permissions import bureau_over, member_of
 
 
 def may_keep_gateway(user: User | None, gateway) -> bool:
