@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.models import BUREAU_KINDS, Organisation, OrgKind, Region, Role
-from jiliang.core.selectors import organisation_list
+from jiliang.core.selectors import bureau_code_match, organisations_nameable
 
 
 class StyledForm(forms.Form):
@@ -211,18 +211,10 @@ class OrganisationField(forms.CharField):
     def organisation(self, value: str) -> Organisation:
         typed = value.strip()
         # a form whose view forgot its user accepts no organisation
-        orgs = Organisation.objects.none() if self.user is None else organisation_list(self.user)
-        if self.kinds:
-            orgs = orgs.filter(kind__in=self.kinds)
-        # bureaus carry no credit code: where the field asks for them, their name or their
-        # division code names them
-        bureaus = [k for k in self.kinds if k in BUREAU_KINDS]
-        no_code = Q(credit_code__isnull=True) | Q(credit_code="")
-        orgs = orgs.exclude(no_code, ~Q(kind__in=bureaus)) if bureaus else orgs.exclude(no_code)
-        match = Q(credit_code=typed.upper()) | Q(name=typed)
-        if bureaus and typed.isascii() and typed.isdigit():
-            match |= Q(kind__in=bureaus, region_code=typed)
-        found = list(orgs.filter(match)[:2])
+        orgs = (Organisation.objects.none() if self.user is None
+                else organisations_nameable(self.user, self.kinds))
+        found = list(orgs.filter(Q(credit_code=typed.upper()) | Q(name=typed)
+                                 | bureau_code_match(self.kinds, typed, prefix=False))[:2])
         if len(found) == 1:
             return found[0]
         near = found or list(orgs.filter(name__contains=typed)[:2])

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from jiliang.audit.models import LedgerEntry
-from jiliang.core.models import ApiToken, Invitation, Organisation, Region, User
+from jiliang.core.models import BUREAU_KINDS, ApiToken, Invitation, Organisation, Region, User
 
 
 def region_list(*, parent: str | None = None, level: int | None = None, q: str = "") -> QuerySet:
@@ -43,6 +43,26 @@ def organisation_list(
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(credit_code__startswith=q.upper()))
     return qs.order_by("region_code", "name", "pk")
+
+
+def organisations_nameable(user: User, kinds=()) -> QuerySet:
+    """The organisations a look-up field of ``kinds`` may name: in the user's scope, of those
+    kinds, with a credit code — but for bureaus, which carry none, where the field asks for a
+    bureau kind (they are named by name or division code, ``bureau_code_match``)."""
+    bureaus = [k for k in kinds if k in BUREAU_KINDS]
+    no_code = Q(credit_code__isnull=True) | Q(credit_code="")
+    qs = organisation_list(user)
+    qs = qs.exclude(no_code, ~Q(kind__in=bureaus)) if bureaus else qs.exclude(no_code)
+    return qs.filter(kind__in=kinds) if kinds else qs
+
+
+def bureau_code_match(kinds, typed: str, *, prefix: bool) -> Q:
+    """A bureau named by its division code (typed whole, or its start for a look-up), where
+    the field asks for a bureau kind; nothing otherwise."""
+    bureaus = [k for k in kinds if k in BUREAU_KINDS]
+    if not (bureaus and typed.isascii() and typed.isdigit()):
+        return Q(pk__in=[])
+    return Q(kind__in=bureaus, **{"region_code__startswith" if prefix else "region_code": typed})
 
 
 def organisation_detail(user: User, pk: int) -> Organisation:

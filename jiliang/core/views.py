@@ -38,7 +38,7 @@ from jiliang.core.forms import (
     UserForm,
 )
 from jiliang.core.lists import sort_by
-from jiliang.core.models import BUREAU_KINDS, OrgKind, Region
+from jiliang.core.models import OrgKind, Region
 from jiliang.core.params import BadParameter
 from jiliang.core.web import (
     apply_errors,
@@ -365,18 +365,9 @@ def organisation_pick(request):
     kinds = [k for k in request.GET.get("kinds", "").split(",")[:8] if k in OrgKind.values]
     organisations = selectors.organisation_list(request.user).none()
     if q:
-        # bureaus carry no credit code: offered (by name or division code) only where the
-        # field asks for a bureau kind
-        bureaus = [k for k in kinds if k in BUREAU_KINDS]
-        match = Q(name__contains=q) | Q(credit_code__startswith=q.upper())
-        if bureaus and q.isascii() and q.isdigit():
-            match |= Q(kind__in=bureaus, region_code__startswith=q)
-        no_code = Q(credit_code__isnull=True) | Q(credit_code="")
-        organisations = selectors.organisation_list(request.user).filter(match)
-        organisations = organisations.exclude(no_code, ~Q(kind__in=bureaus)) if bureaus else \
-            organisations.exclude(no_code)
-        if kinds:
-            organisations = organisations.filter(kind__in=kinds)
+        organisations = selectors.organisations_nameable(request.user, kinds).filter(
+            Q(name__contains=q) | Q(credit_code__startswith=q.upper())
+            | selectors.bureau_code_match(kinds, q, prefix=True))
     return render(request, "core/organisation_pick.html", {"organisations": organisations[:20]})
 
 
