@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.audit.chain import chain_lock
 from jiliang.audit.services import audit_record
-from jiliang.core import ratelimit
+from jiliang.core import ratelimit, signed_batches
 from jiliang.core.models import User
 from jiliang.core.observability import INGEST_ROWS
 from jiliang.energy import conf, ingest, partitions, permissions, signing
@@ -70,6 +70,7 @@ def batch_refusal_record(*, unit: EnergyUnit | None, unit_code: str, batch_id: s
     return BatchRefusedError(field_name, message, reason=reason, status=status)
 
 
+@signed_batches.gc_paused()  # a batch's short-lived rows set off collections that free nothing
 def batch_ingest(
     *,
     unit_code: str,
