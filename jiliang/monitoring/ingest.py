@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
@@ -27,7 +28,7 @@ from jiliang.rules import tamper as rules
 
 UTC = datetime.UTC
 VALUE_Q = Decimal("0.001")
-VALUE_MAX = Decimal("999999999999999.999")  # numeric(18, 3)
+VALUE_MAX = Decimal("999999999999.999")  # 15 digits: all SQLite's REAL keeps exactly
 NULL = signed_batches.NULL
 COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "occurred_at",
            "kind", "value", "sales", "detail", "gateway_id", "batch_id", "instrument_id")
@@ -151,9 +152,16 @@ def _state_of(row: tuple) -> tuple[int, tuple[rules.State, datetime.datetime | N
 
 
 def _array(values) -> str:
-    """A PostgreSQL array literal of numbers and aware datetimes (none needs quoting)."""
-    return "{" + ",".join("NULL" if v is None else v.isoformat()
-                          if isinstance(v, datetime.datetime) else str(v) for v in values) + "}"
+    """A PostgreSQL array literal of numbers and aware datetimes (none needs quoting). A batch's
+    instruments share a few times, so each time is formatted once."""
+    texts: dict = {None: "NULL"}
+    out = []
+    for v in values:
+        text = texts.get(v)
+        if text is None:
+            text = texts[v] = v.isoformat() if type(v) is datetime.datetime else str(v)
+        out.append(text)
+    return "{" + ",".join(out) + "}"
 
 
 def states_of(instrument_ids) -> dict[int, tuple[rules.State, datetime.datetime | None]]:
@@ -250,11 +258,21 @@ def firsts(rows: list[tuple], known: dict[tuple, tuple], out: Written) -> list[t
     return kept
 
 
+# A value as gateways send it: ASCII digits, at most 12 before the point and 3 after it, so it
+# is within VALUE_MAX as it is; anything else takes the checks of ``_decimal``.
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,3})?\Z").match
+PLAIN_COUNTER = re.compile(r"[0-9]{1,12}\Z").match
+
+
 def _decimal(raw, *, whole: bool) -> Decimal | None | RowError:
+    if type(raw) is str and PLAIN_DECIMAL(raw) and not (whole and "." in raw):
+        return Decimal(raw).quantize(VALUE_Q)
     if raw is None or raw == "":
         return None
     try:
         if type(raw) is str:
+            if not raw.isascii():  # Decimal() would read other scripts' digits
+                raise InvalidOperation
             value = Decimal(raw)
         elif isinstance(raw, float | bool):
             raise InvalidOperation  # a binary float cannot carry a register exactly
@@ -263,7 +281,7 @@ def _decimal(raw, *, whole: bool) -> Decimal | None | RowError:
     except (InvalidOperation, ValueError):
         return RowError(0, "", _("Give the value as a decimal number (in a string in JSON)."))
     if not value.is_finite() or value < 0 or value > VALUE_MAX:
-        return RowError(0, "", _("A value lies between 0 and 999 999 999 999 999.999."))
+        return RowError(0, "", _("A register value lies between 0 and 999 999 999 999.999."))
     if whole and value != value.to_integral_value():
         return RowError(0, "", _("A counter is a whole number."))
     quantized = value.quantize(VALUE_Q)
@@ -284,6 +302,31 @@ class EventCheck:
 
     def row(self, number: int, item) -> tuple | RowError:
         """(time (UTC), time text, row, device, kind, value, sales, detail), or the row's error."""
+        try:  # the usual event: its instrument's code as filed, a kind it reports, a time seen
+            device = self.devices[item["instrument"]]
+            kind = item["kind"]
+            known = self.times[item["time"]] if kind in device.events else None
+        except (KeyError, TypeError):  # not so: the checks one by one, with their errors
+            known = None
+        if known is None:
+            found = self.identity(number, item)
+            if type(found) is RowError:
+                return found
+            device, kind, known = found
+        value = self.value(item.get("value"), kind)
+        if type(value) is RowError:
+            return RowError(number, "value", value.message)
+        sales = item.get("sales")
+        sales = None if sales is None else _decimal(sales, whole=False)
+        if type(sales) is RowError:
+            return RowError(number, "sales", sales.message)
+        detail = item.get("detail") or ""
+        if not isinstance(detail, str) or len(detail) > 200:
+            return RowError(number, "detail", _("The detail is a text of at most 200 characters."))
+        return (known[0], known[1], number, device, kind, value, sales, detail)
+
+    def identity(self, number: int, item) -> tuple | RowError:
+        """(device, kind, (time in UTC, its text)) of an event, or the row's error."""
         if not isinstance(item, dict):
             return RowError(number, "", _("An event is an object {instrument, time, kind, value}."))
         code = item.get("instrument")
@@ -303,17 +346,7 @@ class EventCheck:
             known = self.time(raw)
             if type(known) is str:
                 return RowError(number, "time", known)
-        value = self.value(item.get("value"), kind)
-        if type(value) is RowError:
-            return RowError(number, "value", value.message)
-        sales = item.get("sales")
-        sales = None if sales is None else _decimal(sales, whole=False)
-        if type(sales) is RowError:
-            return RowError(number, "sales", sales.message)
-        detail = item.get("detail") or ""
-        if not isinstance(detail, str) or len(detail) > 200:
-            return RowError(number, "detail", _("The detail is a text of at most 200 characters."))
-        return (known[0], known[1], number, device, kind, value, sales, detail)
+        return device, kind, known
 
     def time(self, raw) -> tuple[datetime.datetime, str] | str:
         """(the time in UTC, its text in the chain), or why it is refused."""
@@ -333,7 +366,7 @@ class EventCheck:
 
     @staticmethod
     def value(raw, kind: str) -> int | Decimal | None | RowError:
-        if type(raw) is str and kind in rules.COUNTERS and raw.isdigit() and len(raw) < 16:
+        if type(raw) is str and kind in rules.COUNTERS and PLAIN_COUNTER(raw):
             return int(raw)  # a counter as gateways send it: no Decimal needed
         value = None if raw is None else _decimal(raw, whole=kind in rules.COUNTERS)
         if value is None and kind in VALUED:
@@ -379,7 +412,7 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
     gateway_id, batch_id = gateway.pk, batch.pk
     first_seq = writer.head.last_seq
     copies = signed_batches.copies()
-    dumps = json.dumps
+    copy_text, dumps = signed_batches.copy_text, json.dumps
     touched: dict[int, datetime.datetime] = {}
     judge_event = judge.event
     raised = out.raised
@@ -417,7 +450,7 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
             if copies:
                 yield payload, (
                     f"{device.region_code}\t{iso}\t{kind}\t{NULL if value is None else value}\t"
-                    f"{NULL if sales is None else sales}\t{signed_batches.copy_text(detail)}\t"
+                    f"{NULL if sales is None else sales}\t{copy_text(detail) if detail else ''}\t"
                     f"{gateway_id}\t{batch_id}\t{pk}")
             else:
                 yield payload, (device.region_code, at.replace(tzinfo=None).isoformat(" "), kind,

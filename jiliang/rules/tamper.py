@@ -57,7 +57,7 @@ def device_class_of(kind_code: str) -> str | None:
 def events_of_class(device_class: str) -> frozenset[str]:
     for item in data()["device_classes"]:
         if item["code"] == device_class:
-            return frozenset(item["events"])
+            return frozenset(item["events"]).intersection(event_codes())  # only known events
     return frozenset()
 
 

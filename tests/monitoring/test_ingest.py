@@ -2,6 +2,7 @@
 
 import datetime
 import gc
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -97,6 +98,22 @@ class BatchTests(PersonaTestCase):
         fields = sorted(e["field"] for e in result.batch.errors)
         assert result.batch.accepted == 2
         assert fields == ["instrument", "kind", "kind", "time", "value"]
+
+    def test_odd_numbers_are_a_row_error_on_their_field_and_plain_ones_are_read_exactly(self):
+        result = send(self.gw, [
+            event(self.inst, "event_counter", ago(3), "²"),  # a digit to str.isdigit, not int()
+            event(self.inst, "event_counter", ago(3), "١٢"),  # Arabic-Indic digits
+            event(self.inst, "totaliser", ago(3), "1.5", sales="٣"),
+            event(self.inst, "totaliser", ago(3), "12.3456"),
+            event(self.inst, "event_counter", ago(2), "0012"),
+            event(self.inst, "totaliser", ago(2), "999999999999.999", sales="7"),
+            event(self.inst, "totaliser", ago(1), "1000000000000", sales="7"),  # one too many
+        ])
+        assert sorted(e["field"] for e in result.batch.errors) == ["sales", "value", "value",
+                                                                   "value", "value"]
+        stored = dict(Event.objects.filter(instrument_id=self.inst.pk)
+                      .values_list("kind", "value"))
+        assert stored == {"event_counter": 12, "totaliser": Decimal("999999999999.999")}
 
     def test_another_owners_gateway_is_not_found(self):
         with pytest.raises(BatchRefusedError) as refused:
