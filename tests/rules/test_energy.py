@@ -382,3 +382,9 @@ def test_a_body_that_is_not_json_gives_status_two():
     assert E.main(["convert"], io.StringIO("not json"), out) == 2
     assert "error" in json.loads(out.getvalue())
     assert E.main(["nonsense"], io.StringIO("{}"), io.StringIO()) == 2
+
+
+def test_a_count_in_other_digits_is_refused_with_its_name():
+    status, out = _run("equipping", {"edition": "gb17167-2006", "cells": [
+        {"energy": "water", "level": "L1", "installed": "²", "required": "4"}]})
+    assert status != 0 and "cells[0].installed" in json.dumps(out, ensure_ascii=False)

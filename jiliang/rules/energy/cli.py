@@ -33,8 +33,8 @@ def _count(value: object, name: str) -> int:
         raise RuleError("equipping.count", "{name} must be a whole number", name=name)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())  # ("²".isdigit() holds, but int() refuses it)
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     raise RuleError("equipping.count", "{name} must be a whole number", name=name)
