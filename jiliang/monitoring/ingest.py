@@ -33,7 +33,8 @@ NULL = signed_batches.NULL
 COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "occurred_at",
            "kind", "value", "sales", "detail", "gateway_id", "batch_id", "instrument_id")
 GENESIS = "0" * 64
-VALUED = rules.COUNTERS | {"totaliser"}  # events that carry a value
+COUNTERS = rules.COUNTERS
+VALUED = COUNTERS | {"totaliser"}  # events that carry a value
 
 
 @dataclass(slots=True)
@@ -313,9 +314,13 @@ class EventCheck:
             if type(found) is RowError:
                 return found
             device, kind, known = found
-        value = self.value(item.get("value"), kind)
-        if type(value) is RowError:
-            return RowError(number, "value", value.message)
+        value = item.get("value")
+        if not (kind in COUNTERS and type(value) is str and PLAIN_COUNTER(value)):
+            value = self.value(value, kind)
+            if type(value) is RowError:
+                return RowError(number, "value", value.message)
+        else:
+            value = int(value)  # a counter as gateways send it: no Decimal needed
         sales = item.get("sales")
         sales = None if sales is None else _decimal(sales, whole=False)
         if type(sales) is RowError:
@@ -366,9 +371,7 @@ class EventCheck:
 
     @staticmethod
     def value(raw, kind: str) -> int | Decimal | None | RowError:
-        if type(raw) is str and kind in rules.COUNTERS and PLAIN_COUNTER(raw):
-            return int(raw)  # a counter as gateways send it: no Decimal needed
-        value = None if raw is None else _decimal(raw, whole=kind in rules.COUNTERS)
+        value = None if raw is None else _decimal(raw, whole=kind in COUNTERS)
         if value is None and kind in VALUED:
             return RowError(0, "", _("This event carries a value."))
         return value
@@ -381,14 +384,20 @@ def validate(events: list, devices: dict[str, Device], *, now: datetime.datetime
     check = EventCheck(devices, latest=now + datetime.timedelta(seconds=future_tolerance_s))
     row_of = check.row
     good = []
+    append = good.append
+    latest = None
+    in_order = True
     for number, item in enumerate(events, start=1):
         row = row_of(number, item)
         if type(row) is RowError:
             out.errors.append(row)
-        else:
-            good.append(row)
+            continue
+        append(row)
+        if latest is not None and row[0] < latest:
+            in_order = False
+        latest = row[0]
     # Time order (a stable sort: rows of one time stay as sent); gateways mostly send them so.
-    if any(good[i][0] < good[i - 1][0] for i in range(1, len(good))):
+    if not in_order:
         good.sort(key=itemgetter(0))
     return good
 
@@ -429,34 +438,38 @@ def write(*, gateway, batch, events: list, devices: dict[str, Device], now: date
             on = local_dates.get(at)
             if on is None:  # the instruments read at one time come together: once a time
                 on = local_dates[at] = at.astimezone(tz).date()
-            hits = judge_event(state, verifications.get(pk, ()), kind=kind, at=at, on=on,
-                               value=value, sales=sales)
+            hits = judge_event(state, verifications.get(pk, ()), kind, at, on, value, sales)
             touched[pk] = at
             # The chain's canonical text of numeric(18, 3): a counter taken as an int gets its
-            # three decimals here, as the stored value will read back.
-            value_text = "null" if value is None else (
-                f'"{value}.000"' if type(value) is int else f'"{value}"')
-            sales_text = "null" if sales is None else f'"{sales}"'
+            # three decimals here, as the stored value will read back. Each figure is written
+            # once, for the chain and the COPY alike.
+            if value is None:
+                value_text, value_json = None, "null"
+            else:
+                value_text = f"{value}.000" if type(value) is int else str(value)
+                value_json = f'"{value_text}"'
+            if sales is None:
+                sales_text, sales_json = None, "null"
+            else:
+                sales_text = str(sales)
+                sales_json = f'"{sales_text}"'
             detail_json = dumps(detail, ensure_ascii=False) if detail else '""'
             if hits:
                 event = {"kind": kind, "time": iso, "value": None if value is None
-                         else str(value), "sales": None if sales is None else str(sales),
-                         "detail": detail}
+                         else str(value), "sales": sales_text, "detail": detail}
                 for hit in hits:
                     raised.append(Raised(hit.rule, hit.params, pk, at, seq, event))
             payload = (f'{{"batch":{batch_id},"detail":{detail_json},"instrument":{pk},'
-                       f'"kind":"{kind}","occurred_at":"{iso}","sales":{sales_text},'
-                       f'"value":{value_text}}}')
+                       f'"kind":"{kind}","occurred_at":"{iso}","sales":{sales_json},'
+                       f'"value":{value_json}}}')
             if copies:
                 yield payload, (
-                    f"{device.region_code}\t{iso}\t{kind}\t{NULL if value is None else value}\t"
-                    f"{NULL if sales is None else sales}\t{copy_text(detail) if detail else ''}\t"
+                    f"{device.region_code}\t{iso}\t{kind}\t{value_text or NULL}\t"
+                    f"{sales_text or NULL}\t{copy_text(detail) if detail else ''}\t"
                     f"{gateway_id}\t{batch_id}\t{pk}")
             else:
                 yield payload, (device.region_code, at.replace(tzinfo=None).isoformat(" "), kind,
-                                None if value is None else str(value),
-                                None if sales is None else str(sales), detail, gateway_id,
-                                batch_id, pk)
+                                value_text, sales_text, detail, gateway_id, batch_id, pk)
 
     signed_batches.load_chained(table="monitoring_event", columns=COLUMNS, head=writer.head,
                                 chain_key=chain_key, rows=linked())

@@ -152,6 +152,16 @@ class CounterJumpTests(PersonaTestCase):
                        event(self.inst, "event_counter", ago(4), 3)])
         assert Alert.objects.get().params["step"] == -38
 
+    def test_events_sent_out_of_order_are_judged_and_chained_in_time_order(self):
+        result = send(self.gw, [event(self.inst, "event_counter", ago(3), 42),
+                                event(self.inst, "event_counter", ago(5), 41),
+                                event(self.inst, "event_counter", ago(4), 42)])  # the jump
+        assert result.batch.accepted == 3
+        assert list(Alert.objects.values_list("params__before", "params__after")) == [(41, 42)]
+        chained = Event.objects.filter(chain_key=str(self.gw.pk)).order_by("chain_seq")
+        times = [e.occurred_at for e in chained]
+        assert times == sorted(times) and all(r.ok for r in chain_verify(Event))
+
     @override_settings(JILIANG_TAMPER_COUNTER_STEP=2)
     def test_the_step_at_its_boundary(self):
         send(self.gw, [event(self.inst, "event_counter", ago(9), 10),
