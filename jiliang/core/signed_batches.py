@@ -23,20 +23,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import gc
 import hashlib
 import json
 import logging
 import os
+import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import close_old_connections, connection
+from django.utils.translation import gettext as _
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
@@ -147,6 +151,57 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# --- what a batch's rows share -----------------------------------------------------------------
+
+VALUE_Q = Decimal("0.001")
+VALUE_MAX = Decimal("999999999999.999")  # numeric(15, 3); 15 digits are all SQLite's REAL keeps
+# A value as gateways send it: ASCII digits, at most 12 before the point and 3 after it, so
+# within VALUE_MAX as it is; anything else takes the general checks.
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,3})?\Z").match
+
+
+def register_value(raw) -> Decimal | str:
+    """A register value quantized to 3 decimals, or why it is refused."""
+    if type(raw) is str and PLAIN_DECIMAL(raw):
+        return Decimal(raw).quantize(VALUE_Q)
+    try:
+        if type(raw) is str:
+            if not raw.isascii():  # Decimal() would read other scripts' digits
+                raise InvalidOperation
+            value = Decimal(raw)
+        elif isinstance(raw, float | bool):
+            raise InvalidOperation  # a binary float cannot carry a register exactly
+        else:
+            value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return _("Give the register value as a decimal number (in a string in JSON).")
+    if not value.is_finite() or value < 0 or value > VALUE_MAX:
+        return _("A register value lies between 0 and 999 999 999 999.999.")
+    quantized = value.quantize(VALUE_Q)
+    if value != quantized:
+        return _("A register value has at most 3 decimals.")
+    return quantized
+
+
+def batch_time(raw, latest: datetime.datetime,
+               times: dict[str, tuple[datetime.datetime, str]]) -> tuple[datetime.datetime, str] | str:
+    """(time in UTC, its canonical text in the chain) of a row's time, remembered in ``times`` by
+    its text (a batch's rows share a few times); or why it is refused."""
+    try:
+        at = datetime.datetime.fromisoformat(str(raw).strip())
+    except (TypeError, ValueError):
+        return _("Give the time as ISO 8601, e.g. 2026-01-01T08:15:00+08:00.")
+    if at.tzinfo is None:
+        return _("The time needs its UTC offset, e.g. +08:00.")
+    at = at.astimezone(datetime.UTC)
+    if at > latest:
+        return _("The time is later than the server's clock.")
+    known = (at, at.isoformat(timespec="microseconds"))
+    if type(raw) is str:
+        times[raw] = known
+    return known
+
+
 # --- hash-chained bulk loads ----------------------------------------------------------------
 
 def copies() -> bool:
@@ -238,11 +293,39 @@ def broker_settings() -> dict:
             "key_file": _setting("JILIANG_MQTT_KEY_FILE", "")}
 
 
+def sender_of(topic_name: str, prefix: str, kind: str) -> str | None:
+    """The sender's code of the topic ``<prefix>/<code>/<kind>``; None for any other topic."""
+    parts = topic_name[len(prefix) + 1:].split("/") if topic_name.startswith(prefix + "/") \
+        else []
+    return parts[0] if len(parts) == 2 and parts[1] == kind and parts[0] else None
+
+
+def answered(topic_name: str, prefix: str, kind: str, take: Callable[[str], object]) -> dict:
+    """The answer to one message on ``<prefix>/<sender>/<kind>``: ``take(sender)`` ingests it
+    and gives a result with ``as_dict()``. Never raises (a worker must not die of one bad
+    message): a refusal is answered with its reason, anything else logged."""
+    sender = sender_of(topic_name, prefix, kind)
+    if sender is None:
+        return {"ok": False, "reason": "topic", "message": f"not a {kind} topic: {topic_name}"}
+    close_old_connections()
+    try:
+        return {"ok": True, **take(sender).as_dict()}
+    except BatchRefusedError as refused:
+        return {"ok": False, "reason": refused.reason,
+                "message": "; ".join(m for ms in refused.message_dict.values() for m in ms)}
+    except Exception:  # noqa: BLE001 - logged; the worker carries on with the next message
+        log.exception("MQTT ingest failed on %s", topic_name)
+        return {"ok": False, "reason": "error", "message": "internal error"}
+    finally:
+        close_old_connections()
+
+
 class MqttWorker:
     """Subscribes to ``subscription`` and ingests what arrives, answering every message.
 
-    A subclass says what it subscribes to and gives ``ingest(topic, payload) -> dict`` (which
-    must not raise) and ``ack_topic(topic)``; the answer goes out as JSON with QoS 1. The session
+    A subclass says what it subscribes to (``prefix``, ``subscription``) and gives
+    ``ingest(topic, payload) -> dict``, which must not raise (see ``answered``); the answer goes
+    out as JSON with QoS 1 on ``<prefix>/<sender>/ack``. The session
     is persistent (MQTT 3.1.1: clean session off; MQTT 5: clean start off and a session that
     never expires), so the broker keeps QoS 1 messages while the worker restarts. With ``share``
     the worker joins the shared subscription ``$share/<share>/<subscription>``: the broker hands
@@ -251,6 +334,7 @@ class MqttWorker:
     """
 
     protocol = mqtt.MQTTv311
+    prefix = ""
     subscription = ""
 
     def __init__(self, *, host: str, port: int, client_id: str, credentials: dict,
@@ -265,7 +349,8 @@ class MqttWorker:
         raise NotImplementedError
 
     def ack_topic(self, topic_name: str) -> str:
-        raise NotImplementedError
+        """``<prefix>/<sender>/ack`` for a message on ``<prefix>/<sender>/...``."""
+        return f"{self.prefix}/{topic_name[len(self.prefix) + 1:].split('/')[0]}/ack"
 
     @property
     def topic_filter(self) -> str:

@@ -19,16 +19,12 @@ member of the group (Mosquitto 2, EMQX, HiveMQ; see docs/scaling.md).
 from __future__ import annotations
 
 import json
-import logging
 
-from django.db import close_old_connections
-
+from jiliang.core import signed_batches
 from jiliang.core.params import json_loads
 from jiliang.core.signed_batches import MqttWorker
 from jiliang.energy import conf, services
 from jiliang.energy.models import EnergyUnit
-
-log = logging.getLogger(__name__)
 
 
 def topic(unit_code: str, prefix: str | None = None, kind: str = "readings") -> str:
@@ -41,14 +37,9 @@ def envelope(batch_id: str, body: bytes, fmt: str, signature: str) -> bytes:
 
 
 def handle(topic_name: str, payload: bytes, prefix: str) -> dict:
-    """Ingest one message; never raises (a worker must not die of one bad message)."""
-    parts = topic_name[len(prefix) + 1:].split("/") if topic_name.startswith(prefix + "/") \
-        else []
-    if len(parts) != 2 or parts[1] != "readings":
-        return {"ok": False, "reason": "topic", "message": f"not a readings topic: {topic_name}"}
-    unit_code = parts[0]
-    close_old_connections()
-    try:
+    """Ingest one message on ``<prefix>/<unit code>/readings``; never raises."""
+
+    def take(unit_code: str):
         try:
             data = json_loads(payload)
             batch_id = str(data["batch_id"])
@@ -61,18 +52,11 @@ def handle(topic_name: str, payload: bytes, prefix: str) -> dict:
                 unit_code=unit_code, batch_id="", channel="mqtt", field_name="body",
                 reason="unreadable", message="the message is not a batch envelope "
                 "{batch_id, format, body, signature}") from None
-        result = services.batch_ingest(unit_code=unit_code, batch_id=batch_id, body=body,
-                                       content_type=fmt if fmt in ("json", "csv") else "json",
-                                       signature=signature, channel="mqtt")
-        return {"ok": True, **result.as_dict()}
-    except services.BatchRefusedError as refused:
-        return {"ok": False, "reason": refused.reason,
-                "message": "; ".join(m for ms in refused.message_dict.values() for m in ms)}
-    except Exception:  # noqa: BLE001 - logged; the worker carries on with the next message
-        log.exception("energy MQTT ingest failed on %s", topic_name)
-        return {"ok": False, "reason": "error", "message": "internal error"}
-    finally:
-        close_old_connections()
+        return services.batch_ingest(unit_code=unit_code, batch_id=batch_id, body=body,
+                                     content_type=fmt if fmt in ("json", "csv") else "json",
+                                     signature=signature, channel="mqtt")
+
+    return signed_batches.answered(topic_name, prefix, "readings", take)
 
 
 class Worker(MqttWorker):
@@ -90,6 +74,3 @@ class Worker(MqttWorker):
 
     def ingest(self, topic_name: str, payload: bytes) -> dict:
         return handle(topic_name, payload, self.prefix)
-
-    def ack_topic(self, topic_name: str) -> str:
-        return topic(topic_name[len(self.prefix) + 1:].split("/")[0], self.prefix, "ack")

@@ -13,7 +13,7 @@ import datetime
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from operator import itemgetter
 
 from django.db import connection
@@ -27,8 +27,6 @@ from jiliang.monitoring.models import DeviceState
 from jiliang.rules import tamper as rules
 
 UTC = datetime.UTC
-VALUE_Q = Decimal("0.001")
-VALUE_MAX = Decimal("999999999999.999")  # 15 digits: all SQLite's REAL keeps exactly
 NULL = signed_batches.NULL
 COLUMNS = ("chain_key", "chain_seq", "prev_hash", "row_hash", "region_code", "occurred_at",
            "kind", "value", "sales", "detail", "gateway_id", "batch_id", "instrument_id")
@@ -259,36 +257,18 @@ def firsts(rows: list[tuple], known: dict[tuple, tuple], out: Written) -> list[t
     return kept
 
 
-# A value as gateways send it: ASCII digits, at most 12 before the point and 3 after it, so it
-# is within VALUE_MAX as it is; anything else takes the checks of ``_decimal``.
-PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,3})?\Z").match
-PLAIN_COUNTER = re.compile(r"[0-9]{1,12}\Z").match
+PLAIN_COUNTER = re.compile(r"[0-9]{1,12}\Z").match  # a counter as gateways send it
 
 
 def _decimal(raw, *, whole: bool) -> Decimal | None | RowError:
-    if type(raw) is str and PLAIN_DECIMAL(raw) and not (whole and "." in raw):
-        return Decimal(raw).quantize(VALUE_Q)
     if raw is None or raw == "":
         return None
-    try:
-        if type(raw) is str:
-            if not raw.isascii():  # Decimal() would read other scripts' digits
-                raise InvalidOperation
-            value = Decimal(raw)
-        elif isinstance(raw, float | bool):
-            raise InvalidOperation  # a binary float cannot carry a register exactly
-        else:
-            value = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        return RowError(0, "", _("Give the value as a decimal number (in a string in JSON)."))
-    if not value.is_finite() or value < 0 or value > VALUE_MAX:
-        return RowError(0, "", _("A register value lies between 0 and 999 999 999 999.999."))
+    value = signed_batches.register_value(raw)
+    if type(value) is str:
+        return RowError(0, "", value)
     if whole and value != value.to_integral_value():
         return RowError(0, "", _("A counter is a whole number."))
-    quantized = value.quantize(VALUE_Q)
-    if value != quantized:
-        return RowError(0, "", _("A value has at most 3 decimals."))
-    return quantized
+    return value
 
 
 class EventCheck:
@@ -348,26 +328,10 @@ class EventCheck:
         raw = item.get("time")
         known = self.times.get(raw) if type(raw) is str else None
         if known is None:  # a time not seen yet in the batch
-            known = self.time(raw)
+            known = signed_batches.batch_time(raw, self.latest, self.times)
             if type(known) is str:
                 return RowError(number, "time", known)
         return device, kind, known
-
-    def time(self, raw) -> tuple[datetime.datetime, str] | str:
-        """(the time in UTC, its text in the chain), or why it is refused."""
-        try:
-            at = datetime.datetime.fromisoformat(str(raw).strip())
-        except (TypeError, ValueError):
-            return _("Give the time as ISO 8601, e.g. 2026-01-01T08:15:00+08:00.")
-        if at.tzinfo is None:
-            return _("The time needs its UTC offset, e.g. +08:00.")
-        at = at.astimezone(UTC)
-        if at > self.latest:
-            return _("The time is later than the server's clock.")
-        known = (at, at.isoformat(timespec="microseconds"))
-        if type(raw) is str:
-            self.times[raw] = known
-        return known
 
     @staticmethod
     def value(raw, kind: str) -> int | Decimal | None | RowError:

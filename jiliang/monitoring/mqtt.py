@@ -20,18 +20,15 @@ batch once the last one is acknowledged, as over HTTP.
 from __future__ import annotations
 
 import json
-import logging
 
 import paho.mqtt.client as paho
-from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
+from jiliang.core import signed_batches
 from jiliang.core.params import json_loads
-from jiliang.core.signed_batches import BatchRefusedError, MqttWorker
+from jiliang.core.signed_batches import MqttWorker
 from jiliang.monitoring import conf, services
 from jiliang.monitoring.models import Gateway
-
-log = logging.getLogger(__name__)
 
 
 def topic(gateway_code: str, prefix: str | None = None, kind: str = "batches") -> str:
@@ -41,13 +38,6 @@ def topic(gateway_code: str, prefix: str | None = None, kind: str = "batches") -
 def envelope(batch_id: str, body: bytes, signature: str) -> bytes:
     return json.dumps({"batch_id": batch_id, "body": body.decode("utf-8"),
                        "signature": signature}, ensure_ascii=False).encode("utf-8")
-
-
-def gateway_of(topic_name: str, prefix: str) -> str | None:
-    """The gateway code of ``<prefix>/<code>/batches``; None for any other topic."""
-    parts = topic_name[len(prefix) + 1:].split("/") if topic_name.startswith(prefix + "/") \
-        else []
-    return parts[0] if len(parts) == 2 and parts[1] == "batches" and parts[0] else None
 
 
 def read_envelope(payload: bytes) -> tuple[str, bytes, str]:
@@ -61,12 +51,9 @@ def read_envelope(payload: bytes) -> tuple[str, bytes, str]:
 
 
 def handle(topic_name: str, payload: bytes, prefix: str) -> dict:
-    """Ingest one message; never raises (a worker must not die of one bad message)."""
-    gateway_code = gateway_of(topic_name, prefix)
-    if gateway_code is None:
-        return {"ok": False, "reason": "topic", "message": f"not a batches topic: {topic_name}"}
-    close_old_connections()
-    try:
+    """Ingest one message on ``<prefix>/<gateway code>/batches``; never raises."""
+
+    def take(gateway_code: str):
         try:
             batch_id, body, signature = read_envelope(payload)
         except ValueError:
@@ -75,17 +62,10 @@ def handle(topic_name: str, payload: bytes, prefix: str) -> dict:
                 gateway_code=gateway_code, batch_id="", field_name="body", reason="unreadable",
                 message=_("The message is not a batch envelope {batch_id, body, signature}.")
             ) from None
-        result = services.batch_ingest(gateway_code=gateway_code, batch_id=batch_id, body=body,
-                                       signature=signature)
-        return {"ok": True, **result.as_dict()}
-    except BatchRefusedError as refused:
-        return {"ok": False, "reason": refused.reason,
-                "message": "; ".join(m for ms in refused.message_dict.values() for m in ms)}
-    except Exception:  # noqa: BLE001 - logged; the worker carries on with the next message
-        log.exception("instrument event MQTT ingest failed on %s", topic_name)
-        return {"ok": False, "reason": "error", "message": "internal error"}
-    finally:
-        close_old_connections()
+        return services.batch_ingest(gateway_code=gateway_code, batch_id=batch_id, body=body,
+                                     signature=signature)
+
+    return signed_batches.answered(topic_name, prefix, "batches", take)
 
 
 class Worker(MqttWorker):
@@ -104,6 +84,3 @@ class Worker(MqttWorker):
 
     def ingest(self, topic_name: str, payload: bytes) -> dict:
         return handle(topic_name, payload, self.prefix)
-
-    def ack_topic(self, topic_name: str) -> str:
-        return topic(topic_name[len(self.prefix) + 1:].split("/")[0], self.prefix, "ack")

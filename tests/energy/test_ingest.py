@@ -119,6 +119,14 @@ class IngestTests(PersonaTestCase):
         fields = sorted(e["field"] for e in result.batch.errors)
         assert fields == ["meter", "value"]
 
+    def test_a_value_in_other_digits_or_past_the_bound_is_a_row_error_on_value(self):
+        rows = [("E-01", at(1), "١٢"), ("E-01", at(1, 1), "1000000000000"),
+                ("E-01", at(1, 2), "12.5")]
+        result = send(self.unit, "b-1", rows)
+        assert (result.batch.accepted, result.batch.rejected) == (1, 2)
+        assert [e["field"] for e in result.batch.errors] == ["value", "value"]
+        assert list(Reading.objects.values_list("value", flat=True)) == [Decimal("12.500")]
+
     def test_a_reading_from_the_future_or_without_offset_is_refused(self):
         future = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
         data = body([("E-01", future, "1")]).replace(b"+00:00", b"")

@@ -7,17 +7,17 @@ import csv
 import datetime
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from jiliang.core import signed_batches
 from jiliang.core.params import json_loads
 from jiliang.core.signed_batches import RowError
 from jiliang.rules.months import next_month, previous_month
 
 UTC = datetime.UTC
-VALUE_Q = Decimal("0.001")
-VALUE_MAX = Decimal("999999999999.999")  # numeric(15, 3)
+VALUE_Q = signed_batches.VALUE_Q
 
 
 @dataclass
@@ -120,11 +120,11 @@ def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
         # A batch holds many meters at each time: each distinct time is read once.
         known = times.get(raw_time) if type(raw_time) is str else None
         if known is None:
-            known = _time(raw_time, latest, times)
+            known = signed_batches.batch_time(raw_time, latest, times)
             if type(known) is str:
                 yield RowError(number, "time", known)
                 continue
-        value = _register_value(item.get("value"))
+        value = signed_batches.register_value(item.get("value"))
         if type(value) is str:
             yield RowError(number, "value", value)
             continue
@@ -132,44 +132,6 @@ def validate(items, *, now: datetime.datetime, future_tolerance_s: int):
         yield (number, meter, known[0], value,
                unit_text.strip() if isinstance(unit_text, str) else str(unit_text or ""),
                known[1])
-
-
-def _time(raw_time, latest: datetime.datetime,
-          times: dict[str, tuple[datetime.datetime, str]]) -> tuple[datetime.datetime, str] | str:
-    """(time in UTC, its canonical text) of a reading's time, remembered in ``times`` by its
-    text; or the error's message."""
-    try:
-        at = datetime.datetime.fromisoformat(str(raw_time).strip())
-    except (TypeError, ValueError):
-        return _("Give the time as ISO 8601, e.g. 2026-01-01T08:15:00+08:00.")
-    if at.tzinfo is None:
-        return _("The time needs its UTC offset, e.g. +08:00.")
-    at = at.astimezone(UTC)
-    if at > latest:
-        return _("The time is later than the server's clock.")
-    known = (at, at.isoformat(timespec="microseconds"))
-    if type(raw_time) is str:
-        times[raw_time] = known
-    return known
-
-
-def _register_value(raw_value) -> Decimal | str:
-    """A register value quantized to 3 decimals, or the error's message."""
-    try:
-        if type(raw_value) is str:
-            value = Decimal(raw_value)
-        elif isinstance(raw_value, float | bool):
-            raise InvalidOperation  # a binary float cannot carry a register exactly
-        else:
-            value = Decimal(str(raw_value).strip())
-    except (InvalidOperation, ValueError):
-        return _("Give the register value as a decimal number (in a string in JSON).")
-    if not value.is_finite() or value < 0 or value > VALUE_MAX:
-        return _("A register value lies between 0 and 999 999 999 999.999.")
-    quantized = value.quantize(VALUE_Q)
-    if value != quantized:
-        return _("A register value has at most 3 decimals.")
-    return quantized
 
 
 def parse(items, *, now: datetime.datetime, future_tolerance_s: int) -> Parsed:

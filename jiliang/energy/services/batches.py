@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from jiliang.audit.services import audit_record
 from jiliang.core import ratelimit, signed_batches
 from jiliang.core.models import User
 from jiliang.core.observability import INGEST_ROWS
+from jiliang.core.signed_batches import BatchRefusedError
 from jiliang.energy import conf, ingest, partitions, permissions, signing
 from jiliang.energy.models import (
     BatchRefusal,
@@ -25,15 +25,6 @@ from jiliang.energy.models import (
 
 READING_CHAIN = Reading.chain_name()
 # --- readings -------------------------------------------------------------------------------
-
-class BatchRefusedError(ValidationError):
-    """A batch refused as a whole; ``reason`` is stable, ``status`` the HTTP status to answer."""
-
-    def __init__(self, field_name: str, message: str, *, reason: str, status: int = 400):
-        super().__init__({field_name: [message]})
-        self.reason = reason
-        self.status = status
-
 
 @dataclass
 class IngestResult:
